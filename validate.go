@@ -1,0 +1,288 @@
+package rechargestatus
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Validator checks requests and answers against an OpenAPI document.
+type Validator struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// NewValidator prepares a validator for doc, which must already be valid.
+func NewValidator(doc *openapi3.T) (*Validator, error) {
+	router, err := NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route spec: %w", err)
+	}
+	return &Validator{doc: doc, router: router}, nil
+}
+
+// Doc is the document the validator checks against.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// RequestProblem is why a request does not match the spec, worded for the
+// partner who sent it.
+type RequestProblem struct {
+	// Status is the HTTP status that fits: 400, 404, 405 or 415.
+	Status int
+	// Field is the request field at fault, empty when the fault is not one field's.
+	Field string
+	// Message names the field and what is wrong with it.
+	Message string
+}
+
+func (p *RequestProblem) Error() string { return p.Message }
+
+// CheckRequest validates r, whose body has already been read into body, and
+// returns nil when it matches an operation of the spec.
+func (v *Validator) CheckRequest(ctx context.Context, r *http.Request, body []byte) *RequestProblem {
+	route, params, err := v.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
+	case err != nil:
+		return &RequestProblem{Status: http.StatusNotFound, Message: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
+	}
+	if op := route.Operation; op != nil && op.RequestBody != nil && len(body) > 0 {
+		if p := checkContentType(r.Header.Get("Content-Type"), op.RequestBody.Value); p != nil {
+			return p
+		}
+	}
+	clone := r.Clone(ctx)
+	clone.Body = io.NopCloser(bytes.NewReader(body))
+	clone.ContentLength = int64(len(body))
+	clone.GetBody = nil
+	input := &openapi3filter.RequestValidationInput{
+		Request:    clone,
+		PathParams: params,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
+		return describeRequestError(err)
+	}
+	return nil
+}
+
+func checkContentType(header string, body *openapi3.RequestBody) *RequestProblem {
+	if body == nil || len(body.Content) == 0 {
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(header)
+	if err == nil && body.Content.Get(mediaType) != nil {
+		return nil
+	}
+	got := header
+	if got == "" {
+		got = "none"
+	}
+	return &RequestProblem{
+		Status:  http.StatusUnsupportedMediaType,
+		Message: fmt.Sprintf("Content-Type must be application/json, got %s", got),
+	}
+}
+
+func describeRequestError(err error) *RequestProblem {
+	var reqErr *openapi3filter.RequestError
+	if !errors.As(err, &reqErr) {
+		return &RequestProblem{Status: http.StatusBadRequest, Message: err.Error()}
+	}
+	if reqErr.Parameter != nil {
+		name := reqErr.Parameter.Name
+		var schemaErr *openapi3.SchemaError
+		if errors.As(reqErr.Err, &schemaErr) {
+			return &RequestProblem{Status: http.StatusBadRequest, Field: name, Message: describeSchemaError(name, schemaErr)}
+		}
+		return &RequestProblem{Status: http.StatusBadRequest, Field: name, Message: fmt.Sprintf("header %s is invalid: %s", name, reqErr.Error())}
+	}
+	if errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {
+		return &RequestProblem{Status: http.StatusBadRequest, Message: "request body is required"}
+	}
+	var parseErr *openapi3filter.ParseError
+	if errors.As(reqErr.Err, &parseErr) {
+		return &RequestProblem{Status: http.StatusBadRequest, Message: "request body is not valid JSON"}
+	}
+	var schemaErr *openapi3.SchemaError
+	if errors.As(reqErr.Err, &schemaErr) {
+		pointer := schemaErr.JSONPointer()
+		field := strings.Join(pointer, ".")
+		return &RequestProblem{Status: http.StatusBadRequest, Field: field, Message: describeSchemaError(field, schemaErr)}
+	}
+	if strings.HasPrefix(reqErr.Reason, "failed to decode") {
+		return &RequestProblem{Status: http.StatusBadRequest, Message: "request body is not valid JSON"}
+	}
+	return &RequestProblem{Status: http.StatusBadRequest, Message: reqErr.Error()}
+}
+
+// describeSchemaError turns a schema failure into "<field> <rule broken>".
+func describeSchemaError(field string, e *openapi3.SchemaError) string {
+	subject := field
+	if subject == "" {
+		subject = "request body"
+	}
+	switch e.SchemaField {
+	case "required":
+		// kin-openapi's pointer already ends with the missing property.
+		if field != "" {
+			return field + " is required"
+		}
+		if missing := missingProperty(e.Reason); missing != "" {
+			return missing + " is required"
+		}
+	case "type":
+		if e.Schema != nil && e.Schema.Type != nil && len(e.Schema.Type.Slice()) == 1 {
+			kind := e.Schema.Type.Slice()[0]
+			if kind == "object" {
+				return fmt.Sprintf("%s must be a JSON object", subject)
+			}
+			return fmt.Sprintf("%s must be %s %s", subject, article(kind), kind)
+		}
+	case "minLength":
+		if e.Schema != nil && e.Schema.MinLength == 1 {
+			return subject + " must not be empty"
+		}
+		if e.Schema != nil {
+			return fmt.Sprintf("%s must be at least %d characters long", subject, e.Schema.MinLength)
+		}
+	case "maxLength":
+		if e.Schema != nil && e.Schema.MaxLength != nil {
+			return fmt.Sprintf("%s must be at most %d characters long", subject, *e.Schema.MaxLength)
+		}
+	case "nullable":
+		return subject + " must not be null"
+	}
+	return fmt.Sprintf("%s: %s", subject, e.Reason)
+}
+
+// missingProperty extracts the name from kin-openapi's `property "x" is missing`.
+func missingProperty(reason string) string {
+	_, rest, ok := strings.Cut(reason, `property "`)
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+func article(kind string) string {
+	switch kind {
+	case "integer", "array", "object":
+		return "an"
+	}
+	return "a"
+}
+
+// Violation is one way an answer breaks the spec.
+type Violation struct {
+	// Pointer is the JSON pointer of the offending value in the body, "" for the
+	// status line or headers.
+	Pointer string `json:"pointer"`
+	// Rule is the schema keyword, or header/status, that was broken.
+	Rule string `json:"rule"`
+	// Message says why, in words.
+	Message string `json:"message"`
+}
+
+func (v Violation) String() string {
+	where := v.Pointer
+	if where == "" {
+		where = "(envelope)"
+	}
+	return fmt.Sprintf("%s [%s]: %s", where, v.Rule, v.Message)
+}
+
+// CheckResponse validates an answer to r (whose body was reqBody) and lists
+// every violation it finds; none means the answer matches the spec.
+func (v *Validator) CheckResponse(ctx context.Context, r *http.Request, reqBody []byte, status int, header http.Header, body []byte) []Violation {
+	route, params, err := v.router.FindRoute(r)
+	if err != nil {
+		return []Violation{{Rule: "route", Message: fmt.Sprintf("%s %s is not an operation of the spec", r.Method, r.URL.Path)}}
+	}
+	clone := r.Clone(ctx)
+	clone.Body = io.NopCloser(bytes.NewReader(reqBody))
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    clone,
+			PathParams: params,
+			Route:      route,
+		},
+		Status: status,
+		Header: header,
+		Options: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+		},
+	}
+	input.SetBodyBytes(body)
+	err = openapi3filter.ValidateResponse(ctx, input)
+	if err == nil {
+		return nil
+	}
+	return violationsOf(err)
+}
+
+func violationsOf(err error) []Violation {
+	var out []Violation
+	var walk func(error)
+	walk = func(err error) {
+		var multi openapi3.MultiError
+		if errors.As(err, &multi) {
+			for _, e := range multi {
+				walk(e)
+			}
+			return
+		}
+		var schemaErr *openapi3.SchemaError
+		if errors.As(err, &schemaErr) {
+			out = append(out, Violation{
+				Pointer: "/" + strings.Join(schemaErr.JSONPointer(), "/"),
+				Rule:    schemaErr.SchemaField,
+				Message: schemaErr.Reason,
+			})
+			return
+		}
+		var respErr *openapi3filter.ResponseError
+		if errors.As(err, &respErr) {
+			if respErr.Err != nil {
+				var inner openapi3.MultiError
+				var innerSchema *openapi3.SchemaError
+				if errors.As(respErr.Err, &inner) || errors.As(respErr.Err, &innerSchema) {
+					walk(respErr.Err)
+					return
+				}
+			}
+			rule := "response"
+			switch {
+			case strings.Contains(respErr.Reason, "Content-Type"):
+				rule = "content-type"
+			case strings.Contains(respErr.Reason, "status code"):
+				rule = "status"
+			case strings.Contains(respErr.Reason, "decode"):
+				rule = "json"
+			}
+			out = append(out, Violation{Rule: rule, Message: respErr.Error()})
+			return
+		}
+		out = append(out, Violation{Rule: "response", Message: err.Error()})
+	}
+	walk(err)
+	return out
+}
