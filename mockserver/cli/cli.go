@@ -1,0 +1,228 @@
+// Package cli is the aopay-mock command: flags with environment fallback,
+// logging, and the server's life from listen to graceful shutdown.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+// EnvPrefix prefixes the environment variable of every flag: --log-level is
+// AOPAY_MOCK_LOG_LEVEL.
+const EnvPrefix = "AOPAY_MOCK_"
+
+// EnvName is the environment variable that backs a flag.
+func EnvName(flagName string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
+const ShutdownTimeout = 10 * time.Second
+
+type options struct {
+	addr             string
+	spec             string
+	fixtures         string
+	seed             int64
+	unknown          string
+	resolveAfter     string
+	pendingStatus    string
+	validationStatus int
+	maxBodyBytes     int64
+	journalSize      int
+	logFormat        string
+	logLevel         string
+}
+
+func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("aopay-mock", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.addr, "addr", mockserver.DefaultAddr, "address to listen on")
+	fs.StringVar(&o.spec, "spec", "", "OpenAPI document to validate against (default: the built-in openapi.yaml)")
+	fs.StringVar(&o.fixtures, "fixtures", "", "fixtures file or directory (default: the built-in set)")
+	fs.Int64Var(&o.seed, "seed", 1, "seed of generated transaction data")
+	fs.StringVar(&o.unknown, "unknown", string(recharge.UnknownCreate), "what an unknown referenceid answers: create (by referenceid convention) or notfound")
+	fs.StringVar(&o.resolveAfter, "resolve-after", "3", "when pending transactions made by convention resolve: a number of enquiries (3) or a duration on the sandbox clock (10m)")
+	fs.StringVar(&o.pendingStatus, "pending-status", recharge.DefaultStatusCodes.Pending, "data.status of a pending transaction")
+	fs.IntVar(&o.validationStatus, "validation-status", 400, "HTTP status of a malformed request: 400, or 401 as the upstream aggregator answers")
+	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(out, "  --%s (%s, default %q)\n      %s\n", f.Name, EnvName(f.Name), f.DefValue, f.Usage)
+		})
+	}
+	return fs
+}
+
+// parseFlags reads args over the environment over the defaults.
+func parseFlags(args []string, getenv func(string) string, out io.Writer) (options, error) {
+	var o options
+	fs := newFlagSet(&o, out)
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(EnvName(f.Name)); v != "" && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", EnvName(f.Name), v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return o, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return o, nil
+}
+
+// NewLogger builds the slog logger the flags ask for.
+func NewLogger(format, level string, out io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lvl = slog.LevelDebug
+	case "info":
+		lvl = slog.LevelInfo
+	case "warn", "warning":
+		lvl = slog.LevelWarn
+	case "error":
+		lvl = slog.LevelError
+	case "off", "none", "silent":
+		return slog.New(slog.DiscardHandler), nil
+	default:
+		return nil, fmt.Errorf("log level %q, want debug, info, warn, error or off", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(out, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(out, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q, want text or json", format)
+}
+
+// ParseResolveRule reads --resolve-after: enquiries as a number, or a duration.
+func ParseResolveRule(s string) (recharge.Rule, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 {
+			return recharge.Rule{}, fmt.Errorf("resolve-after %q: the number of enquiries must be positive", s)
+		}
+		return recharge.Rule{AfterEnquiries: n}, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return recharge.Rule{}, fmt.Errorf("resolve-after %q: want a number of enquiries (3) or a positive duration (10m)", s)
+	}
+	return recharge.Rule{After: recharge.Duration(d)}, nil
+}
+
+func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
+	cfg := mockserver.Config{
+		FixturesPath:     o.fixtures,
+		Seed:             o.seed,
+		PendingStatus:    o.pendingStatus,
+		ValidationStatus: o.validationStatus,
+		MaxBodyBytes:     o.maxBodyBytes,
+		JournalSize:      o.journalSize,
+		Logger:           logger,
+	}
+	if o.spec != "" {
+		doc, err := rechargestatus.LoadSpec(o.spec)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Spec = doc
+	}
+	var err error
+	if cfg.Unknown, err = recharge.ParseUnknownPolicy(o.unknown); err != nil {
+		return cfg, err
+	}
+	if cfg.ResolveRule, err = ParseResolveRule(o.resolveAfter); err != nil {
+		return cfg, err
+	}
+	if o.validationStatus != 400 && o.validationStatus != 401 {
+		return cfg, fmt.Errorf("validation-status %d, want 400 or 401", o.validationStatus)
+	}
+	if o.maxBodyBytes <= 0 || o.journalSize <= 0 {
+		return cfg, errors.New("max-body-bytes and journal-size must be positive")
+	}
+	return cfg, nil
+}
+
+// Run is aopay-mock: it serves until ctx is done, then shuts down gracefully.
+// It returns the process exit code: 0 after a clean shutdown or --help, 2 for
+// bad usage, 1 for any other failure.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 2
+	}
+	logger, err := NewLogger(o.logFormat, o.logLevel, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 2
+	}
+	cfg, err := o.config(logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 2
+	}
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 1
+	}
+	httpServer := srv.HTTPServer(o.addr)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+	logger.Warn("aopay-mock listening", "url", "http://"+ln.Addr().String(), "endpoint", rechargestatus.EnquiryPath)
+
+	select {
+	case err := <-serveErr:
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	logger.Warn("aopay-mock shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintf(stderr, "aopay-mock: shutdown: %v\n", err)
+		return 1
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,86 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+// Provider response codes.
+const (
+	CodeFound          = 1
+	CodeNotFound       = 2
+	CodeServiceOff     = 3
+	CodeValidation     = 4
+	CodeUnableToProces = 5
+	CodeJWT            = 6
+	CodeAuthFailed     = 7
+)
+
+// Provider messages.
+const (
+	MsgEnquirySuccessful = "Transaction Enquiry Successful"
+	MsgNoTransaction     = "No Transaction found"
+	MsgServiceDisabled   = "service is disabled"
+	MsgValidationsError  = "Validations Error"
+)
+
+// statusAnswer is the provider's answer to an enquiry, fields in its order.
+type statusAnswer struct {
+	ResponseCode int            `json:"response_code"`
+	Status       bool           `json:"status"`
+	Data         *recharge.Data `json:"data,omitempty"`
+	Message      string         `json:"message"`
+}
+
+// errorAnswer is the provider's error envelope, fields in its order.
+type errorAnswer struct {
+	Status       bool   `json:"status"`
+	ResponseCode int    `json:"response_code"`
+	Message      string `json:"message"`
+	Remarks      string `json:"remarks,omitempty"`
+}
+
+const jsonContentType = "application/json; charset=utf-8"
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"status":false,"response_code":5,"message":"Unable to process request"}`)
+	}
+	w.Header().Set("Content-Type", jsonContentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeError answers in the provider's error envelope.
+func writeError(w http.ResponseWriter, status, code int, message, remarks string) {
+	writeJSON(w, status, errorAnswer{Status: false, ResponseCode: code, Message: message, Remarks: remarks})
+}
+
+// writeValidationError answers a request that breaks the spec.
+func (s *Server) writeValidationError(w http.ResponseWriter, status int, detail string) {
+	writeError(w, status, CodeValidation, MsgValidationsError+": "+detail, "")
+}
+
+// writeDomainError maps a domain error onto the provider's answers.
+func (s *Server) writeDomainError(w http.ResponseWriter, err error) {
+	var e *recharge.Error
+	msg, remarks := recharge.ErrorMessage(err), ""
+	if errors.As(err, &e) {
+		remarks = e.Remarks
+	}
+	switch recharge.ErrorCode(err) {
+	case recharge.EUNAUTHORIZED:
+		writeError(w, http.StatusUnauthorized, CodeAuthFailed, msg, remarks)
+	case recharge.EDISABLED:
+		writeError(w, http.StatusNotFound, CodeServiceOff, MsgServiceDisabled, remarks)
+	case recharge.EINVALID:
+		s.writeValidationError(w, s.cfg.ValidationStatus, msg)
+	default:
+		writeError(w, http.StatusInternalServerError, CodeUnableToProces, "Unable to process request", "")
+	}
+}

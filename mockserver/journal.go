@@ -1,0 +1,156 @@
+package mockserver
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// JournalEntry is one request and the answer it got.
+type JournalEntry struct {
+	ID              uint64              `json:"id"`
+	Time            time.Time           `json:"time"`
+	Method          string              `json:"method"`
+	Path            string              `json:"path"`
+	RemoteAddr      string              `json:"remoteAddr"`
+	RequestHeaders  map[string][]string `json:"requestHeaders"`
+	RequestBody     string              `json:"requestBody"`
+	RegistrationID  string              `json:"registrationId,omitempty"`
+	ReferenceID     string              `json:"referenceId,omitempty"`
+	Status          int                 `json:"status"`
+	ResponseHeaders map[string][]string `json:"responseHeaders"`
+	ResponseBody    string              `json:"responseBody"`
+	Scenario        string              `json:"scenario,omitempty"`
+	Fault           string              `json:"fault,omitempty"`
+	DurationMillis  float64             `json:"durationMs"`
+}
+
+// JournalFilter narrows a journal query; empty fields match everything.
+type JournalFilter struct {
+	ReferenceID    string
+	RegistrationID string
+	Since, Until   time.Time
+	Path           string
+}
+
+func (f JournalFilter) match(e *JournalEntry) bool {
+	return (f.ReferenceID == "" || e.ReferenceID == f.ReferenceID) &&
+		(f.RegistrationID == "" || e.RegistrationID == f.RegistrationID) &&
+		(f.Path == "" || e.Path == f.Path) &&
+		(f.Since.IsZero() || !e.Time.Before(f.Since)) &&
+		(f.Until.IsZero() || e.Time.Before(f.Until))
+}
+
+// Journal keeps the last entries in a fixed-size ring.
+type Journal struct {
+	mu      sync.Mutex
+	entries []JournalEntry
+	next    int
+	full    bool
+	lastID  uint64
+}
+
+// NewJournal returns a journal keeping the last size entries.
+func NewJournal(size int) *Journal {
+	if size <= 0 {
+		size = DefaultJournalSize
+	}
+	return &Journal{entries: make([]JournalEntry, size)}
+}
+
+// Add records e, evicting the oldest entry when full, and returns its ID.
+func (j *Journal) Add(e JournalEntry) uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.lastID++
+	e.ID = j.lastID
+	j.entries[j.next] = e
+	j.next++
+	if j.next == len(j.entries) {
+		j.next = 0
+		j.full = true
+	}
+	return e.ID
+}
+
+func (j *Journal) each(fn func(*JournalEntry)) {
+	start, n := 0, j.next
+	if j.full {
+		start, n = j.next, len(j.entries)
+	}
+	for i := range n {
+		fn(&j.entries[(start+i)%len(j.entries)])
+	}
+}
+
+// Entries lists the matching entries, oldest first.
+func (j *Journal) Entries(f JournalFilter) []JournalEntry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := []JournalEntry{}
+	j.each(func(e *JournalEntry) {
+		if f.match(e) {
+			out = append(out, *e)
+		}
+	})
+	return out
+}
+
+// Count counts the matching entries.
+func (j *Journal) Count(f JournalFilter) int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	j.each(func(e *JournalEntry) {
+		if f.match(e) {
+			n++
+		}
+	})
+	return n
+}
+
+// Len is how many entries the journal holds.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.full {
+		return len(j.entries)
+	}
+	return j.next
+}
+
+// Clear forgets every entry.
+func (j *Journal) Clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.entries)
+	j.next, j.full = 0, false
+}
+
+// secretHeaders never reach the journal or the logs in clear.
+var secretHeaders = map[string]bool{"Authorization": true, "Token": true, "Authorisedkey": true, "Cookie": true, "X-Api-Key": true}
+
+// RedactHeaders copies h with secret values replaced.
+func RedactHeaders(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		if secretHeaders[http.CanonicalHeaderKey(k)] {
+			out[k] = []string{"[REDACTED]"}
+			continue
+		}
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+const journalBodyLimit = 8 << 10
+
+func clip(b []byte) string {
+	if len(b) <= journalBodyLimit {
+		return string(b)
+	}
+	return string(b[:journalBodyLimit]) + "…[truncated]"
+}
+
+func isAdminPath(p string) bool { return strings.HasPrefix(p, "/__admin/") || p == "/metrics" }

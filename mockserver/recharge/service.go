@@ -1,0 +1,293 @@
+package recharge
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"time"
+)
+
+// Registration is a partner known to the provider.
+type Registration struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Key, when set, is the HS256 key of the partner's Token header; a
+	// registration with a key must send a valid token with every enquiry.
+	Key string `json:"-"`
+	// PartnerID is the token's partnerId claim; the registration ID when empty.
+	PartnerID string `json:"partnerId,omitempty"`
+	// Disabled answers "service is disabled" to every enquiry.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// PartnerIDOrID is the partnerId a token of this registration must carry.
+func (r Registration) PartnerIDOrID() string {
+	if r.PartnerID != "" {
+		return r.PartnerID
+	}
+	return r.ID
+}
+
+// UnknownPolicy says what an enquiry of an unknown referenceid does.
+type UnknownPolicy string
+
+const (
+	// UnknownCreate makes the transaction on first enquiry, following the
+	// referenceid conventions of Scenarios.
+	UnknownCreate UnknownPolicy = "create"
+	// UnknownNotFound answers "No Transaction found".
+	UnknownNotFound UnknownPolicy = "notfound"
+)
+
+// ParseUnknownPolicy reads a policy name.
+func ParseUnknownPolicy(s string) (UnknownPolicy, error) {
+	switch p := UnknownPolicy(s); p {
+	case UnknownCreate, UnknownNotFound:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown policy %q, want create or notfound", s)
+}
+
+// DefaultResolveRule resolves a pending transaction once it has answered
+// pending three times.
+var DefaultResolveRule = Rule{AfterEnquiries: 3}
+
+// Service answers status enquiries and keeps transactions moving through
+// their lifecycle.
+type Service struct {
+	Store     Store
+	Clock     Clock
+	Generator Generator
+	Unknown   UnknownPolicy
+	// DefaultRule is when pending transactions made by convention resolve,
+	// and failed ones meant to be refunded are refunded; its To is ignored.
+	DefaultRule Rule
+	Tokens      *TokenVerifier
+
+	registrations atomic.Pointer[map[string]Registration]
+}
+
+// NewService wires a service with the given store and clock and the defaults.
+func NewService(store Store, clock Clock, seed int64) *Service {
+	s := &Service{
+		Store:       store,
+		Clock:       clock,
+		Generator:   Generator{Seed: seed},
+		Unknown:     UnknownCreate,
+		DefaultRule: DefaultResolveRule,
+		Tokens:      &TokenVerifier{Clock: clock},
+	}
+	s.SetRegistrations(nil)
+	return s
+}
+
+// SetRegistrations replaces the known partners.
+func (s *Service) SetRegistrations(regs []Registration) {
+	m := make(map[string]Registration, len(regs))
+	for _, r := range regs {
+		m[r.ID] = r
+	}
+	s.registrations.Store(&m)
+}
+
+// Registration looks a partner up.
+func (s *Service) Registration(id string) (Registration, bool) {
+	r, ok := (*s.registrations.Load())[id]
+	return r, ok
+}
+
+// Registrations lists the known partners by ID.
+func (s *Service) Registrations() []Registration {
+	m := *s.registrations.Load()
+	out := make([]Registration, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Enquiry is one status enquiry as a partner sends it.
+type Enquiry struct {
+	RegistrationID string
+	ReferenceID    string
+	// Token is the partner's Token header, if any.
+	Token string
+}
+
+// Result is the answer to an enquiry that passed authentication.
+type Result struct {
+	// Found is false when the provider answers "No Transaction found".
+	Found       bool
+	Transaction Transaction
+	// Scenario names what was answered, for logs and metrics.
+	Scenario string
+}
+
+// Authenticate checks that the partner may enquire: a known, enabled
+// registration, with a valid token when it has a key.
+func (s *Service) Authenticate(q Enquiry) (Registration, error) {
+	reg, ok := s.Registration(q.RegistrationID)
+	if !ok {
+		return Registration{}, authError(MsgAuthenticationFailed, "unknown RegistrationID")
+	}
+	if reg.Disabled {
+		return Registration{}, Errorf(EDISABLED, "service is disabled")
+	}
+	if reg.Key != "" {
+		if err := s.Tokens.Verify(reg, q.Token); err != nil {
+			return Registration{}, err
+		}
+	}
+	return reg, nil
+}
+
+// Enquire answers an enquiry: it authenticates the partner, finds (or, by
+// policy, makes) the transaction, applies any due transition and counts the
+// enquiry, atomically for that transaction.
+func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
+	if _, err := s.Authenticate(q); err != nil {
+		return Result{}, err
+	}
+	key := Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
+	now := s.Clock.Now()
+	tx, err := s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
+		if !found {
+			sc := ScenarioFor(q.ReferenceID)
+			switch {
+			case sc.AuthMessage != "":
+				return cur, authError(sc.AuthMessage, "")
+			case sc.NotFound || s.Unknown == UnknownNotFound:
+				return cur, Errorf(ENOTFOUND, "No Transaction found")
+			}
+			cur = s.NewTransaction(key, sc, now)
+		}
+		cur.Enquire(now)
+		return cur, nil
+	})
+	switch ErrorCode(err) {
+	case "":
+		return Result{Found: true, Transaction: tx, Scenario: tx.Scenario}, nil
+	case ENOTFOUND:
+		return Result{Found: false, Scenario: "not-found"}, nil
+	default:
+		return Result{}, err
+	}
+}
+
+// NewTransaction makes the transaction of scenario sc for key, as an unknown
+// referenceid gets on its first enquiry.
+func (s *Service) NewTransaction(key Key, sc Scenario, now time.Time) Transaction {
+	t := Transaction{Key: key, State: sc.State, Origin: OriginAuto, Scenario: sc.Name}
+	if sc.State == StatePending && !sc.Stuck {
+		r := s.DefaultRule
+		r.To = sc.Resolve
+		t.Resolve = &r
+	}
+	if sc.RefundAfterFailure {
+		r := s.DefaultRule
+		r.To = StateRefunded
+		t.Refund = &r
+	}
+	s.Complete(&t, now)
+	return t
+}
+
+// Complete fills what a partially described transaction lacks: generated
+// data for empty fields, refund fields for a refunded one, the time it
+// entered its state.
+func (s *Service) Complete(t *Transaction, now time.Time) {
+	s.Generator.Fill(t, now)
+	if t.StateSince.IsZero() {
+		t.StateSince = now
+	}
+	if t.State == StateRefunded {
+		if t.RefundTxnID == "" {
+			t.RefundTxnID = "RF" + t.TxnID
+		}
+		if t.DateRefunded == nil {
+			at := now.Truncate(time.Second)
+			if at.Before(t.DateAdded) {
+				at = t.DateAdded
+			}
+			t.DateRefunded = &at
+		}
+	}
+}
+
+// Transition forces a transaction into state to, as the provider's back
+// office would. An impossible transition is an ECONFLICT error saying why.
+func (s *Service) Transition(ctx context.Context, key Key, to State) (Transaction, error) {
+	now := s.Clock.Now()
+	return s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
+		if !found {
+			return cur, Errorf(ENOTFOUND, "no transaction %s", key)
+		}
+		cur.Settle(now)
+		if err := cur.TransitionTo(to, now); err != nil {
+			return cur, err
+		}
+		return cur, nil
+	})
+}
+
+// Reset empties the store and loads the fixtures' registrations and
+// transactions.
+func (s *Service) Reset(ctx context.Context, regs []Registration, txs []Transaction) error {
+	all, err := s.Store.List(ctx, Filter{})
+	if err != nil {
+		return err
+	}
+	for _, t := range all {
+		if err := s.Store.Delete(ctx, t.Key); err != nil && ErrorCode(err) != ENOTFOUND {
+			return err
+		}
+	}
+	s.SetRegistrations(regs)
+	return s.putFixtures(ctx, txs, nil)
+}
+
+// Reload applies edited fixtures without losing runtime state: registrations
+// are replaced; a transaction already in the store is kept as it is (runtime
+// state wins over the file); new fixture transactions are added; fixture
+// transactions no longer in the file are removed.
+func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transaction) error {
+	all, err := s.Store.List(ctx, Filter{})
+	if err != nil {
+		return err
+	}
+	inFile := make(map[Key]bool, len(txs))
+	for _, t := range txs {
+		inFile[t.Key] = true
+	}
+	existing := make(map[Key]bool, len(all))
+	for _, t := range all {
+		existing[t.Key] = true
+		if t.Origin == OriginFixture && !inFile[t.Key] {
+			if err := s.Store.Delete(ctx, t.Key); err != nil && ErrorCode(err) != ENOTFOUND {
+				return err
+			}
+		}
+	}
+	s.SetRegistrations(regs)
+	return s.putFixtures(ctx, txs, existing)
+}
+
+func (s *Service) putFixtures(ctx context.Context, txs []Transaction, skip map[Key]bool) error {
+	now := s.Clock.Now()
+	for _, t := range txs {
+		if skip[t.Key] {
+			continue
+		}
+		t.Origin = OriginFixture
+		s.Complete(&t, now)
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("fixture %s: %w", t.Key, err)
+		}
+		if err := s.Store.Put(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package recharge
+
+import (
+	"context"
+	"hash/maphash"
+	"sort"
+	"sync"
+)
+
+// Filter narrows a listing; empty fields match everything.
+type Filter struct {
+	RegistrationID string
+	State          State
+}
+
+func (f Filter) match(t *Transaction) bool {
+	return (f.RegistrationID == "" || t.RegistrationID == f.RegistrationID) &&
+		(f.State == "" || t.State == f.State)
+}
+
+// UpdateFunc computes a transaction's new value from its current one (found
+// is false when there is none). Returning an error writes nothing.
+type UpdateFunc func(current Transaction, found bool) (Transaction, error)
+
+// Store keeps transactions. Every method is safe for concurrent use, and
+// Update is atomic for its key: concurrent updates of one transaction apply
+// one after the other, each seeing the last one's result.
+type Store interface {
+	Get(ctx context.Context, key Key) (Transaction, error)
+	Put(ctx context.Context, t Transaction) error
+	Delete(ctx context.Context, key Key) error
+	List(ctx context.Context, f Filter) ([]Transaction, error)
+	Update(ctx context.Context, key Key, fn UpdateFunc) (Transaction, error)
+	Count(ctx context.Context) (int, error)
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+const memoryShards = 64
+
+// MemoryStore keeps transactions in memory, sharded by key so that enquiries
+// of unrelated transactions do not wait on one another.
+type MemoryStore struct {
+	seed   maphash.Seed
+	shards [memoryShards]memoryShard
+}
+
+type memoryShard struct {
+	mu  sync.Mutex
+	txs map[Key]*Transaction
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	s := &MemoryStore{seed: maphash.MakeSeed()}
+	for i := range s.shards {
+		s.shards[i].txs = make(map[Key]*Transaction)
+	}
+	return s
+}
+
+func (s *MemoryStore) shard(k Key) *memoryShard {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	h.WriteString(k.RegistrationID)
+	h.WriteByte(0)
+	h.WriteString(k.ReferenceID)
+	return &s.shards[h.Sum64()%memoryShards]
+}
+
+func (s *MemoryStore) Get(_ context.Context, key Key) (Transaction, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	t, ok := sh.txs[key]
+	if !ok {
+		return Transaction{}, Errorf(ENOTFOUND, "no transaction %s", key)
+	}
+	return *t, nil
+}
+
+func (s *MemoryStore) Put(_ context.Context, t Transaction) error {
+	sh := s.shard(t.Key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.txs[t.Key] = &t
+	return nil
+}
+
+func (s *MemoryStore) Delete(_ context.Context, key Key) error {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.txs[key]; !ok {
+		return Errorf(ENOTFOUND, "no transaction %s", key)
+	}
+	delete(sh.txs, key)
+	return nil
+}
+
+func (s *MemoryStore) List(_ context.Context, f Filter) ([]Transaction, error) {
+	var out []Transaction
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for _, t := range sh.txs {
+			if f.match(t) {
+				out = append(out, *t)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	SortTransactions(out)
+	return out, nil
+}
+
+func (s *MemoryStore) Update(_ context.Context, key Key, fn UpdateFunc) (Transaction, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	var current Transaction
+	cur, found := sh.txs[key]
+	if found {
+		current = *cur
+	}
+	next, err := fn(current, found)
+	if err != nil {
+		return Transaction{}, err
+	}
+	next.Key = key
+	sh.txs[key] = &next
+	return next, nil
+}
+
+func (s *MemoryStore) Count(context.Context) (int, error) {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		n += len(sh.txs)
+		sh.mu.Unlock()
+	}
+	return n, nil
+}
+
+// SortTransactions orders transactions by registration, then reference.
+func SortTransactions(txs []Transaction) {
+	sort.Slice(txs, func(i, j int) bool {
+		if txs[i].RegistrationID != txs[j].RegistrationID {
+			return txs[i].RegistrationID < txs[j].RegistrationID
+		}
+		return txs[i].ReferenceID < txs[j].ReferenceID
+	})
+}

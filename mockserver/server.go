@@ -1,0 +1,155 @@
+package mockserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+// Server is the mock provider: the RechargeStatus endpoint and the sandbox's
+// own endpoints under /__admin/.
+type Server struct {
+	cfg         Config
+	log         *slog.Logger
+	service     *recharge.Service
+	store       recharge.Store
+	clock       *recharge.VirtualClock
+	validator   *rechargestatus.Validator
+	journal     *Journal
+	statusCodes recharge.StatusCodes
+	started     time.Time
+	handler     http.Handler
+
+	// afterRequest, when set, sees every finished request.
+	afterRequest func(r *http.Request, status int, ex *exchange, elapsed time.Duration)
+}
+
+// New builds a server from cfg and loads its fixtures into the store.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	doc := cfg.Spec
+	if doc == nil {
+		var err error
+		if doc, err = rechargestatus.LoadSpec(""); err != nil {
+			return nil, err
+		}
+	}
+	validator, err := rechargestatus.NewValidator(doc)
+	if err != nil {
+		return nil, err
+	}
+	set := cfg.Fixtures
+	if set == nil {
+		loaded, err := fixtures.Load(cfg.FixturesPath)
+		if err != nil {
+			return nil, err
+		}
+		set = &loaded
+	}
+	service := recharge.NewService(cfg.Store, cfg.Clock, cfg.Seed)
+	service.Unknown = cfg.Unknown
+	service.DefaultRule = cfg.ResolveRule
+	s := &Server{
+		cfg:         cfg,
+		log:         cfg.Logger,
+		service:     service,
+		store:       cfg.Store,
+		clock:       cfg.Clock,
+		validator:   validator,
+		journal:     NewJournal(cfg.JournalSize),
+		statusCodes: recharge.StatusCodes{Success: "1", Failed: "0", Pending: cfg.PendingStatus},
+		started:     time.Now(),
+	}
+	ctx := context.Background()
+	n, err := cfg.Store.Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count stored transactions: %w", err)
+	}
+	if n == 0 {
+		err = service.Reset(ctx, set.Registrations, set.Transactions)
+	} else {
+		// A persisted store keeps its state across restarts; the fixtures
+		// only add what it lacks.
+		err = service.Reload(ctx, set.Registrations, set.Transactions)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load fixtures: %w", err)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Service is the domain service behind the endpoint.
+func (s *Server) Service() *recharge.Service { return s.service }
+
+// Clock is the sandbox's virtual clock.
+func (s *Server) Clock() *recharge.VirtualClock { return s.clock }
+
+// Journal is the request journal.
+func (s *Server) Journal() *Journal { return s.journal }
+
+// routes lists every route the server answers.
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	admin := r.PathPrefix("/__admin/").Subrouter()
+	admin.HandleFunc("/health", s.handleHealth).Methods(http.MethodGet)
+
+	api := s.validate(http.HandlerFunc(s.handleEnquiry))
+	r.Handle(rechargestatus.EnquiryPath, api)
+	// Unknown paths go through validation too, which answers them in the
+	// provider's envelope.
+	r.NotFoundHandler = s.validate(http.NotFoundHandler())
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, CodeValidation, fmt.Sprintf("%s: method %s is not allowed on %s", MsgValidationsError, r.Method, r.URL.Path), "")
+	})
+	return s.observe(r)
+}
+
+type healthAnswer struct {
+	Status        string    `json:"status"`
+	Transactions  int       `json:"transactions"`
+	JournalLength int       `json:"journalLength"`
+	Uptime        string    `json:"uptime"`
+	Clock         time.Time `json:"clock"`
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	n, err := s.store.Count(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, healthAnswer{
+		Status:        "ok",
+		Transactions:  n,
+		JournalLength: s.journal.Len(),
+		Uptime:        time.Since(s.started).Round(time.Second).String(),
+		Clock:         s.clock.Now(),
+	})
+}
+
+// HTTPServer wraps the handler in a net/http server with the sandbox's
+// timeouts and limits.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
