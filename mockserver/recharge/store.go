@@ -43,6 +43,9 @@ const memoryShards = 64
 type MemoryStore struct {
 	seed   maphash.Seed
 	shards [memoryShards]memoryShard
+
+	settingsMu sync.Mutex
+	settings   map[string][]byte
 }
 
 type memoryShard struct {
@@ -151,4 +154,32 @@ func SortTransactions(txs []Transaction) {
 		}
 		return txs[i].ReferenceID < txs[j].ReferenceID
 	})
+}
+
+// Settings keeps the sandbox's own state beside the transactions (the
+// virtual clock, fault rules), so a persistent store keeps it across restarts.
+type Settings interface {
+	LoadSetting(ctx context.Context, name string) (value []byte, found bool, err error)
+	SaveSetting(ctx context.Context, name string, value []byte) error
+}
+
+var _ Settings = (*MemoryStore)(nil)
+
+// LoadSetting reads a setting saved by SaveSetting.
+func (s *MemoryStore) LoadSetting(_ context.Context, name string) ([]byte, bool, error) {
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	v, ok := s.settings[name]
+	return append([]byte(nil), v...), ok, nil
+}
+
+// SaveSetting stores a setting.
+func (s *MemoryStore) SaveSetting(_ context.Context, name string, value []byte) error {
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	if s.settings == nil {
+		s.settings = make(map[string][]byte)
+	}
+	s.settings[name] = append([]byte(nil), value...)
+	return nil
 }
