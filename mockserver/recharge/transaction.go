@@ -171,7 +171,8 @@ func (t *Transaction) Validate() error {
 			return Errorf(EINVALID, "refund: %s", ErrorMessage(err))
 		}
 	}
-	if (t.State == StateRefunded) != (t.RefundTxnID != "" && t.DateRefunded != nil) {
+	refunded := t.State == StateRefunded
+	if refunded != (t.RefundTxnID != "") || refunded != (t.DateRefunded != nil) {
 		return Errorf(EINVALID, "refundtxnid and daterefunded are set when, and only when, the state is refunded")
 	}
 	return nil

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestParseFlagsPrecedence(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantAddr string
+		wantSeed int64
+	}{
+		{"defaults", nil, nil, "127.0.0.1:8080", 1},
+		{"environment", nil, map[string]string{"AOPAY_MOCK_ADDR": "127.0.0.1:9999", "AOPAY_MOCK_SEED": "5"}, "127.0.0.1:9999", 5},
+		{"flag over environment", []string{"--addr", "127.0.0.1:7777"}, map[string]string{"AOPAY_MOCK_ADDR": "127.0.0.1:9999"}, "127.0.0.1:7777", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.addr != tt.wantAddr || o.seed != tt.wantSeed {
+				t.Fatalf("addr %q seed %d", o.addr, o.seed)
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		wantErr  string
+	}{
+		{"help", []string{"--help"}, nil, 0, "AOPAY_MOCK_ADDR"},
+		{"unknown flag", []string{"--nope"}, nil, 2, "nope"},
+		{"stray argument", []string{"serve"}, nil, 2, "unexpected argument"},
+		{"bad env value", nil, map[string]string{"AOPAY_MOCK_SEED": "x"}, 2, "AOPAY_MOCK_SEED"},
+		{"bad log level", []string{"--log-level", "loud"}, nil, 2, "log level"},
+		{"bad log format", []string{"--log-format", "xml"}, nil, 2, "log format"},
+		{"bad unknown policy", []string{"--unknown", "maybe"}, nil, 2, "notfound"},
+		{"bad resolve-after", []string{"--resolve-after", "soon"}, nil, 2, "resolve-after"},
+		{"zero resolve-after", []string{"--resolve-after", "0"}, nil, 2, "positive"},
+		{"bad validation status", []string{"--validation-status", "422"}, nil, 2, "400 or 401"},
+		{"missing spec", []string{"--spec", "/does/not/exist.yaml"}, nil, 2, "spec"},
+		{"missing fixtures", []string{"--fixtures", "/does/not/exist.yaml", "--addr", "127.0.0.1:0"}, nil, 1, "fixtures"},
+		{"busy address", []string{"--addr", "256.0.0.1:1"}, nil, 1, "aopay-mock"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := Run(context.Background(), tt.args, envOf(tt.env), io.Discard, &stderr)
+			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Fatalf("exit %d, stderr %q; want %d mentioning %q", code, stderr.String(), tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseResolveRule(t *testing.T) {
+	if r, err := ParseResolveRule("5"); err != nil || r.AfterEnquiries != 5 {
+		t.Fatalf("5: %+v %v", r, err)
+	}
+	if r, err := ParseResolveRule("90s"); err != nil || r.After != recharge.Duration(90*time.Second) {
+		t.Fatalf("90s: %+v %v", r, err)
+	}
+}
+
+// lockedBuffer is written by the server's logger while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listeningURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+
+// waitForURL polls the log for the listening line until a deadline.
+func waitForURL(t *testing.T, out *lockedBuffer, exited <-chan int) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningURL.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case code := <-exited:
+			t.Fatalf("server exited with %d before listening: %s", code, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("server did not log its address: %s", out.String())
+	return ""
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "text"}, envOf(map[string]string{"AOPAY_MOCK_LOG_LEVEL": "info"}), &out, io.Discard)
+	}()
+	url := waitForURL(t, &out, exited)
+	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"txnid":"6469"`) {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	cancel()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(ShutdownTimeout + 5*time.Second):
+		t.Fatal("no shutdown")
+	}
+	if !strings.Contains(out.String(), "msg=request") || !strings.Contains(out.String(), "referenceid=12345678") {
+		t.Fatalf("no request log: %s", out.String())
+	}
+}
+
+func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"}, envOf(nil), &out, io.Discard)
+	}()
+	jsonURL := regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+)"`)
+	deadline := time.Now().Add(10 * time.Second)
+	var url string
+	for url == "" && time.Now().Before(deadline) {
+		if m := jsonURL.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+			break
+		}
+		select {
+		case code := <-exited:
+			t.Fatalf("exited %d: %s", code, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if url == "" {
+		t.Fatalf("no listening line: %s", out.String())
+	}
+	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"1","RegistrationID":"AOP-554"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.Contains(out.String(), `"msg":"request"`) {
+		t.Fatalf("request logged at warn level: %s", out.String())
+	}
+}

@@ -1,0 +1,86 @@
+package recharge
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+)
+
+var vehiclePattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-HJ-NP-Z]{1,2}[0-9]{4}$`)
+
+func TestGeneratorIsDeterministicAndRealistic(t *testing.T) {
+	g := Generator{Seed: 42}
+	keys := []Key{{"AOP-554", "A1"}, {"AOP-554", "A2"}, {"AOP-777", "A1"}}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		a := Transaction{Key: k, State: StateSuccess}
+		b := Transaction{Key: k, State: StateSuccess}
+		g.Fill(&a, t0)
+		g.Fill(&b, t0)
+		if a != b && !(a.TxnID == b.TxnID && a.CANumber == b.CANumber && a.Amount == b.Amount && a.DateAdded.Equal(b.DateAdded)) {
+			t.Fatalf("same seed and key, different data: %+v vs %+v", a, b)
+		}
+		if !vehiclePattern.MatchString(a.CANumber) {
+			t.Errorf("canumber %q is not an Indian vehicle number", a.CANumber)
+		}
+		if !slices.Contains(FASTagIssuers, a.OperatorName) {
+			t.Errorf("operatorname %q is not a FASTag issuer", a.OperatorName)
+		}
+		for _, v := range []string{a.Amount, a.Comm, a.TDS} {
+			if !IsDecimalString(v) {
+				t.Errorf("%q is not a decimal string", v)
+			}
+		}
+		if a.DateAdded.After(t0) {
+			t.Errorf("dateadded %v after creation %v", a.DateAdded, t0)
+		}
+		if a.OperatorID == "" {
+			t.Error("a successful transaction has an operatorid")
+		}
+		seen[a.TxnID] = true
+	}
+	if len(seen) != len(keys) {
+		t.Fatalf("txnids collide across keys: %v", seen)
+	}
+	other := Transaction{Key: keys[0], State: StateSuccess}
+	Generator{Seed: 43}.Fill(&other, t0)
+	first := Transaction{Key: keys[0], State: StateSuccess}
+	g.Fill(&first, t0)
+	if other.TxnID == first.TxnID && other.CANumber == first.CANumber {
+		t.Fatal("another seed gives the same data")
+	}
+}
+
+func TestFillKeepsGivenFields(t *testing.T) {
+	tx := Transaction{Key: Key{"AOP-554", "X"}, State: StatePending, TxnID: "9", Amount: "1"}
+	Generator{Seed: 1}.Fill(&tx, t0)
+	if tx.TxnID != "9" || tx.Amount != "1" {
+		t.Fatalf("given fields replaced: %+v", tx)
+	}
+	if tx.OperatorID != "" {
+		t.Fatal("a pending transaction has no operatorid yet")
+	}
+}
+
+func TestScenarioFor(t *testing.T) {
+	tests := map[string]string{
+		"12345678":     "success",
+		"PENDING-1":    "pending-success",
+		"pending-1":    "pending-success",
+		"PENDFAIL-9":   "pending-failed",
+		"PENDREFUND-9": "pending-failed-refunded",
+		"STUCK-1":      "pending-forever",
+		"FAILED-2":     "failed",
+		"REFUND-3":     "refunded",
+		"NOTFOUND-4":   "not-found",
+		"AUTHFAIL-5":   "auth-failed",
+		"BADSIG-6":     "invalid-signature",
+		"PEND":         "success",
+		"XPENDING-1":   "success",
+	}
+	for ref, want := range tests {
+		if got := ScenarioFor(ref).Name; got != want {
+			t.Errorf("ScenarioFor(%q) = %s, want %s", ref, got, want)
+		}
+	}
+}

@@ -1,0 +1,206 @@
+package recharge
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
+
+func pendingTx(rule *Rule) Transaction {
+	tx := Transaction{
+		Key:   Key{RegistrationID: "AOP-554", ReferenceID: "R1"},
+		State: StatePending, TxnID: "100", Amount: "10", Comm: "0.00", TDS: "0.00",
+		DateAdded: t0, StateSince: t0, Resolve: rule,
+	}
+	return tx
+}
+
+func TestEnquiryCountRule(t *testing.T) {
+	tx := pendingTx(&Rule{To: StateSuccess, AfterEnquiries: 2})
+	var got []State
+	for range 4 {
+		tx.Enquire(t0)
+		got = append(got, tx.State)
+	}
+	want := []State{StatePending, StatePending, StateSuccess, StateSuccess}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("enquiry %d: state %s, want %s (all: %v)", i+1, got[i], want[i], got)
+		}
+	}
+	if tx.Enquiries != 4 || tx.StateEnquiries != 2 {
+		t.Fatalf("counts: enquiries %d stateEnquiries %d, want 4 and 2", tx.Enquiries, tx.StateEnquiries)
+	}
+	if tx.OperatorID == "" {
+		t.Fatal("a successful transaction has an operatorid")
+	}
+}
+
+func TestDurationRuleFollowsTheClock(t *testing.T) {
+	tx := pendingTx(&Rule{To: StateFailed, After: Duration(10 * time.Minute)})
+	tx.Enquire(t0.Add(9*time.Minute + 59*time.Second))
+	if tx.State != StatePending {
+		t.Fatalf("before the duration: %s", tx.State)
+	}
+	tx.Enquire(t0.Add(10 * time.Minute))
+	if tx.State != StateFailed {
+		t.Fatalf("at the duration: %s", tx.State)
+	}
+	if !tx.StateSince.Equal(t0.Add(10 * time.Minute)) {
+		t.Fatalf("stateSince %v, want the rule's due time", tx.StateSince)
+	}
+}
+
+func TestChainedRulesSettleAtTheirDueTimes(t *testing.T) {
+	tx := pendingTx(&Rule{To: StateFailed, After: Duration(time.Minute)})
+	tx.Refund = &Rule{After: Duration(time.Hour)}
+	if !tx.Settle(t0.Add(3 * time.Hour)) {
+		t.Fatal("Settle reported no change")
+	}
+	if tx.State != StateRefunded {
+		t.Fatalf("state %s, want refunded", tx.State)
+	}
+	wantRefund := t0.Add(time.Minute + time.Hour)
+	if tx.DateRefunded == nil || !tx.DateRefunded.Equal(wantRefund) {
+		t.Fatalf("daterefunded %v, want %v", tx.DateRefunded, wantRefund)
+	}
+	if tx.RefundTxnID != "RF100" {
+		t.Fatalf("refundtxnid %q", tx.RefundTxnID)
+	}
+}
+
+func TestCanTransition(t *testing.T) {
+	tests := []struct {
+		from, to State
+		wantCode string
+		wantMsg  string
+	}{
+		{StatePending, StateSuccess, "", ""},
+		{StatePending, StateFailed, "", ""},
+		{StateFailed, StateRefunded, "", ""},
+		{StateSuccess, StateRefunded, ECONFLICT, "only a failed transaction can be refunded"},
+		{StatePending, StateRefunded, ECONFLICT, "only a failed transaction can be refunded"},
+		{StateSuccess, StateFailed, ECONFLICT, "final"},
+		{StateRefunded, StateSuccess, ECONFLICT, "final"},
+		{StateSuccess, StatePending, ECONFLICT, "cannot become pending"},
+		{StateSuccess, StateSuccess, ECONFLICT, "already success"},
+		{StatePending, "done", EINVALID, "not one of"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.from)+"→"+string(tt.to), func(t *testing.T) {
+			err := CanTransition(tt.from, tt.to)
+			if ErrorCode(err) != tt.wantCode {
+				t.Fatalf("code %q, want %q (%v)", ErrorCode(err), tt.wantCode, err)
+			}
+			if err != nil && !strings.Contains(ErrorMessage(err), tt.wantMsg) {
+				t.Fatalf("message %q lacks %q", ErrorMessage(err), tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestDataAgreesWithState(t *testing.T) {
+	codes := DefaultStatusCodes
+	tests := []struct {
+		state            State
+		status, refunded string
+		refundTxn        string
+		dateRefundedSet  bool
+	}{
+		{StatePending, "2", "0", "", false},
+		{StateSuccess, "1", "0", "", false},
+		{StateFailed, "0", "0", "", false},
+		{StateRefunded, "0", "1", "RF100", true},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.state), func(t *testing.T) {
+			tx := pendingTx(nil)
+			if tt.state == StateFailed || tt.state == StateRefunded {
+				if err := tx.TransitionTo(StateFailed, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.state == StateSuccess || tt.state == StateRefunded {
+				if err := tx.TransitionTo(tt.state, t0.Add(time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d := tx.Data(codes)
+			if d.Status != tt.status || d.Refunded != tt.refunded || d.RefundTxnID != tt.refundTxn || (d.DateRefunded != nil) != tt.dateRefundedSet {
+				t.Fatalf("data %+v", d)
+			}
+			if d.RefID != "R1" || d.DateAdded != "2026-03-05 17:30:00" {
+				t.Fatalf("refid %q dateadded %q", d.RefID, d.DateAdded)
+			}
+			if err := tx.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+		})
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Transaction)
+		want   string
+	}{
+		{"empty reference", func(t *Transaction) { t.ReferenceID = "" }, "referenceId"},
+		{"bad state", func(t *Transaction) { t.State = "done" }, "state"},
+		{"amount not decimal", func(t *Transaction) { t.Amount = "1,00" }, "amount"},
+		{"refund fields without refund", func(t *Transaction) { t.RefundTxnID = "RF1" }, "refundtxnid"},
+		{"resolve to refunded", func(t *Transaction) { t.Resolve = &Rule{To: StateRefunded, AfterEnquiries: 1} }, "resolve"},
+		{"resolve without trigger", func(t *Transaction) { t.Resolve = &Rule{To: StateSuccess} }, "resolve"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tx := pendingTx(nil)
+			tt.mutate(&tx)
+			err := tx.Validate()
+			if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), tt.want) {
+				t.Fatalf("got %v, want invalid mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsDecimalString(t *testing.T) {
+	for s, want := range map[string]bool{"1": true, "0.00": true, "-5.5": true, "1000.25": true, "": false, "1.": false, ".5": false, "1,00": false, "1e3": false, "abc": false, "1.2.3": false, "-": false} {
+		if got := IsDecimalString(s); got != want {
+			t.Errorf("IsDecimalString(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestVirtualClock(t *testing.T) {
+	c := NewFrozenClock(t0)
+	c.Advance(time.Hour)
+	if !c.Now().Equal(t0.Add(time.Hour)) {
+		t.Fatalf("frozen advance: %v", c.Now())
+	}
+	st := c.State()
+	other := &VirtualClock{}
+	other.Restore(st)
+	if !other.Now().Equal(c.Now()) {
+		t.Fatalf("restored clock %v, want %v", other.Now(), c.Now())
+	}
+	c.Set(t0)
+	if d := c.Now().Sub(t0); d < 0 || d > time.Minute {
+		t.Fatalf("after Set the clock runs from t0: %v", d)
+	}
+}
+
+func TestProviderTime(t *testing.T) {
+	at, err := ParseProviderTime("2021-08-20 15:41:08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := at.UTC().Format(time.RFC3339); got != "2021-08-20T10:11:08Z" {
+		t.Fatalf("IST parse: %s", got)
+	}
+	if FormatProviderTime(at) != "2021-08-20 15:41:08" {
+		t.Fatal("round trip")
+	}
+}
