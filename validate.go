@@ -3,6 +3,7 @@ package rechargestatus
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,17 @@ import (
 type Validator struct {
 	doc    *openapi3.T
 	router routers.Router
+	// static holds the router's answer for every operation whose path has
+	// no template, by path then method, so that the hot path skips the
+	// router's walk over every route.
+	static map[string]map[string]*routers.Route
+	// direct lists the operations whose requests can be checked without
+	// openapi3filter.ValidateRequest, which copies the request and decodes
+	// the body through a reader: those whose security requirements the
+	// sandbox does not check anyway.
+	direct map[*openapi3.Operation]bool
+	// schemaOptions are what openapi3filter validates a request body with.
+	schemaOptions []openapi3.SchemaValidationOption
 }
 
 // NewValidator prepares a validator for doc, which must already be valid.
@@ -27,7 +39,80 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route spec: %w", err)
 	}
-	return &Validator{doc: doc, router: router}, nil
+	v := &Validator{
+		doc:    doc,
+		router: router,
+		static: map[string]map[string]*routers.Route{},
+		direct: map[*openapi3.Operation]bool{},
+	}
+	v.schemaOptions = []openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}
+	if openapi3filter.RegisteredBodyEncoder(jsonMediaType) != nil {
+		// openapi3filter writes defaults into the body it validates, which
+		// can change the outcome; the same option keeps the same outcome.
+		v.schemaOptions = append(v.schemaOptions, openapi3.DefaultsSet(func() {}))
+	}
+	if doc.IsOpenAPI31OrLater() {
+		v.schemaOptions = append(v.schemaOptions, openapi3.EnableJSONSchema2020())
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			v.direct[op] = securityAlwaysPasses(doc, op)
+			if strings.Contains(path, "{") {
+				continue
+			}
+			probe, err := http.NewRequest(method, "http://127.0.0.1"+path, nil)
+			if err != nil {
+				continue
+			}
+			route, params, err := router.FindRoute(probe)
+			if err != nil || len(params) > 0 || route.Operation != op {
+				continue
+			}
+			if v.static[path] == nil {
+				v.static[path] = map[string]*routers.Route{}
+			}
+			v.static[path][method] = route
+		}
+	}
+	return v, nil
+}
+
+const jsonMediaType = "application/json"
+
+// securityAlwaysPasses reports whether openapi3filter, with the no-op
+// authentication the sandbox validates with, accepts every request to op:
+// when every scheme it names is declared.
+func securityAlwaysPasses(doc *openapi3.T, op *openapi3.Operation) bool {
+	reqs := op.Security
+	if reqs == nil {
+		reqs = &doc.Security
+	}
+	if len(*reqs) == 0 {
+		return true
+	}
+	var schemes openapi3.SecuritySchemes
+	if doc.Components != nil {
+		schemes = doc.Components.SecuritySchemes
+	}
+	for _, req := range *reqs {
+		for name := range req {
+			if ref := schemes[name]; ref == nil || ref.Value == nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// findRoute is the router's FindRoute, answered from the static table when
+// it can be.
+func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	if r.URL.RawPath == "" {
+		if route := v.static[r.URL.Path][r.Method]; route != nil {
+			return route, nil, nil
+		}
+	}
+	return v.router.FindRoute(r)
 }
 
 // Doc is the document the validator checks against.
@@ -49,7 +134,7 @@ func (p *RequestProblem) Error() string { return p.Message }
 // CheckRequest validates r, whose body has already been read into body, and
 // returns nil when it matches an operation of the spec.
 func (v *Validator) CheckRequest(ctx context.Context, r *http.Request, body []byte) *RequestProblem {
-	route, params, err := v.router.FindRoute(r)
+	route, params, err := v.findRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		return &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
@@ -61,6 +146,19 @@ func (v *Validator) CheckRequest(ctx context.Context, r *http.Request, body []by
 			return p
 		}
 	}
+	check := v.checkWithFilter
+	if v.direct[route.Operation] {
+		check = v.checkDirect
+	}
+	if err := check(ctx, r, route, params, body); err != nil {
+		return describeRequestError(err)
+	}
+	return nil
+}
+
+// checkWithFilter runs openapi3filter.ValidateRequest on a copy of r, which
+// it may change (defaults written into headers and query, the body replaced).
+func (v *Validator) checkWithFilter(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) error {
 	clone := r.Clone(ctx)
 	clone.Body = io.NopCloser(bytes.NewReader(body))
 	clone.ContentLength = int64(len(body))
@@ -73,10 +171,101 @@ func (v *Validator) CheckRequest(ctx context.Context, r *http.Request, body []by
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 	}
-	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
-		return describeRequestError(err)
+	return openapi3filter.ValidateRequest(ctx, input)
+}
+
+// directOptions leave the request untouched: defaults are not written into
+// it, and the body is checked from the bytes already read.
+var directOptions = &openapi3filter.Options{
+	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+	SkipSettingDefaults: true,
+}
+
+// checkDirect does what openapi3filter.ValidateRequest does for an operation
+// whose security always passes, in the same order and with the same errors,
+// without copying the request or reading the body again.
+func (v *Validator) checkDirect(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) error {
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: directOptions}
+	op := route.Operation
+	if route.PathItem != nil {
+		for _, ref := range route.PathItem.Parameters {
+			p := ref.Value
+			if op.Parameters != nil && op.Parameters.GetByInAndName(p.In, p.Name) != nil {
+				continue
+			}
+			if err := openapi3filter.ValidateParameter(ctx, input, p); err != nil {
+				return err
+			}
+		}
+	}
+	for _, ref := range op.Parameters {
+		if err := openapi3filter.ValidateParameter(ctx, input, ref.Value); err != nil {
+			return err
+		}
+	}
+	if op.RequestBody == nil {
+		return nil
+	}
+	return v.checkBody(ctx, input, op.RequestBody.Value, body)
+}
+
+// checkBody is openapi3filter.ValidateRequestBody for a body already read:
+// JSON is decoded straight from the bytes, as openapi3filter decodes it
+// (numbers kept as json.Number, the first value only).
+func (v *Validator) checkBody(ctx context.Context, input *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, body []byte) error {
+	if len(body) == 0 {
+		if rb.Required {
+			return &openapi3filter.RequestError{Input: input, RequestBody: rb, Err: openapi3filter.ErrInvalidRequired}
+		}
+		return nil
+	}
+	if len(rb.Content) == 0 {
+		return nil
+	}
+	header := input.Request.Header.Get("Content-Type")
+	media := rb.Content.Get(header)
+	if media == nil {
+		return &openapi3filter.RequestError{Input: input, RequestBody: rb, Reason: fmt.Sprintf("header Content-Type has unexpected value %q", header)}
+	}
+	if media.Schema == nil {
+		return nil
+	}
+	base, _, _ := strings.Cut(header, ";")
+	schema := media.Schema.Value
+	if !strings.EqualFold(strings.TrimSpace(base), jsonMediaType) || len(media.Encoding) > 0 || schema == nil ||
+		(schema.Type.Is("string") && schema.Format == "binary") {
+		// Anything but plain JSON goes through openapi3filter's decoders.
+		shallow := *input.Request
+		shallow.Body = io.NopCloser(bytes.NewReader(body))
+		shallow.ContentLength = int64(len(body))
+		shallow.GetBody = nil
+		in := *input
+		in.Request = &shallow
+		return openapi3filter.ValidateRequestBody(ctx, &in, rb)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var value any
+	if err := dec.Decode(&value); err != nil {
+		return &openapi3filter.RequestError{Input: input, RequestBody: rb, Reason: "failed to decode request body",
+			Err: &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}}
+	}
+	if err := schema.VisitJSON(value, v.schemaOptions...); err != nil {
+		return &openapi3filter.RequestError{Input: input, RequestBody: rb, Reason: "doesn't match schema" + schemaName(media.Schema), Err: err}
 	}
 	return nil
+}
+
+// schemaName names a schema in an error the way openapi3filter does.
+func schemaName(ref *openapi3.SchemaRef) string {
+	name := strings.TrimSpace(ref.Ref)
+	if name == "" && ref.Value != nil {
+		name = strings.TrimSpace(ref.Value.Title)
+	}
+	if name == "" {
+		return ""
+	}
+	return " " + name
 }
 
 func checkContentType(header string, body *openapi3.RequestBody) *RequestProblem {
@@ -108,7 +297,7 @@ func describeRequestError(err error) *RequestProblem {
 		if errors.As(reqErr.Err, &schemaErr) {
 			return &RequestProblem{Status: http.StatusBadRequest, Field: name, Message: describeSchemaError(name, schemaErr)}
 		}
-		return &RequestProblem{Status: http.StatusBadRequest, Field: name, Message: fmt.Sprintf("header %s is invalid: %s", name, reqErr.Error())}
+		return &RequestProblem{Status: http.StatusBadRequest, Field: name, Message: fmt.Sprintf("%s %s is invalid: %s", reqErr.Parameter.In, name, reqErr.Error())}
 	}
 	if errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {
 		return &RequestProblem{Status: http.StatusBadRequest, Message: "request body is required"}

@@ -3,11 +3,11 @@
 package mockserver
 
 import (
-	"io"
 	"log/slog"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -44,8 +44,20 @@ type Config struct {
 	MaxBodyBytes int64
 	// JournalSize bounds the request journal; 1000 entries when zero.
 	JournalSize int
+	// MaxTransactions bounds the transactions made on first enquiry, the
+	// oldest evicted first; 100,000 when zero, unbounded when negative.
+	// Fixture and admin transactions do not count and are never evicted.
+	MaxTransactions int
 	// Logger receives request logs; discarded when nil.
 	Logger *slog.Logger
+	// AdminToken, when set, is the bearer token every /__admin/ call and
+	// /metrics need.
+	AdminToken string
+	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
+	DisableFaultHeader bool
+	// Metrics is where the server registers its collectors; a registry of
+	// its own when nil.
+	Metrics *prometheus.Registry
 }
 
 // Defaults of Config.
@@ -84,8 +96,13 @@ func (c Config) withDefaults() Config {
 	if c.JournalSize <= 0 {
 		c.JournalSize = DefaultJournalSize
 	}
+	if c.MaxTransactions == 0 {
+		c.MaxTransactions = recharge.DefaultMaxAutoCreated
+	}
 	if c.Logger == nil {
-		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		// A handler that is never enabled spares formatting request logs
+		// only to throw them away.
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Clock == nil {
 		c.Clock = &recharge.VirtualClock{}

@@ -133,13 +133,26 @@ var secretHeaders = map[string]bool{"Authorization": true, "Token": true, "Autho
 
 // RedactHeaders copies h with secret values replaced.
 func RedactHeaders(h http.Header) map[string][]string {
+	n := 0
+	for _, v := range h {
+		n += len(v) + 1
+	}
+	// One array holds every value: every request is journaled, and a slice
+	// per header would be an allocation per header per request.
+	values := make([]string, 0, n)
 	out := make(map[string][]string, len(h))
 	for k, v := range h {
-		if secretHeaders[http.CanonicalHeaderKey(k)] {
-			out[k] = []string{"[REDACTED]"}
+		start := len(values)
+		switch {
+		case secretHeaders[http.CanonicalHeaderKey(k)]:
+			values = append(values, "[REDACTED]")
+		case len(v) == 0:
+			out[k] = nil
 			continue
+		default:
+			values = append(values, v...)
 		}
-		out[k] = append([]string(nil), v...)
+		out[k] = values[start:len(values):len(values)]
 	}
 	return out
 }

@@ -21,6 +21,8 @@ type exchange struct {
 	referenceID    string
 	scenario       string
 	fault          string
+	// route is the path template of the matched route, for metrics.
+	route string
 }
 
 type exchangeKey struct{}

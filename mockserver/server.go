@@ -27,6 +27,7 @@ type Server struct {
 	statusCodes recharge.StatusCodes
 	started     time.Time
 	handler     http.Handler
+	control     *controlPlane
 
 	// afterRequest, when set, sees every finished request.
 	afterRequest func(r *http.Request, status int, ex *exchange, elapsed time.Duration)
@@ -57,6 +58,7 @@ func New(cfg Config) (*Server, error) {
 	service := recharge.NewService(cfg.Store, cfg.Clock, cfg.Seed)
 	service.Unknown = cfg.Unknown
 	service.DefaultRule = cfg.ResolveRule
+	service.MaxAutoCreated = max(cfg.MaxTransactions, 0)
 	s := &Server{
 		cfg:         cfg,
 		log:         cfg.Logger,
@@ -67,6 +69,9 @@ func New(cfg Config) (*Server, error) {
 		journal:     NewJournal(cfg.JournalSize),
 		statusCodes: recharge.StatusCodes{Success: "1", Failed: "0", Pending: cfg.PendingStatus},
 		started:     time.Now(),
+	}
+	if err := s.initControlPlane(*set); err != nil {
+		return nil, err
 	}
 	ctx := context.Background()
 	n, err := cfg.Store.Count(ctx)
@@ -102,15 +107,42 @@ func (s *Server) Journal() *Journal { return s.journal }
 // routes lists every route the server answers.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
+	r.Use(nameRoute)
 	admin := r.PathPrefix("/__admin/").Subrouter()
+	admin.Use(s.requireAdmin, s.validateAdmin)
 	admin.HandleFunc("/health", s.handleHealth).Methods(http.MethodGet)
+	admin.HandleFunc("/transactions", s.handleListTransactions).Methods(http.MethodGet)
+	admin.HandleFunc("/transactions/{registrationId}/{referenceId}", s.handleGetTransaction).Methods(http.MethodGet)
+	admin.HandleFunc("/transactions/{registrationId}/{referenceId}", s.handlePutTransaction).Methods(http.MethodPut)
+	admin.HandleFunc("/transactions/{registrationId}/{referenceId}", s.handleDeleteTransaction).Methods(http.MethodDelete)
+	admin.HandleFunc("/transactions/{registrationId}/{referenceId}/transition", s.handleTransition).Methods(http.MethodPost)
+	admin.HandleFunc("/requests", s.handleListRequests).Methods(http.MethodGet)
+	admin.HandleFunc("/requests", s.handleClearRequests).Methods(http.MethodDelete)
+	admin.HandleFunc("/requests/count", s.handleCountRequests).Methods(http.MethodGet)
+	admin.HandleFunc("/reset", s.handleReset).Methods(http.MethodPost)
+	admin.HandleFunc("/clock", s.handleGetClock).Methods(http.MethodGet)
+	admin.HandleFunc("/clock", s.handleMoveClock).Methods(http.MethodPost)
+	admin.HandleFunc("/fixtures/reload", s.handleReloadFixtures).Methods(http.MethodPost)
+	admin.HandleFunc("/faults", s.handleListFaults).Methods(http.MethodGet)
+	admin.HandleFunc("/faults", s.handleReplaceFaults).Methods(http.MethodPut)
+	admin.HandleFunc("/faults", s.handleAddFault).Methods(http.MethodPost)
+	admin.HandleFunc("/faults", s.handleClearFaults).Methods(http.MethodDelete)
+	admin.HandleFunc("/faults/{id}", s.handleDeleteFault).Methods(http.MethodDelete)
+	admin.NotFoundHandler = s.adminFallback()
+	admin.MethodNotAllowedHandler = s.adminFallback()
+	r.Handle("/metrics", s.requireAdmin(s.validateAdmin(s.metricsHandler()))).Methods(http.MethodGet)
 
-	api := s.validate(http.HandlerFunc(s.handleEnquiry))
+	api := s.validate(s.injectFaults(http.HandlerFunc(s.handleEnquiry)))
 	r.Handle(rechargestatus.EnquiryPath, api)
 	// Unknown paths go through validation too, which answers them in the
 	// provider's envelope.
 	r.NotFoundHandler = s.validate(http.NotFoundHandler())
+	adminFallback := s.adminFallback()
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAdminPath(r.URL.Path) {
+			adminFallback.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, http.StatusMethodNotAllowed, CodeValidation, fmt.Sprintf("%s: method %s is not allowed on %s", MsgValidationsError, r.Method, r.URL.Path), "")
 	})
 	return s.observe(r)
@@ -142,7 +174,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // HTTPServer wraps the handler in a net/http server with the sandbox's
 // timeouts and limits.
 func (s *Server) HTTPServer(addr string) *http.Server {
-	return &http.Server{
+	hs := &http.Server{
 		Addr:              addr,
 		Handler:           s,
 		ReadHeaderTimeout: ReadHeaderTimeout,
@@ -152,4 +184,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Hanging and slow faults end at shutdown instead of holding it up.
+	hs.RegisterOnShutdown(s.Stop)
+	return hs
 }

@@ -11,12 +11,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -36,6 +40,7 @@ type options struct {
 	addr             string
 	spec             string
 	fixtures         string
+	state            string
 	seed             int64
 	unknown          string
 	resolveAfter     string
@@ -43,8 +48,11 @@ type options struct {
 	validationStatus int
 	maxBodyBytes     int64
 	journalSize      int
+	maxTransactions  int
 	logFormat        string
 	logLevel         string
+	adminToken       string
+	faultHeader      bool
 }
 
 func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
@@ -53,6 +61,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.addr, "addr", mockserver.DefaultAddr, "address to listen on")
 	fs.StringVar(&o.spec, "spec", "", "OpenAPI document to validate against (default: the built-in openapi.yaml)")
 	fs.StringVar(&o.fixtures, "fixtures", "", "fixtures file or directory (default: the built-in set)")
+	fs.StringVar(&o.state, "state", "", "bbolt file keeping transactions, clock and faults across restarts (default: in memory)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of generated transaction data")
 	fs.StringVar(&o.unknown, "unknown", string(recharge.UnknownCreate), "what an unknown referenceid answers: create (by referenceid convention) or notfound")
 	fs.StringVar(&o.resolveAfter, "resolve-after", "3", "when pending transactions made by convention resolve: a number of enquiries (3) or a duration on the sandbox clock (10m)")
@@ -60,8 +69,11 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.validationStatus, "validation-status", 400, "HTTP status of a malformed request: 400, or 401 as the upstream aggregator answers")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
+	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the oldest evicted first (0: no limit)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
+	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
+	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
 		fs.VisitAll(func(f *flag.Flag) {
@@ -139,13 +151,16 @@ func ParseResolveRule(s string) (recharge.Rule, error) {
 
 func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	cfg := mockserver.Config{
-		FixturesPath:     o.fixtures,
-		Seed:             o.seed,
-		PendingStatus:    o.pendingStatus,
-		ValidationStatus: o.validationStatus,
-		MaxBodyBytes:     o.maxBodyBytes,
-		JournalSize:      o.journalSize,
-		Logger:           logger,
+		FixturesPath:       o.fixtures,
+		Seed:               o.seed,
+		PendingStatus:      o.pendingStatus,
+		ValidationStatus:   o.validationStatus,
+		MaxBodyBytes:       o.maxBodyBytes,
+		JournalSize:        o.journalSize,
+		MaxTransactions:    o.maxTransactions,
+		Logger:             logger,
+		AdminToken:         o.adminToken,
+		DisableFaultHeader: !o.faultHeader,
 	}
 	if o.spec != "" {
 		doc, err := rechargestatus.LoadSpec(o.spec)
@@ -167,13 +182,29 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	if o.maxBodyBytes <= 0 || o.journalSize <= 0 {
 		return cfg, errors.New("max-body-bytes and journal-size must be positive")
 	}
+	switch {
+	case o.maxTransactions < 0:
+		return cfg, errors.New("max-transactions must not be negative")
+	case o.maxTransactions == 0:
+		// Config reads zero as the default and a negative value as no limit.
+		cfg.MaxTransactions = -1
+	}
 	return cfg, nil
 }
 
 // Run is aopay-mock: it serves until ctx is done, then shuts down gracefully.
 // It returns the process exit code: 0 after a clean shutdown or --help, 2 for
-// bad usage, 1 for any other failure.
+// bad usage, 1 for any other failure. A first argument naming a subcommand
+// (healthcheck, version or --version) runs that instead.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "healthcheck":
+			return RunHealthcheck(ctx, args[1:], getenv, stdout, stderr)
+		case "version", "--version", "-version":
+			return RunVersion(args[1:], stdout, stderr)
+		}
+	}
 	o, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -192,6 +223,21 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
 		return 2
 	}
+	if o.state != "" {
+		store, err := boltstore.Open(o.state)
+		if err != nil {
+			fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+			return 1
+		}
+		// Deferred calls run after the graceful shutdown below, once no
+		// request can write any more.
+		defer func() {
+			if err := store.Close(); err != nil {
+				fmt.Fprintf(stderr, "aopay-mock: close %s: %v\n", o.state, err)
+			}
+		}()
+		cfg.Store = store
+	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
@@ -205,7 +251,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	httpServer := srv.HTTPServer(o.addr)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
-	logger.Warn("aopay-mock listening", "url", "http://"+ln.Addr().String(), "endpoint", rechargestatus.EnquiryPath)
+	defer reloadOnHangup(ctx, srv, logger)()
+	logger.Warn("aopay-mock listening", "url", "http://"+ln.Addr().String(), "endpoint", rechargestatus.EnquiryPath, "adminToken", o.adminToken != "")
+	if o.adminToken == "" && !isLoopback(ln.Addr()) {
+		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or " + EnvName("admin-token") + ")")
+	}
 
 	select {
 	case err := <-serveErr:
@@ -225,4 +275,42 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// isLoopback reports whether addr can only be reached from this machine.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// reloadOnHangup rereads the fixtures on every SIGHUP until ctx is done or
+// the returned stop function is called.
+func reloadOnHangup(ctx context.Context, srv *mockserver.Server, logger *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-hup:
+				res, err := srv.ReloadFixtures(ctx)
+				if err != nil {
+					logger.Error("fixtures reload on SIGHUP failed; the previous fixtures stay in force", "error", err.Error())
+					continue
+				}
+				logger.Warn("fixtures reloaded on SIGHUP", "registrations", res.Registrations, "transactions", res.Transactions)
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-finished
+	}
 }

@@ -64,8 +64,12 @@ type Service struct {
 	// and failed ones meant to be refunded are refunded; its To is ignored.
 	DefaultRule Rule
 	Tokens      *TokenVerifier
+	// MaxAutoCreated bounds the transactions made on first enquiry: beyond
+	// it the oldest of them are deleted. Zero keeps them all.
+	MaxAutoCreated int
 
 	registrations atomic.Pointer[map[string]Registration]
+	auto          autoCreated
 }
 
 // NewService wires a service with the given store and clock and the defaults.
@@ -77,6 +81,8 @@ func NewService(store Store, clock Clock, seed int64) *Service {
 		Unknown:     UnknownCreate,
 		DefaultRule: DefaultResolveRule,
 		Tokens:      &TokenVerifier{Clock: clock},
+
+		MaxAutoCreated: DefaultMaxAutoCreated,
 	}
 	s.SetRegistrations(nil)
 	return s
@@ -152,7 +158,9 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 	}
 	key := Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
 	now := s.Clock.Now()
+	created := false
 	tx, err := s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
+		created = !found
 		if !found {
 			sc := ScenarioFor(q.ReferenceID)
 			switch {
@@ -168,6 +176,11 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 	})
 	switch ErrorCode(err) {
 	case "":
+		if created {
+			if err := s.noteCreated(ctx, key); err != nil {
+				return Result{}, err
+			}
+		}
 		return Result{Found: true, Transaction: tx, Scenario: tx.Scenario}, nil
 	case ENOTFOUND:
 		return Result{Found: false, Scenario: "not-found"}, nil
@@ -244,6 +257,7 @@ func (s *Service) Reset(ctx context.Context, regs []Registration, txs []Transact
 			return err
 		}
 	}
+	s.auto.reset()
 	s.SetRegistrations(regs)
 	return s.putFixtures(ctx, txs, nil)
 }
@@ -271,7 +285,10 @@ func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transac
 		}
 	}
 	s.SetRegistrations(regs)
-	return s.putFixtures(ctx, txs, existing)
+	if err := s.putFixtures(ctx, txs, existing); err != nil {
+		return err
+	}
+	return s.trackStored(ctx, all)
 }
 
 func (s *Service) putFixtures(ctx context.Context, txs []Transaction, skip map[Key]bool) error {

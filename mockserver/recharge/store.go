@@ -34,7 +34,10 @@ type Store interface {
 	Count(ctx context.Context) (int, error)
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store              = (*MemoryStore)(nil)
+	_ ConditionalDeleter = (*MemoryStore)(nil)
+)
 
 const memoryShards = 64
 
@@ -131,8 +134,27 @@ func (s *MemoryStore) Update(_ context.Context, key Key, fn UpdateFunc) (Transac
 		return Transaction{}, err
 	}
 	next.Key = key
-	sh.txs[key] = &next
+	if found {
+		// Overwriting in place spares an allocation per enquiry; nothing
+		// outside the lock holds the pointer, since readers get copies.
+		*cur = next
+	} else {
+		sh.txs[key] = &next
+	}
 	return next, nil
+}
+
+// DeleteIf deletes the transaction at key if it exists and cond accepts it.
+func (s *MemoryStore) DeleteIf(_ context.Context, key Key, cond func(Transaction) bool) (bool, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	t, ok := sh.txs[key]
+	if !ok || !cond(*t) {
+		return false, nil
+	}
+	delete(sh.txs, key)
+	return true, nil
 }
 
 func (s *MemoryStore) Count(context.Context) (int, error) {

@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+
+# The AOPay RechargeStatus sandbox: aopay-mock (the entrypoint) and
+# aopay-contract, static binaries on a distroless base, running as non-root.
+#
+#   docker build --build-arg VERSION=v1.0.0 -t aopay-sandbox .
+#   docker run --rm -p 8080:8080 -v aopay-state:/data aopay-sandbox
+
+# The builder runs on the build machine's platform and cross-compiles for the
+# target one, so multi-platform builds need no emulation.
+FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+COPY . .
+ARG VERSION=devel
+ARG TARGETOS
+ARG TARGETARCH
+ENV CGO_ENABLED=0
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath \
+    -ldflags "-s -w -X github.com/aopay-sandbox/rechargestatus/internal/buildinfo.Version=${VERSION}" \
+    -o /out/ ./cmd/aopay-mock ./cmd/aopay-contract
+# The state directory, to be copied with its owner: the final image has no
+# shell to create it.
+RUN mkdir -p /out/data
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/aopay-mock /out/aopay-contract /
+COPY --from=build --chown=65532:65532 /out/data /data
+USER 65532:65532
+ENV AOPAY_MOCK_ADDR=0.0.0.0:8080 \
+    AOPAY_MOCK_STATE=/data/state.db
+EXPOSE 8080
+VOLUME /data
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --start-interval=1s --retries=3 \
+    CMD ["/aopay-mock", "healthcheck", "--addr", "127.0.0.1:8080"]
+ENTRYPOINT ["/aopay-mock"]

@@ -1,0 +1,102 @@
+package contract
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+)
+
+var validEnquiry = invariants.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
+
+// TestNegativeCasesBreakTheSpec holds every generated case to the spec's own
+// request validation: each must be a request openapi.yaml refuses, and a
+// case about a field must be refused for that field.
+func TestNegativeCasesBreakTheSpec(t *testing.T) {
+	doc, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := rechargestatus.NewValidator(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := NegativeCases(doc, validEnquiry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, c := range cases {
+		names[c.Name] = true
+		t.Run(c.Name, func(t *testing.T) {
+			method := c.Request.Method
+			r := httptest.NewRequest(method, rechargestatus.EnquiryPath, strings.NewReader(string(c.Request.Body)))
+			r.Header = c.Request.Header.Clone()
+			p := v.CheckRequest(context.Background(), r, c.Request.Body)
+			if p == nil {
+				t.Fatalf("openapi.yaml accepts %s %s", method, c.Request.Body)
+			}
+			if c.Property != "" && !strings.Contains(p.Message, c.Property) {
+				t.Errorf("refused for %q, not for %s", p.Message, c.Property)
+			}
+		})
+	}
+	for _, want := range []string{
+		"referenceid missing", "referenceid empty", "referenceid a number", "referenceid a null", "referenceid a object",
+		"referenceid of 65 characters, one more than maxLength", "RegistrationID missing", "RegistrationID a boolean",
+		"body not valid JSON", "body empty", "Content-Type text/plain", "method GET", "method DELETE",
+	} {
+		if !names[want] {
+			t.Errorf("no case %q among %d", want, len(cases))
+		}
+	}
+}
+
+func TestNegativeCasesFollowTheSchema(t *testing.T) {
+	doc, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := doc.Components.Schemas["RechargeStatusRequest"].Value
+	nullable := *schema.Properties["referenceid"].Value
+	nullable.Nullable = true
+	nullable.MaxLength = nil
+	nullable.Enum = []any{"A", "B"}
+	schema.Properties["referenceid"] = openapi3.NewSchemaRef("", &nullable)
+
+	cases, err := NegativeCases(doc, validEnquiry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, c := range cases {
+		names[c.Name] = true
+	}
+	for name, want := range map[string]bool{
+		"referenceid a null":                                       false, // nullable now
+		"referenceid outside its enum":                             true,
+		"referenceid of 65 characters, one more than maxLength":    false,
+		"RegistrationID of 65 characters, one more than maxLength": true,
+		"method POST": false,
+	} {
+		if names[name] != want {
+			t.Errorf("case %q generated: %v, want %v", name, names[name], want)
+		}
+	}
+}
+
+func TestNegativeCasesNeedTheOperation(t *testing.T) {
+	doc, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Paths.Find(rechargestatus.EnquiryPath).Post.RequestBody = nil
+	if _, err := NegativeCases(doc, validEnquiry); err == nil {
+		t.Error("want an error for an operation without a request body")
+	}
+}

@@ -1,0 +1,23 @@
+package contract_test
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/aopay-sandbox/rechargestatus/contract"
+)
+
+// cfg takes the suite's settings from the test binary's command line
+// (`go test ./contract -args --base-url ...`, or after `--` with ginkgo) and
+// from AOPAY_CONTRACT_* variables.
+var cfg = contract.DefaultConfig()
+
+func init() { cfg.RegisterFlags(flag.CommandLine) }
+
+func TestContract(t *testing.T) {
+	if err := cfg.LoadEnv(flag.CommandLine, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+	contract.RunSuite(t, cfg)
+}

@@ -1,0 +1,281 @@
+package release
+
+import (
+	"bufio"
+	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+func TestBinariesAreStatic(t *testing.T) {
+	b := binaries(t)
+	cases := []struct {
+		name, path, skip string
+	}{
+		{"aopay-mock", b.mock, ""},
+		{"aopay-contract", b.contract, b.contractSkip},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.skip != "" {
+				t.Skip(tc.skip)
+			}
+			f, err := elf.Open(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					t.Error("has a PT_INTERP program header: it needs a dynamic loader, which a distroless static or scratch image lacks")
+				}
+				if p.Type == elf.PT_DYNAMIC {
+					t.Error("has a PT_DYNAMIC program header: it is dynamically linked")
+				}
+			}
+			libs, err := f.ImportedLibraries()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(libs) > 0 {
+				t.Errorf("needs shared libraries (DT_NEEDED) %v", libs)
+			}
+
+			info, err := buildinfo.ReadFile(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			settings := map[string]string{}
+			for _, s := range info.Settings {
+				settings[s.Key] = s.Value
+			}
+			if settings["CGO_ENABLED"] != "0" {
+				t.Errorf("built with CGO_ENABLED=%q, want 0", settings["CGO_ENABLED"])
+			}
+			if settings["-trimpath"] != "true" {
+				t.Error("built without -trimpath: the binary records the builder's paths")
+			}
+		})
+	}
+}
+
+func TestBinariesPrintTheStampedVersion(t *testing.T) {
+	b := binaries(t)
+	cases := []struct {
+		name, path, skip string
+		args             []string
+		exact            bool
+	}{
+		{"aopay-mock version", b.mock, "", []string{"version"}, true},
+		{"aopay-mock --version", b.mock, "", []string{"--version"}, true},
+		{"aopay-contract --version", b.contract, b.contractSkip, []string{"--version"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.skip != "" {
+				t.Skip(tc.skip)
+			}
+			cmd := exec.Command(tc.path, tc.args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%v; stderr %q", err, stderr.String())
+			}
+			got := string(out)
+			if tc.exact && got != stampedVersion+"\n" {
+				t.Errorf("printed %q, want exactly %q", got, stampedVersion+"\n")
+			}
+			if !strings.Contains(got, stampedVersion) {
+				t.Errorf("printed %q, want the stamped version %q", got, stampedVersion)
+			}
+		})
+	}
+}
+
+// imageEnv is the final stage's environment, moved from the container to
+// this machine: listening on a free loopback port, keeping its state in dir.
+func imageEnv(t *testing.T, df dockerfile, dir string) map[string]string {
+	t.Helper()
+	env := stageEnv(df.final(), nil)
+	if env["AOPAY_MOCK_ADDR"] == "" {
+		t.Fatal("the image sets no AOPAY_MOCK_ADDR")
+	}
+	env["AOPAY_MOCK_ADDR"] = "127.0.0.1:0"
+	for k, v := range env {
+		if rest, ok := strings.CutPrefix(v, stateDir+"/"); ok {
+			env[k] = filepath.Join(dir, rest)
+		}
+	}
+	env["AOPAY_MOCK_LOG_FORMAT"] = "json"
+	return env
+}
+
+// healthcheckArgs are the arguments of the image's HEALTHCHECK after the
+// binary, aimed at addr instead of the container's port.
+func healthcheckArgs(t *testing.T, df dockerfile, addr string) []string {
+	t.Helper()
+	checks := commandsOf[*instructions.HealthCheckCommand](df.final())
+	if len(checks) != 1 {
+		t.Fatalf("the final stage has %d HEALTHCHECKs, want 1", len(checks))
+	}
+	test := checks[0].Health.Test
+	if len(test) < 3 || test[0] != "CMD" || test[1] != mockBinary {
+		t.Fatalf("HEALTHCHECK %q, want CMD %s healthcheck ...", test, mockBinary)
+	}
+	args := slices.Clone(test[2:])
+	at := slices.Index(args, "--addr")
+	if at < 0 || at+1 >= len(args) {
+		t.Fatalf("HEALTHCHECK %q names no --addr", test)
+	}
+	args[at+1] = addr
+	return args
+}
+
+// runExit runs the binary to its end and returns its exit code.
+func runExit(t *testing.T, path string, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+// startMock runs the mock as the image does (its entrypoint, no arguments)
+// with env, and returns the address it listens on and how to stop it.
+func startMock(t *testing.T, path string, env []string) (addr string, stop func()) {
+	t.Helper()
+	server := exec.Command(path)
+	server.Env = env
+	var stderr bytes.Buffer
+	server.Stderr = &stderr
+	stdout, err := server.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	listening := make(chan string, 1)
+	go func() {
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			var entry struct {
+				URL string `json:"url"`
+			}
+			if json.Unmarshal(lines.Bytes(), &entry) == nil && strings.HasPrefix(entry.URL, "http://") {
+				select {
+				case listening <- entry.URL:
+				default:
+				}
+			}
+		}
+		exited <- server.Wait()
+	}()
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			server.Process.Kill()
+			<-exited
+		}
+	})
+
+	select {
+	case url := <-listening:
+		addr = strings.TrimPrefix(url, "http://")
+	case err := <-exited:
+		stopped = true
+		t.Fatalf("aopay-mock exited before listening: %v\n%s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("aopay-mock did not log its URL within 30s\n%s", stderr.String())
+	}
+	return addr, func() {
+		t.Helper()
+		if err := server.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-exited:
+			stopped = true
+			if err != nil {
+				t.Fatalf("aopay-mock on SIGTERM: %v, want a clean exit\n%s", err, stderr.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("aopay-mock did not stop within 20s of SIGTERM")
+		}
+	}
+}
+
+// TestImageHealthcheck runs the mock as the image does and the image's
+// HEALTHCHECK against it while it serves and once it has stopped.
+func TestImageHealthcheck(t *testing.T) {
+	b := binaries(t)
+	df := loadDockerfile(t)
+	cases := []struct {
+		name       string
+		adminToken string
+	}{
+		{"open admin API", ""},
+		{"admin API behind a token", "image-test-token"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, usage := runExit(t, b.mock, nil, "--help")
+			if tc.adminToken != "" && !strings.Contains(usage, "--admin-token") {
+				t.Skip("aopay-mock has no --admin-token yet")
+			}
+			vars := imageEnv(t, df, t.TempDir())
+			if tc.adminToken != "" {
+				// docker run -e AOPAY_MOCK_ADMIN_TOKEN=...: the server and
+				// the HEALTHCHECK, run in the same container, both see it.
+				vars["AOPAY_MOCK_ADMIN_TOKEN"] = tc.adminToken
+			}
+			env := envList(os.Environ(), vars)
+			addr, stop := startMock(t, b.mock, env)
+			args := healthcheckArgs(t, df, addr)
+
+			if code, out := runExit(t, b.mock, env, args...); code != 0 {
+				t.Fatalf("healthcheck of the serving mock: exit %d, want 0\n%s", code, out)
+			}
+			if tc.adminToken != "" {
+				delete(vars, "AOPAY_MOCK_ADMIN_TOKEN")
+				if code, out := runExit(t, b.mock, envList(os.Environ(), vars), args...); code != 1 {
+					t.Fatalf("healthcheck without the admin token: exit %d, want 1\n%s", code, out)
+				}
+			}
+
+			stop()
+			start := time.Now()
+			code, out := runExit(t, b.mock, env, args...)
+			if code != 1 {
+				t.Fatalf("healthcheck of the stopped mock: exit %d, want 1\n%s", code, out)
+			}
+			if elapsed := time.Since(start); elapsed > 3*time.Second {
+				t.Errorf("healthcheck of the stopped mock took %s", elapsed)
+			}
+			if !strings.Contains(out, addr) {
+				t.Errorf("healthcheck output %q does not name %s", out, addr)
+			}
+		})
+	}
+}

@@ -1,0 +1,243 @@
+package release
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/cli"
+)
+
+// goDirective is the Go version go.mod asks for.
+func goDirective(t *testing.T, root string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines := bufio.NewScanner(f)
+	for lines.Scan() {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "go "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatal("go.mod has no go directive")
+	return ""
+}
+
+func TestDockerfileStages(t *testing.T) {
+	root := repoRoot(t)
+	df := loadDockerfile(t)
+	if len(df.stages) < 2 {
+		t.Fatalf("%d stage(s), want a builder and a final stage", len(df.stages))
+	}
+	earlier := map[string]bool{}
+	for i, s := range df.stages {
+		if s.BaseName != "scratch" && !earlier[strings.ToLower(s.BaseName)] && !pinned(s.BaseName) {
+			t.Errorf("stage %d FROM %s: want an image pinned by an exact tag or a digest", i, s.BaseName)
+		}
+		if s.Name != "" {
+			earlier[strings.ToLower(s.Name)] = true
+		}
+	}
+
+	b, err := findGoBuild(df, map[string]string{"VERSION": stampedVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	builder := df.stages[slices.IndexFunc(df.stages, func(s instructions.Stage) bool { return s.Name == b.stage })]
+	if !strings.HasPrefix(builder.BaseName, "golang:") {
+		t.Errorf("the go build runs FROM %s, want an official golang image", builder.BaseName)
+	} else if tag := strings.TrimPrefix(builder.BaseName, "golang:"); !strings.HasPrefix(tag, goDirective(t, root)+"-") {
+		t.Errorf("builder golang:%s, want Go %s as go.mod asks", tag, goDirective(t, root))
+	}
+	if b.stage == df.final().Name {
+		t.Error("the go build runs in the final stage, which then carries the toolchain")
+	}
+	if b.env["CGO_ENABLED"] != "0" {
+		t.Errorf("go build runs with CGO_ENABLED=%q, want 0 for static binaries", b.env["CGO_ENABLED"])
+	}
+	if !b.hasFlag("trimpath") {
+		t.Errorf("go build %q lacks -trimpath", b.args)
+	}
+	ldflags, _ := b.flagValue("ldflags")
+	if want := "-X " + versionVar + "=" + stampedVersion; !strings.Contains(ldflags, want) {
+		t.Errorf("-ldflags %q does not stamp the VERSION build argument (%q)", ldflags, want)
+	}
+	for _, bin := range []string{mockBinary, contractBinary} {
+		if !slices.Contains(b.packages(), "./cmd"+bin) {
+			t.Errorf("go build %q does not build ./cmd%s", b.args, bin)
+		}
+	}
+}
+
+// pinned tells whether an image reference names one release: a digest, or
+// a tag other than latest that no build argument can change.
+func pinned(image string) bool {
+	if strings.Contains(image, "@sha256:") {
+		return true
+	}
+	_, tag, ok := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":")
+	return ok && tag != "" && tag != "latest" && !strings.Contains(tag, "$")
+}
+
+func TestDockerfileFinalStage(t *testing.T) {
+	df := loadDockerfile(t)
+	final := df.final()
+	if base := final.BaseName; base != "scratch" && !strings.HasPrefix(base, "gcr.io/distroless/static") {
+		t.Errorf("final stage FROM %s, want distroless static or scratch", base)
+	}
+
+	user := lastUser(final)
+	if isRootUser(user) {
+		t.Errorf("final stage USER %q: the image must not run as root", user)
+	}
+
+	var copied []string
+	var stateOwner string
+	for _, c := range commandsOf[*instructions.CopyCommand](final) {
+		for _, src := range c.SourcePaths {
+			dest := c.DestPath
+			if strings.HasSuffix(dest, "/") {
+				dest += filepath.Base(src)
+			}
+			copied = append(copied, dest)
+			if dest == stateDir {
+				stateOwner = c.Chown
+			}
+		}
+		if c.From == "" {
+			t.Errorf("final stage COPY %q from the build context: want only the builder's output", c.SourcePaths)
+		}
+	}
+	for _, bin := range []string{mockBinary, contractBinary} {
+		if !slices.Contains(copied, bin) {
+			t.Errorf("final stage does not COPY %s (copies %q)", bin, copied)
+		}
+	}
+	if !slices.Contains(copied, stateDir) {
+		t.Errorf("final stage does not COPY %s: it would be created owned by root, and the non-root user could not write its state", stateDir)
+	} else if stateOwner != user {
+		t.Errorf("%s is owned by %q, want the image's user %q", stateDir, stateOwner, user)
+	}
+
+	var exposed []string
+	for _, e := range commandsOf[*instructions.ExposeCommand](final) {
+		exposed = append(exposed, e.Ports...)
+	}
+	if !slices.Contains(exposed, imagePort) && !slices.Contains(exposed, imagePort+"/tcp") {
+		t.Errorf("EXPOSE %q, want %s", exposed, imagePort)
+	}
+	var volumes []string
+	for _, v := range commandsOf[*instructions.VolumeCommand](final) {
+		volumes = append(volumes, v.Volumes...)
+	}
+	if !slices.Contains(volumes, stateDir) {
+		t.Errorf("VOLUME %q, want %s", volumes, stateDir)
+	}
+
+	env := stageEnv(final, nil)
+	if want := "0.0.0.0:" + imagePort; env[cli.EnvName("addr")] != want {
+		t.Errorf("%s=%q, want %q so the published port reaches the mock", cli.EnvName("addr"), env[cli.EnvName("addr")], want)
+	}
+	if state := env[cli.EnvName("state")]; !strings.HasPrefix(state, stateDir+"/") {
+		t.Errorf("%s=%q, want the state kept under the %s volume", cli.EnvName("state"), state, stateDir)
+	}
+
+	checks := commandsOf[*instructions.HealthCheckCommand](final)
+	if len(checks) != 1 {
+		t.Fatalf("%d HEALTHCHECKs, want 1", len(checks))
+	}
+	health := checks[0].Health
+	if len(health.Test) < 3 || health.Test[0] != "CMD" || health.Test[1] != mockBinary || health.Test[2] != "healthcheck" {
+		t.Errorf("HEALTHCHECK %q, want the exec form CMD [%q, \"healthcheck\", ...]: the image has no shell, curl or wget", health.Test, mockBinary)
+	}
+	if at := slices.Index(health.Test, "--addr"); at < 0 || at+1 >= len(health.Test) || !strings.HasSuffix(health.Test[at+1], ":"+imagePort) {
+		t.Errorf("HEALTHCHECK %q does not probe port %s", health.Test, imagePort)
+	}
+	if health.Timeout != 0 && health.Timeout <= cli.DefaultHealthcheckTimeout {
+		t.Errorf("HEALTHCHECK --timeout=%s, want more than the probe's own %s so the probe reports a hang itself", health.Timeout, cli.DefaultHealthcheckTimeout)
+	}
+
+	entrypoints := commandsOf[*instructions.EntrypointCommand](final)
+	if len(entrypoints) == 0 {
+		t.Fatal("no ENTRYPOINT")
+	}
+	ep := entrypoints[len(entrypoints)-1]
+	if ep.PrependShell || !slices.Equal(ep.CmdLine, []string{mockBinary}) {
+		t.Errorf("ENTRYPOINT %q (shell form %v), want the exec form [%q] so flags given to docker run reach the mock", ep.CmdLine, ep.PrependShell, mockBinary)
+	}
+}
+
+// TestDockerIgnore checks that the build context leaves out what the image
+// does not need and keeps every file the binaries are built from.
+func TestDockerIgnore(t *testing.T) {
+	root := repoRoot(t)
+	f, err := os.Open(filepath.Join(root, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns, err := ignorefile.ReadAll(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	matcher, err := patternmatcher.New(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignored := func(path string) bool {
+		t.Helper()
+		m, err := matcher.MatchesOrParentMatches(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, path := range []string{".git/HEAD", "bin/aopay-mock", "reports/junit.xml", "mockserver/cli/cli.test", "cover.out"} {
+		if !ignored(path) {
+			t.Errorf("%s is sent to the builder", path)
+		}
+	}
+
+	cmd := exec.Command("go", "list", "-deps",
+		"-f", `{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{end}}{{end}}`,
+		"./cmd/...")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	needed := []string{"go.mod", "go.sum"}
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		dir, err := filepath.Rel(root, fields[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range fields[1:] {
+			needed = append(needed, filepath.ToSlash(filepath.Join(dir, name)))
+		}
+	}
+	if len(needed) < 10 {
+		t.Fatalf("go list found only %q", needed)
+	}
+	for _, path := range needed {
+		if ignored(path) {
+			t.Errorf(".dockerignore leaves out %s, which the build needs", path)
+		}
+	}
+}

@@ -1,0 +1,462 @@
+package boltstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+// store is what every implementation under test offers.
+type store interface {
+	recharge.Store
+	recharge.Settings
+	recharge.ConditionalDeleter
+}
+
+type constructor func(t *testing.T) store
+
+func newMemory(*testing.T) store { return recharge.NewMemoryStore() }
+
+func newBolt(t *testing.T) store {
+	t.Helper()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+var implementations = []struct {
+	name string
+	open constructor
+}{
+	{"memory", newMemory},
+	{"bolt", newBolt},
+}
+
+func TestConformance(t *testing.T) {
+	for _, impl := range implementations {
+		t.Run(impl.name, func(t *testing.T) {
+			t.Parallel()
+			testStore(t, impl.open)
+		})
+	}
+}
+
+var (
+	base = time.Date(2026, 3, 14, 10, 30, 0, 0, recharge.IST)
+	// started carries a monotonic reading, as live times do.
+	started = time.Now()
+)
+
+// txn builds a valid transaction whose times carry a location and a
+// monotonic reading, to show what a store keeps of them.
+func txn(reg, ref string, state recharge.State) recharge.Transaction {
+	t := recharge.Transaction{
+		Key:          recharge.Key{RegistrationID: reg, ReferenceID: ref},
+		State:        state,
+		TxnID:        "TX" + ref,
+		OperatorName: "Airtel",
+		CANumber:     "9876543210",
+		Amount:       "199.00",
+		Comm:         "1.99",
+		TDS:          "0.10",
+		DateAdded:    base,
+		StateSince:   started,
+		Origin:       recharge.OriginAdmin,
+		Scenario:     "test",
+	}
+	switch state {
+	case recharge.StatePending:
+		t.Resolve = &recharge.Rule{To: recharge.StateSuccess, AfterEnquiries: 3, After: recharge.Duration(10 * time.Minute)}
+	case recharge.StateFailed:
+		t.Refund = &recharge.Rule{After: recharge.Duration(time.Hour)}
+	case recharge.StateRefunded:
+		at := base.Add(time.Hour)
+		t.RefundTxnID = "RF" + t.TxnID
+		t.DateRefunded = &at
+	case recharge.StateSuccess:
+		t.OperatorID = "OP" + ref
+	}
+	return t
+}
+
+// comparable drops what a time loses in any encoding (monotonic reading,
+// location name) so transactions compare by what they mean.
+func comparable(t recharge.Transaction) recharge.Transaction {
+	t.DateAdded = t.DateAdded.UTC()
+	t.StateSince = t.StateSince.UTC()
+	if t.DateRefunded != nil {
+		at := t.DateRefunded.UTC()
+		t.DateRefunded = &at
+	}
+	if t.Resolve != nil {
+		r := *t.Resolve
+		t.Resolve = &r
+	}
+	if t.Refund != nil {
+		r := *t.Refund
+		t.Refund = &r
+	}
+	return t
+}
+
+func assertSame(t *testing.T, got, want recharge.Transaction) {
+	t.Helper()
+	if g, w := comparable(got), comparable(want); !reflect.DeepEqual(g, w) {
+		t.Errorf("transaction differs:\n got %+v\nwant %+v", g, w)
+	}
+}
+
+func assertCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := recharge.ErrorCode(err); got != code {
+		t.Errorf("error %v has code %q, want %q", err, got, code)
+	}
+}
+
+func keys(txs []recharge.Transaction) []string {
+	out := make([]string, len(txs))
+	for i, t := range txs {
+		out[i] = t.Key.String()
+	}
+	return out
+}
+
+// testStore is the behaviour every recharge.Store and recharge.Settings
+// shares, run against each implementation.
+func testStore(t *testing.T, open constructor) {
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		run  func(t *testing.T, s store)
+	}{
+		{"get of a missing key is not found", func(t *testing.T, s store) {
+			_, err := s.Get(ctx, recharge.Key{RegistrationID: "R1", ReferenceID: "nope"})
+			assertCode(t, err, recharge.ENOTFOUND)
+		}},
+		{"put then get keeps every field", func(t *testing.T, s store) {
+			for _, st := range recharge.States {
+				want := txn("R1", "ref-"+string(st), st)
+				want.Enquiries, want.StateEnquiries = 7, 2
+				if err := s.Put(ctx, want); err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Get(ctx, want.Key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertSame(t, got, want)
+				if !got.DateAdded.Equal(base) || recharge.FormatProviderTime(got.DateAdded) != "2026-03-14 10:30:00" {
+					t.Errorf("dateadded %v, want %v", got.DateAdded, base)
+				}
+			}
+		}},
+		{"put replaces", func(t *testing.T, s store) {
+			first := txn("R1", "A", recharge.StatePending)
+			second := txn("R1", "A", recharge.StateSuccess)
+			for _, tx := range []recharge.Transaction{first, second} {
+				if err := s.Put(ctx, tx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.Get(ctx, first.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSame(t, got, second)
+			if n, _ := s.Count(ctx); n != 1 {
+				t.Errorf("count %d after replacing, want 1", n)
+			}
+		}},
+		{"delete removes, then is not found", func(t *testing.T, s store) {
+			tx := txn("R1", "A", recharge.StateFailed)
+			if err := s.Put(ctx, tx); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Delete(ctx, tx.Key); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.Get(ctx, tx.Key)
+			assertCode(t, err, recharge.ENOTFOUND)
+			assertCode(t, s.Delete(ctx, tx.Key), recharge.ENOTFOUND)
+		}},
+		{"delete if deletes only what the condition accepts", func(t *testing.T, s store) {
+			auto := txn("R1", "auto", recharge.StateSuccess)
+			auto.Origin = recharge.OriginAuto
+			admin := txn("R1", "admin", recharge.StateSuccess)
+			for _, tx := range []recharge.Transaction{auto, admin} {
+				if err := s.Put(ctx, tx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			isAuto := func(t recharge.Transaction) bool { return t.Origin == recharge.OriginAuto }
+			for _, c := range []struct {
+				key  recharge.Key
+				want bool
+			}{
+				{admin.Key, false},
+				{auto.Key, true},
+				{auto.Key, false}, // already gone
+				{recharge.Key{RegistrationID: "R1", ReferenceID: "missing"}, false},
+			} {
+				deleted, err := s.DeleteIf(ctx, c.key, isAuto)
+				if err != nil || deleted != c.want {
+					t.Errorf("DeleteIf(%s) = %v, %v, want %v", c.key, deleted, err, c.want)
+				}
+			}
+			if got, err := s.List(ctx, recharge.Filter{}); err != nil || fmt.Sprint(keys(got)) != "[R1/admin]" {
+				t.Errorf("left %v, %v, want only R1/admin", keys(got), err)
+			}
+		}},
+		{"update of a missing key creates it under that key", func(t *testing.T, s store) {
+			key := recharge.Key{RegistrationID: "R1", ReferenceID: "new"}
+			got, err := s.Update(ctx, key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
+				if found || !reflect.DeepEqual(cur, recharge.Transaction{}) {
+					t.Errorf("update of a missing key saw found=%v %+v", found, cur)
+				}
+				// The store, not fn, decides the key.
+				return txn("other", "key", recharge.StateSuccess), nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Key != key {
+				t.Errorf("update answered key %v, want %v", got.Key, key)
+			}
+			stored, err := s.Get(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSame(t, stored, got)
+			if _, err := s.Get(ctx, recharge.Key{RegistrationID: "other", ReferenceID: "key"}); recharge.ErrorCode(err) != recharge.ENOTFOUND {
+				t.Errorf("update stored under the key fn returned: %v", err)
+			}
+		}},
+		{"update sees the current value and stores the next", func(t *testing.T, s store) {
+			tx := txn("R1", "A", recharge.StatePending)
+			if err := s.Put(ctx, tx); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().Add(time.Hour) // past the resolve rule's 10m
+			got, err := s.Update(ctx, tx.Key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
+				if !found {
+					t.Error("update of a stored key saw found=false")
+				}
+				assertSame(t, cur, tx)
+				cur.Enquire(now)
+				return cur, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != recharge.StateSuccess || got.Enquiries != 1 {
+				t.Errorf("update answered state %s enquiries %d, want success 1", got.State, got.Enquiries)
+			}
+			stored, err := s.Get(ctx, tx.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSame(t, stored, got)
+		}},
+		{"update that fails writes nothing", func(t *testing.T, s store) {
+			tx := txn("R1", "A", recharge.StatePending)
+			if err := s.Put(ctx, tx); err != nil {
+				t.Fatal(err)
+			}
+			boom := recharge.Errorf(recharge.ECONFLICT, "no")
+			for _, key := range []recharge.Key{tx.Key, {RegistrationID: "R1", ReferenceID: "missing"}} {
+				_, err := s.Update(ctx, key, func(cur recharge.Transaction, _ bool) (recharge.Transaction, error) {
+					cur.State = recharge.StateFailed
+					return cur, boom
+				})
+				if !errors.Is(err, boom) {
+					t.Errorf("update of %v answered %v, want fn's error", key, err)
+				}
+			}
+			stored, err := s.Get(ctx, tx.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSame(t, stored, tx)
+			if n, _ := s.Count(ctx); n != 1 {
+				t.Errorf("count %d, want 1: a failed update created a transaction", n)
+			}
+		}},
+		{"list filters by registration and state, ordered by key", func(t *testing.T, s store) {
+			// "R1" is a prefix of "R10": a listing of R1 must not see R10's.
+			all := []recharge.Transaction{
+				txn("R10", "A", recharge.StatePending),
+				txn("R1", "b", recharge.StateSuccess),
+				txn("R1", "B", recharge.StatePending),
+				txn("R2", "A", recharge.StateFailed),
+				txn("R1", "A-2", recharge.StateSuccess),
+				txn("R1", "A", recharge.StateRefunded),
+			}
+			for _, tx := range all {
+				if err := s.Put(ctx, tx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			filters := []struct {
+				filter recharge.Filter
+				want   []string
+			}{
+				{recharge.Filter{}, []string{"R1/A", "R1/A-2", "R1/B", "R1/b", "R10/A", "R2/A"}},
+				{recharge.Filter{RegistrationID: "R1"}, []string{"R1/A", "R1/A-2", "R1/B", "R1/b"}},
+				{recharge.Filter{State: recharge.StatePending}, []string{"R1/B", "R10/A"}},
+				{recharge.Filter{RegistrationID: "R1", State: recharge.StateSuccess}, []string{"R1/A-2", "R1/b"}},
+				{recharge.Filter{RegistrationID: "R3"}, nil},
+				{recharge.Filter{RegistrationID: "R", State: recharge.StatePending}, nil},
+			}
+			for _, f := range filters {
+				got, err := s.List(ctx, f.filter)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g := keys(got); len(g) != len(f.want) || (len(g) > 0 && !reflect.DeepEqual(g, f.want)) {
+					t.Errorf("list %+v = %v, want %v", f.filter, g, f.want)
+				}
+			}
+			if n, err := s.Count(ctx); err != nil || n != len(all) {
+				t.Errorf("count = %d, %v, want %d", n, err, len(all))
+			}
+		}},
+		{"list and count of an empty store", func(t *testing.T, s store) {
+			got, err := s.List(ctx, recharge.Filter{})
+			if err != nil || len(got) != 0 {
+				t.Errorf("list = %v, %v, want nothing", got, err)
+			}
+			if n, err := s.Count(ctx); err != nil || n != 0 {
+				t.Errorf("count = %d, %v, want 0", n, err)
+			}
+		}},
+		{"settings save, load, replace", func(t *testing.T, s store) {
+			if _, found, err := s.LoadSetting(ctx, "clock"); err != nil || found {
+				t.Fatalf("load of a missing setting: found=%v err=%v", found, err)
+			}
+			value := []byte(`{"offset":3600000000000}`)
+			if err := s.SaveSetting(ctx, "clock", value); err != nil {
+				t.Fatal(err)
+			}
+			value[0] = 'X' // the store keeps its own copy
+			got, found, err := s.LoadSetting(ctx, "clock")
+			if err != nil || !found || string(got) != `{"offset":3600000000000}` {
+				t.Fatalf("load = %q, %v, %v", got, found, err)
+			}
+			got[0] = 'Y' // and hands out copies
+			if err := s.SaveSetting(ctx, "faults", []byte(`[]`)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveSetting(ctx, "clock", []byte(`{"offset":0}`)); err != nil {
+				t.Fatal(err)
+			}
+			for name, want := range map[string]string{"clock": `{"offset":0}`, "faults": `[]`} {
+				got, found, err := s.LoadSetting(ctx, name)
+				if err != nil || !found || string(got) != want {
+					t.Errorf("load %s = %q, %v, %v, want %q", name, got, found, err, want)
+				}
+			}
+		}},
+		{"an empty setting is found", func(t *testing.T, s store) {
+			if err := s.SaveSetting(ctx, "faults", nil); err != nil {
+				t.Fatal(err)
+			}
+			got, found, err := s.LoadSetting(ctx, "faults")
+			if err != nil || !found || len(got) != 0 {
+				t.Errorf("load = %q, %v, %v, want empty and found", got, found, err)
+			}
+		}},
+		{"settings and transactions do not mix", func(t *testing.T, s store) {
+			if err := s.SaveSetting(ctx, "R1\x00A", []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := s.Count(ctx); n != 0 {
+				t.Errorf("a setting counts as %d transactions", n)
+			}
+			_, err := s.Get(ctx, recharge.Key{RegistrationID: "R1", ReferenceID: "A"})
+			assertCode(t, err, recharge.ENOTFOUND)
+		}},
+		{"concurrent updates of one key all apply", func(t *testing.T, s store) {
+			testConcurrentUpdates(t, s)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.run(t, open(t))
+		})
+	}
+}
+
+// testConcurrentUpdates has many goroutines count enquiries of one hot key
+// and of keys of their own; with updates atomic per key none is lost.
+func testConcurrentUpdates(t *testing.T, s store) {
+	const (
+		workers = 12
+		rounds  = 15
+	)
+	ctx := context.Background()
+	hot := recharge.Key{RegistrationID: "R1", ReferenceID: "hot"}
+	count := func(key recharge.Key) error {
+		_, err := s.Update(ctx, key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
+			if !found {
+				cur = txn(key.RegistrationID, key.ReferenceID, recharge.StateSuccess)
+			}
+			cur.Enquiries++
+			return cur, nil
+		})
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			own := recharge.Key{RegistrationID: "R1", ReferenceID: fmt.Sprintf("own-%02d", w)}
+			for range rounds {
+				for _, key := range []recharge.Key{hot, own} {
+					if err := count(key); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, hot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Enquiries != workers*rounds {
+		t.Errorf("hot key counted %d enquiries, want %d", got.Enquiries, workers*rounds)
+	}
+	all, err := s.List(ctx, recharge.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != workers+1 {
+		t.Fatalf("%d transactions, want %d", len(all), workers+1)
+	}
+	for _, tx := range all {
+		if tx.Key != hot && tx.Enquiries != rounds {
+			t.Errorf("%s counted %d enquiries, want %d", tx.Key, tx.Enquiries, rounds)
+		}
+	}
+}

@@ -1,0 +1,290 @@
+// Package boltstore keeps the sandbox's transactions and settings in an
+// embedded bbolt file, so that its state survives a restart or a crash.
+//
+// Every write is one bbolt transaction committed with fsync before the method
+// returns: once a caller has seen a write succeed, the write is on disk, and
+// a process killed at any instant leaves a file that reopens with every
+// acknowledged write and no half-done one.
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+var (
+	_ recharge.Store              = (*Store)(nil)
+	_ recharge.Settings           = (*Store)(nil)
+	_ recharge.ConditionalDeleter = (*Store)(nil)
+)
+
+var (
+	transactionsBucket = []byte("transactions")
+	settingsBucket     = []byte("settings")
+)
+
+// LockTimeout is how long Open waits for the file lock another process
+// holds before it gives up.
+const LockTimeout = time.Second
+
+// ErrInUse is returned by Open when another process holds the file.
+var ErrInUse = errors.New("state file is in use by another process")
+
+// Store is a recharge.Store and recharge.Settings backed by a bbolt file.
+// Transactions are JSON documents keyed by registration ID, a NUL byte and
+// reference ID, so the file's key order is the order of
+// recharge.SortTransactions; a registration ID holding a NUL byte is refused.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens the state file at path, creating it when missing. It fails
+// within LockTimeout with ErrInUse when another process has it open.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: LockTimeout})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w (no lock within %s)", path, ErrInUse, LockTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{transactionsBucket, settingsBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close releases the file. The store must not be used afterwards.
+func (s *Store) Close() error { return s.db.Close() }
+
+// encodeKey is injective because a registration ID with a NUL byte is
+// refused: the first NUL always ends the registration ID.
+func encodeKey(k recharge.Key) ([]byte, error) {
+	if strings.IndexByte(k.RegistrationID, 0) >= 0 {
+		return nil, recharge.Errorf(recharge.EINVALID, "registrationId must not contain a NUL byte")
+	}
+	b := make([]byte, 0, len(k.RegistrationID)+1+len(k.ReferenceID))
+	b = append(b, k.RegistrationID...)
+	b = append(b, 0)
+	b = append(b, k.ReferenceID...)
+	return b, nil
+}
+
+func decode(key, value []byte) (recharge.Transaction, error) {
+	var t recharge.Transaction
+	if err := json.Unmarshal(value, &t); err != nil {
+		return t, fmt.Errorf("stored transaction %q: %w", bytes.ReplaceAll(key, []byte{0}, []byte("/")), err)
+	}
+	return t, nil
+}
+
+func notFound(k recharge.Key) error {
+	return recharge.Errorf(recharge.ENOTFOUND, "no transaction %s", k)
+}
+
+func (s *Store) Get(_ context.Context, key recharge.Key) (recharge.Transaction, error) {
+	k, err := encodeKey(key)
+	if err != nil {
+		return recharge.Transaction{}, notFound(key)
+	}
+	var t recharge.Transaction
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(transactionsBucket).Get(k)
+		if v == nil {
+			return notFound(key)
+		}
+		var err error
+		t, err = decode(k, v)
+		return err
+	})
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	return t, nil
+}
+
+func (s *Store) Put(_ context.Context, t recharge.Transaction) error {
+	k, err := encodeKey(t.Key)
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(transactionsBucket).Put(k, v)
+	})
+}
+
+func (s *Store) Delete(_ context.Context, key recharge.Key) error {
+	k, err := encodeKey(key)
+	if err != nil {
+		return notFound(key)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(transactionsBucket)
+		if b.Get(k) == nil {
+			return notFound(key)
+		}
+		return b.Delete(k)
+	})
+}
+
+// DeleteIf deletes the transaction at key if it exists and cond accepts it,
+// in one write transaction, so no update slips in between the check and the
+// delete.
+func (s *Store) DeleteIf(_ context.Context, key recharge.Key, cond func(recharge.Transaction) bool) (bool, error) {
+	k, err := encodeKey(key)
+	if err != nil {
+		return false, nil
+	}
+	deleted := false
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(transactionsBucket)
+		v := b.Get(k)
+		if v == nil {
+			return nil
+		}
+		t, err := decode(k, v)
+		if err != nil {
+			return err
+		}
+		if !cond(t) {
+			return nil
+		}
+		deleted = true
+		return b.Delete(k)
+	})
+	if err != nil {
+		return false, err
+	}
+	return deleted, nil
+}
+
+func (s *Store) List(_ context.Context, f recharge.Filter) ([]recharge.Transaction, error) {
+	var prefix []byte
+	if f.RegistrationID != "" {
+		k, err := encodeKey(recharge.Key{RegistrationID: f.RegistrationID})
+		if err != nil {
+			return nil, nil
+		}
+		prefix = k
+	}
+	var out []recharge.Transaction
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(transactionsBucket).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			t, err := decode(k, v)
+			if err != nil {
+				return err
+			}
+			if f.State == "" || t.State == f.State {
+				out = append(out, t)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Update runs fn inside a bbolt write transaction, so it is atomic for its
+// key and for every other: bbolt runs one writer at a time. fn must not call
+// the store, which would wait for itself.
+func (s *Store) Update(_ context.Context, key recharge.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
+	k, err := encodeKey(key)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	var next recharge.Transaction
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(transactionsBucket)
+		var current recharge.Transaction
+		v := b.Get(k)
+		if v != nil {
+			var err error
+			if current, err = decode(k, v); err != nil {
+				return err
+			}
+		}
+		updated, err := fn(current, v != nil)
+		if err != nil {
+			return err
+		}
+		updated.Key = key
+		encoded, err := json.Marshal(updated)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(k, encoded); err != nil {
+			return err
+		}
+		next = updated
+		return nil
+	})
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	return next, nil
+}
+
+func (s *Store) Count(context.Context) (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(transactionsBucket).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// LoadSetting reads a setting saved by SaveSetting.
+func (s *Store) LoadSetting(_ context.Context, name string) ([]byte, bool, error) {
+	var (
+		value []byte
+		found bool
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(settingsBucket).Get([]byte(name))
+		if v != nil {
+			// bbolt's memory is valid only within the transaction.
+			value, found = bytes.Clone(v), true
+		}
+		return nil
+	})
+	return value, found, err
+}
+
+// SaveSetting stores a setting durably.
+func (s *Store) SaveSetting(_ context.Context, name string, value []byte) error {
+	if name == "" {
+		return recharge.Errorf(recharge.EINVALID, "a setting needs a name")
+	}
+	if value == nil {
+		// bbolt reads a nil value back as missing.
+		value = []byte{}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(settingsBucket).Put([]byte(name), value)
+	})
+}

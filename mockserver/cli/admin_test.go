@@ -1,0 +1,159 @@
+//go:build unix
+
+package cli
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startMock runs aopay-mock with args and env until the test ends, and
+// returns its URL and its log.
+func startMock(t *testing.T, args []string, env map[string]string) (string, *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out lockedBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Run(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(env), &out, &out)
+	}()
+	url := waitForURL(t, &out, exited)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-exited:
+		case <-time.After(ShutdownTimeout + 5*time.Second):
+			t.Error("no shutdown")
+		}
+	})
+	return url, &out
+}
+
+func get(t *testing.T, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestAdminTokenFromTheEnvironment(t *testing.T) {
+	const secret = "env-admin-secret-42"
+	url, out := startMock(t, nil, map[string]string{EnvName("admin-token"): secret})
+	tests := []struct {
+		name, path, token string
+		want              int
+	}{
+		{name: "admin without token", path: "/__admin/health", want: 401},
+		{name: "admin with token", path: "/__admin/health", token: secret, want: 200},
+		{name: "metrics without token", path: "/metrics", want: 401},
+		{name: "metrics with token", path: "/metrics", token: secret, want: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := get(t, url+tt.path, tt.token); got != tt.want {
+				t.Fatalf("GET %s: %d, want %d", tt.path, got, tt.want)
+			}
+		})
+	}
+	if strings.Contains(out.String(), secret) {
+		t.Fatalf("the log shows the admin token: %s", out.String())
+	}
+	if !strings.Contains(out.String(), "adminToken=true") || strings.Contains(out.String(), "admin API is open") {
+		t.Fatalf("the log should say the admin API is protected: %s", out.String())
+	}
+}
+
+func TestFaultHeaderFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{name: "on by default", want: 503},
+		{name: "off by flag", args: []string{"--fault-header=false"}, want: 200},
+		{name: "off by environment", env: map[string]string{EnvName("fault-header"): "false"}, want: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _ := startMock(t, tt.args, tt.env)
+			req, _ := http.NewRequest(http.MethodPost, url+"/api/AOP/RechargeStatus", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Mock-Fault", "status=503")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.want {
+				t.Fatalf("%d, want %d", res.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+func TestSIGHUPReloadsFixtures(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fixtures.yaml")
+	write := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("registrations: [{id: P-1}]\ntransactions:\n  - {registration: P-1, referenceid: FIRST, state: success}\n")
+	url, out := startMock(t, []string{"--fixtures", path}, nil)
+	if got := get(t, url+"/__admin/transactions/P-1/SECOND", ""); got != 404 {
+		t.Fatalf("SECOND before the reload: %d", got)
+	}
+	write("registrations: [{id: P-1}]\ntransactions:\n  - {registration: P-1, referenceid: FIRST, state: success}\n  - {registration: P-1, referenceid: SECOND, state: failed}\n")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for get(t, url+"/__admin/transactions/P-1/SECOND", "") != 200 {
+		if time.Now().After(deadline) {
+			t.Fatalf("SECOND not loaded 5s after SIGHUP: %s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "fixtures reloaded on SIGHUP") {
+		t.Fatalf("the reload is not logged: %s", out.String())
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	tests := []struct {
+		name string
+		addr net.Addr
+		want bool
+	}{
+		{"IPv4 loopback", &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 8080}, true},
+		{"IPv6 loopback", &net.TCPAddr{IP: net.ParseIP("::1"), Port: 8080}, true},
+		{"every interface", &net.TCPAddr{IP: net.IPv4zero, Port: 8080}, false},
+		{"every IPv6 interface", &net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, false},
+		{"a LAN address", &net.TCPAddr{IP: net.ParseIP("192.168.1.20"), Port: 8080}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := isLoopback(tt.addr); got != tt.want {
+				t.Fatalf("isLoopback(%s) = %v, want %v", tt.addr, got, tt.want)
+			}
+		})
+	}
+}

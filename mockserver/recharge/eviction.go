@@ -1,0 +1,152 @@
+package recharge
+
+import (
+	"context"
+	"sort"
+	"sync"
+)
+
+// DefaultMaxAutoCreated bounds the transactions made on first enquiry, so a
+// client that sends a fresh referenceid with every call cannot grow the
+// sandbox without limit.
+const DefaultMaxAutoCreated = 100_000
+
+// autoCreated remembers the transactions made on first enquiry, oldest
+// first, so that the oldest can be evicted once there are too many.
+// Fixture and admin transactions never enter it, so they are never evicted.
+type autoCreated struct {
+	mu   sync.Mutex
+	seq  uint64
+	live map[Key]uint64 // key → sequence of its latest creation
+	// queue holds creations in order; an entry whose sequence is no longer
+	// live[key] is stale (the key was evicted and created again) and skipped.
+	queue []autoEntry
+	head  int
+}
+
+type autoEntry struct {
+	key Key
+	seq uint64
+}
+
+// add records a creation of key and returns the keys to evict to keep at
+// most limit; limit 0 keeps everything, and nothing need be recorded.
+func (a *autoCreated) add(key Key, limit int) []Key {
+	if limit <= 0 {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.live == nil {
+		a.live = make(map[Key]uint64)
+	}
+	a.seq++
+	a.live[key] = a.seq
+	a.queue = append(a.queue, autoEntry{key: key, seq: a.seq})
+	var evict []Key
+	for len(a.live) > limit && a.head < len(a.queue) {
+		e := a.queue[a.head]
+		a.queue[a.head] = autoEntry{}
+		a.head++
+		if a.live[e.key] == e.seq {
+			delete(a.live, e.key)
+			evict = append(evict, e.key)
+		}
+	}
+	a.compact()
+	return evict
+}
+
+// compact drops consumed and stale entries once they make up most of the
+// queue, keeping its memory proportional to the live transactions.
+func (a *autoCreated) compact() {
+	consumed := a.head >= 1024 && a.head >= len(a.queue)/2
+	stale := len(a.queue)-a.head > 2*len(a.live)+1024
+	if !consumed && !stale {
+		return
+	}
+	kept := make([]autoEntry, 0, len(a.live)+len(a.live)/4)
+	for _, e := range a.queue[a.head:] {
+		if a.live[e.key] == e.seq {
+			kept = append(kept, e)
+		}
+	}
+	a.queue, a.head = kept, 0
+}
+
+func (a *autoCreated) tracked(key Key) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.live[key]
+	return ok
+}
+
+func (a *autoCreated) reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.live, a.queue, a.head = nil, nil, 0
+}
+
+// ConditionalDeleter is a Store that can delete a transaction only while it
+// satisfies a condition, atomically, so that eviction never removes a
+// transaction an admin has just taken over.
+type ConditionalDeleter interface {
+	DeleteIf(ctx context.Context, key Key, cond func(Transaction) bool) (deleted bool, err error)
+}
+
+func isAutoCreated(t Transaction) bool { return t.Origin == OriginAuto }
+
+// noteCreated records a transaction made on first enquiry and evicts the
+// oldest auto-created ones beyond MaxAutoCreated.
+func (s *Service) noteCreated(ctx context.Context, key Key) error {
+	for _, k := range s.auto.add(key, s.MaxAutoCreated) {
+		if err := s.evict(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) evict(ctx context.Context, key Key) error {
+	if cd, ok := s.Store.(ConditionalDeleter); ok {
+		_, err := cd.DeleteIf(ctx, key, isAutoCreated)
+		return err
+	}
+	t, err := s.Store.Get(ctx, key)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return nil
+	case err != nil:
+		return err
+	case !isAutoCreated(t):
+		return nil
+	}
+	if err := s.Store.Delete(ctx, key); err != nil && ErrorCode(err) != ENOTFOUND {
+		return err
+	}
+	return nil
+}
+
+// trackStored takes over the auto-created transactions already in the store,
+// as a persistent store holds them after a restart, oldest first, and evicts
+// those beyond MaxAutoCreated.
+func (s *Service) trackStored(ctx context.Context, all []Transaction) error {
+	if s.MaxAutoCreated <= 0 {
+		return nil
+	}
+	var untracked []Transaction
+	for _, t := range all {
+		if isAutoCreated(t) && !s.auto.tracked(t.Key) {
+			untracked = append(untracked, t)
+		}
+	}
+	// Creation time is not kept; the recharge date, made shortly before
+	// creation, orders them close enough.
+	sort.SliceStable(untracked, func(i, j int) bool { return untracked[i].DateAdded.Before(untracked[j].DateAdded) })
+	for _, t := range untracked {
+		if err := s.noteCreated(ctx, t.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
