@@ -105,7 +105,9 @@ func describeAdminScenarios() {
 			})
 		})
 
-		Context("a pending transaction that fails ten minutes later on the sandbox clock", func() {
+		// Serial: moving the shared clock would expire the tokens of specs
+		// running beside it in other processes.
+		Context("a pending transaction that fails ten minutes later on the sandbox clock", Serial, func() {
 			BeforeEach(func(ctx SpecContext) {
 				ex := run.admin.Clock(ctx)
 				Expect(ex).To(HonourContract(run.judge))

@@ -143,7 +143,9 @@ func describeFaultRules() {
 			})
 		})
 
-		Context("a rule list put in place of the current one", func() {
+		// Serial: the list put replaces the rules of specs running beside it in
+		// other processes.
+		Context("a rule list put in place of the current one", Serial, func() {
 			BeforeEach(func(ctx SpecContext) {
 				ex := run.admin.Faults(ctx)
 				Expect(ex).To(HonourContract(run.judge))

@@ -45,13 +45,17 @@ type errorAnswer struct {
 
 const jsonContentType = "application/json; charset=utf-8"
 
+var jsonContentTypeValue = []string{jsonContentType}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		body = []byte(`{"status":false,"response_code":5,"message":"Unable to process request"}`)
 	}
-	w.Header().Set("Content-Type", jsonContentType)
+	// Assigning the shared, canonical value spares Set's allocation on every
+	// answer; Set and Add replace or grow the slice, never write into it.
+	w.Header()["Content-Type"] = jsonContentTypeValue
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -186,7 +186,7 @@ func ParseFaultHeader(v string) (FaultRule, error) {
 	head, value, hasValue := strings.Cut(strings.TrimSpace(segments[0]), "=")
 	f := FaultRule{Kind: FaultKind(strings.ToLower(strings.TrimSpace(head)))}
 	if !f.Kind.valid() {
-		return f, invalidf("%s: %s", FaultHeader, ErrorMessageOf(f.Validate()))
+		return f, invalidf("%s: %s", FaultHeader, errorMessageOf(f.Validate()))
 	}
 	params := make([][2]string, 0, len(segments))
 	if hasValue {
@@ -231,7 +231,7 @@ func ParseFaultHeader(v string) (FaultRule, error) {
 		}
 	}
 	if err := f.Validate(); err != nil {
-		return f, invalidf("%s: %s", FaultHeader, ErrorMessageOf(err))
+		return f, invalidf("%s: %s", FaultHeader, errorMessageOf(err))
 	}
 	return f, nil
 }
@@ -245,8 +245,8 @@ func parseFaultDuration(dst *recharge.Duration, name, val string) error {
 	return nil
 }
 
-// ErrorMessageOf is the message of a domain error, or of any error.
-func ErrorMessageOf(err error) string {
+// errorMessageOf is the message of a domain error, or the text of any other.
+func errorMessageOf(err error) string {
 	if err == nil {
 		return ""
 	}
@@ -411,7 +411,7 @@ func (fs *faultSet) Replace(ctx context.Context, rules []FaultRule) ([]FaultRule
 		}
 		p, err := fs.prepare(r, taken, &nextID)
 		if err != nil {
-			return nil, invalidf("faults[%d].%s", i, ErrorMessageOf(err))
+			return nil, invalidf("faults[%d].%s", i, errorMessageOf(err))
 		}
 		live = append(live, fs.live(p))
 	}

@@ -27,7 +27,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		}
 		picked, ok, err := s.pickFault(r, req)
 		if err != nil {
-			s.writeValidationError(w, http.StatusBadRequest, ErrorMessageOf(err))
+			s.writeValidationError(w, http.StatusBadRequest, errorMessageOf(err))
 			return
 		}
 		if !ok {

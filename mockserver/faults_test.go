@@ -149,6 +149,9 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 			if e.err != nil || string(e.body) != pageAnswer {
 				t.Fatalf("got %v %q, want the real answer", e.err, e.body)
 			}
+			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
+				t.Fatalf("delayed answer breaks openapi.yaml: %v", v)
+			}
 			if e.elapsed < 200*time.Millisecond {
 				t.Fatalf("answered in %s, want at least 200ms", e.elapsed)
 			}
@@ -156,6 +159,9 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 		{name: "latency range", rule: map[string]any{"kind": "latency", "latencyMin": "100ms", "latencyMax": "200ms"}, counted: true, check: func(t *testing.T, e enquiry) {
 			if e.err != nil || string(e.body) != pageAnswer {
 				t.Fatalf("got %v %q, want the real answer", e.err, e.body)
+			}
+			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
+				t.Fatalf("delayed answer breaks openapi.yaml: %v", v)
 			}
 			if e.elapsed < 100*time.Millisecond {
 				t.Fatalf("answered in %s, want at least 100ms", e.elapsed)
@@ -352,7 +358,7 @@ func TestParseFaultHeader(t *testing.T) {
 		t.Run(tt.header, func(t *testing.T) {
 			got, err := ParseFaultHeader(tt.header)
 			if tt.wantInErr != "" {
-				if err == nil || !strings.Contains(ErrorMessageOf(err), tt.wantInErr) || !strings.HasPrefix(ErrorMessageOf(err), FaultHeader) {
+				if err == nil || !strings.Contains(errorMessageOf(err), tt.wantInErr) || !strings.HasPrefix(errorMessageOf(err), FaultHeader) {
 					t.Fatalf("error %v, want one starting with %s containing %q", err, FaultHeader, tt.wantInErr)
 				}
 				return

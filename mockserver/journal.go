@@ -157,6 +157,18 @@ func RedactHeaders(h http.Header) map[string][]string {
 	return out
 }
 
+// journalHeaders is h as the journal keeps it: h itself when it holds no
+// secret, since a finished request's headers are never written again, and a
+// redacted copy otherwise.
+func journalHeaders(h http.Header) map[string][]string {
+	for k := range h {
+		if secretHeaders[http.CanonicalHeaderKey(k)] {
+			return RedactHeaders(h)
+		}
+	}
+	return h
+}
+
 const journalBodyLimit = 8 << 10
 
 func clip(b []byte) string {
