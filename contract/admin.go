@@ -128,6 +128,17 @@ func (a *Admin) DeleteTransaction(ctx context.Context, registrationID, reference
 	return a.call(ctx, http.MethodDelete, transactionPath(registrationID, referenceID), nil)
 }
 
+// Transactions lists the transactions matching filter (registrationId,
+// state).
+func (a *Admin) Transactions(ctx context.Context, filter url.Values) *Exchange {
+	return a.call(ctx, http.MethodGet, "/__admin/transactions?"+filter.Encode(), nil)
+}
+
+// TransactionList is the body of GET /__admin/transactions.
+type TransactionList struct {
+	Transactions []AdminTransaction `json:"transactions"`
+}
+
 // Transition moves a transaction to state to.
 func (a *Admin) Transition(ctx context.Context, registrationID, referenceID, to string) *Exchange {
 	return a.call(ctx, http.MethodPost, transactionPath(registrationID, referenceID)+"/transition", map[string]string{"to": to})

@@ -40,7 +40,13 @@ type spoiler func(r *http.Request, reqBody []byte, a *answer)
 // brokenServer serves the mock's answers through spoil on a loopback port.
 func brokenServer(t *testing.T, spoil spoiler) string {
 	t.Helper()
-	mock, err := mockserver.New(mockserver.Config{Seed: 1})
+	return spoiltMock(t, mockserver.Config{Seed: 1}, spoil)
+}
+
+// spoiltMock serves the answers of a mock configured by cfg through spoil.
+func spoiltMock(t *testing.T, cfg mockserver.Config, spoil spoiler) string {
+	t.Helper()
+	mock, err := mockserver.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,18 +114,26 @@ type catch struct {
 // exit error, output and report.
 func childReport(t *testing.T, args ...string) (error, string, types.Report) {
 	t.Helper()
+	return childReportWithEnv(t, nil, args...)
+}
+
+// childReportWithEnv is childReport with env added to the child's
+// environment, which has no AOPAY_CONTRACT_* variable of its own.
+func childReportWithEnv(t *testing.T, env []string, args ...string) (error, string, types.Report) {
+	t.Helper()
 	reportFile := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{
 		"-test.run=^TestContract$", "-test.count=1", "-test.timeout=90s",
-		"-json-report=" + reportFile, "-no-color", "-timeout=1s",
+		"-json-report=" + reportFile, "-no-color", "-timeout=3s",
 	}, args...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, contract.EnvPrefix) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()
@@ -157,6 +171,30 @@ func TestSuitePassesAgainstTheMock(t *testing.T) {
 	passed := report.SpecReports.CountWithState(types.SpecStatePassed)
 	if passed < 50 {
 		t.Errorf("only %d specs passed; the suite should have run its mock specs", passed)
+	}
+}
+
+// TestSuitePassesAgainstTheMocksGuesses runs the suite against the mock set
+// to the other answers openapi.yaml allows where the provider's behaviour is
+// a guess: the suite must hold the spec, not the mock's defaults.
+func TestSuitePassesAgainstTheMocksGuesses(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  mockserver.Config
+	}{
+		{"validation errors as HTTP 401, as the upstream answers them", mockserver.Config{Seed: 1, ValidationStatus: http.StatusUnauthorized}},
+		{"pending as data.status 3", mockserver.Config{Seed: 1, PendingStatus: "3"}},
+		{"another seed", mockserver.Config{Seed: 42}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := spoiltMock(t, tc.cfg, func(*http.Request, []byte, *answer) {})
+			runErr, out, report := childReport(t, append(mockSpecs, "-base-url="+url)...)
+			if runErr != nil || !report.SuiteSucceeded {
+				t.Fatalf("the suite failed (%v):\n%s\n%s", runErr, summary(report), out)
+			}
+		})
 	}
 }
 
@@ -237,7 +275,7 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 			},
 			caught: []catch{
 				{"referenceid 12345678 of AOP-554 answers HTTP 200", "[content-type]"},
-				{"Malformed requests", "[content-type]"},
+				{"Refusal of a malformed request", "[content-type]"},
 			},
 		},
 		{
@@ -249,8 +287,8 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 				}
 			},
 			caught: []catch{
-				{"Malformed requests answer a declared error in the envelope: HTTP 4xx, status false, an error code, in time referenceid missing", "never the server's"},
-				{"Malformed requests answer a declared error in the envelope: HTTP 4xx, status false, an error code, in time method GET", "got 500"},
+				{"Refusal of a malformed request answers in time with a declared error in the envelope: HTTP 4xx, status false, an error code when referenceid is missing", "never the server's"},
+				{"an error code when the method is GET", "got 500"},
 			},
 		},
 		{
@@ -262,21 +300,21 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 				}
 			},
 			caught: []catch{
-				{"in time RegistrationID a number", "want an HTTP status from 400 to 499, got 200"},
-				{"in time Content-Type text/plain", "got 200"},
+				{"when RegistrationID is a number", "want an HTTP status from 400 to 499, got 200"},
+				{"when the Content-Type is text/plain", "got 200"},
 			},
 		},
 		{
 			name: "no answer to malformed JSON",
 			spoil: func(r *http.Request, reqBody []byte, a *answer) {
-				if !json.Valid(reqBody) && len(reqBody) > 0 {
+				if r.Header.Get("Content-Type") == "application/json" && len(reqBody) > 0 && !json.Valid(reqBody) {
 					select {
 					case <-r.Context().Done():
 					case <-time.After(5 * time.Second):
 					}
 				}
 			},
-			caught: []catch{{"in time body not valid JSON", "no complete answer came"}},
+			caught: []catch{{"when the body is not valid JSON", "no complete answer came"}},
 		},
 		{
 			name: "validation errors that do not name the field",
@@ -285,7 +323,7 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 					a.body = []byte(`{"status":false,"response_code":4,"message":"Validations Error"}`)
 				}
 			},
-			caught: []catch{{"in time RegistrationID empty", "the message names the field at fault"}},
+			caught: []catch{{"when RegistrationID is empty", "the message names the field at fault"}},
 		},
 	}
 	for _, tc := range cases {
@@ -374,4 +412,33 @@ func TestSuiteFailsWhenNothingAnswers(t *testing.T) {
 		t.Fatalf("the suite passed with nothing listening\n%s", out)
 	}
 	checkCaught(t, report, catch{"referenceid 12345678 of AOP-554 answers HTTP 200", "connection refused"})
+}
+
+// TestSuiteSignsTokensFromTheEnvironment runs the read-only specs for the
+// mock's partner with a key, as a partner runs them against the provider:
+// with the key in AOPAY_CONTRACT_TOKEN_KEY every enquiry carries a valid
+// Token; without it the provider's 401 fails the suite.
+func TestSuiteSignsTokensFromTheEnvironment(t *testing.T) {
+	cases := []struct {
+		name   string
+		env    []string
+		passes bool
+	}{
+		{"with the key", []string{contract.EnvTokenKey + "=" + contract.DefaultSecureKey}, true},
+		{"without a key", nil, false},
+		{"with another key", []string{contract.EnvTokenKey + "=not-the-key"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := brokenServer(t, func(*http.Request, []byte, *answer) {})
+			runErr, out, report := childReportWithEnv(t, tc.env, "-target=real", "-base-url="+url, "-registration-id=AOP-SECURE", "-reference=SECURE-1001", "-rps=100")
+			if passed := runErr == nil && report.SuiteSucceeded; passed != tc.passes {
+				t.Fatalf("suite passed: %v, want %v (%v)\n%s\n%s", passed, tc.passes, runErr, summary(report), out)
+			}
+			if !tc.passes {
+				checkCaught(t, report, catch{"referenceid SECURE-1001 of AOP-SECURE answers HTTP 200", "want HTTP 200, got 401"})
+			}
+		})
+	}
 }

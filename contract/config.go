@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Target is the kind of endpoint the suite checks.
@@ -143,7 +144,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "base URL of the endpoint, such as https://api.aopay.co.in (target mock: empty starts an in-process mock)")
 	fs.Var((*targetValue)(&c.Target), "target", "mock (every spec) or real (read-only enquiries of --reference, rate limited)")
 	fs.StringVar(&c.RegistrationID, "registration-id", c.RegistrationID, "RegistrationID whose references are enquired")
-	fs.Var((*referenceList)(&c.References), "reference", "a known referenceid of --registration-id; repeat it or separate with commas (target mock default: "+strings.Join(DefaultMockReferences, ",")+")")
+	fs.Var((*referenceList)(&c.References), "reference", "a known referenceid of --registration-id; repeat it or separate with commas or spaces (target mock default: "+strings.Join(DefaultMockReferences, ",")+")")
 	fs.StringVar(&c.JUnitReport, "junit-report", c.JUnitReport, "write a JUnit XML report to this file")
 	fs.StringVar(&c.JSONReport, "json-report", c.JSONReport, "write Ginkgo's JSON report to this file")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "limit of every request, from connecting to the last byte of the answer")
@@ -266,7 +267,8 @@ func (t *targetValue) Set(s string) error {
 }
 
 // referenceList collects repeated --reference flags, each of which may hold
-// several references separated by commas.
+// several references separated by commas or white space (a CI secret often
+// holds one per line).
 type referenceList []string
 
 func (l *referenceList) String() string {
@@ -277,11 +279,7 @@ func (l *referenceList) String() string {
 }
 
 func (l *referenceList) Set(s string) error {
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			*l = append(*l, part)
-		}
-	}
+	*l = append(*l, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })...)
 	return nil
 }
 

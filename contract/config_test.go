@@ -46,13 +46,13 @@ func TestConfigPrecedence(t *testing.T) {
 			}
 		}},
 		{"environment over defaults", nil, map[string]string{
-			"AOPAY_CONTRACT_TARGET": "real", "AOPAY_CONTRACT_BASE_URL": "https://api.example/", "AOPAY_CONTRACT_REFERENCE": "A-1, B-2",
+			"AOPAY_CONTRACT_TARGET": "real", "AOPAY_CONTRACT_BASE_URL": "https://api.example/", "AOPAY_CONTRACT_REFERENCE": "A-1, B-2\nC-3",
 			"AOPAY_CONTRACT_TIMEOUT": "3s", "AOPAY_CONTRACT_TOKEN_KEY": "k", "AOPAY_CONTRACT_PARTNER_ID": "P-1", "AOPAY_CONTRACT_VERBOSE": "true",
 		}, func(t *testing.T, c Config) {
 			if c.Target != TargetReal || c.BaseURL != "https://api.example" || c.Timeout != 3*time.Second || !c.Verbose {
 				t.Errorf("from the environment: %+v", c)
 			}
-			if !reflect.DeepEqual(c.References, []string{"A-1", "B-2"}) {
+			if !reflect.DeepEqual(c.References, []string{"A-1", "B-2", "C-3"}) {
 				t.Errorf("references %v", c.References)
 			}
 			if c.TokenKey != "k" || c.PartnerID != "P-1" {

@@ -13,9 +13,11 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
 )
 
-// OversizedBodyBytes is the size of the oversized request: far above any
-// sensible limit of a status enquiry, small enough for loopback.
-const OversizedBodyBytes = 1 << 20
+// OversizedBodyBytes is the size of the oversized request: four times the
+// mock's default limit and far above what a status enquiry needs, yet small
+// enough that a server which answers early still reads it all (Go's server
+// drains up to 256 KiB), so the client sees the answer rather than a reset.
+const OversizedBodyBytes = 64 << 10
 
 // NegativeCase is a request the endpoint must refuse with a declared error in
 // its envelope: never a success, never a 5xx, never silence.
@@ -31,14 +33,14 @@ type NegativeCase struct {
 // wrongTypeValues are values of each JSON type, to put where another type is
 // declared.
 var wrongTypeValues = []struct {
-	jsonType string
-	value    any
+	jsonType, name string
+	value          any
 }{
-	{"number", 12345678},
-	{"boolean", true},
-	{"null", nil},
-	{"object", map[string]any{"value": "12345678"}},
-	{"array", []any{"12345678"}},
+	{"number", "a number", 12345678},
+	{"boolean", "a boolean", true},
+	{"null", "null", nil},
+	{"object", "an object", map[string]any{"value": "12345678"}},
+	{"array", "an array", []any{"12345678"}},
 }
 
 // NegativeCases derives the malformed requests of the RechargeStatus operation
@@ -91,36 +93,36 @@ func NegativeCases(doc *openapi3.T, valid invariants.Enquiry) ([]NegativeCase, e
 			return nil, fmt.Errorf("required property %s has no schema", name)
 		}
 		prop := ref.Value
-		add(name+" missing", name, http.MethodPost, jsonHeader(), with(name, nil, true))
+		add(name+" is missing", name, http.MethodPost, jsonHeader(), with(name, nil, true))
 		isString := prop.Type != nil && prop.Type.Is(openapi3.TypeString)
 		if isString && prop.MinLength >= 1 {
-			add(name+" empty", name, http.MethodPost, jsonHeader(), with(name, "", false))
+			add(name+" is empty", name, http.MethodPost, jsonHeader(), with(name, "", false))
 		}
 		for _, wrong := range wrongTypeValues {
 			if permits(prop, wrong.jsonType) {
 				continue
 			}
-			add(fmt.Sprintf("%s a %s", name, wrong.jsonType), name, http.MethodPost, jsonHeader(), with(name, wrong.value, false))
+			add(fmt.Sprintf("%s is %s", name, wrong.name), name, http.MethodPost, jsonHeader(), with(name, wrong.value, false))
 		}
 		if isString && prop.MaxLength != nil {
 			n := int(*prop.MaxLength) + 1
-			add(fmt.Sprintf("%s of %d characters, one more than maxLength", name, n), name, http.MethodPost, jsonHeader(), with(name, strings.Repeat("9", n), false))
+			add(fmt.Sprintf("%s is %d characters long, one over maxLength", name, n), name, http.MethodPost, jsonHeader(), with(name, strings.Repeat("9", n), false))
 		}
 		if isString && len(prop.Enum) > 0 {
-			add(name+" outside its enum", name, http.MethodPost, jsonHeader(), with(name, "not-one-of-the-enum", false))
+			add(name+" is outside its enum", name, http.MethodPost, jsonHeader(), with(name, "not-one-of-the-enum", false))
 		}
 	}
 
-	add("body not valid JSON", "", http.MethodPost, jsonHeader(), validBody[:len(validBody)-1])
-	add("body empty", "", http.MethodPost, jsonHeader(), nil)
-	add("body the JSON null", "", http.MethodPost, jsonHeader(), []byte("null"))
-	add("body a JSON array", "", http.MethodPost, jsonHeader(), append(append([]byte("["), validBody...), ']'))
-	add("body a JSON string", "", http.MethodPost, jsonHeader(), []byte(`"`+valid.ReferenceID+`"`))
-	add(fmt.Sprintf("body of %d bytes", OversizedBodyBytes), "", http.MethodPost, jsonHeader(), oversized(valid, OversizedBodyBytes))
-	add("Content-Type text/plain", "", http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, validBody)
-	add("Content-Type application/x-www-form-urlencoded", "", http.MethodPost, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+	add("the body is not valid JSON", "", http.MethodPost, jsonHeader(), validBody[:len(validBody)-1])
+	add("the body is empty", "", http.MethodPost, jsonHeader(), nil)
+	add("the body is the JSON null", "", http.MethodPost, jsonHeader(), []byte("null"))
+	add("the body is a JSON array", "", http.MethodPost, jsonHeader(), append(append([]byte("["), validBody...), ']'))
+	add("the body is a JSON string", "", http.MethodPost, jsonHeader(), []byte(`"`+valid.ReferenceID+`"`))
+	add(fmt.Sprintf("the body is %d bytes long", OversizedBodyBytes), "", http.MethodPost, jsonHeader(), oversized(valid, OversizedBodyBytes))
+	add("the Content-Type is text/plain", "", http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, validBody)
+	add("the Content-Type is application/x-www-form-urlencoded", "", http.MethodPost, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
 		[]byte("referenceid="+valid.ReferenceID+"&RegistrationID="+valid.RegistrationID))
-	add("no Content-Type", "", http.MethodPost, http.Header{}, validBody)
+	add("there is no Content-Type", "", http.MethodPost, http.Header{}, validBody)
 
 	declared := map[string]bool{}
 	for method := range item.Operations() {
@@ -135,7 +137,7 @@ func NegativeCases(doc *openapi3.T, valid invariants.Enquiry) ([]NegativeCase, e
 		if method != http.MethodGet {
 			body, header = validBody, jsonHeader()
 		}
-		add("method "+method, "", method, header, body)
+		add("the method is "+method, "", method, header, body)
 	}
 	return cases, nil
 }

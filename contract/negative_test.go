@@ -47,9 +47,9 @@ func TestNegativeCasesBreakTheSpec(t *testing.T) {
 		})
 	}
 	for _, want := range []string{
-		"referenceid missing", "referenceid empty", "referenceid a number", "referenceid a null", "referenceid a object",
-		"referenceid of 65 characters, one more than maxLength", "RegistrationID missing", "RegistrationID a boolean",
-		"body not valid JSON", "body empty", "Content-Type text/plain", "method GET", "method DELETE",
+		"referenceid is missing", "referenceid is empty", "referenceid is a number", "referenceid is null", "referenceid is an object",
+		"referenceid is 65 characters long, one over maxLength", "RegistrationID is missing", "RegistrationID is a boolean",
+		"the body is not valid JSON", "the body is empty", "the Content-Type is text/plain", "the method is GET", "the method is DELETE",
 	} {
 		if !names[want] {
 			t.Errorf("no case %q among %d", want, len(cases))
@@ -78,11 +78,11 @@ func TestNegativeCasesFollowTheSchema(t *testing.T) {
 		names[c.Name] = true
 	}
 	for name, want := range map[string]bool{
-		"referenceid a null":                                       false, // nullable now
-		"referenceid outside its enum":                             true,
-		"referenceid of 65 characters, one more than maxLength":    false,
-		"RegistrationID of 65 characters, one more than maxLength": true,
-		"method POST": false,
+		"referenceid is null":                                      false, // nullable now
+		"referenceid is outside its enum":                          true,
+		"referenceid is 65 characters long, one over maxLength":    false,
+		"RegistrationID is 65 characters long, one over maxLength": true,
+		"the method is POST":                                       false,
 	} {
 		if names[name] != want {
 			t.Errorf("case %q generated: %v, want %v", name, names[name], want)

@@ -156,13 +156,39 @@ func describeAdminScenarios() {
 			})
 
 			It("answers 204 to the delete and 404 not_found when read again", func(ctx SpecContext) {
-				Expect(run.admin.DeleteTransaction(ctx, q.RegistrationID, q.ReferenceID)).To(HaveStatus(http.StatusNoContent))
+				deleted := run.admin.DeleteTransaction(ctx, q.RegistrationID, q.ReferenceID)
+				Expect(deleted).To(HonourContract(run.judge))
+				Expect(deleted).To(HaveStatus(http.StatusNoContent))
 				ex := run.admin.Transaction(ctx, q.RegistrationID, q.ReferenceID)
 				Expect(ex).To(HonourContract(run.judge))
 				Expect(ex).To(HaveStatus(http.StatusNotFound))
 				var missing AdminError
 				Expect(DecodeJSON(ex, &missing)).To(Succeed())
 				Expect(missing.Error.Code).To(Equal("not_found"), ex.Dump())
+			})
+		})
+
+		Context("the transaction list", func() {
+			BeforeEach(func(ctx SpecContext) {
+				put(ctx, TransactionSpec{State: "failed"}, http.StatusCreated)
+			})
+
+			It("lists the transaction under its registration and state, and not under another state", func(ctx SpecContext) {
+				listed := func(state string) []string {
+					GinkgoHelper()
+					ex := run.admin.Transactions(ctx, url.Values{"registrationId": {q.RegistrationID}, "state": {state}})
+					Expect(ex).To(HonourContract(run.judge))
+					var list TransactionList
+					Expect(DecodeJSON(ex, &list)).To(Succeed())
+					refs := make([]string, 0, len(list.Transactions))
+					for _, t := range list.Transactions {
+						Expect(t.State).To(Equal(state), ex.Dump())
+						refs = append(refs, t.ReferenceID)
+					}
+					return refs
+				}
+				Expect(listed("failed")).To(ContainElement(q.ReferenceID))
+				Expect(listed("success")).NotTo(ContainElement(q.ReferenceID))
 			})
 		})
 
@@ -187,6 +213,17 @@ func describeAdminScenarios() {
 					HaveField("RegistrationID", q.RegistrationID),
 					HaveField("RequestBody", ContainSubstring(q.ReferenceID)),
 				)), ex.Dump())
+			})
+		})
+
+		Context("a health check", func() {
+			It("answers 200 with status ok", func(ctx SpecContext) {
+				ex := run.admin.Health(ctx)
+				Expect(ex).To(HonourContract(run.judge))
+				Expect(ex).To(HaveStatus(http.StatusOK))
+				var health struct{ Status string }
+				Expect(DecodeJSON(ex, &health)).To(Succeed())
+				Expect(health.Status).To(Equal("ok"), ex.Dump())
 			})
 		})
 

@@ -11,7 +11,7 @@ import (
 )
 
 // describeFixtureExamples holds the mock's built-in fixtures to the examples
-// openapi.yaml gives: the fixtures are the examples, byte for byte in meaning.
+// openapi.yaml gives: each answers its example exactly, member for member.
 func describeFixtureExamples(doc *openapi3.T) {
 	Describe("Answers of the built-in fixtures", Label(LabelFixtures), func() {
 		DescribeTable("answer exactly the named example of openapi.yaml",

@@ -15,17 +15,17 @@ func describeMalformedRequests(doc *openapi3.T) {
 	cases, err := NegativeCases(doc, valid)
 	if err != nil {
 		// Every spec below depends on the cases; one failing spec says why.
-		Describe("Malformed requests", Label(LabelNegative), func() {
-			It("are derived from openapi.yaml's request schema", func() { Expect(err).NotTo(HaveOccurred()) })
+		Describe("Refusal of a malformed request", Label(LabelNegative), func() {
+			It("is checked with requests derived from openapi.yaml's request schema", func() { Expect(err).NotTo(HaveOccurred()) })
 		})
 		return
 	}
 	entries := make([]TableEntry, 0, len(cases))
 	for _, c := range cases {
-		entries = append(entries, Entry(c.Name, c))
+		entries = append(entries, Entry("when "+c.Name, c))
 	}
-	Describe("Malformed requests", Label(LabelNegative), func() {
-		DescribeTable("answer a declared error in the envelope: HTTP 4xx, status false, an error code, in time",
+	Describe("Refusal of a malformed request", Label(LabelNegative), func() {
+		DescribeTable("answers in time with a declared error in the envelope: HTTP 4xx, status false, an error code",
 			func(ctx SpecContext, c NegativeCase) {
 				ex := run.client.Do(ctx, c.Request)
 				Expect(ex).To(HaveAnswered())

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	. "github.com/onsi/ginkgo/v2"
@@ -66,7 +65,7 @@ func setUpRun(cfg Config, doc *openapi3.T) {
 		client: client,
 		admin:  NewAdmin(client, cfg.AdminToken),
 		judge:  &Judge{Validator: validator, History: invariants.NewHistory()},
-		tag:    strconv.FormatInt(time.Now().UnixNano()%(36*36*36*36*36*36*36), 36) + strconv.Itoa(GinkgoParallelProcess()),
+		tag:    NewRequestID()[:8] + strconv.Itoa(GinkgoParallelProcess()),
 	}
 	fmt.Fprintf(GinkgoWriter, "checking %s as target %s; referenceids of this run carry CT%s\n", baseURL, cfg.Target, run.tag)
 }

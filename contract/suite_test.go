@@ -5,6 +5,10 @@ import (
 	"os"
 	"testing"
 
+	// The ginkgo CLI runs a package as a Ginkgo suite, in parallel with -p
+	// among others, only when a test file imports Ginkgo.
+	_ "github.com/onsi/ginkgo/v2"
+
 	"github.com/aopay-sandbox/rechargestatus/contract"
 )
 

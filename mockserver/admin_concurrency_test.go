@@ -20,10 +20,13 @@ import (
 // most once, each client's last write present.
 func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 	const (
-		clients      = 16
-		opsPerClient = 200
-		sharedKeys   = 8
+		clients    = 16
+		sharedKeys = 8
 	)
+	opsPerClient := 200
+	if testing.Short() {
+		opsPerClient = 50
+	}
 	sb := newSandbox(t, Config{})
 	sb.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	shared := make([]string, sharedKeys)

@@ -58,6 +58,15 @@ type Config struct {
 	// Metrics is where the server registers its collectors; a registry of
 	// its own when nil.
 	Metrics *prometheus.Registry
+	// ProxyUpstream, when set, is the base URL of an endpoint (the real
+	// provider) that RechargeStatus enquiries are forwarded to, their
+	// answers judged against the contract and relayed unchanged.
+	ProxyUpstream string
+	// ProxyTimeout bounds one upstream exchange; DefaultProxyTimeout when zero.
+	ProxyTimeout time.Duration
+	// RecordDir, with ProxyUpstream, is where the transactions the upstream
+	// answers are written as fixtures (RecordFile).
+	RecordDir string
 }
 
 // Defaults of Config.
@@ -98,6 +107,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTransactions == 0 {
 		c.MaxTransactions = recharge.DefaultMaxAutoCreated
+	}
+	if c.ProxyTimeout <= 0 {
+		c.ProxyTimeout = DefaultProxyTimeout
 	}
 	if c.Logger == nil {
 		// A handler that is never enabled spares formatting request logs

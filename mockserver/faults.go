@@ -484,8 +484,13 @@ func (fs *faultSet) Pick(ctx context.Context, registrationID, referenceID string
 			rules = slices.Delete(slices.Clone(fs.rules), i, i+1)
 		}
 		// A counted rule's remaining count is state worth keeping: a
-		// restart must not hand out the faults again.
-		return picked, true, fs.commit(ctx, rules, fs.nextID)
+		// restart must not hand out the faults again. Should the store fail,
+		// the count still holds for as long as the process runs.
+		if err := fs.commit(ctx, rules, fs.nextID); err != nil {
+			fs.rules = rules
+			return picked, true, err
+		}
+		return picked, true, nil
 	}
 	return pickedFault{}, false, nil
 }

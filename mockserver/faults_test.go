@@ -535,3 +535,25 @@ func TestAdminWritesFailWhenTheStoreCannotCommit(t *testing.T) {
 		t.Fatalf("the clock moved to %s although its state was not committed", now)
 	}
 }
+
+func TestCountedRuleExpiresEvenWhenTheStoreFails(t *testing.T) {
+	fs := newFaultSet(1, func(context.Context, []byte) error { return errors.New("disk full") })
+	if err := fs.restore([]byte(`{"rules":[{"id":"f1","kind":"reset","count":2}],"nextId":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name       string
+		wantPicked bool
+	}{{"first", true}, {"second", true}, {"third", false}}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			_, picked, err := fs.Pick(t.Context(), "AOP-554", "X")
+			if picked != st.wantPicked {
+				t.Fatalf("picked %v, want %v", picked, st.wantPicked)
+			}
+			if picked && err == nil {
+				t.Fatal("the failed save was not reported")
+			}
+		})
+	}
+}

@@ -21,6 +21,9 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	faults   *prometheus.CounterVec
+	// violations and upstreamFailures count what proxy mode finds.
+	violations       *prometheus.CounterVec
+	upstreamFailures *prometheus.CounterVec
 }
 
 func newMetrics(registry *prometheus.Registry, store recharge.Store) (*metrics, error) {
@@ -43,8 +46,16 @@ func newMetrics(registry *prometheus.Registry, store recharge.Store) (*metrics, 
 			Name: "aopay_mock_faults_injected_total",
 			Help: "Faults injected into RechargeStatus answers, by kind and by what asked for them (rule or header).",
 		}, []string{"kind", "source"}),
+		violations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aopay_mock_proxy_violations_total",
+			Help: "Contract violations in upstream answers relayed in proxy mode, by source (openapi or invariants) and rule.",
+		}, []string{"source", "rule"}),
+		upstreamFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aopay_mock_proxy_upstream_failures_total",
+			Help: "Upstream exchanges in proxy mode that failed, by kind (refused, timeout, not-json, status-503, ...).",
+		}, []string{"kind"}),
 	}
-	cs := []prometheus.Collector{m.requests, m.duration, m.faults, &transactionsCollector{store: store}}
+	cs := []prometheus.Collector{m.requests, m.duration, m.faults, m.violations, m.upstreamFailures, &transactionsCollector{store: store}}
 	if own {
 		cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}

@@ -28,6 +28,8 @@ type Server struct {
 	started     time.Time
 	handler     http.Handler
 	control     *controlPlane
+	// upstream is proxy mode's state; nil when the mock answers itself.
+	upstream *upstreamProxy
 
 	// afterRequest, when set, sees every finished request.
 	afterRequest func(r *http.Request, status int, ex *exchange, elapsed time.Duration)
@@ -73,6 +75,9 @@ func New(cfg Config) (*Server, error) {
 	if err := s.initControlPlane(*set); err != nil {
 		return nil, err
 	}
+	if err := s.initProxy(); err != nil {
+		return nil, err
+	}
 	ctx := context.Background()
 	n, err := cfg.Store.Count(ctx)
 	if err != nil {
@@ -106,7 +111,10 @@ func (s *Server) Journal() *Journal { return s.journal }
 
 // routes lists every route the server answers.
 func (s *Server) routes() http.Handler {
-	r := mux.NewRouter()
+	// gorilla/mux would answer a path such as //api/AOP/RechargeStatus with
+	// a bodyless 301 to its cleaned form; the sandbox answers every path in
+	// its envelope instead.
+	r := mux.NewRouter().SkipClean(true)
 	r.Use(nameRoute)
 	admin := r.PathPrefix("/__admin/").Subrouter()
 	admin.Use(s.requireAdmin, s.validateAdmin)
@@ -128,11 +136,19 @@ func (s *Server) routes() http.Handler {
 	admin.HandleFunc("/faults", s.handleAddFault).Methods(http.MethodPost)
 	admin.HandleFunc("/faults", s.handleClearFaults).Methods(http.MethodDelete)
 	admin.HandleFunc("/faults/{id}", s.handleDeleteFault).Methods(http.MethodDelete)
+	admin.HandleFunc("/violations", s.handleListViolations).Methods(http.MethodGet)
+	admin.HandleFunc("/violations", s.handleClearViolations).Methods(http.MethodDelete)
 	admin.NotFoundHandler = s.adminFallback()
 	admin.MethodNotAllowedHandler = s.adminFallback()
 	r.Handle("/metrics", s.requireAdmin(s.validateAdmin(s.metricsHandler()))).Methods(http.MethodGet)
 
-	api := s.validate(s.injectFaults(http.HandlerFunc(s.handleEnquiry)))
+	enquiry := http.HandlerFunc(s.handleEnquiry)
+	if s.upstream != nil {
+		// The same validation and faults, then the upstream answers
+		// instead of the store.
+		enquiry = s.forwardEnquiry
+	}
+	api := s.validate(s.injectFaults(enquiry))
 	r.Handle(rechargestatus.EnquiryPath, api)
 	// Unknown paths go through validation too, which answers them in the
 	// provider's envelope.

@@ -53,6 +53,7 @@ type options struct {
 	logLevel         string
 	adminToken       string
 	faultHeader      bool
+	proxy            proxyOptions
 }
 
 func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
@@ -74,6 +75,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
 	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
+	o.proxy.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
 		fs.VisitAll(func(f *flag.Flag) {
@@ -189,6 +191,9 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		// Config reads zero as the default and a negative value as no limit.
 		cfg.MaxTransactions = -1
 	}
+	if err := o.proxy.apply(&cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -253,6 +258,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	defer reloadOnHangup(ctx, srv, logger)()
 	logger.Warn("aopay-mock listening", "url", "http://"+ln.Addr().String(), "endpoint", rechargestatus.EnquiryPath, "adminToken", o.adminToken != "")
+	o.proxy.announce(logger)
 	if o.adminToken == "" && !isLoopback(ln.Addr()) {
 		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or " + EnvName("admin-token") + ")")
 	}

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
+)
+
+func TestProxyFlags(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rec")
+	tests := []struct {
+		name        string
+		args        []string
+		env         map[string]string
+		wantProxy   string
+		wantTimeout time.Duration
+		wantRecord  string
+	}{
+		{name: "off by default", wantTimeout: mockserver.DefaultProxyTimeout},
+		{name: "flags", args: []string{"--proxy-upstream", "https://api.aopay.co.in", "--proxy-timeout", "3s", "--record", dir},
+			wantProxy: "https://api.aopay.co.in", wantTimeout: 3 * time.Second, wantRecord: dir},
+		{name: "environment", env: map[string]string{"AOPAY_MOCK_PROXY_UPSTREAM": "http://127.0.0.1:9000/gw", "AOPAY_MOCK_RECORD": dir, "AOPAY_MOCK_PROXY_TIMEOUT": "500ms"},
+			wantProxy: "http://127.0.0.1:9000/gw", wantTimeout: 500 * time.Millisecond, wantRecord: dir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := o.config(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ProxyUpstream != tt.wantProxy || cfg.RecordDir != tt.wantRecord || (tt.wantProxy != "" && cfg.ProxyTimeout != tt.wantTimeout) || o.proxy.timeout != tt.wantTimeout {
+				t.Fatalf("upstream %q timeout %s record %q", cfg.ProxyUpstream, cfg.ProxyTimeout, cfg.RecordDir)
+			}
+		})
+	}
+}
+
+func TestProxyUsageErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{name: "not a URL", args: []string{"--proxy-upstream", "api.aopay.co.in"}, wantErr: "absolute http"},
+		{name: "record without upstream", args: []string{"--record", "/tmp/x"}, wantErr: "--proxy-upstream"},
+		{name: "zero timeout", args: []string{"--proxy-upstream", "https://api.aopay.co.in", "--proxy-timeout", "0s"}, wantErr: "proxy-timeout"},
+		{name: "timeout beyond the write timeout", args: []string{"--proxy-upstream", "https://api.aopay.co.in", "--proxy-timeout", "2m"}, wantErr: "write timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := Run(context.Background(), tt.args, envOf(nil), io.Discard, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Fatalf("exit %d, stderr %q; want 2 mentioning %q", code, stderr.String(), tt.wantErr)
+			}
+		})
+	}
+}
+
+// serve runs aopay-mock with args until the test ends and returns its URL.
+func serve(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out lockedBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Run(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(nil), &out, io.Discard)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-exited; code != 0 {
+			t.Errorf("aopay-mock %v exited %d: %s", args, code, out.String())
+		}
+	})
+	return waitForURL(t, &out, exited)
+}
+
+// postEnquiry posts body and checks the answer against openapi.yaml.
+func postEnquiry(t *testing.T, url, body string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.Post(url+rechargestatus.EnquiryPath, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := rechargestatus.NewValidator(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080"+rechargestatus.EnquiryPath, nil)
+	check.Header.Set("Content-Type", "application/json")
+	if viol := v.CheckResponse(context.Background(), check, []byte(body), res.StatusCode, res.Header, got); len(viol) > 0 {
+		t.Fatalf("answer %d %s breaks openapi.yaml: %v", res.StatusCode, got, viol)
+	}
+	return res, string(got)
+}
+
+// TestProxyRecordAndReplayCommands runs the commands the README shows: a
+// proxy recording what an upstream answers, then a mock replaying the
+// recording with no upstream at all.
+func TestProxyRecordAndReplayCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "recorded")
+	upstream := serve(t)
+	proxy := serve(t, "--proxy-upstream", upstream, "--record", dir, "--proxy-timeout", "2s")
+	const enquiry = `{"referenceid":"REFUND-1001","RegistrationID":"AOP-554"}`
+	res, proxied := postEnquiry(t, proxy, enquiry)
+	if res.StatusCode != http.StatusOK || res.Header.Get(mockserver.ContractViolationsHeader) != "0" || !strings.Contains(proxied, `"refunded":"1"`) {
+		t.Fatalf("through the proxy: %d %s=%q %s", res.StatusCode, mockserver.ContractViolationsHeader, res.Header.Get(mockserver.ContractViolationsHeader), proxied)
+	}
+	if _, err := os.Stat(filepath.Join(dir, mockserver.RecordFile)); err != nil {
+		t.Fatalf("nothing recorded: %v", err)
+	}
+	replay := serve(t, "--fixtures", dir, "--unknown", "notfound")
+	res, replayed := postEnquiry(t, replay, enquiry)
+	if res.StatusCode != http.StatusOK || replayed != proxied {
+		t.Fatalf("replayed %d %s\nproxied %s", res.StatusCode, replayed, proxied)
+	}
+	if res.Header.Get(mockserver.ContractViolationsHeader) != "" {
+		t.Fatal("the replaying mock, no proxy, sent a violation count")
+	}
+}
