@@ -36,5 +36,5 @@ ENV AOPAY_MOCK_ADDR=0.0.0.0:8080 \
 EXPOSE 8080
 VOLUME /data
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --start-interval=1s --retries=3 \
-    CMD ["/aopay-mock", "healthcheck", "--addr", "127.0.0.1:8080"]
+    CMD ["/aopay-mock", "healthcheck"]
 ENTRYPOINT ["/aopay-mock"]

@@ -371,6 +371,14 @@ func describeSchemaError(field string, e *openapi3.SchemaError) string {
 		if e.Schema != nil && e.Schema.MaxLength != nil {
 			return fmt.Sprintf("%s must be at most %d characters long", subject, *e.Schema.MaxLength)
 		}
+	case "pattern":
+		// The spec words a pattern's meaning in x-pattern-message, since a
+		// regular expression tells a partner little.
+		if e.Schema != nil {
+			if msg, ok := e.Schema.Extensions["x-pattern-message"].(string); ok {
+				return subject + " " + msg
+			}
+		}
 	case "nullable":
 		return subject + " must not be null"
 	}

@@ -2,6 +2,7 @@ package rechargestatus
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"unicode/utf16"
 
@@ -20,14 +21,15 @@ type quickSchema struct {
 type quickString struct {
 	minLength uint64
 	maxLength *uint64
+	pattern   *regexp.Regexp
 }
 
-// Keywords a quick schema may carry: any other (a pattern, a format, an
-// enum, a nested schema, one added by a later OpenAPI version) leaves the
-// schema to the visitor.
+// Keywords a quick schema may carry: any other (a format, an enum, a nested
+// schema, one added by a later OpenAPI version) leaves the schema to the
+// visitor.
 var (
 	quickObjectKeywords = map[string]bool{"type": true, "required": true, "properties": true, "description": true, "title": true, "example": true}
-	quickStringKeywords = map[string]bool{"type": true, "minLength": true, "maxLength": true, "description": true, "title": true, "example": true}
+	quickStringKeywords = map[string]bool{"type": true, "minLength": true, "maxLength": true, "pattern": true, "description": true, "title": true, "example": true}
 )
 
 func onlyKeywords(s *openapi3.Schema, allowed map[string]bool) bool {
@@ -58,7 +60,16 @@ func compileQuick(s *openapi3.Schema) *quickSchema {
 		if p == nil || !p.Type.Is(openapi3.TypeString) || !onlyKeywords(p, quickStringKeywords) {
 			return nil
 		}
-		q.properties[name] = quickString{minLength: p.MinLength, maxLength: p.MaxLength}
+		rule := quickString{minLength: p.MinLength, maxLength: p.MaxLength}
+		if p.Pattern != "" {
+			// openapi3 compiles patterns with the regexp package too.
+			re, err := regexp.Compile(p.Pattern)
+			if err != nil {
+				return nil
+			}
+			rule.pattern = re
+		}
+		q.properties[name] = rule
 	}
 	return q
 }
@@ -93,6 +104,9 @@ func (q *quickSchema) accepts(v any) bool {
 			}
 		}
 		if length < rule.minLength || (rule.maxLength != nil && length > *rule.maxLength) {
+			return false
+		}
+		if rule.pattern != nil && !rule.pattern.MatchString(s) {
 			return false
 		}
 	}

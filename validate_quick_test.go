@@ -1,6 +1,9 @@
 package rechargestatus
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestQuickSchemaCoversTheEnquiry(t *testing.T) {
 	doc, err := LoadSpec("")
@@ -23,8 +26,11 @@ func TestQuickSchemaCoversTheEnquiry(t *testing.T) {
 	}{
 		{"page example", map[string]any{"referenceid": "12345678", "RegistrationID": "AOP-554"}, true},
 		{"extra property", map[string]any{"referenceid": "1", "RegistrationID": "A", "extra": []any{1.0}}, true},
-		{"64 characters", map[string]any{"referenceid": string(make([]byte, 64)), "RegistrationID": "A"}, true},
-		{"65 characters", map[string]any{"referenceid": string(make([]byte, 65)), "RegistrationID": "A"}, false},
+		{"64 characters", map[string]any{"referenceid": strings.Repeat("x", 64), "RegistrationID": "A"}, true},
+		{"65 characters", map[string]any{"referenceid": strings.Repeat("x", 65), "RegistrationID": "A"}, false},
+		{"blank", map[string]any{"referenceid": "   ", "RegistrationID": "A"}, false},
+		{"control character", map[string]any{"referenceid": "a\x00b", "RegistrationID": "A"}, false},
+		{"inner space", map[string]any{"referenceid": "a b", "RegistrationID": "A"}, true},
 		{"empty", map[string]any{"referenceid": "", "RegistrationID": "A"}, false},
 		{"missing", map[string]any{"referenceid": "1"}, false},
 		{"number", map[string]any{"referenceid": 1.0, "RegistrationID": "A"}, false},

@@ -151,7 +151,7 @@ func (p Problems) None() bool {
 func (p Problems) String() string {
 	var b strings.Builder
 	if p.Transport != nil {
-		fmt.Fprintf(&b, "no complete answer: %v\n", p.Transport)
+		fmt.Fprintf(&b, "got no complete answer: %v\n", p.Transport)
 	}
 	if len(p.Spec) > 0 {
 		b.WriteString("breaks openapi.yaml:\n")

@@ -32,7 +32,7 @@ func (m *contractMatcher) Match(actual any) (bool, error) {
 
 func (m *contractMatcher) FailureMessage(actual any) string {
 	ex, _ := exchangeOf(actual)
-	return fmt.Sprintf("the answer does not honour the contract: it %s\n\n%s", m.problems, ex.Dump())
+	return fmt.Sprintf("the answer does not honour the contract; it %s\n%s", m.problems, ex.Dump())
 }
 
 func (m *contractMatcher) NegatedFailureMessage(actual any) string {

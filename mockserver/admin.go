@@ -123,8 +123,16 @@ func (s *Server) view(t recharge.Transaction, now time.Time) AdminTransaction {
 }
 
 func keyOf(r *http.Request) recharge.Key {
-	vars := mux.Vars(r)
-	return recharge.Key{RegistrationID: vars["registrationId"], ReferenceID: vars["referenceId"]}
+	return recharge.Key{RegistrationID: pathVar(r, "registrationId"), ReferenceID: pathVar(r, "referenceId")}
+}
+
+// pathVar is a route variable, unescaped: the router matches encoded paths.
+func pathVar(r *http.Request, name string) string {
+	raw := mux.Vars(r)[name]
+	if v, err := url.PathUnescape(raw); err == nil {
+		return v
+	}
+	return raw
 }
 
 func (s *Server) handleListTransactions(w http.ResponseWriter, r *http.Request) {
@@ -240,6 +248,7 @@ func (b transactionPut) transaction(key recharge.Key) (recharge.Transaction, err
 		OperatorID:   b.OperatorID,
 		RefundTxnID:  b.RefundTxnID,
 		Origin:       recharge.OriginAdmin,
+		Scenario:     "admin-" + string(b.State),
 	}
 	var err error
 	if b.DateAdded != "" {
@@ -474,6 +483,20 @@ type clockMove struct {
 	Resume  *bool           `json:"resume"`
 }
 
+// The sandbox clock stays within these years, so that its offset from the
+// system clock always fits a time.Duration (about ±292 years).
+var (
+	earliestClock = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestClock   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func checkClockRange(t time.Time) error {
+	if t.Before(earliestClock) || !t.Before(latestClock) {
+		return invalidf("the sandbox clock stays between %d and %d; %s is outside", earliestClock.Year(), latestClock.Year(), t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // apply moves the clock as m says.
 func (m clockMove) apply(c *recharge.VirtualClock) error {
 	switch {
@@ -482,8 +505,14 @@ func (m clockMove) apply(c *recharge.VirtualClock) error {
 		if err != nil || d <= 0 {
 			return invalidf("advance %q must be a positive duration such as 30m; use set to move the clock back", *m.Advance)
 		}
+		if err := checkClockRange(c.Now().Add(d)); err != nil {
+			return err
+		}
 		c.Advance(d)
 	case m.Set != nil:
+		if err := checkClockRange(*m.Set); err != nil {
+			return err
+		}
 		c.Set(*m.Set)
 	case m.Freeze != nil:
 		var at time.Time
@@ -494,6 +523,9 @@ func (m clockMove) apply(c *recharge.VirtualClock) error {
 		case json.Unmarshal(m.Freeze, &at) == nil:
 		default:
 			return invalidf("freeze must be true or an RFC 3339 time")
+		}
+		if err := checkClockRange(at); err != nil {
+			return err
 		}
 		c.Freeze(at)
 	case m.Resume != nil && *m.Resume:

@@ -2,8 +2,6 @@ package mockserver
 
 import (
 	"net/http"
-
-	"github.com/gorilla/mux"
 )
 
 // FaultList is the body of the fault rule list operations.
@@ -52,7 +50,7 @@ func (s *Server) handleClearFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDeleteFault(w http.ResponseWriter, r *http.Request) {
-	if err := s.control.faults.Delete(r.Context(), mux.Vars(r)["id"]); err != nil {
+	if err := s.control.faults.Delete(r.Context(), pathVar(r, "id")); err != nil {
 		writeAdminDomainError(w, err)
 		return
 	}

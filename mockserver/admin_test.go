@@ -300,6 +300,9 @@ func TestAdminClock(t *testing.T) {
 		{name: "no move", body: map[string]any{}, wantStatus: 400, wantInMsg: "request body"},
 		{name: "set not a time", body: map[string]any{"set": "tomorrow"}, wantStatus: 400, wantInMsg: "set"},
 		{name: "freeze false", body: map[string]any{"freeze": false}, wantStatus: 400, wantInMsg: "freeze"},
+		{name: "advance past the range", body: map[string]any{"advance": "2540400h"}, wantStatus: 400, wantInMsg: "between 1970 and 2200"},
+		{name: "set past the range", body: map[string]any{"set": "9999-12-31T23:59:59Z"}, wantStatus: 400, wantInMsg: "between 1970 and 2200"},
+		{name: "freeze before the range", body: map[string]any{"freeze": "0001-01-01T00:00:00Z"}, wantStatus: 400, wantInMsg: "between 1970 and 2200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -636,5 +639,17 @@ func TestAdminErrorsKeepTheAdminShape(t *testing.T) {
 				t.Fatalf("%d %s, want %d %s containing %q", a.status, a.body, tt.wantStatus, tt.wantCode, tt.wantInMsg)
 			}
 		})
+	}
+}
+
+func TestAdminPathsKeepEscapedSlashes(t *testing.T) {
+	sb := newSandbox(t, Config{})
+	put := sb.admin(http.MethodPut, "/__admin/transactions/AOP-554/a%2Fb", map[string]any{"state": "success"})
+	if put.status != http.StatusCreated {
+		t.Fatalf("PUT a/b: %d %s", put.status, put.body)
+	}
+	got := sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/a%2Fb", nil)
+	if got.status != http.StatusOK || !strings.Contains(string(got.body), `"referenceId":"a/b"`) || !strings.Contains(string(got.body), `"scenario":"admin-success"`) {
+		t.Fatalf("GET a/b: %d %s", got.status, got.body)
 	}
 }

@@ -12,12 +12,22 @@ type enquiryRequest struct {
 	RegistrationID string `json:"RegistrationID"`
 }
 
+// decodedEnquiry decodes the request body as an enquiry, once however many
+// handlers ask.
+func (ex *exchange) decodedEnquiry() (enquiryRequest, error) {
+	if !ex.enquiryDecoded {
+		ex.enquiryErr = json.Unmarshal(ex.body, &ex.enquiry)
+		ex.enquiryDecoded = true
+	}
+	return ex.enquiry, ex.enquiryErr
+}
+
 // handleEnquiry answers POST /api/AOP/RechargeStatus, whose body the
 // validate middleware has already checked against the spec.
 func (s *Server) handleEnquiry(w http.ResponseWriter, r *http.Request) {
 	ex := exchangeFrom(r)
-	var req enquiryRequest
-	if err := json.Unmarshal(ex.body, &req); err != nil {
+	req, err := ex.decodedEnquiry()
+	if err != nil {
 		s.writeValidationError(w, s.cfg.ValidationStatus, "request body is not valid JSON")
 		return
 	}
@@ -34,9 +44,9 @@ func (s *Server) handleEnquiry(w http.ResponseWriter, r *http.Request) {
 	}
 	ex.scenario = res.Scenario
 	if !res.Found {
-		writeJSON(w, http.StatusOK, statusAnswer{ResponseCode: CodeNotFound, Status: false, Message: MsgNoTransaction})
+		writeStatusAnswer(w, http.StatusOK, statusAnswer{ResponseCode: CodeNotFound, Status: false, Message: MsgNoTransaction})
 		return
 	}
 	data := res.Transaction.Data(s.statusCodes)
-	writeJSON(w, http.StatusOK, statusAnswer{ResponseCode: CodeFound, Status: true, Data: &data, Message: MsgEnquirySuccessful})
+	writeStatusAnswer(w, http.StatusOK, statusAnswer{ResponseCode: CodeFound, Status: true, Data: &data, Message: MsgEnquirySuccessful})
 }

@@ -252,6 +252,8 @@ func TestBadInput(t *testing.T) {
 		{"object referenceid", "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":{"a":1},"RegistrationID":"AOP-554"}`, 400, "referenceid must be a string"},
 		{"null referenceid", "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":null,"RegistrationID":"AOP-554"}`, 400, "referenceid must not be null"},
 		{"too long referenceid", "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":"` + strings.Repeat("9", 65) + `","RegistrationID":"AOP-554"}`, 400, "at most 64 characters"},
+		{"blank referenceid", "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":"  ","RegistrationID":"AOP-554"}`, 400, "referenceid must have a visible character"},
+		{"control character in referenceid", "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":"A\u0007","RegistrationID":"AOP-554"}`, 400, "no control characters"},
 		{"array body", "POST", rechargestatus.EnquiryPath, "application/json", `[{"referenceid":"1"}]`, 400, "must be a JSON object"},
 		{"string body", "POST", rechargestatus.EnquiryPath, "application/json", `"hello"`, 400, "must be a JSON object"},
 		{"text/plain", "POST", rechargestatus.EnquiryPath, "text/plain", `{"referenceid":"1","RegistrationID":"AOP-554"}`, 415, "Content-Type must be application/json, got text/plain"},

@@ -14,7 +14,7 @@ const (
 	CodeNotFound       = 2
 	CodeServiceOff     = 3
 	CodeValidation     = 4
-	CodeUnableToProces = 5
+	CodeUnableToProcess = 5
 	CodeJWT            = 6
 	CodeAuthFailed     = 7
 )
@@ -85,6 +85,6 @@ func (s *Server) writeDomainError(w http.ResponseWriter, err error) {
 	case recharge.EINVALID:
 		s.writeValidationError(w, s.cfg.ValidationStatus, msg)
 	default:
-		writeError(w, http.StatusInternalServerError, CodeUnableToProces, "Unable to process request", "")
+		writeError(w, http.StatusInternalServerError, CodeUnableToProcess, "Unable to process request", "")
 	}
 }

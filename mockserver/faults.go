@@ -57,11 +57,11 @@ type statusFault struct {
 var statusFaults = map[int]statusFault{
 	404: {CodeServiceOff, MsgServiceDisabled},
 	412: {CodeJWT, "Jwt Token Error"},
-	429: {CodeUnableToProces, "Too Many Requests"},
-	500: {CodeUnableToProces, "Unable to process request"},
-	502: {CodeUnableToProces, "Bad Gateway"},
-	503: {CodeUnableToProces, "Service Unavailable"},
-	504: {CodeUnableToProces, "Gateway Timeout"},
+	429: {CodeUnableToProcess, "Too Many Requests"},
+	500: {CodeUnableToProcess, "Unable to process request"},
+	502: {CodeUnableToProcess, "Bad Gateway"},
+	503: {CodeUnableToProcess, "Service Unavailable"},
+	504: {CodeUnableToProcess, "Gateway Timeout"},
 }
 
 // FaultRule says which enquiries fail and how.

@@ -3,7 +3,6 @@ package mockserver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
@@ -21,8 +20,8 @@ import (
 func (s *Server) injectFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeFrom(r)
-		var req enquiryRequest
-		if err := json.Unmarshal(ex.body, &req); err == nil {
+		req, err := ex.decodedEnquiry()
+		if err == nil {
 			ex.registrationID, ex.referenceID = req.RegistrationID, req.ReferenceID
 		}
 		picked, ok, err := s.pickFault(r, req)

@@ -23,6 +23,10 @@ type exchange struct {
 	fault          string
 	// route is the path template of the matched route, for metrics.
 	route string
+	// enquiry is the body decoded once for every handler that reads it.
+	enquiry        enquiryRequest
+	enquiryErr     error
+	enquiryDecoded bool
 }
 
 type exchangeKey struct{}
@@ -89,7 +93,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
 				if rec.status == 0 {
-					writeError(rec, http.StatusInternalServerError, CodeUnableToProces, "Unable to process request", "")
+					writeError(rec, http.StatusInternalServerError, CodeUnableToProcess, "Unable to process request", "")
 				}
 			}
 			s.finish(r, rec, ex)

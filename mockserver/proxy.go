@@ -401,7 +401,7 @@ func writeUpstreamFailure(w http.ResponseWriter, f *upstreamFailure, violations 
 	if violations >= 0 {
 		w.Header().Set(ContractViolationsHeader, strconv.Itoa(violations))
 	}
-	writeError(w, f.status, CodeUnableToProces, "Unable to process request", f.remarks)
+	writeError(w, f.status, CodeUnableToProcess, "Unable to process request", f.remarks)
 }
 
 // relay sends the upstream's answer on as it came, but for the headers that

@@ -640,7 +640,7 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 			} else {
 				mustMatchSpec(t, "AOP-554", "12345678", a)
 				var e errorAnswer
-				if err := json.Unmarshal(a.body, &e); err != nil || e.Status || e.ResponseCode != CodeUnableToProces || e.Message != "Unable to process request" || !strings.Contains(e.Remarks, tt.wantRemarks) {
+				if err := json.Unmarshal(a.body, &e); err != nil || e.Status || e.ResponseCode != CodeUnableToProcess || e.Message != "Unable to process request" || !strings.Contains(e.Remarks, tt.wantRemarks) {
 					t.Fatalf("answer %s, want code 5 with remarks mentioning %q", a.body, tt.wantRemarks)
 				}
 			}

@@ -114,7 +114,9 @@ func (s *Server) routes() http.Handler {
 	// gorilla/mux would answer a path such as //api/AOP/RechargeStatus with
 	// a bodyless 301 to its cleaned form; the sandbox answers every path in
 	// its envelope instead.
-	r := mux.NewRouter().SkipClean(true)
+	// Routes match the encoded path so that a referenceid holding %2F stays
+	// one path segment; handlers unescape their variables.
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	r.Use(nameRoute)
 	admin := r.PathPrefix("/__admin/").Subrouter()
 	admin.Use(s.requireAdmin, s.validateAdmin)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/cli"
 )
 
 func TestBinariesAreStatic(t *testing.T) {
@@ -124,8 +126,9 @@ func imageEnv(t *testing.T, df dockerfile, dir string) map[string]string {
 }
 
 // healthcheckArgs are the arguments of the image's HEALTHCHECK after the
-// binary, aimed at addr instead of the container's port.
-func healthcheckArgs(t *testing.T, df dockerfile, addr string) []string {
+// binary. They name no address: the probe follows AOPAY_MOCK_ADDR, so a
+// container started with another address stays healthy.
+func healthcheckArgs(t *testing.T, df dockerfile) []string {
 	t.Helper()
 	checks := commandsOf[*instructions.HealthCheckCommand](df.final())
 	if len(checks) != 1 {
@@ -136,11 +139,11 @@ func healthcheckArgs(t *testing.T, df dockerfile, addr string) []string {
 		t.Fatalf("HEALTHCHECK %q, want CMD %s healthcheck ...", test, mockBinary)
 	}
 	args := slices.Clone(test[2:])
-	at := slices.Index(args, "--addr")
-	if at < 0 || at+1 >= len(args) {
-		t.Fatalf("HEALTHCHECK %q names no --addr", test)
+	for _, pinned := range []string{"--addr", "--url"} {
+		if slices.Contains(args, pinned) {
+			t.Fatalf("HEALTHCHECK %q names %s: it would probe the wrong port when %s is changed", test, pinned, cli.EnvName("addr"))
+		}
 	}
-	args[at+1] = addr
 	return args
 }
 
@@ -252,7 +255,11 @@ func TestImageHealthcheck(t *testing.T) {
 			}
 			env := envList(os.Environ(), vars)
 			addr, stop := startMock(t, b.mock, env)
-			args := healthcheckArgs(t, df, addr)
+			args := healthcheckArgs(t, df)
+			// The server listens on a free port here; the probe, like the
+			// image's, learns it from the environment.
+			vars[cli.EnvName("addr")] = addr
+			env = envList(os.Environ(), vars)
 
 			if code, out := runExit(t, b.mock, env, args...); code != 0 {
 				t.Fatalf("healthcheck of the serving mock: exit %d, want 0\n%s", code, out)

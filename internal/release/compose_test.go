@@ -117,7 +117,7 @@ func TestComposeMock(t *testing.T) {
 		t.Fatal("mock has no healthcheck, so nothing can wait for it to be ready")
 	}
 	df := loadDockerfile(t)
-	imageTest := healthcheckArgs(t, df, "127.0.0.1:"+imagePort)
+	imageTest := healthcheckArgs(t, df)
 	want := append([]string{"CMD", mockBinary}, imageTest...)
 	if !slices.Equal(mock.Healthcheck.Test, want) {
 		t.Errorf("mock healthcheck %q, want the image's own %q", mock.Healthcheck.Test, want)

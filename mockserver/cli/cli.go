@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
@@ -32,6 +34,9 @@ const EnvPrefix = "AOPAY_MOCK_"
 func EnvName(flagName string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
+
+// MaxJournalSize bounds --journal-size, whose ring is allocated whole at start.
+const MaxJournalSize = 1_000_000
 
 // ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
 const ShutdownTimeout = 10 * time.Second
@@ -49,6 +54,7 @@ type options struct {
 	maxBodyBytes     int64
 	journalSize      int
 	maxTransactions  int
+	maxConns         int
 	logFormat        string
 	logLevel         string
 	adminToken       string
@@ -71,13 +77,14 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the oldest evicted first (0: no limit)")
+	fs.IntVar(&o.maxConns, "max-conns", 0, "connections served at once; more wait to be accepted (0: no limit)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
 	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
 	o.proxy.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
+		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n       aopay-mock healthcheck [--addr HOST:PORT | --url URL] [--timeout 2s]\n       aopay-mock version\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
 		fs.VisitAll(func(f *flag.Flag) {
 			fmt.Fprintf(out, "  --%s (%s, default %q)\n      %s\n", f.Name, EnvName(f.Name), f.DefValue, f.Usage)
 		})
@@ -184,9 +191,18 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	if o.maxBodyBytes <= 0 || o.journalSize <= 0 {
 		return cfg, errors.New("max-body-bytes and journal-size must be positive")
 	}
+	if o.journalSize > MaxJournalSize {
+		return cfg, fmt.Errorf("journal-size %d, at most %d: the journal is allocated at start", o.journalSize, MaxJournalSize)
+	}
+	switch o.pendingStatus {
+	case "", recharge.DefaultStatusCodes.Success, recharge.DefaultStatusCodes.Failed:
+		return cfg, fmt.Errorf("pending-status %q: a pending transaction cannot answer the status of a success (1) or a failure (0)", o.pendingStatus)
+	}
 	switch {
 	case o.maxTransactions < 0:
 		return cfg, errors.New("max-transactions must not be negative")
+	case o.maxConns < 0:
+		return cfg, errors.New("max-conns must not be negative")
 	case o.maxTransactions == 0:
 		// Config reads zero as the default and a negative value as no limit.
 		cfg.MaxTransactions = -1
@@ -253,10 +269,18 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
 		return 1
 	}
+	if o.maxConns > 0 {
+		// Past the limit, new connections wait in the kernel's backlog
+		// until a slot frees, so no flood can run the process out of
+		// descriptors.
+		ln = netutil.LimitListener(ln, o.maxConns)
+	}
 	httpServer := srv.HTTPServer(o.addr)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	defer reloadOnHangup(ctx, srv, logger)()
+	// Start and stop are logged at warn so that they still show, and tests
+	// can still find the address, when --log-level warn silences requests.
 	logger.Warn("aopay-mock listening", "url", "http://"+ln.Addr().String(), "endpoint", rechargestatus.EnquiryPath, "adminToken", o.adminToken != "")
 	o.proxy.announce(logger)
 	if o.adminToken == "" && !isLoopback(ln.Addr()) {

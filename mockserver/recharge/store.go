@@ -139,7 +139,9 @@ func (s *MemoryStore) Update(_ context.Context, key Key, fn UpdateFunc) (Transac
 		// outside the lock holds the pointer, since readers get copies.
 		*cur = next
 	} else {
-		sh.txs[key] = &next
+		// A copy of its own keeps next, returned by value, off the heap.
+		stored := next
+		sh.txs[key] = &stored
 	}
 	return next, nil
 }

@@ -175,6 +175,9 @@ func (t *Transaction) Validate() error {
 	if refunded != (t.RefundTxnID != "") || refunded != (t.DateRefunded != nil) {
 		return Errorf(EINVALID, "refundtxnid and daterefunded are set when, and only when, the state is refunded")
 	}
+	if refunded && t.DateRefunded.Before(t.DateAdded) {
+		return Errorf(EINVALID, "daterefunded %s is before dateadded %s: a refund follows its transaction", FormatProviderTime(*t.DateRefunded), FormatProviderTime(t.DateAdded))
+	}
 	return nil
 }
 
@@ -237,7 +240,11 @@ func (t *Transaction) TransitionTo(to State, now time.Time) error {
 		}
 	case StateRefunded:
 		t.RefundTxnID = "RF" + t.TxnID
+		// A clock set back before the transaction still refunds after it.
 		at := now.Truncate(time.Second)
+		if at.Before(t.DateAdded) {
+			at = t.DateAdded
+		}
 		t.DateRefunded = &at
 	}
 	return nil

@@ -153,6 +153,12 @@ func TestValidateRejects(t *testing.T) {
 		{"refund fields without refund", func(t *Transaction) { t.RefundTxnID = "RF1" }, "refundtxnid"},
 		{"resolve to refunded", func(t *Transaction) { t.Resolve = &Rule{To: StateRefunded, AfterEnquiries: 1} }, "resolve"},
 		{"resolve without trigger", func(t *Transaction) { t.Resolve = &Rule{To: StateSuccess} }, "resolve"},
+		{"refund before the transaction", func(t *Transaction) {
+			t.State = StateRefunded
+			t.RefundTxnID = "RF1"
+			before := t.DateAdded.Add(-time.Hour)
+			t.DateRefunded = &before
+		}, "before dateadded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
