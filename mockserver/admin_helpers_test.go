@@ -18,18 +18,6 @@ import (
 // sandboxEpoch is where the test clocks stand.
 var sandboxEpoch = time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
 
-var controlSpec = func() *rechargestatus.Validator {
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		panic(err)
-	}
-	v, err := rechargestatus.NewValidator(doc)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}()
-
 // sandbox is a mock served on loopback, with the clients that talk to it.
 type sandbox struct {
 	t      *testing.T
@@ -129,7 +117,7 @@ func (sb *sandbox) adminAs(token, method, path string, body any) adminAnswer {
 	if payload != nil {
 		check.Header.Set("Content-Type", "application/json")
 	}
-	viol := controlSpec.CheckResponse(context.Background(), check, payload, res.StatusCode, res.Header, got)
+	viol := specValidator.CheckResponse(context.Background(), check, payload, res.StatusCode, res.Header, got)
 	// Requests to no operation of the spec have no answer to check against.
 	if len(viol) > 0 && viol[0].Rule != "route" {
 		sb.t.Fatalf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, got, viol)
@@ -190,7 +178,7 @@ func (sb *sandbox) enquire(client *http.Client, registrationID, referenceID stri
 func violations(registrationID, referenceID string, e enquiry) []rechargestatus.Violation {
 	check, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080"+rechargestatus.EnquiryPath, nil)
 	check.Header.Set("Content-Type", "application/json")
-	return controlSpec.CheckResponse(context.Background(), check, enquiryBody(registrationID, referenceID), e.status, e.header, e.body)
+	return specValidator.CheckResponse(context.Background(), check, enquiryBody(registrationID, referenceID), e.status, e.header, e.body)
 }
 
 // enquireValid posts an enquiry that must succeed, checks its answer against

@@ -15,7 +15,7 @@ import (
 // the spec shows a reader works as shown.
 func TestAdminRequestExamplesAreAccepted(t *testing.T) {
 	sb := newSandbox(t, Config{})
-	doc := controlSpec.Doc()
+	doc := specValidator.Doc()
 	pathValues := strings.NewReplacer("{registrationId}", "AOP-554", "{referenceId}", "FAILED-1001")
 	sent := 0
 	for path, item := range doc.Paths.Map() {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -56,7 +55,7 @@ func (a enquiryAnswer) field(path ...string) any {
 func enquiryTestServer(t *testing.T, cfg Config) *Server {
 	t.Helper()
 	if cfg.Clock == nil {
-		cfg.Clock = recharge.NewFrozenClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC))
+		cfg.Clock = recharge.NewFrozenClock(sandboxEpoch)
 	}
 	s, err := New(cfg)
 	if err != nil {
@@ -203,7 +202,7 @@ func TestFinalTransactionAnswersTheSameBody(t *testing.T) {
 }
 
 func TestTokenHeader(t *testing.T) {
-	clock := recharge.NewFrozenClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC))
+	clock := recharge.NewFrozenClock(sandboxEpoch)
 	s := enquiryTestServer(t, Config{Clock: clock})
 	send := func(token string) enquiryAnswer {
 		return sendToMock(t, s, http.MethodPost, rechargestatus.EnquiryPath, "application/json",

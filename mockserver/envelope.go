@@ -10,13 +10,13 @@ import (
 
 // Provider response codes.
 const (
-	CodeFound          = 1
-	CodeNotFound       = 2
-	CodeServiceOff     = 3
-	CodeValidation     = 4
+	CodeFound           = 1
+	CodeNotFound        = 2
+	CodeServiceOff      = 3
+	CodeValidation      = 4
 	CodeUnableToProcess = 5
-	CodeJWT            = 6
-	CodeAuthFailed     = 7
+	CodeJWT             = 6
+	CodeAuthFailed      = 7
 )
 
 // Provider messages.

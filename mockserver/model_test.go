@@ -76,18 +76,6 @@ func (m modelTx) outcomes() []modelTx {
 	return []modelTx{notYet, fired}
 }
 
-func stateOfData(status, refunded string) recharge.State {
-	switch {
-	case status == "1":
-		return recharge.StateSuccess
-	case status == "0" && refunded == "1":
-		return recharge.StateRefunded
-	case status == "0":
-		return recharge.StateFailed
-	}
-	return recharge.StatePending
-}
-
 type modelClient struct {
 	t      *testing.T
 	base   string
@@ -143,7 +131,7 @@ func (c *modelClient) enquire(ref string) (recharge.State, string, bool) {
 		c.t.Errorf("enquiry of %s: %d %s", ref, status, body)
 		return "", "", false
 	}
-	return stateOfData(e.Data.Status, e.Data.Refunded), e.Data.TxnID, true
+	return stateOf(e.Data.Status, e.Data.Refunded), e.Data.TxnID, true
 }
 
 // TestConcurrentClientsMatchModel has clients enquire, write and transition

@@ -22,21 +22,6 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
-// proxyEpoch is where the clocks of the proxy tests stand.
-var proxyEpoch = time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
-
-var proxySpec = func() *rechargestatus.Validator {
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		panic(err)
-	}
-	v, err := rechargestatus.NewValidator(doc)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}()
-
 // upstreamExchange is one request an upstream got and what it answered.
 type upstreamExchange struct {
 	path   string
@@ -100,7 +85,7 @@ func serveLoopback(t *testing.T, h http.Handler) *httptest.Server {
 // provider.
 func newMockUpstream(t *testing.T) *Server {
 	t.Helper()
-	mock, err := New(Config{Clock: recharge.NewFrozenClock(proxyEpoch), Seed: 1})
+	mock, err := New(Config{Clock: recharge.NewFrozenClock(sandboxEpoch), Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +123,7 @@ func newProxyRig(t *testing.T, upstream string, cfg Config) *proxyRig {
 	t.Helper()
 	cfg.ProxyUpstream = upstream
 	if cfg.Clock == nil {
-		cfg.Clock = recharge.NewFrozenClock(proxyEpoch)
+		cfg.Clock = recharge.NewFrozenClock(sandboxEpoch)
 	}
 	log := &lockedLog{}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -216,7 +201,7 @@ func mustMatchSpec(t *testing.T, registrationID, referenceID string, a proxied) 
 	t.Helper()
 	check, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080"+rechargestatus.EnquiryPath, nil)
 	check.Header.Set("Content-Type", "application/json")
-	if v := proxySpec.CheckResponse(context.Background(), check, enquiryJSON(registrationID, referenceID), a.status, a.header, a.body); len(v) > 0 {
+	if v := specValidator.CheckResponse(context.Background(), check, enquiryJSON(registrationID, referenceID), a.status, a.header, a.body); len(v) > 0 {
 		t.Fatalf("answer %d %s breaks openapi.yaml: %v", a.status, a.body, v)
 	}
 }
@@ -238,7 +223,7 @@ func (rig *proxyRig) admin(method, path, token string) (int, []byte) {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	check, _ := http.NewRequest(method, "http://127.0.0.1:8080"+path, nil)
-	if v := proxySpec.CheckResponse(context.Background(), check, nil, res.StatusCode, res.Header, body); len(v) > 0 && path != "/metrics" {
+	if v := specValidator.CheckResponse(context.Background(), check, nil, res.StatusCode, res.Header, body); len(v) > 0 && path != "/metrics" {
 		rig.t.Fatalf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, body, v)
 	}
 	return res.StatusCode, body
@@ -277,7 +262,7 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL+"/gateway", Config{})
 
 	token := func(reqid string) http.Header {
-		tok, err := recharge.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, proxyEpoch)
+		tok, err := recharge.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -512,7 +497,7 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 			if hit == nil {
 				t.Fatalf("no %s %s violation at %q listed: %+v", tt.wantSource, tt.wantRule, tt.wantPointer, list.Violations)
 			}
-			if hit.RegistrationID != tt.registration || hit.ReferenceID != tt.reference || hit.Status != up.status || hit.Message == "" || !hit.Time.Equal(proxyEpoch) {
+			if hit.RegistrationID != tt.registration || hit.ReferenceID != tt.reference || hit.Status != up.status || hit.Message == "" || !hit.Time.Equal(sandboxEpoch) {
 				t.Fatalf("violation listed as %+v", *hit)
 			}
 			if m := rig.metrics(); !counterAtLeastOne("aopay_mock_proxy_violations_total", fmt.Sprintf(`rule="%s",source="%s"`, tt.wantRule, tt.wantSource)).MatchString(m) {

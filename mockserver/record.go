@@ -225,14 +225,8 @@ func transactionOf(key recharge.Key, data map[string]json.RawMessage) (recharge.
 	return t, nil
 }
 
+// stateOf reads a transaction's state from its answer, by the rule the
+// contract suite judges answers with.
 func stateOf(status, refunded string) recharge.State {
-	switch {
-	case status == "1":
-		return recharge.StateSuccess
-	case status == "0" && refunded == "1":
-		return recharge.StateRefunded
-	case status == "0":
-		return recharge.StateFailed
-	}
-	return recharge.StatePending
+	return recharge.State(invariants.PhaseOf(status, refunded))
 }

@@ -24,7 +24,7 @@ func TestRecordThenReplay(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL, Config{RecordDir: dir})
 
 	signed := func(reqid string) http.Header {
-		tok, err := recharge.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, proxyEpoch)
+		tok, err := recharge.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,9 +181,9 @@ func TestTransactionOfReadsTheProviderData(t *testing.T) {
 // newTestRecorder records into dir with the server's loadability check.
 func newTestRecorder(t *testing.T, dir string) (*sessionRecorder, error) {
 	t.Helper()
-	service := recharge.NewService(recharge.NewMemoryStore(), recharge.NewFrozenClock(proxyEpoch), 1)
+	service := recharge.NewService(recharge.NewMemoryStore(), recharge.NewFrozenClock(sandboxEpoch), 1)
 	return openSessionRecorder(dir, "https://api.aopay.co.in", func(tx recharge.Transaction) error {
-		service.Complete(&tx, proxyEpoch)
+		service.Complete(&tx, sandboxEpoch)
 		return tx.Validate()
 	})
 }
