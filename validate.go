@@ -420,7 +420,7 @@ type Violation struct {
 func (v Violation) String() string {
 	where := v.Pointer
 	if where == "" {
-		where = "(envelope)"
+		where = "(answer)"
 	}
 	return fmt.Sprintf("%s [%s]: %s", where, v.Rule, v.Message)
 }

@@ -184,11 +184,14 @@ func FuzzAdminPutTransaction(f *testing.F) {
 		e := fuzzSend(s, http.MethodPost, rechargestatus.EnquiryPath, "application/json", nil, req)
 		e.checkJSON(t, "enquiry of the stored transaction")
 		e.checkSpec(t, http.MethodPost, rechargestatus.EnquiryPath, req)
-		if e.status != http.StatusOK {
-			if len(reference) <= 64 && len(registration) <= 64 && e.status == http.StatusBadRequest {
-				t.Fatalf("stored %s/%s, enquiry refused: %s", registration, reference, e.body)
-			}
+		probe := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8080"+rechargestatus.EnquiryPath, nil)
+		probe.Header.Set("Content-Type", "application/json")
+		if p := specValidator.CheckRequest(context.Background(), probe, req); p != nil {
+			// openapi.yaml does not let an enquiry name this key.
 			return
+		}
+		if e.status != http.StatusOK {
+			t.Fatalf("stored %s/%s, its enquiry answered %d %s", registration, reference, e.status, e.body)
 		}
 		var answer struct {
 			Data json.RawMessage `json:"data"`

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // Names of the rules, as a Violation reports them.
@@ -74,24 +76,11 @@ type Enquiry struct {
 	RegistrationID string `json:"RegistrationID"`
 }
 
-// Violation is one rule an answer breaks.
-type Violation struct {
-	// Rule is one of the Rule* names.
-	Rule string `json:"rule"`
-	// Pointer is the JSON pointer of the value at fault, "" for the status
-	// line, the headers or the body as a whole.
-	Pointer string `json:"pointer"`
-	// Message says what is wrong, with the values involved.
-	Message string `json:"message"`
-}
-
-func (v Violation) String() string {
-	where := v.Pointer
-	if where == "" {
-		where = "(answer)"
-	}
-	return fmt.Sprintf("%s [%s]: %s", where, v.Rule, v.Message)
-}
+// Violation is one rule an answer breaks: Rule is one of the Rule* names,
+// Pointer the JSON pointer of the value at fault ("" for the status line, the
+// headers or the body as a whole). It is the type the spec validation reports
+// too, so both lists read and print alike.
+type Violation = rechargestatus.Violation
 
 var decimalString = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 

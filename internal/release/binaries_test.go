@@ -163,11 +163,12 @@ func runExit(t *testing.T, path string, env []string, args ...string) (int, stri
 	return 0, string(out)
 }
 
-// startMock runs the mock as the image does (its entrypoint, no arguments)
-// with env, and returns the address it listens on and how to stop it.
-func startMock(t *testing.T, path string, env []string) (addr string, stop func()) {
+// startMock runs the mock as the image does (its entrypoint, with args
+// as `docker run IMAGE ARGS...` passes them) with env, and returns the
+// address it listens on and how to stop it.
+func startMock(t *testing.T, path string, env []string, args ...string) (addr string, stop func()) {
 	t.Helper()
-	server := exec.Command(path)
+	server := exec.Command(path, args...)
 	server.Env = env
 	var stderr bytes.Buffer
 	server.Stderr = &stderr

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // State is where a transaction is in its lifecycle:
@@ -142,11 +144,13 @@ type Transaction struct {
 
 // Validate checks a transaction before it is stored.
 func (t *Transaction) Validate() error {
+	if err := CheckIdentifier("registrationId", t.RegistrationID); err != nil {
+		return err
+	}
+	if err := CheckIdentifier("referenceId", t.ReferenceID); err != nil {
+		return err
+	}
 	switch {
-	case t.RegistrationID == "":
-		return Errorf(EINVALID, "registrationId must not be empty")
-	case t.ReferenceID == "":
-		return Errorf(EINVALID, "referenceId must not be empty")
 	case !t.State.Valid():
 		return Errorf(EINVALID, "state %q is not one of pending, success, failed, refunded", t.State)
 	case t.TxnID == "":
@@ -179,6 +183,45 @@ func (t *Transaction) Validate() error {
 		return Errorf(EINVALID, "daterefunded %s is before dateadded %s: a refund follows its transaction", FormatProviderTime(*t.DateRefunded), FormatProviderTime(t.DateAdded))
 	}
 	return nil
+}
+
+// MaxIdentifierLength bounds a RegistrationID or a referenceid, as the spec does.
+const MaxIdentifierLength = 64
+
+// CheckIdentifier applies the spec's rule for a RegistrationID or a
+// referenceid: 1 to 64 characters, at least one visible, no control
+// characters. An enquiry could never name a transaction whose key breaks it.
+func CheckIdentifier(name, v string) error {
+	switch {
+	case v == "":
+		return Errorf(EINVALID, "%s must not be empty", name)
+	case utf16Length(v) > MaxIdentifierLength:
+		return Errorf(EINVALID, "%s must be at most %d characters long", name, MaxIdentifierLength)
+	case !utf8.ValidString(v):
+		return Errorf(EINVALID, "%s must be valid UTF-8", name)
+	}
+	visible := false
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f {
+			return Errorf(EINVALID, "%s must have a visible character and no control characters", name)
+		}
+		// The spec's pattern, a Go regexp, counts only ASCII blanks as space.
+		visible = visible || r != ' '
+
+	}
+	if !visible {
+		return Errorf(EINVALID, "%s must have a visible character and no control characters", name)
+	}
+	return nil
+}
+
+// utf16Length counts characters as OpenAPI's maxLength does, in UTF-16 units.
+func utf16Length(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max(utf16.RuneLen(r), 1)
+	}
+	return n
 }
 
 // IsDecimalString reports whether s is a money amount as the provider writes it.

@@ -210,3 +210,29 @@ func TestProviderTime(t *testing.T) {
 		t.Fatal("round trip")
 	}
 }
+
+func TestCheckIdentifier(t *testing.T) {
+	tests := []struct {
+		value string
+		ok    bool
+	}{
+		{"12345678", true},
+		{"a b", true},
+		{" x ", true},
+		{strings.Repeat("x", 64), true},
+		{strings.Repeat("x", 65), false},
+		{strings.Repeat("😀", 32), true},
+		{strings.Repeat("😀", 33), false},
+		{"", false},
+		{"   ", false},
+		{"a\x00b", false},
+		{"a\tb", false},
+		{"del\x7f", false},
+		{"\xff", false},
+	}
+	for _, tt := range tests {
+		if err := CheckIdentifier("referenceId", tt.value); (err == nil) != tt.ok {
+			t.Errorf("CheckIdentifier(%q) = %v, want ok %v", tt.value, err, tt.ok)
+		}
+	}
+}
