@@ -47,7 +47,7 @@ func (w *benchWriter) reset() {
 	w.status, w.n = 0, 0
 }
 
-// enquiryRequest builds a POST of body the way net/http hands it to a handler.
+// benchRequest builds a POST of body the way net/http hands it to a handler.
 func benchRequest(tb testing.TB, body []byte) *http.Request {
 	tb.Helper()
 	r, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080"+rechargestatus.EnquiryPath, bytes.NewReader(body))

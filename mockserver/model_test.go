@@ -76,6 +76,14 @@ func (m modelTx) outcomes() []modelTx {
 	return []modelTx{notYet, fired}
 }
 
+func statesOf(ms []modelTx) []recharge.State {
+	out := make([]recharge.State, len(ms))
+	for i, m := range ms {
+		out[i] = m.state
+	}
+	return out
+}
+
 type modelClient struct {
 	t      *testing.T
 	base   string
@@ -135,9 +143,9 @@ func (c *modelClient) enquire(ref string) (recharge.State, string, bool) {
 }
 
 // TestConcurrentClientsMatchModel has clients enquire, write and transition
-// their own transactions and a shared one over HTTP while another moves the
-// sandbox clock, then checks every answer, and the final state, against a
-// model of the lifecycle.
+// their own transactions, enquire a shared one and move the sandbox clock,
+// all at once over HTTP, then checks every answer, and the final state,
+// against a model of the lifecycle.
 func TestConcurrentClientsMatchModel(t *testing.T) {
 	const (
 		clients       = 6
@@ -245,7 +253,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 						}
 					}
 					if !matched {
-						t.Errorf("enquiry of %s answered %s, model allows %v", ref, got, m.outcomes())
+						t.Errorf("enquiry of %s answered %s, model allows %v", ref, got, statesOf(m.outcomes()))
 						return
 					}
 					if txnid != m.txnid {
@@ -270,7 +278,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 						break
 					}
 					if !matched {
-						t.Errorf("transition of %s to %s answered %d %s, model allows %v", ref, to, status, got, m.outcomes())
+						t.Errorf("transition of %s to %s answered %d %s, model allows %v", ref, to, status, got, statesOf(m.outcomes()))
 						return
 					}
 				}

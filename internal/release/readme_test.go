@@ -46,240 +46,6 @@ const (
 // checks that they are there and hold RFC 3339 times, not what they hold.
 var readmeVariableFields = []string{"now", "time"}
 
-// shellBlock is a ```sh block of README.md.
-type shellBlock struct {
-	line    int    // of its first command line
-	section string // the `## ` heading it is under
-	text    string
-	// output is the ```json block that follows it, separated by prose
-	// only: what its last command answers.
-	output string
-}
-
-// readmeShellBlocks reads every ```sh block of README.md.
-func readmeShellBlocks(t *testing.T, readme string) []shellBlock {
-	t.Helper()
-	var blocks []shellBlock
-	section := ""
-	lines := strings.Split(readme, "\n")
-	for i := 0; i < len(lines); i++ {
-		line := lines[i]
-		if h, ok := strings.CutPrefix(line, "## "); ok {
-			section = h
-		}
-		if !strings.HasPrefix(line, "```") {
-			continue
-		}
-		lang := strings.TrimPrefix(line, "```")
-		start := i + 1
-		for i++; i < len(lines) && lines[i] != "```"; i++ {
-		}
-		if i == len(lines) {
-			t.Fatalf("README.md:%d: a ``` block that never closes", start)
-		}
-		body := strings.Join(lines[start:i], "\n") + "\n"
-		switch lang {
-		case "sh":
-			blocks = append(blocks, shellBlock{line: start + 1, section: section, text: body})
-		case "json":
-			// Output shown after a block: nothing but prose between them.
-			if n := len(blocks); n > 0 && blocks[n-1].output == "" && blocks[n-1].section == section {
-				between := strings.Join(lines[blocks[n-1].line:start-1], "\n")
-				if strings.Count(between, "```") == 1 {
-					blocks[n-1].output = body
-				}
-			}
-		}
-	}
-	return blocks
-}
-
-// wordPart is a piece of a shell word: literal text, or a variable.
-type wordPart struct{ lit, variable string }
-
-type shellWord []wordPart
-
-// shellCommand is one command line of a block, continuation lines joined.
-type shellCommand struct {
-	line  int
-	words []shellWord
-	// output is the JSON shown as its answer: `# {...}` comment lines right
-	// after it, or the ```json block after its block.
-	output string
-	// comments are the comments on and around it.
-	comments []string
-}
-
-// parseShell splits a block into commands the way a POSIX shell does for
-// the subset the README uses: quotes (possibly over several lines),
-// backslash continuations, $VAR and "$VAR", comments. Anything else (pipes,
-// redirections, command substitution) is refused, since this test could not
-// tell what it does.
-func parseShell(text string, firstLine int) ([]shellCommand, error) {
-	var (
-		cmds      []shellCommand
-		words     []shellWord
-		word      shellWord
-		inWord    bool
-		line      = firstLine
-		cmdLine   = firstLine
-		inOutput  bool // the comments after a command hold its JSON answer
-		lastCmdAt = -1
-	)
-	lit := func(s string) {
-		inWord = true
-		if n := len(word); n > 0 && word[n-1].variable == "" {
-			word[n-1].lit += s
-			return
-		}
-		word = append(word, wordPart{lit: s})
-	}
-	endWord := func() {
-		if inWord {
-			words = append(words, word)
-		}
-		word, inWord = nil, false
-	}
-	endCommand := func() {
-		endWord()
-		if len(words) > 0 {
-			cmds = append(cmds, shellCommand{line: cmdLine, words: words})
-			lastCmdAt = line
-		}
-		words = nil
-	}
-	readVar := func(i int) (string, int, error) {
-		if i < len(text) && text[i] == '{' {
-			end := strings.IndexByte(text[i:], '}')
-			if end < 0 {
-				return "", 0, fmt.Errorf("line %d: unclosed ${", line)
-			}
-			return text[i+1 : i+end], i + end + 1, nil
-		}
-		j := i
-		for j < len(text) && (text[j] == '_' || text[j] >= 'A' && text[j] <= 'Z' || text[j] >= 'a' && text[j] <= 'z' || j > i && text[j] >= '0' && text[j] <= '9') {
-			j++
-		}
-		if j == i {
-			return "", 0, fmt.Errorf("line %d: $%c is not a variable this test expands (command substitution and special parameters are not interpreted)", line, text[i])
-		}
-		return text[i:j], j, nil
-	}
-	for i := 0; i < len(text); {
-		c := text[i]
-		switch {
-		case c == '\n':
-			endCommand()
-			line++
-			i++
-		case c == ' ' || c == '\t':
-			endWord()
-			i++
-		case c == '#' && !inWord:
-			end := strings.IndexByte(text[i:], '\n')
-			if end < 0 {
-				end = len(text) - i
-			}
-			comment := strings.TrimSpace(text[i+1 : i+end])
-			commandBefore := len(words) > 0
-			endCommand()
-			switch {
-			case len(cmds) == 0:
-			case commandBefore:
-				cmds[len(cmds)-1].comments = append(cmds[len(cmds)-1].comments, comment)
-			case lastCmdAt == line-1 && strings.HasPrefix(comment, "{"), inOutput && lastCmdAt == line-1:
-				last := &cmds[len(cmds)-1]
-				last.output += comment + "\n"
-				inOutput = !json.Valid([]byte(last.output))
-				lastCmdAt = line
-			default:
-				inOutput = false
-			}
-			i += end
-		case c == '\'':
-			end := strings.IndexByte(text[i+1:], '\'')
-			if end < 0 {
-				return nil, fmt.Errorf("line %d: unclosed '", line)
-			}
-			s := text[i+1 : i+1+end]
-			lit(s)
-			line += strings.Count(s, "\n")
-			i += end + 2
-		case c == '"':
-			inWord = true
-			i++
-			for {
-				if i >= len(text) {
-					return nil, fmt.Errorf("line %d: unclosed \"", line)
-				}
-				c := text[i]
-				if c == '"' {
-					i++
-					break
-				}
-				switch {
-				case c == '\\' && i+1 < len(text) && strings.IndexByte("$`\"\\\n", text[i+1]) >= 0:
-					if text[i+1] != '\n' {
-						lit(string(text[i+1]))
-					} else {
-						line++
-					}
-					i += 2
-				case c == '$':
-					name, next, err := readVar(i + 1)
-					if err != nil {
-						return nil, err
-					}
-					word = append(word, wordPart{variable: name})
-					i = next
-				case c == '`':
-					return nil, fmt.Errorf("line %d: command substitution is not interpreted", line)
-				default:
-					if c == '\n' {
-						line++
-					}
-					lit(string(c))
-					i++
-				}
-			}
-		case c == '\\':
-			if i+1 < len(text) && text[i+1] == '\n' {
-				line++
-				i += 2
-				continue
-			}
-			if i+1 < len(text) {
-				lit(string(text[i+1]))
-			}
-			i += 2
-		case c == '$':
-			name, next, err := readVar(i + 1)
-			if err != nil {
-				return nil, err
-			}
-			inWord = true
-			word = append(word, wordPart{variable: name})
-			i = next
-		case c == '&' && i+1 < len(text) && text[i+1] == '&':
-			// `a && b` runs b only when a succeeds, as this test runs a
-			// README's commands one after the other.
-			endCommand()
-			i += 2
-		case strings.IndexByte("|&;<>`()", c) >= 0:
-			return nil, fmt.Errorf("line %d: %q: pipes, redirections, lists and subshells are not interpreted", line, c)
-		default:
-			if !inWord && len(words) == 0 {
-				cmdLine = line
-				inOutput = false
-			}
-			lit(string(c))
-			i++
-		}
-	}
-	endCommand()
-	return cmds, nil
-}
-
 // readmeRun is the state a README is run with, from its first command to its
 // last: its variables, the mocks its commands reach, the paths they use.
 type readmeRun struct {
@@ -289,22 +55,20 @@ type readmeRun struct {
 	validator *rechargestatus.Validator
 	vars      map[string]string
 	exported  map[string]string
-	// open and secured are the mocks the sections without a mock of their
-	// own talk to: without an admin token, and with $AOPAY_MOCK_ADMIN_TOKEN.
+	// open and secured are the mocks the section's commands talk to unless
+	// one of them started its own: without an admin token, and with
+	// $AOPAY_MOCK_ADMIN_TOKEN.
 	open, secured string
 	// section is the mock a command of the current section started, which
 	// the section's later commands talk to, as a reader would.
 	section *runningMock
 	// paths maps the README's relative paths to temporary ones, the same
 	// for every command, so that what one writes the next reads.
-	paths    map[string]string
-	tmp      string
-	provider *httptest.Server
-	// fullSuiteRun tells whether the contract suite already ran in full
-	// against a live mock; later runs are narrowed to the quick specs.
-	fullSuiteRun bool
-	imageTag     string
-	loadBinary   string
+	paths      map[string]string
+	tmp        string
+	provider   *httptest.Server
+	imageTag   string
+	loadBinary string
 }
 
 type runningMock struct {
@@ -313,9 +77,27 @@ type runningMock struct {
 	stop       func()
 }
 
-// TestReadmeCommands runs, or checks without running when they need Docker,
-// every command of the README's ```sh blocks, in the README's order, so that
-// an edit breaking one fails here.
+// TestReadmeCommands runs, or checks without running, every command of the
+// README's ```sh blocks in the README's order, so that an edit breaking one
+// fails here:
+//
+//   - curl: sent as curl would send it, to a live mock in place of
+//     http://127.0.0.1:8080; the answer must not be a 5xx (nor a 4xx from
+//     the admin API), must follow openapi.yaml, and must equal the answer
+//     the README shows after it, if any (`# {...}` or a ```json block);
+//   - aopay-mock, go run ./cmd/aopay-mock: started on a free port with the
+//     README's paths moved to temporary ones and the provider to a local
+//     stand-in, serving the section's later commands, then stopped by
+//     SIGTERM, which it must survive cleanly;
+//   - aopay-contract, go test ./contract, ginkgo: the suite run against a
+//     live mock (or in process, as written), which must pass;
+//   - docker: checked against the Dockerfile and docker-compose.yml, and
+//     what the container would run, run with the built binaries;
+//   - go test -race ./...: must be what .ci/run runs; benchmarks and load
+//     measurements: their package, subcommand and flags must exist;
+//   - kill -SIG in a comment: the signal must be handled.
+//
+// Anything else fails, saying where to teach the test about it.
 func TestReadmeCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts several mocks and runs the contract suite")
@@ -351,9 +133,7 @@ func TestReadmeCommands(t *testing.T) {
 		t.Skip(r.bin.contractSkip)
 	}
 	r.checkDefaultAddr()
-	r.provider = mixedUpProvider(t, root)
-	r.open = r.startShared("")
-	r.secured = r.startShared(readmeAdminToken)
+	r.provider = mixedUpProvider(t, blocks)
 
 	// A section is a subtest: a mock one of its commands starts serves its
 	// later commands and stops when it ends.
@@ -373,6 +153,10 @@ func TestReadmeCommands(t *testing.T) {
 		t.Run(cmpOr(s.name, "introduction"), func(t *testing.T) {
 			r.t = t
 			defer r.endSection()
+			// Fresh mocks for each section, since nothing resets a moved
+			// clock and a section must not depend on another.
+			r.open = r.startShared("")
+			r.secured = r.startShared(readmeAdminToken)
 			for _, b := range s.blocks {
 				cmds, err := parseShell(b.text, b.line)
 				if err != nil {
@@ -386,7 +170,7 @@ func TestReadmeCommands(t *testing.T) {
 				r.reset(r.secured, readmeAdminToken)
 				for _, c := range cmds {
 					commands++
-					t.Logf("README.md:%d: %s", c.line, r.name(c))
+					t.Logf("README.md:%d: %s", c.line, c)
 					r.run(c)
 				}
 			}
@@ -396,27 +180,6 @@ func TestReadmeCommands(t *testing.T) {
 	if commands < 60 {
 		t.Errorf("ran %d README commands; the parser must have missed some", commands)
 	}
-}
-
-func (r *readmeRun) name(c shellCommand) string {
-	var words []string
-	for _, w := range c.words {
-		words = append(words, r.raw(w))
-	}
-	return strings.Join(words, " ")
-}
-
-// raw is a word as the README writes it.
-func (r *readmeRun) raw(w shellWord) string {
-	var b strings.Builder
-	for _, p := range w {
-		if p.variable != "" {
-			b.WriteString("$" + p.variable)
-		} else {
-			b.WriteString(p.lit)
-		}
-	}
-	return b.String()
 }
 
 // expand is a word's value: the README's own variables, then the reader's
@@ -462,7 +225,7 @@ func (r *readmeRun) run(c shellCommand) {
 	case args[0] == filepath.Base(mockBinary):
 		r.mock(args[1:], nil, true)
 	case args[0] == filepath.Base(contractBinary):
-		r.contract(args[1:], false)
+		r.contract(args[1:])
 	case args[0] == "docker":
 		r.docker(args[1:])
 	default:
@@ -515,7 +278,7 @@ func (r *readmeRun) export(args []string) {
 }
 
 // signalComment finds `kill -SIG` in a comment.
-var signalComment = regexp.MustCompile(`kill -([A-Z]+)`)
+var signalComment = regexp.MustCompile(`kill -([A-Z0-9]+)`)
 
 // checkSignalComment checks that a signal a comment tells the reader to send
 // is one aopay-mock handles, by name.
@@ -543,7 +306,7 @@ func (r *readmeRun) checkDefaultAddr() {
 	}
 }
 
-// startShared starts a mock for the sections that start none.
+// startShared starts a mock for the section's commands, stopped with it.
 func (r *readmeRun) startShared(adminToken string) string {
 	env := map[string]string{"AOPAY_MOCK_ADDR": "127.0.0.1:0", "AOPAY_MOCK_LOG_FORMAT": "json", "AOPAY_MOCK_LOG_LEVEL": "warn"}
 	if adminToken != "" {
@@ -755,9 +518,25 @@ func cmpOr(a, b string) string {
 
 func (r *readmeRun) enquire(base, registration, reference string) {
 	body, _ := json.Marshal(map[string]string{"referenceid": reference, "RegistrationID": registration})
-	header := http.Header{"Content-Type": {"application/json"}}
-	if status, answer := r.send(http.MethodPost, base+rechargestatus.EnquiryPath, header, body); status != http.StatusOK {
-		r.t.Fatalf("enquiry of %s/%s: %d %s", registration, reference, status, answer)
+	req, err := http.NewRequest(http.MethodPost, base+rechargestatus.EnquiryPath, bytes.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		r.t.Fatalf("enquiry of %s/%s: %v", registration, reference, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		r.t.Fatalf("enquiry of %s/%s: %d %s", registration, reference, resp.StatusCode, answer)
+	}
+	for _, v := range r.validator.CheckResponse(context.Background(), req, body, resp.StatusCode, resp.Header, answer) {
+		r.t.Errorf("enquiry of %s/%s: the answer breaks openapi.yaml: %s", registration, reference, v)
 	}
 }
 
@@ -806,22 +585,22 @@ func dropVariableFields(t *testing.T, v any, where string) {
 	}
 }
 
-// mixedUpProvider stands for AOPay behind the README's proxy: it answers the
-// page's example for every enquiry, but with data.refid mixedUpRefid.
-func mixedUpProvider(t *testing.T, root string) *httptest.Server {
+// mixedUpProvider stands for AOPay behind the README's proxy: it answers
+// every enquiry with the first answer the README shows (the provider page's
+// example), but with data.refid mixedUpRefid.
+func mixedUpProvider(t *testing.T, blocks []shellBlock) *httptest.Server {
 	t.Helper()
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	i := slices.IndexFunc(blocks, func(b shellBlock) bool { return b.output != "" })
+	if i < 0 {
+		t.Fatal("the README shows no answer after a command block")
 	}
-	example := readmeShellBlocks(t, string(readme))[1].output
 	var answer map[string]any
-	if err := json.Unmarshal([]byte(example), &answer); err != nil {
-		t.Fatalf("the README's first answer is not JSON: %v", err)
+	if err := json.Unmarshal([]byte(blocks[i].output), &answer); err != nil {
+		t.Fatalf("README.md:%d: the answer shown is not JSON: %v", blocks[i].line, err)
 	}
 	data, ok := answer["data"].(map[string]any)
 	if !ok {
-		t.Fatalf("the README's first answer has no data: %s", example)
+		t.Fatalf("README.md:%d: the answer shown has no data: %s", blocks[i].line, blocks[i].output)
 	}
 	data["refid"] = mixedUpRefid
 	body, _ := json.Marshal(answer)
@@ -898,6 +677,11 @@ func (r *readmeRun) mock(args []string, env map[string]string, keep bool) {
 				if err := os.MkdirAll(local, 0o755); err != nil {
 					t.Fatal(err)
 				}
+			case "--fixtures":
+				// What the README loads, an earlier command of it wrote.
+				if !holdsFixtures(local) {
+					t.Errorf("--fixtures %s: no earlier README command wrote fixtures there", value)
+				}
 			}
 		case name == "--proxy-upstream":
 			if value != providerURL {
@@ -936,6 +720,24 @@ func (r *readmeRun) mock(args []string, env map[string]string, keep bool) {
 	r.section = &runningMock{url: "http://" + addr, adminToken: adminToken, stop: stop}
 }
 
+// holdsFixtures tells whether --fixtures path would load anything: a file,
+// or a directory with a file of the fixtures format.
+func holdsFixtures(path string) bool {
+	info, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if !info.IsDir() {
+		return true
+	}
+	for _, ext := range []string{".yaml", ".yml", ".json"} {
+		if found, _ := filepath.Glob(filepath.Join(path, "*"+ext)); len(found) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func argAfter(args []string, flag string) string {
 	for i, a := range args {
 		if a == flag && i+1 < len(args) {
@@ -956,15 +758,15 @@ func (r *readmeRun) checkVersion(bin string, env map[string]string, args []strin
 }
 
 // contract runs aopay-contract with the README's arguments, against a live
-// mock in place of the README's URLs. Only the first run against a live mock
-// runs every spec; the others run the quick ones, those --target real runs.
-func (r *readmeRun) contract(args []string, inProcess bool) {
+// mock in place of the README's URLs (the provider's included: --target
+// real against the mock is the read-only run the README shows), or in
+// process without --base-url. The whole suite takes a second or two against
+// a loopback mock.
+func (r *readmeRun) contract(args []string) {
 	t := r.t
 	args = slices.Clone(args)
 	reports := t.TempDir()
 	var written []string
-	hasBaseURL, real := false, false
-	filterAt := -1
 	for i := 0; i < len(args); i++ {
 		if i+1 >= len(args) {
 			break
@@ -976,32 +778,10 @@ func (r *readmeRun) contract(args []string, inProcess bool) {
 			}
 			base, _ := r.target(false)
 			args[i+1] = base
-			hasBaseURL = true
 		case "--junit-report", "--json-report":
 			path := filepath.Join(reports, filepath.Base(args[i+1]))
 			args[i+1] = path
 			written = append(written, path)
-		case "--target":
-			real = args[i+1] == "real"
-		case "--label-filter":
-			filterAt = i + 1
-		}
-	}
-	if inProcess && hasBaseURL {
-		t.Fatal("an in-process run with a --base-url")
-	}
-	if !inProcess && !hasBaseURL {
-		t.Fatalf("aopay-contract %q: no --base-url, so it would not test the mock the README starts", args)
-	}
-	full := hasBaseURL && !real && !r.fullSuiteRun
-	if full {
-		r.fullSuiteRun = true
-	} else if !real {
-		quick := contract.RealTargetLabelFilter
-		if filterAt >= 0 {
-			args[filterAt] = "(" + args[filterAt] + ") && " + quick
-		} else {
-			args = append(args, "--label-filter", quick)
 		}
 	}
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, contract.EnvPrefix) })
@@ -1035,7 +815,7 @@ func (r *readmeRun) goCommand(args []string) {
 		case "./cmd" + mockBinary:
 			r.mock(rest, nil, true)
 		case "./cmd" + contractBinary:
-			r.contract(rest, false)
+			r.contract(rest)
 		case "./cmd/" + loadCommand:
 			r.load(rest)
 		default:
@@ -1052,19 +832,18 @@ func (r *readmeRun) goCommand(args []string) {
 			r.checkCIRuns(append([]string{"go"}, args...))
 			return
 		}
-		pkg, rest, _ := strings.Cut(strings.Join(args[1:], " "), " ")
+		pkg, rest := args[1], args[2:]
 		if pkg != "./contract" && pkg != "./contract/..." {
 			t.Fatalf("go test %q: not covered; teach TestReadmeCommands to run it", args[1:])
 		}
-		if rest == "" {
-			r.contract(nil, true)
+		if len(rest) == 0 {
+			r.contract(nil)
 			return
 		}
-		after, ok := strings.CutPrefix(rest, "-args ")
-		if !ok {
-			t.Fatalf("go test %s %s: the suite's flags go after -args", pkg, rest)
+		if rest[0] != "-args" {
+			t.Fatalf("go test %s %q: the suite's flags go after -args", pkg, rest)
 		}
-		r.contract(strings.Fields(after), false)
+		r.contract(rest[1:])
 	default:
 		t.Fatalf("go %s: not covered; teach TestReadmeCommands to run or check it", args[0])
 	}
@@ -1236,7 +1015,7 @@ func (r *readmeRun) ginkgo(args []string) {
 	if sep < len(args) {
 		suite = append(suite, args[sep+1:]...)
 	}
-	r.contract(suite, !slices.Contains(suite, "--base-url"))
+	r.contract(suite)
 }
 
 // docker checks a docker command against the Dockerfile and
@@ -1392,7 +1171,7 @@ func (r *readmeRun) dockerRun(args []string) {
 		// before starting the next on the same port.
 		r.mock(rest, env, false)
 	case contractBinary:
-		r.contract(rest, false)
+		r.contract(rest)
 	default:
 		t.Fatalf("--entrypoint %s: the image holds %s and %s", entrypoint, mockBinary, contractBinary)
 	}
@@ -1420,52 +1199,6 @@ func (r *readmeRun) dockerCompose(args []string) {
 				t.Fatalf("docker compose up %s: not covered", a)
 			}
 			service(a)
-		}
-	}
-}
-
-// TestParseShell holds the README's shell parser to what a shell does with
-// the forms the README uses.
-func TestParseShell(t *testing.T) {
-	cases := []struct {
-		name   string
-		text   string
-		words  [][]string // each word as the README writes it
-		output []string
-	}{
-		{"continuation and quotes over lines", "curl -X PUT \"$MOCK/x\" \\\n  -d '{\n \"a\": 1}'\n", [][]string{{"curl", "-X", "PUT", "$MOCK/x", "-d", "{\n \"a\": 1}"}}, []string{""}},
-		{"comments", "# about\nMOCK=http://h   # where\n", [][]string{{"MOCK=http://h"}}, []string{""}},
-		{"shown answer", "curl \"$MOCK/c\"\n# {\"count\":3}\n\n# next\ncurl b\n", [][]string{{"curl", "$MOCK/c"}, {"curl", "b"}}, []string{"{\"count\":3}\n", ""}},
-		{"shown answer over lines", "curl a\n# {\"a\":[1,\n#   2]}\n", [][]string{{"curl", "a"}}, []string{"{\"a\":[1,\n2]}\n"}},
-		{"prose comment after a command", "curl a\n# or at once: b\n", [][]string{{"curl", "a"}}, []string{""}},
-		{"and list", "go build -o x ./cmd/x && x --y\n", [][]string{{"go", "build", "-o", "x", "./cmd/x"}, {"x", "--y"}}, []string{"", ""}},
-		{"escapes in double quotes", `echo "a\"b\$c"` + "\n", [][]string{{"echo", `a"b$c`}}, []string{""}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			cmds, err := parseShell(tc.text, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := &readmeRun{t: t}
-			var got [][]string
-			var outputs []string
-			for _, c := range cmds {
-				var words []string
-				for _, w := range c.words {
-					words = append(words, r.raw(w))
-				}
-				got = append(got, words)
-				outputs = append(outputs, c.output)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.words) || !slices.Equal(outputs, tc.output) {
-				t.Errorf("parsed %q with answers %q, want %q with %q", got, outputs, tc.words, tc.output)
-			}
-		})
-	}
-	for _, refused := range []string{"curl a | jq .\n", "curl a & curl b\n", "echo $(id -u)\n", "curl a > out\n", "echo 'open\n"} {
-		if _, err := parseShell(refused, 1); err == nil {
-			t.Errorf("%q parsed, want a refusal", refused)
 		}
 	}
 }

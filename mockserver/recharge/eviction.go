@@ -14,6 +14,9 @@ const DefaultMaxAutoCreated = 100_000
 // autoCreated remembers the transactions made on first enquiry, oldest
 // first, so that the oldest can be evicted once there are too many.
 // Fixture and admin transactions never enter it, so they are never evicted.
+// One deleted or taken over by an admin keeps its place until its turn
+// comes and is then skipped, so the cap errs towards evicting early, never
+// towards holding more than it allows.
 type autoCreated struct {
 	mu   sync.Mutex
 	seq  uint64
