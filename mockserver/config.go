@@ -55,6 +55,9 @@ type Config struct {
 	AdminToken string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
+	// CaseInsensitiveFields accepts the enquiry's members in any letter case
+	// (`ReferenceID`), as the provider's ASP.NET binding is believed to.
+	CaseInsensitiveFields bool
 	// Metrics is where the server registers its collectors; a registry of
 	// its own when nil.
 	Metrics *prometheus.Registry

@@ -350,3 +350,34 @@ func TestHealthEndpointCountsTransactions(t *testing.T) {
 		t.Fatalf("health: %d %s", a.status, a.body)
 	}
 }
+
+func TestCaseInsensitiveFields(t *testing.T) {
+	mixed := `{"ReferenceID":"12345678","registrationid":"AOP-554"}`
+	tests := []struct {
+		name       string
+		lenient    bool
+		body       string
+		wantStatus int
+		wantRefID  string
+	}{
+		{"strict by default", false, mixed, 400, ""},
+		{"lenient renames", true, mixed, 200, "12345678"},
+		{"exact spelling wins", true, `{"referenceid":"FAILED-1001","REFERENCEID":"12345678","RegistrationID":"AOP-554"}`, 200, "FAILED-1001"},
+		{"lenient still validates", true, `{"ReferenceId":"","RegistrationID":"AOP-554"}`, 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := enquiryTestServer(t, Config{CaseInsensitiveFields: tt.lenient})
+			a := sendToMock(t, s, http.MethodPost, rechargestatus.EnquiryPath, "application/json", tt.body, nil)
+			if a.status != tt.wantStatus {
+				t.Fatalf("status %d: %s", a.status, a.body)
+			}
+			if tt.wantRefID != "" && a.field("data", "refid") != tt.wantRefID {
+				t.Fatalf("refid %v, want %s", a.field("data", "refid"), tt.wantRefID)
+			}
+			if entries := s.Journal().Entries(JournalFilter{}); len(entries) != 1 || entries[0].RequestBody != tt.body {
+				t.Fatalf("the journal keeps what the client sent: %+v", entries)
+			}
+		})
+	}
+}

@@ -11,12 +11,16 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // exchange is what the handlers learn of a request, for the journal and logs.
 type exchange struct {
-	start          time.Time
-	body           []byte
+	start time.Time
+	body  []byte
+	// sent is the body as the client sent it, when it differs from body.
+	sent           []byte
 	registrationID string
 	referenceID    string
 	scenario       string
@@ -30,6 +34,13 @@ type exchange struct {
 }
 
 type exchangeKey struct{}
+
+func (ex *exchange) sentBody() []byte {
+	if ex.sent != nil {
+		return ex.sent
+	}
+	return ex.body
+}
 
 func exchangeFrom(r *http.Request) *exchange {
 	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
@@ -114,7 +125,7 @@ func (s *Server) finish(r *http.Request, rec *recorder, ex *exchange) {
 			Path:            r.URL.Path,
 			RemoteAddr:      r.RemoteAddr,
 			RequestHeaders:  journalHeaders(r.Header),
-			RequestBody:     clip(ex.body),
+			RequestBody:     clip(ex.sentBody()),
 			RegistrationID:  ex.registrationID,
 			ReferenceID:     ex.referenceID,
 			Status:          rec.status,
@@ -162,6 +173,13 @@ func (s *Server) validate(next http.Handler) http.Handler {
 			return
 		}
 		ex.body = body
+		if s.fieldCase != nil && r.URL.Path == rechargestatus.EnquiryPath {
+			// The journal keeps what the client sent; the handlers read the
+			// body with the spec's spelling.
+			ex.sent = body
+			body = s.fieldCase.canonical(body)
+			ex.body = body
+		}
 		if p := s.validator.CheckRequest(r.Context(), r, body); p != nil {
 			status := p.Status
 			switch status {

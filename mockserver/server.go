@@ -17,7 +17,9 @@ import (
 // Server is the mock provider: the RechargeStatus endpoint and the sandbox's
 // own endpoints under /__admin/.
 type Server struct {
-	cfg         Config
+	cfg Config
+	// fieldCase, when set, accepts enquiry members in any letter case.
+	fieldCase   *fieldCase
 	log         *slog.Logger
 	service     *recharge.Service
 	store       recharge.Store
@@ -71,6 +73,9 @@ func New(cfg Config) (*Server, error) {
 		journal:     NewJournal(cfg.JournalSize),
 		statusCodes: recharge.StatusCodes{Success: "1", Failed: "0", Pending: cfg.PendingStatus},
 		started:     time.Now(),
+	}
+	if cfg.CaseInsensitiveFields {
+		s.fieldCase = enquiryFieldCase(doc)
 	}
 	if err := s.initControlPlane(*set); err != nil {
 		return nil, err

@@ -42,24 +42,25 @@ const MaxJournalSize = 1_000_000
 const ShutdownTimeout = 10 * time.Second
 
 type options struct {
-	addr             string
-	spec             string
-	fixtures         string
-	state            string
-	seed             int64
-	unknown          string
-	resolveAfter     string
-	pendingStatus    string
-	validationStatus int
-	maxBodyBytes     int64
-	journalSize      int
-	maxTransactions  int
-	maxConns         int
-	logFormat        string
-	logLevel         string
-	adminToken       string
-	faultHeader      bool
-	proxy            proxyOptions
+	addr                  string
+	spec                  string
+	fixtures              string
+	state                 string
+	seed                  int64
+	unknown               string
+	resolveAfter          string
+	pendingStatus         string
+	caseInsensitiveFields bool
+	validationStatus      int
+	maxBodyBytes          int64
+	journalSize           int
+	maxTransactions       int
+	maxConns              int
+	logFormat             string
+	logLevel              string
+	adminToken            string
+	faultHeader           bool
+	proxy                 proxyOptions
 }
 
 func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
@@ -74,6 +75,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.resolveAfter, "resolve-after", "3", "when pending transactions made by convention resolve: a number of enquiries (3) or a duration on the sandbox clock (10m)")
 	fs.StringVar(&o.pendingStatus, "pending-status", recharge.DefaultStatusCodes.Pending, "data.status of a pending transaction")
 	fs.IntVar(&o.validationStatus, "validation-status", 400, "HTTP status of a malformed request: 400, or 401 as the upstream aggregator answers")
+	fs.BoolVar(&o.caseInsensitiveFields, "case-insensitive-fields", false, "accept referenceid and RegistrationID in any letter case, as the provider's ASP.NET binding is believed to")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the oldest evicted first (0: no limit)")
@@ -160,16 +162,17 @@ func ParseResolveRule(s string) (recharge.Rule, error) {
 
 func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	cfg := mockserver.Config{
-		FixturesPath:       o.fixtures,
-		Seed:               o.seed,
-		PendingStatus:      o.pendingStatus,
-		ValidationStatus:   o.validationStatus,
-		MaxBodyBytes:       o.maxBodyBytes,
-		JournalSize:        o.journalSize,
-		MaxTransactions:    o.maxTransactions,
-		Logger:             logger,
-		AdminToken:         o.adminToken,
-		DisableFaultHeader: !o.faultHeader,
+		FixturesPath:          o.fixtures,
+		Seed:                  o.seed,
+		PendingStatus:         o.pendingStatus,
+		ValidationStatus:      o.validationStatus,
+		MaxBodyBytes:          o.maxBodyBytes,
+		JournalSize:           o.journalSize,
+		MaxTransactions:       o.maxTransactions,
+		Logger:                logger,
+		AdminToken:            o.adminToken,
+		DisableFaultHeader:    !o.faultHeader,
+		CaseInsensitiveFields: o.caseInsensitiveFields,
 	}
 	if o.spec != "" {
 		doc, err := rechargestatus.LoadSpec(o.spec)

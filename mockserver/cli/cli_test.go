@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -195,4 +198,18 @@ func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 	if strings.Contains(out.String(), `"msg":"request"`) {
 		t.Fatalf("request logged at warn level: %s", out.String())
 	}
+}
+
+func TestEveryFlagIsInTheReadmeConfigurationTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o options
+	newFlagSet(&o, io.Discard).VisitAll(func(f *flag.Flag) {
+		row := fmt.Sprintf("| `--%s` | `%s` |", f.Name, EnvName(f.Name))
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no configuration row starting %q", row)
+		}
+	})
 }
