@@ -119,7 +119,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		return 2
 	}
 	if *version {
-		fmt.Fprintf(stdout, "aopay-contract %s\n", buildinfo.String())
+		fmt.Fprintln(stdout, buildinfo.String())
 		return 0
 	}
 	if fs.NArg() > 0 {

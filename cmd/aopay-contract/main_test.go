@@ -97,7 +97,7 @@ func TestUsage(t *testing.T) {
 		stdout     string
 		stderrHave string
 	}{
-		{"version", nil, []string{"--version"}, 0, "aopay-contract " + buildinfo.String() + "\n", ""},
+		{"version", nil, []string{"--version"}, 0, buildinfo.String() + "\n", ""},
 		{"help", nil, []string{"--help"}, 0, "", "AOPAY_CONTRACT_BASE_URL"},
 		{"unknown target", nil, []string{"--target=prod"}, 2, "", "want mock or real"},
 		{"unknown flag", nil, []string{"--colour"}, 2, "", "flag provided but not defined"},

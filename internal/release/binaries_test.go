@@ -82,7 +82,7 @@ func TestBinariesPrintTheStampedVersion(t *testing.T) {
 	}{
 		{"aopay-mock version", b.mock, "", []string{"version"}, true},
 		{"aopay-mock --version", b.mock, "", []string{"--version"}, true},
-		{"aopay-contract --version", b.contract, b.contractSkip, []string{"--version"}, false},
+		{"aopay-contract --version", b.contract, b.contractSkip, []string{"--version"}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
