@@ -31,6 +31,10 @@ Run "aopay-load SUBCOMMAND --help" for the flags of each.
 // 2 for bad usage.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sub := "compare"
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		// Alone, --help asks about the command, not its default subcommand.
+		sub, args = "help", nil
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}

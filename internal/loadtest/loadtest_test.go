@@ -130,6 +130,7 @@ func TestMainUsage(t *testing.T) {
 		wantErr  string
 	}{
 		{"help", []string{"help"}, 0, ""},
+		{"--help alone", []string{"--help"}, 0, ""},
 		{"unknown subcommand", []string{"nope"}, 2, "unknown subcommand"},
 		{"startup without binary", []string{"startup"}, 2, "--bin is required"},
 		{"bad flag", []string{"compare", "--nope"}, 2, "nope"},

@@ -86,7 +86,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
 	o.proxy.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n       aopay-mock healthcheck [--addr HOST:PORT | --url URL] [--timeout 2s]\n       aopay-mock version\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
+		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n       aopay-mock healthcheck [--addr HOST:PORT | --url URL] [--timeout 2s] [--admin-token TOKEN]\n       aopay-mock version\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
 		fs.VisitAll(func(f *flag.Flag) {
 			fmt.Fprintf(out, "  --%s (%s, default %q)\n      %s\n", f.Name, EnvName(f.Name), f.DefValue, f.Usage)
 		})
