@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,8 +129,9 @@ func (j *Journal) Clear() {
 	j.next, j.full = 0, false
 }
 
-// secretHeaders never reach the journal or the logs in clear.
-var secretHeaders = map[string]bool{"Authorization": true, "Token": true, "Authorisedkey": true, "Cookie": true, "X-Api-Key": true}
+// secretHeaders never reach the journal or the logs in clear, whether the
+// client sent them or an upstream answered them.
+var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Token": true, "Authorisedkey": true, "Cookie": true, "Set-Cookie": true, "X-Api-Key": true}
 
 // RedactHeaders copies h with secret values replaced.
 func RedactHeaders(h http.Header) map[string][]string {
@@ -145,7 +147,7 @@ func RedactHeaders(h http.Header) map[string][]string {
 		start := len(values)
 		switch {
 		case secretHeaders[http.CanonicalHeaderKey(k)]:
-			values = append(values, "[REDACTED]")
+			values = append(values, redacted)
 		case len(v) == 0:
 			out[k] = nil
 			continue
@@ -157,13 +159,56 @@ func RedactHeaders(h http.Header) map[string][]string {
 	return out
 }
 
+// redacted stands for a secret header's value.
+const redacted = "[REDACTED]"
+
+// journalHeaderLimit bounds the bytes of names and values the journal keeps
+// of one request's or answer's headers, as journalBodyLimit bounds a body.
+const journalHeaderLimit = 8 << 10
+
 // journalHeaders is h as the journal keeps it: h itself when it holds no
-// secret, since a finished request's headers are never written again, and a
-// redacted copy otherwise.
+// secret and fits journalHeaderLimit, since a finished request's headers are
+// never written again, and otherwise a redacted copy, its values cut to fit.
 func journalHeaders(h http.Header) map[string][]string {
+	size, secret := 0, false
+	for k, v := range h {
+		secret = secret || secretHeaders[http.CanonicalHeaderKey(k)]
+		size += len(k)
+		for _, s := range v {
+			size += len(s)
+		}
+	}
+	switch {
+	case size > journalHeaderLimit:
+		return clipHeaders(RedactHeaders(h))
+	case secret:
+		return RedactHeaders(h)
+	}
+	return h
+}
+
+// clipHeaders cuts the values of h, in name order, once their bytes pass
+// journalHeaderLimit; a name past it keeps one value saying so. A redacted
+// value stays as it is, to say a secret was there.
+func clipHeaders(h map[string][]string) map[string][]string {
+	names := make([]string, 0, len(h))
 	for k := range h {
-		if secretHeaders[http.CanonicalHeaderKey(k)] {
-			return RedactHeaders(h)
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	left := journalHeaderLimit
+	for _, k := range names {
+		left -= len(k)
+		v := h[k]
+		for i, s := range v {
+			if len(s) <= left || s == redacted {
+				left -= len(s)
+				continue
+			}
+			cut := max(left, 0)
+			h[k] = append(v[:i:i], s[:cut]+"…[truncated]")
+			left = 0
+			break
 		}
 	}
 	return h

@@ -37,6 +37,12 @@ const (
 	// MaxUpstreamBodyBytes bounds an upstream answer; a RechargeStatus answer
 	// is well under a kilobyte.
 	MaxUpstreamBodyBytes = 1 << 20
+	// MaxUpstreamHeaderBytes bounds an upstream answer's headers, far below
+	// net/http's default of about 10 MB.
+	MaxUpstreamHeaderBytes = 64 << 10
+	// writeDeadlineMargin is kept free before the server's write deadline,
+	// so that the answer saying the upstream was too slow still leaves.
+	writeDeadlineMargin = 2 * time.Second
 
 	// ContractViolationsHeader carries, on every answer relayed from the
 	// upstream, how many contract violations the answer showed.
@@ -56,6 +62,12 @@ const (
 	UpstreamBroken      = "broken"
 	UpstreamNotJSON     = "not-json"
 	UpstreamTooLarge    = "too-large"
+	// UpstreamRedirect is a 3xx: following it would send the partner's
+	// Token to wherever the Location points.
+	UpstreamRedirect = "redirect"
+	// UpstreamLoop is an enquiry that already went through a sandbox proxy:
+	// one pointed at itself, directly or through another.
+	UpstreamLoop = "loop"
 	// UpstreamShutdown is an exchange the sandbox ended to shut down.
 	UpstreamShutdown = "shutdown"
 )
@@ -66,10 +78,31 @@ const (
 	SourceInvariants = "invariants"
 )
 
-// forwardedHeaders are the request headers the upstream gets. Nothing else of
-// the client's request leaves the sandbox: not its cookies, not the
-// sandbox's own X-Mock-Fault.
+// forwardedHeaders are the client's request headers the upstream gets.
+// Nothing else of the client's request leaves the sandbox: not its cookies,
+// not the sandbox's own X-Mock-Fault. The sandbox adds its User-Agent and
+// Via, and the upstream URL's user information as Basic authorization.
 var forwardedHeaders = []string{"Content-Type", "Token", "Authorisedkey"}
+
+// viaToken marks, in the Via header, a request the sandbox forwarded.
+const viaToken = "aopay-mock"
+
+// viaValue is this sandbox's Via entry (RFC 9110, section 7.6.3).
+const viaValue = "1.1 " + viaToken
+
+// throughSandbox reports whether a request already went through a sandbox
+// proxy.
+func throughSandbox(h http.Header) bool {
+	for _, v := range h.Values("Via") {
+		for _, hop := range strings.Split(v, ",") {
+			fields := strings.Fields(hop)
+			if len(fields) >= 2 && strings.EqualFold(fields[1], viaToken) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // hopByHopHeaders describe one connection, not the answer, and are not
 // relayed (RFC 9110, section 7.6.1).
@@ -83,15 +116,21 @@ const historyLimit = 100_000
 // it prefixes the provider's path, unless it already is the whole
 // endpoint's path.
 func ParseUpstream(raw string) (*url.URL, error) {
+	// The errors never repeat raw: its user information may be a password.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("proxy upstream: %w", err)
+		cause := err
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			cause = urlErr.Err
+		}
+		return nil, fmt.Errorf("proxy upstream is not a valid URL: %v", cause)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("proxy upstream %q: want an absolute http:// or https:// URL such as https://api.aopay.co.in", raw)
+		return nil, errors.New("proxy upstream: want an absolute http:// or https:// URL such as https://api.aopay.co.in")
 	}
 	if u.Fragment != "" {
-		return nil, fmt.Errorf("proxy upstream %q: a URL with a #fragment cannot be requested", raw)
+		return nil, fmt.Errorf("proxy upstream %s: a URL with a #fragment cannot be requested", DisplayURL(u))
 	}
 	return u, nil
 }
@@ -111,6 +150,7 @@ func DisplayURL(u *url.URL) string {
 	shown.User = nil
 	shown.RawQuery = ""
 	shown.ForceQuery = false
+	shown.Fragment, shown.RawFragment = "", ""
 	return shown.String()
 }
 
@@ -154,7 +194,8 @@ func (s *Server) initProxy() error {
 			s.service.Complete(&t, s.clock.Now())
 			return t.Validate()
 		}
-		if p.recorder, err = openSessionRecorder(s.cfg.RecordDir, DisplayURL(u), loadable); err != nil {
+		logFailure := func(err error) { s.log.Error("recording not written", "error", err.Error()) }
+		if p.recorder, err = openSessionRecorder(s.cfg.RecordDir, DisplayURL(u), loadable, logFailure, s.control.stopping); err != nil {
 			return err
 		}
 	}
@@ -162,18 +203,31 @@ func (s *Server) initProxy() error {
 	return nil
 }
 
+// Close ends what runs beside the requests, once the server serves no more
+// of them (after http.Server.Shutdown returns): faults still waiting end,
+// and the recording is written whole. An exchange recorded after Close
+// writes the file before it is answered.
+func (s *Server) Close() error {
+	s.Stop()
+	if s.upstream == nil || s.upstream.recorder == nil {
+		return nil
+	}
+	return s.upstream.recorder.Close()
+}
+
 // newUpstreamClient bounds every phase of an exchange by timeout, and the
 // whole of it too, so that no upstream can hold a request longer.
 func newUpstreamClient(timeout time.Duration) *http.Client {
 	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   32,
-		ForceAttemptHTTP2:     true,
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:    timeout,
+		ResponseHeaderTimeout:  timeout,
+		MaxResponseHeaderBytes: MaxUpstreamHeaderBytes,
+		IdleConnTimeout:        90 * time.Second,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    32,
+		ForceAttemptHTTP2:      true,
 		// The client gets the upstream's bytes as they came, and the
 		// validation sees what the client gets.
 		DisableCompression: true,
@@ -181,7 +235,7 @@ func newUpstreamClient(timeout time.Duration) *http.Client {
 	return &http.Client{
 		Transport: transport,
 		Timeout:   timeout,
-		// A redirect is an answer like any other, to relay and judge.
+		// A redirect is judged and answered for, never followed.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
@@ -213,7 +267,22 @@ func (s *Server) forwardEnquiry(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(ex.body, &q) // validated against the spec already
 	ex.registrationID, ex.referenceID = q.RegistrationID, q.ReferenceID
 
-	ctx, cancel := context.WithCancel(r.Context())
+	if throughSandbox(r.Header) {
+		failure := &upstreamFailure{kind: UpstreamLoop, status: http.StatusBadGateway,
+			remarks: "the enquiry already went through an aopay-mock proxy (Via " + viaToken + "): the upstream leads back to a sandbox proxy"}
+		s.upstreamFailed(r, q, failure)
+		writeUpstreamFailure(w, failure, -1)
+		return
+	}
+	bound := upstreamBound(p.timeout, WriteTimeout, time.Since(ex.start))
+	if bound <= 0 {
+		failure := &upstreamFailure{kind: UpstreamTimeout, status: http.StatusGatewayTimeout,
+			remarks: "upstream timeout: no time left for the upstream before the server's write deadline"}
+		s.upstreamFailed(r, q, failure)
+		writeUpstreamFailure(w, failure, -1)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), bound)
 	defer cancel()
 	go func() {
 		// A graceful shutdown need not wait for slow upstreams.
@@ -223,14 +292,14 @@ func (s *Server) forwardEnquiry(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 		}
 	}()
-	a, failure := p.exchange(ctx, r.Header, ex.body)
+	a, failure := p.exchange(ctx, r.Header, ex.body, bound)
 	if failure != nil {
 		switch {
 		case r.Context().Err() != nil:
 			// The client gave up first: nobody is left to answer.
 			ex.scenario = "proxy:client-gone"
 			panic(http.ErrAbortHandler)
-		case ctx.Err() != nil:
+		case errors.Is(ctx.Err(), context.Canceled):
 			failure = &upstreamFailure{kind: UpstreamShutdown, status: http.StatusServiceUnavailable, remarks: "the sandbox is shutting down"}
 		}
 		s.upstreamFailed(r, q, failure)
@@ -244,18 +313,32 @@ func (s *Server) forwardEnquiry(w http.ResponseWriter, r *http.Request) {
 	if len(found) > 0 {
 		ex.scenario = "proxy:violations"
 	}
-	if p.recorder != nil && a.status == http.StatusOK {
-		if _, err := p.recorder.Record(q, a.body); err != nil {
+	if p.recorder != nil {
+		if _, err := p.recorder.Record(q, a.status, a.body); err != nil {
 			s.log.Warn("answer not recorded", "registration", q.RegistrationID, "referenceid", q.ReferenceID, "error", err.Error())
 		}
 	}
 	switch {
-	case a.status >= 500:
+	case a.status >= 300 && a.status < 400:
+		failure := &upstreamFailure{kind: UpstreamRedirect, status: http.StatusBadGateway,
+			remarks: fmt.Sprintf("upstream answered a redirect, HTTP %d, which the sandbox does not follow", a.status)}
+		s.upstreamFailed(r, q, failure)
+		writeUpstreamFailure(w, failure, len(found))
+		return
+	case a.status >= 500 && isEnvelope(a.body):
 		// The upstream's own error goes to the client as it came: it is what
 		// the client has to cope with without the sandbox in between.
 		failure := &upstreamFailure{kind: "status-" + strconv.Itoa(a.status)}
 		s.upstreamFailed(r, q, failure)
 		w.Header().Set(UpstreamErrorHeader, failure.kind)
+	case a.status >= 500:
+		// An error page of some gateway: the client gets the same status,
+		// in the envelope it can read.
+		failure := &upstreamFailure{kind: "status-" + strconv.Itoa(a.status), status: gatewayStatus(a.status),
+			remarks: fmt.Sprintf("upstream answered HTTP %d without the provider's envelope: Content-Type %s, %d bytes", a.status, orNone(a.header.Get("Content-Type")), len(a.body))}
+		s.upstreamFailed(r, q, failure)
+		writeUpstreamFailure(w, failure, len(found))
+		return
 	case !json.Valid(a.body):
 		failure := &upstreamFailure{kind: UpstreamNotJSON, status: http.StatusBadGateway,
 			remarks: fmt.Sprintf("upstream answer is not JSON: HTTP %d, Content-Type %s, %d bytes", a.status, orNone(a.header.Get("Content-Type")), len(a.body))}
@@ -266,8 +349,36 @@ func (s *Server) forwardEnquiry(w http.ResponseWriter, r *http.Request) {
 	relay(w, a, len(found))
 }
 
-// exchange sends the enquiry to the upstream and reads its whole answer.
-func (p *upstreamProxy) exchange(ctx context.Context, in http.Header, body []byte) (*upstreamAnswer, *upstreamFailure) {
+// upstreamBound is how long the upstream may take for a request that began
+// elapsed ago: the proxy timeout, but never past the server's write deadline
+// less a margin, so that a fault's latency plus a slow upstream still ends
+// in an answer rather than a closed connection.
+func upstreamBound(timeout, writeTimeout, elapsed time.Duration) time.Duration {
+	return min(timeout, writeTimeout-writeDeadlineMargin-elapsed)
+}
+
+// gatewayStatus is the status the sandbox answers for an upstream 5xx:
+// the same, when openapi.yaml declares it, and 502 otherwise.
+func gatewayStatus(status int) int {
+	switch status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return status
+	}
+	return http.StatusBadGateway
+}
+
+// isEnvelope reports whether body is a JSON object in the provider's
+// envelope, with at least its response_code.
+func isEnvelope(body []byte) bool {
+	var e struct {
+		ResponseCode json.RawMessage `json:"response_code"`
+	}
+	return json.Unmarshal(body, &e) == nil && len(e.ResponseCode) > 0
+}
+
+// exchange sends the enquiry to the upstream and reads its whole answer
+// within bound.
+func (p *upstreamProxy) exchange(ctx context.Context, in http.Header, body []byte, bound time.Duration) (*upstreamAnswer, *upstreamFailure) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.target, bytes.NewReader(body))
 	if err != nil {
 		return nil, &upstreamFailure{kind: UpstreamUnreachable, status: http.StatusBadGateway, remarks: "upstream request: " + err.Error()}
@@ -278,14 +389,15 @@ func (p *upstreamProxy) exchange(ctx context.Context, in http.Header, body []byt
 		}
 	}
 	req.Header.Set("User-Agent", upstreamUserAgent)
+	req.Header.Set("Via", viaValue)
 	res, err := p.client.Do(req)
 	if err != nil {
-		return nil, p.classify(err, false)
+		return nil, classify(err, false, bound)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, MaxUpstreamBodyBytes+1))
 	if err != nil {
-		return nil, p.classify(err, true)
+		return nil, classify(err, true, bound)
 	}
 	if len(data) > MaxUpstreamBodyBytes {
 		return nil, &upstreamFailure{kind: UpstreamTooLarge, status: http.StatusBadGateway,
@@ -295,8 +407,8 @@ func (p *upstreamProxy) exchange(ctx context.Context, in http.Header, body []byt
 }
 
 // classify turns a transport error into the failure the client is told of;
-// reading says the answer had begun to come.
-func (p *upstreamProxy) classify(err error, reading bool) *upstreamFailure {
+// reading says the answer had begun to come, bound how long it could take.
+func classify(err error, reading bool, bound time.Duration) *upstreamFailure {
 	cause := err
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -312,7 +424,12 @@ func (p *upstreamProxy) classify(err error, reading bool) *upstreamFailure {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		return &upstreamFailure{kind: UpstreamTimeout, status: http.StatusGatewayTimeout,
-			remarks: fmt.Sprintf("upstream timeout: no whole answer within %s", p.timeout)}
+			remarks: fmt.Sprintf("upstream timeout: no whole answer within %s", bound.Round(time.Millisecond))}
+	case strings.Contains(err.Error(), "response headers exceeded") || strings.Contains(err.Error(), "header list larger than"):
+		// net/http has no error value for it, only these wordings (HTTP/1
+		// and HTTP/2).
+		return &upstreamFailure{kind: UpstreamTooLarge, status: http.StatusBadGateway,
+			remarks: fmt.Sprintf("upstream answer headers are larger than %d bytes", MaxUpstreamHeaderBytes)}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &upstreamFailure{kind: UpstreamRefused, status: http.StatusBadGateway, remarks: "upstream refused the connection"}
 	case errors.As(err, &certErr) || errors.As(err, &recordErr) || errors.As(err, &unknownAuthority):

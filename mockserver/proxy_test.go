@@ -131,6 +131,12 @@ func newProxyRig(t *testing.T, upstream string, cfg Config) *proxyRig {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Registered before the server, so it runs once the server is closed.
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
 	ts := serveLoopback(t, srv)
 	if srv.upstream != nil {
 		t.Cleanup(srv.upstream.client.CloseIdleConnections)
@@ -330,6 +336,9 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 					t.Fatalf("headers beyond the API's were forwarded: %v", up.header)
 				}
 			}
+			if got := up.header.Get("Via"); got != "1.1 aopay-mock" {
+				t.Fatalf("upstream got Via %q, want the sandbox's", got)
+			}
 		})
 	}
 	if list := rig.violations(""); len(list.Violations) != 0 || list.Total != 0 {
@@ -401,6 +410,13 @@ func editData(edit func(data map[string]any)) answerEdit {
 // spoiltUpstream answers as the mock does, changed by edit.
 func spoiltUpstream(t *testing.T, edit answerEdit) (*httptest.Server, *upstreamTap) {
 	t.Helper()
+	return spoiltUpstreamBytes(t, edit, nil)
+}
+
+// spoiltUpstreamBytes is spoiltUpstream whose answer's bytes raw, when not
+// nil, then rewrites.
+func spoiltUpstreamBytes(t *testing.T, edit answerEdit, raw func([]byte) []byte) (*httptest.Server, *upstreamTap) {
+	t.Helper()
 	mock := newMockUpstream(t)
 	var mu sync.Mutex
 	calls := map[string]int{}
@@ -420,6 +436,9 @@ func spoiltUpstream(t *testing.T, edit answerEdit) (*httptest.Server, *upstreamT
 		header := rec.Header().Clone()
 		edit(call, header, envelope)
 		out, _ := json.Marshal(envelope)
+		if raw != nil {
+			out = raw(out)
+		}
 		for k, v := range header {
 			w.Header()[k] = v
 		}
@@ -435,6 +454,8 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 	tests := []struct {
 		name, registration, reference string
 		edit                          answerEdit
+		// raw, when set, replaces the edited answer's bytes.
+		raw func([]byte) []byte
 		// enquiries is how many are sent; only the last one is flagged.
 		enquiries                         int
 		wantSource, wantRule, wantPointer string
@@ -460,6 +481,32 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 		{name: "text/html content type", registration: "AOP-554", reference: "12345678",
 			edit:       func(_ int, h http.Header, _ map[string]any) { h.Set("Content-Type", "text/html; charset=utf-8") },
 			wantSource: SourceOpenAPI, wantRule: "content-type", wantPointer: ""},
+		{name: "amount not a decimal", registration: "AOP-554", reference: "12345678",
+			edit:       editData(func(d map[string]any) { d["amount"] = "1,000" }),
+			wantSource: SourceInvariants, wantRule: invariants.RuleDecimal, wantPointer: "/data/amount"},
+		{name: "dateadded not a real moment", registration: "AOP-554", reference: "12345678",
+			edit:       editData(func(d map[string]any) { d["dateadded"] = "2021-02-30 10:00:00" }),
+			wantSource: SourceInvariants, wantRule: invariants.RuleDate, wantPointer: "/data/dateadded"},
+		{name: "successful transaction refunded", registration: "AOP-554", reference: "12345678",
+			edit: editData(func(d map[string]any) {
+				d["refunded"] = "1"
+				d["refundtxnid"] = "RF1"
+				d["daterefunded"] = "2021-08-21 10:00:00"
+			}),
+			wantSource: SourceInvariants, wantRule: invariants.RuleDataStatus, wantPointer: "/data/refunded"},
+		{name: "refunded without refundtxnid", registration: "AOP-554", reference: "REFUND-1001",
+			edit:       editData(func(d map[string]any) { d["refundtxnid"] = "" }),
+			wantSource: SourceInvariants, wantRule: invariants.RuleRefund, wantPointer: "/data/refundtxnid"},
+		{name: "message of another code", registration: "AOP-554", reference: "NOTFOUND-1001",
+			edit:       func(_ int, _ http.Header, e map[string]any) { e["message"] = "Transaction Enquiry Successful" },
+			wantSource: SourceInvariants, wantRule: invariants.RuleMessage, wantPointer: "/message"},
+		{name: "status as a string", registration: "AOP-554", reference: "NOTFOUND-1001",
+			edit:       func(_ int, _ http.Header, e map[string]any) { e["status"] = "false" },
+			wantSource: SourceInvariants, wantRule: invariants.RuleEnvelope, wantPointer: "/status"},
+		{name: "body null", registration: "AOP-554", reference: "NOTFOUND-1001",
+			edit:       func(_ int, _ http.Header, e map[string]any) { clear(e) },
+			raw:        func([]byte) []byte { return []byte("null") },
+			wantSource: SourceInvariants, wantRule: invariants.RuleJSON, wantPointer: ""},
 		{name: "final transaction changes txnid", registration: "AOP-554", reference: "12345678", enquiries: 2,
 			edit: func(call int, _ http.Header, e map[string]any) {
 				if call == 2 {
@@ -470,7 +517,7 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			upstream, tap := spoiltUpstream(t, tt.edit)
+			upstream, tap := spoiltUpstreamBytes(t, tt.edit, tt.raw)
 			rig := newProxyRig(t, upstream.URL, Config{})
 			enquiries := max(tt.enquiries, 1)
 			var a proxied
@@ -570,6 +617,11 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 			}
 		}), func() { close(released) }
 	}
+	redirecting := func() (http.Handler, func()) {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://198.51.100.7/collect", http.StatusTemporaryRedirect)
+		}), func() {}
+	}
 	const envelope500 = `{"status":false,"response_code":5,"message":"Unable to process request"}`
 	const htmlPage = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 	tests := []struct {
@@ -590,7 +642,10 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 		{name: "slow", upstream: blocked, wantStatus: 504, wantKind: UpstreamTimeout, wantRemarks: "no whole answer within 300ms", within: proxyTimeout + 2*time.Second},
 		{name: "stalls mid-answer", upstream: stalled, wantStatus: 504, wantKind: UpstreamTimeout, wantRemarks: "no whole answer within 300ms", within: proxyTimeout + 2*time.Second},
 		{name: "500 in the envelope", upstream: answering(500, "application/json", envelope500), wantStatus: 500, wantKind: "status-500", relayed: true},
-		{name: "503 as an HTML page", upstream: answering(503, "text/html", htmlPage), wantStatus: 503, wantKind: "status-503", relayed: true, wantViolations: true},
+		{name: "503 as an HTML page", upstream: answering(503, "text/html", htmlPage), wantStatus: 503, wantKind: "status-503", wantViolations: true, wantRemarks: "HTTP 503 without the provider's envelope: Content-Type text/html"},
+		{name: "503 as JSON of another shape", upstream: answering(503, "application/json", `{"error":"maintenance"}`), wantStatus: 503, wantKind: "status-503", wantViolations: true, wantRemarks: "HTTP 503 without the provider's envelope"},
+		{name: "520 as an HTML page", upstream: answering(520, "text/html", htmlPage), wantStatus: 502, wantKind: "status-520", wantViolations: true, wantRemarks: "HTTP 520 without the provider's envelope"},
+		{name: "redirect", upstream: redirecting, wantStatus: 502, wantKind: UpstreamRedirect, wantViolations: true, wantRemarks: "redirect, HTTP 307"},
 		{name: "200 as an HTML page", upstream: answering(200, "text/html", htmlPage), wantStatus: 502, wantKind: UpstreamNotJSON, wantViolations: true, wantRemarks: "not JSON: HTTP 200, Content-Type text/html"},
 		{name: "200 with an empty body", upstream: answering(200, "application/json", ""), wantStatus: 502, wantKind: UpstreamNotJSON, wantViolations: true, wantRemarks: "not JSON"},
 		{name: "connection cut mid-answer", upstream: cutOff, wantStatus: 502, wantKind: UpstreamBroken, wantRemarks: "closed the connection"},
@@ -614,6 +669,9 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 			a := rig.enquire("AOP-554", "12345678", nil)
 			if a.status != tt.wantStatus || a.header.Get(UpstreamErrorHeader) != tt.wantKind {
 				t.Fatalf("%d %s=%q %s, want %d %s", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body, tt.wantStatus, tt.wantKind)
+			}
+			if loc := a.header.Get("Location"); loc != "" {
+				t.Fatalf("the upstream's Location %q reached the client", loc)
 			}
 			if tt.within > 0 && a.elapsed > tt.within {
 				t.Fatalf("answered after %s, want within %s", a.elapsed, tt.within)
@@ -730,6 +788,9 @@ func TestParseUpstream(t *testing.T) {
 		{name: "other scheme", raw: "ftp://api.aopay.co.in", wantErr: "absolute http"},
 		{name: "fragment", raw: "https://api.aopay.co.in/#x", wantErr: "fragment"},
 		{name: "malformed", raw: "http://[::1", wantErr: "proxy upstream"},
+		{name: "malformed, credentials kept from the error", raw: "http://user:pass@[::1", wantErr: "not a valid URL"},
+		{name: "other scheme, credentials kept from the error", raw: "ftp://user:pass@api.aopay.co.in", wantErr: "absolute http"},
+		{name: "fragment, credentials kept from the error", raw: "https://user:pass@api.aopay.co.in/#x", wantErr: "fragment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -737,6 +798,9 @@ func TestParseUpstream(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "pass") {
+					t.Fatalf("error %q shows the URL's password", err)
 				}
 				return
 			}
@@ -812,5 +876,190 @@ func TestProxyEndsUpstreamExchangesOnStop(t *testing.T) {
 		t.Fatalf("the enquiry failed: %v", err)
 	case <-time.After(5 * time.Second):
 		t.Fatal("the exchange outlived Stop")
+	}
+}
+
+func TestProxyBoundsUpstreamHeaders(t *testing.T) {
+	padded := func(count, size int) http.Handler {
+		mock := newMockUpstream(t)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for i := range count {
+				w.Header().Set(fmt.Sprintf("X-Padding-%03d", i), strings.Repeat("p", size))
+			}
+			mock.ServeHTTP(w, r)
+		})
+	}
+	tests := []struct {
+		name            string
+		count, size     int
+		wantStatus      int
+		wantKind        string
+		wantJournalTrim bool
+	}{
+		{name: "200 headers of 8 KB", count: 200, size: 8 << 10, wantStatus: http.StatusBadGateway, wantKind: UpstreamTooLarge},
+		{name: "just over the bound", count: 9, size: 8 << 10, wantStatus: http.StatusBadGateway, wantKind: UpstreamTooLarge},
+		{name: "within the bound, beyond the journal's", count: 6, size: 4 << 10, wantStatus: http.StatusOK, wantJournalTrim: true},
+		{name: "small", count: 2, size: 100, wantStatus: http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			upstream := serveLoopback(t, padded(tt.count, tt.size))
+			rig := newProxyRig(t, upstream.URL, Config{})
+			a := rig.enquire("AOP-554", "12345678", nil)
+			if a.status != tt.wantStatus || a.header.Get(UpstreamErrorHeader) != tt.wantKind {
+				t.Fatalf("%d %s=%q %s, want %d %q", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body, tt.wantStatus, tt.wantKind)
+			}
+			if tt.wantKind != "" {
+				mustMatchSpec(t, "AOP-554", "12345678", a)
+				if !strings.Contains(string(a.body), "headers are larger than") {
+					t.Fatalf("remarks of %s do not say the headers were too large", a.body)
+				}
+				if m := rig.metrics(); !counterAtLeastOne("aopay_mock_proxy_upstream_failures_total", `kind="`+tt.wantKind+`"`).MatchString(m) {
+					t.Fatalf("metrics do not count the failure:\n%s", m)
+				}
+			}
+			entries := rig.srv.Journal().Entries(JournalFilter{})
+			if len(entries) != 1 {
+				t.Fatalf("%d journal entries, want 1", len(entries))
+			}
+			kept, trimmed := 0, false
+			for k, values := range entries[0].ResponseHeaders {
+				kept += len(k)
+				for _, v := range values {
+					kept += len(v)
+					trimmed = trimmed || strings.HasSuffix(v, "…[truncated]")
+				}
+			}
+			if kept > journalHeaderLimit+len(entries[0].ResponseHeaders)*len("…[truncated]") || trimmed != tt.wantJournalTrim {
+				t.Fatalf("the journal keeps %d bytes of answer headers, truncated %v; want at most about %d, truncated %v", kept, trimmed, journalHeaderLimit, tt.wantJournalTrim)
+			}
+		})
+	}
+}
+
+func TestJournalHeadersAreRedactedAndBounded(t *testing.T) {
+	big := strings.Repeat("v", 3<<10)
+	tests := []struct {
+		name         string
+		header       http.Header
+		wantSame     bool
+		wantRedacted []string
+		wantMaxBytes int
+	}{
+		{name: "plain and small, kept as is", header: http.Header{"Content-Type": {"application/json"}}, wantSame: true},
+		{name: "Set-Cookie of an upstream", header: http.Header{"Set-Cookie": {"session=s3cr3t; HttpOnly"}, "Content-Type": {"application/json"}}, wantRedacted: []string{"Set-Cookie"}},
+		{name: "request secrets", header: http.Header{"Token": {"t"}, "Authorisedkey": {"k"}, "Proxy-Authorization": {"Basic eA=="}}, wantRedacted: []string{"Token", "Authorisedkey", "Proxy-Authorization"}},
+		{name: "larger than the bound", header: http.Header{"A": {big, big}, "B": {big}, "C": {big}, "Token": {big}}, wantRedacted: []string{"Token"}, wantMaxBytes: journalHeaderLimit + 4*len("…[truncated]")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := tt.header.Clone()
+			got := journalHeaders(tt.header)
+			if !reflectEqualHeaders(tt.header, before) {
+				t.Fatalf("journalHeaders changed its argument: %v", tt.header)
+			}
+			if tt.wantSame && !reflectEqualHeaders(got, before) {
+				t.Fatalf("kept %v, want %v", got, before)
+			}
+			for _, name := range tt.wantRedacted {
+				if v := got[name]; len(v) != 1 || v[0] != "[REDACTED]" {
+					t.Fatalf("%s kept as %q", name, v)
+				}
+			}
+			size := 0
+			for k, v := range got {
+				size += len(k)
+				for _, s := range v {
+					size += len(s)
+				}
+			}
+			if tt.wantMaxBytes > 0 && size > tt.wantMaxBytes {
+				t.Fatalf("kept %d bytes of headers, want at most %d", size, tt.wantMaxBytes)
+			}
+		})
+	}
+}
+
+func reflectEqualHeaders(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if strings.Join(v, "\x00") != strings.Join(b[k], "\x00") || len(v) != len(b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestProxyRedactsUpstreamSetCookieInTheJournal(t *testing.T) {
+	mock := newMockUpstream(t)
+	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "upstream-session=s3cr3t-cookie; HttpOnly")
+		mock.ServeHTTP(w, r)
+	}))
+	rig := newProxyRig(t, upstream.URL, Config{})
+	if a := rig.enquire("AOP-554", "12345678", nil); a.status != http.StatusOK {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	status, body := rig.admin(http.MethodGet, "/__admin/requests", "")
+	if status != http.StatusOK || strings.Contains(string(body), "s3cr3t-cookie") || !strings.Contains(string(body), "[REDACTED]") {
+		t.Fatalf("GET /__admin/requests: %d %s", status, body)
+	}
+}
+
+func TestUpstreamBoundKeepsClearOfTheWriteDeadline(t *testing.T) {
+	tests := []struct {
+		name                           string
+		timeout, writeTimeout, elapsed time.Duration
+		want                           time.Duration
+	}{
+		{name: "fresh request, the proxy timeout", timeout: 10 * time.Second, writeTimeout: WriteTimeout, want: 10 * time.Second},
+		{name: "after a 48s latency fault", timeout: 15 * time.Second, writeTimeout: 60 * time.Second, elapsed: 48 * time.Second, want: 10 * time.Second},
+		{name: "nothing left", timeout: 15 * time.Second, writeTimeout: 60 * time.Second, elapsed: 59 * time.Second, want: -1 * time.Second},
+		{name: "short write timeout", timeout: 15 * time.Second, writeTimeout: 5 * time.Second, want: 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := upstreamBound(tt.timeout, tt.writeTimeout, tt.elapsed)
+			if got != tt.want {
+				t.Fatalf("bound %s, want %s", got, tt.want)
+			}
+			if got > 0 && tt.elapsed+got > tt.writeTimeout-writeDeadlineMargin {
+				t.Fatalf("the upstream may run until %s, past the write deadline's margin", tt.elapsed+got)
+			}
+		})
+	}
+}
+
+func TestProxyPointedAtItselfStopsAtOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := "http://" + ln.Addr().String()
+	srv, err := New(Config{ProxyUpstream: self, Clock: recharge.NewFrozenClock(sandboxEpoch), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(srv)
+	_ = ts.Listener.Close()
+	ts.Listener = ln
+	ts.Start()
+	t.Cleanup(ts.Close)
+	t.Cleanup(srv.upstream.client.CloseIdleConnections)
+	rig := &proxyRig{t: t, srv: srv, url: ts.URL, client: &http.Client{Timeout: 10 * time.Second}}
+	a := rig.enquire("AOP-554", "12345678", nil)
+	if a.status != http.StatusBadGateway || a.header.Get(UpstreamErrorHeader) != UpstreamLoop {
+		t.Fatalf("%d %s=%q %s, want 502 loop", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body)
+	}
+	mustMatchSpec(t, "AOP-554", "12345678", a)
+	// The client's enquiry, and the one the proxy sent itself, refused.
+	if n := srv.Journal().Len(); n != 2 {
+		t.Fatalf("%d requests journaled, want 2: the loop stops at the first hop", n)
+	}
+	var e errorAnswer
+	if err := json.Unmarshal(a.body, &e); err != nil || !strings.Contains(e.Remarks, "already went through") {
+		t.Fatalf("answer %s does not say why", a.body)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
@@ -21,28 +23,49 @@ const RecordFile = "recorded.yaml"
 // upstream.
 const RecordedScenario = "recorded"
 
+// recordFlushInterval is the longest a recorded change waits in memory
+// before the file is rewritten: exchanges never wait for the disk, and a
+// burst of them costs one rewrite.
+const recordFlushInterval = 200 * time.Millisecond
+
 // sessionRecorder turns the transactions an upstream answered into fixtures,
 // so that a mock started with --fixtures DIR answers them offline. It keeps
-// the latest answer of each transaction and the registrations that had one;
-// never a key, a token or any other header.
+// the latest answer of each transaction and the registrations the upstream
+// answered for; never a key, a token or any other header.
+//
+// Record changes the recording in memory; a writer of its own rewrites the
+// file at most every recordFlushInterval, and Close writes what is left.
 type sessionRecorder struct {
 	dir, path string
 	upstream  string
 	// loadable reports why a transaction would not load as a fixture.
 	loadable func(recharge.Transaction) error
+	// log hears of a rewrite that failed in the background.
+	log func(error)
 
 	mu       sync.Mutex
 	regs     []recharge.Registration
-	regIndex map[string]bool
+	regIndex map[string]int
 	txs      []recharge.Transaction
 	txIndex  map[recharge.Key]int
+	// dirty says the file lags the recording.
+	dirty bool
+	// closed says the writer is gone: Record writes the file itself.
+	closed bool
+
+	// writeMu orders rewrites, so an older one never replaces a newer one.
+	writeMu sync.Mutex
+	wake    chan struct{}
+	done    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
 }
 
 // openSessionRecorder records into dir, created when missing. A recording
 // already in dir is continued, not lost. The file is written at once, so
 // that an unwritable directory fails at start rather than at the first
 // exchange.
-func openSessionRecorder(dir, upstream string, loadable func(recharge.Transaction) error) (*sessionRecorder, error) {
+func openSessionRecorder(dir, upstream string, loadable func(recharge.Transaction) error, log func(error), stopping <-chan struct{}) (*sessionRecorder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
@@ -51,8 +74,12 @@ func openSessionRecorder(dir, upstream string, loadable func(recharge.Transactio
 		path:     filepath.Join(dir, RecordFile),
 		upstream: upstream,
 		loadable: loadable,
-		regIndex: map[string]bool{},
+		log:      log,
+		regIndex: map[string]int{},
 		txIndex:  map[recharge.Key]int{},
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		stopped:  make(chan struct{}),
 	}
 	switch _, err := os.Stat(r.path); {
 	case err == nil:
@@ -61,7 +88,7 @@ func openSessionRecorder(dir, upstream string, loadable func(recharge.Transactio
 			return nil, fmt.Errorf("record: continue the recording in %s: %w", r.path, err)
 		}
 		for _, reg := range set.Registrations {
-			r.addRegistration(reg.ID)
+			r.putRegistration(reg.ID, reg.Disabled)
 		}
 		for _, t := range set.Transactions {
 			r.put(t)
@@ -72,45 +99,134 @@ func openSessionRecorder(dir, upstream string, loadable func(recharge.Transactio
 	if err := r.write(); err != nil {
 		return nil, err
 	}
+	go r.writeBehind(stopping)
 	return r, nil
 }
 
-// Record keeps the transaction that an HTTP 200 answer to q found, if it
-// found one, and rewrites the file when that changed it. It reports whether
-// the file changed.
-func (r *sessionRecorder) Record(q invariants.Enquiry, body []byte) (bool, error) {
+// Record keeps what the upstream's answer to q says: a registration it
+// processed the enquiry for (HTTP 200, a transaction found or not), a
+// registration it disabled (HTTP 404, response_code 3), and the
+// transaction it found. It reports whether the recording changed; the
+// file follows within recordFlushInterval.
+func (r *sessionRecorder) Record(q invariants.Enquiry, status int, body []byte) (bool, error) {
 	var answer struct {
 		ResponseCode json.RawMessage            `json:"response_code"`
 		Data         map[string]json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal(body, &answer); err != nil || answer.Data == nil || string(answer.ResponseCode) != "1" {
+	if err := json.Unmarshal(body, &answer); err != nil {
 		return false, nil
 	}
-	t, err := transactionOf(recharge.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
-	if err != nil {
-		return false, err
-	}
-	if err := r.loadable(t); err != nil {
-		return false, fmt.Errorf("it would not load as a fixture: %s", recharge.ErrorMessage(err))
+	code := string(answer.ResponseCode)
+	var t *recharge.Transaction
+	switch {
+	case status == http.StatusOK && code == "1" && answer.Data != nil:
+		found, err := transactionOf(recharge.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
+		if err != nil {
+			return false, err
+		}
+		if err := r.loadable(found); err != nil {
+			return false, fmt.Errorf("it would not load as a fixture: %s", recharge.ErrorMessage(err))
+		}
+		t = &found
+	case status == http.StatusOK && (code == "1" || code == "2"):
+	case status == http.StatusNotFound && code == "3":
+	default:
+		return false, nil
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	changed := r.addRegistration(q.RegistrationID)
-	changed = r.put(t) || changed
+	changed := r.putRegistration(q.RegistrationID, status == http.StatusNotFound)
+	if t != nil {
+		changed = r.put(*t) || changed
+	}
+	r.dirty = r.dirty || changed
+	closed := r.closed
+	r.mu.Unlock()
 	if !changed {
 		return false, nil
 	}
-	return true, r.write()
+	if closed {
+		return true, r.Flush()
+	}
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return true, nil
 }
 
-// addRegistration notes a registration the upstream answered for; it
-// reports whether it was new.
-func (r *sessionRecorder) addRegistration(id string) bool {
-	if r.regIndex[id] {
+// writeBehind rewrites the file when the recording changed, at most every
+// recordFlushInterval, until Close; and at once when stopping closes, the
+// server's shutdown beginning.
+func (r *sessionRecorder) writeBehind(stopping <-chan struct{}) {
+	defer close(r.stopped)
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-r.wake:
+		case <-stopping:
+			stopping = nil
+		}
+		if err := r.Flush(); err != nil && r.log != nil {
+			r.log(err)
+		}
+		select {
+		case <-r.done:
+			return
+		case <-time.After(recordFlushInterval):
+		}
+	}
+}
+
+// Flush writes the recording when the file lags it. Only the snapshot is
+// taken under the recording's lock: exchanges go on while the file is
+// written and synced.
+func (r *sessionRecorder) Flush() error {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	r.mu.Lock()
+	if !r.dirty {
+		r.mu.Unlock()
+		return nil
+	}
+	data, err := r.snapshot()
+	r.dirty = false
+	r.mu.Unlock()
+	if err == nil {
+		err = r.writeFile(data)
+	}
+	if err != nil {
+		r.mu.Lock()
+		r.dirty = true
+		r.mu.Unlock()
+	}
+	return err
+}
+
+// Close stops the writer and writes what it had not; every later Record
+// writes the file before it returns.
+func (r *sessionRecorder) Close() error {
+	r.once.Do(func() { close(r.done) })
+	<-r.stopped
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	return r.Flush()
+}
+
+// putRegistration notes a registration the upstream answered for, disabled
+// or not; it reports whether that changed anything.
+func (r *sessionRecorder) putRegistration(id string, disabled bool) bool {
+	i, ok := r.regIndex[id]
+	if !ok {
+		r.regIndex[id] = len(r.regs)
+		r.regs = append(r.regs, recharge.Registration{ID: id, Disabled: disabled})
+		return true
+	}
+	if r.regs[i].Disabled == disabled {
 		return false
 	}
-	r.regIndex[id] = true
-	r.regs = append(r.regs, recharge.Registration{ID: id})
+	r.regs[i].Disabled = disabled
 	return true
 }
 
@@ -134,13 +250,27 @@ func entryOf(t recharge.Transaction) fixtures.TransactionEntry {
 	return fixtures.FromTransactions(nil, []recharge.Transaction{t}).Transactions[0]
 }
 
-// write replaces the file in one step: a reader, or a crash, sees the old
-// recording or the new one, never half of one.
+// write writes the whole recording at once.
 func (r *sessionRecorder) write() error {
+	data, err := r.snapshot()
+	if err != nil {
+		return err
+	}
+	return r.writeFile(data)
+}
+
+// snapshot is the recording as the file holds it; the caller holds mu.
+func (r *sessionRecorder) snapshot() ([]byte, error) {
 	data, err := fixtures.FromTransactions(r.regs, r.txs).Marshal()
 	if err != nil {
-		return fmt.Errorf("record: %w", err)
+		return nil, fmt.Errorf("record: %w", err)
 	}
+	return data, nil
+}
+
+// writeFile replaces the file in one step: a reader, or a crash, sees the
+// old recording or the new one, never half of one.
+func (r *sessionRecorder) writeFile(data []byte) error {
 	header := fmt.Sprintf("# RechargeStatus answers of %s, recorded by aopay-mock --record:\n"+
 		"# the latest answer of each transaction. Keys and tokens are never recorded.\n"+
 		"# Replay them offline with: aopay-mock --fixtures %s --unknown notfound\n", r.upstream, r.dir)
@@ -165,10 +295,26 @@ func (r *sessionRecorder) write() error {
 	if err == nil {
 		err = os.Rename(tmp.Name(), r.path)
 	}
+	if err == nil {
+		err = syncDir(r.dir)
+	}
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
 	return nil
+}
+
+// syncDir makes a rename in dir survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if closeErr := d.Close(); err == nil {
+		err = closeErr
+	}
+	return err
 }
 
 // transactionOf reads a found answer's data the way the mock writes it:

@@ -3,11 +3,14 @@ package mockserver
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
@@ -64,6 +67,9 @@ func TestRecordThenReplay(t *testing.T) {
 		}
 	}
 
+	if err := rig.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
 	recorded, err := os.ReadFile(filepath.Join(dir, RecordFile))
 	if err != nil {
 		t.Fatal(err)
@@ -86,10 +92,10 @@ func TestRecordThenReplay(t *testing.T) {
 	}
 	var regs []string
 	for _, r := range set.Registrations {
-		regs = append(regs, r.ID)
+		regs = append(regs, fmt.Sprintf("%s(disabled=%v)", r.ID, r.Disabled))
 	}
-	if strings.Join(regs, ",") != "AOP-554,AOP-SECURE" {
-		t.Fatalf("registrations recorded: %v; want those the upstream found transactions for", regs)
+	if strings.Join(regs, ",") != "AOP-554(disabled=false),AOP-SECURE(disabled=false),AOP-DISABLED(disabled=true)" {
+		t.Fatalf("registrations recorded: %v; want those the upstream processed enquiries for, and the disabled one", regs)
 	}
 	states := map[key]recharge.State{}
 	for _, tx := range set.Transactions {
@@ -106,7 +112,7 @@ func TestRecordThenReplay(t *testing.T) {
 
 	replay := newSandbox(t, Config{FixturesPath: dir, Unknown: recharge.UnknownNotFound})
 	for _, step := range session {
-		if step.wantState == "" && step.registration != "AOP-554" {
+		if step.registration == "NOPE" {
 			continue // the registrations the upstream refused are unknown offline too
 		}
 		for i := range 2 {
@@ -182,10 +188,14 @@ func TestTransactionOfReadsTheProviderData(t *testing.T) {
 func newTestRecorder(t *testing.T, dir string) (*sessionRecorder, error) {
 	t.Helper()
 	service := recharge.NewService(recharge.NewMemoryStore(), recharge.NewFrozenClock(sandboxEpoch), 1)
-	return openSessionRecorder(dir, "https://api.aopay.co.in", func(tx recharge.Transaction) error {
+	rec, err := openSessionRecorder(dir, "https://api.aopay.co.in", func(tx recharge.Transaction) error {
 		service.Complete(&tx, sandboxEpoch)
 		return tx.Validate()
-	})
+	}, func(err error) { t.Errorf("recording not written: %v", err) }, nil)
+	if err == nil {
+		t.Cleanup(func() { _ = rec.Close() })
+	}
+	return rec, err
 }
 
 func foundAnswer(refid, txnid, status, refundtxnid string) []byte {
@@ -219,7 +229,10 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			before, _ := os.ReadFile(filepath.Join(dir, RecordFile))
-			changed, err := rec.Record(q(st.ref), st.body)
+			changed, err := rec.Record(q(st.ref), http.StatusOK, st.body)
+			if flushErr := rec.Flush(); flushErr != nil {
+				t.Fatal(flushErr)
+			}
 			if st.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), st.wantErr) {
 					t.Fatalf("error %v, want one mentioning %q", err, st.wantErr)
@@ -238,7 +251,10 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 	if err != nil {
 		t.Fatalf("continue the recording: %v", err)
 	}
-	if _, err := again.Record(q("D"), foundAnswer("D", "4", "0", "")); err != nil {
+	if _, err := again.Record(q("D"), http.StatusOK, foundAnswer("D", "4", "0", "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Close(); err != nil {
 		t.Fatal(err)
 	}
 	set, err := fixtures.Load(dir)
@@ -268,5 +284,95 @@ func TestRecorderFailsAtStartOnAnUnusableDirectory(t *testing.T) {
 	}
 	if _, err := newTestRecorder(t, broken); err == nil || !strings.Contains(err.Error(), "continue the recording") {
 		t.Fatalf("continuing a broken recording: %v", err)
+	}
+}
+
+// TestRecordKeepsRegistrationsWithoutTransactions replays a session that
+// found no transaction: the registration still answers "No Transaction
+// found", and a disabled one still answers "service is disabled".
+func TestRecordKeepsRegistrationsWithoutTransactions(t *testing.T) {
+	dir := t.TempDir()
+	upstream := serveLoopback(t, newMockUpstream(t))
+	rig := newProxyRig(t, upstream.URL, Config{RecordDir: dir})
+	steps := []struct{ registration, reference string }{
+		{"AOP-554", "NOTFOUND-1001"},
+		{"AOP-DISABLED", "ORDER-1"},
+		{"NOPE", "ORDER-1"},
+	}
+	proxiedAnswers := make([]proxied, len(steps))
+	for i, st := range steps {
+		proxiedAnswers[i] = rig.enquire(st.registration, st.reference, nil)
+		mustMatchSpec(t, st.registration, st.reference, proxiedAnswers[i])
+	}
+	if err := rig.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	replay := newSandbox(t, Config{FixturesPath: dir, Unknown: recharge.UnknownNotFound})
+	for i, st := range steps[:2] {
+		e, _ := replay.enquireValid(st.registration, st.reference, nil)
+		if want := proxiedAnswers[i]; e.status != want.status || !bytes.Equal(e.body, want.body) {
+			t.Fatalf("%s/%s replayed %d %s, the upstream answered %d %s", st.registration, st.reference, e.status, e.body, want.status, want.body)
+		}
+	}
+	if e, _ := replay.enquireValid("NOPE", "ORDER-1", nil); e.status != http.StatusUnauthorized {
+		t.Fatalf("a registration the upstream refused replayed as %d %s", e.status, e.body)
+	}
+}
+
+// TestRecordingDoesNotHoldUpTheProxy sends many new transactions from many
+// clients through a recording proxy and a plain one: recording costs a
+// small share of the time, and a graceful stop leaves every one in the file.
+func TestRecordingDoesNotHoldUpTheProxy(t *testing.T) {
+	const clients, perClient = 20, 25
+	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var q invariants.Enquiry
+		_ = json.NewDecoder(r.Body).Decode(&q)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(foundAnswer(q.ReferenceID, "7"+strings.TrimPrefix(q.ReferenceID, "LOAD-"), "1", ""))
+	}))
+	run := func(rig *proxyRig) time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, clients)
+		for c := range clients {
+			wg.Go(func() {
+				for i := range perClient {
+					ref := fmt.Sprintf("LOAD-%d%04d", c+1, i)
+					a, err := rig.trySend(http.MethodPost, "application/json", enquiryJSON("AOP-554", ref), nil)
+					if err == nil && (a.status != http.StatusOK || a.violationCount(t) != "0") {
+						err = fmt.Errorf("%s: %d %s=%s %s", ref, a.status, ContractViolationsHeader, a.violationCount(t), a.body)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	plain := run(newProxyRig(t, upstream.URL, Config{}))
+	dir := t.TempDir()
+	recording := newProxyRig(t, upstream.URL, Config{RecordDir: dir})
+	recorded := run(recording)
+	// Rewriting and syncing the file for every new transaction took a
+	// hundred times longer; writing behind costs a fraction.
+	if limit := 4*plain + 500*time.Millisecond; recorded > limit {
+		t.Fatalf("%d enquiries took %s recording, %s not: want at most %s", clients*perClient, recorded, plain, limit)
+	}
+	if err := recording.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	set, err := fixtures.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Transactions) != clients*perClient {
+		t.Fatalf("the recording holds %d transactions after a graceful stop, want %d", len(set.Transactions), clients*perClient)
 	}
 }

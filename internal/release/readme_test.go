@@ -55,6 +55,8 @@ type readmeRun struct {
 	validator *rechargestatus.Validator
 	vars      map[string]string
 	exported  map[string]string
+	// mockEnv is what the current section exported for aopay-mock.
+	mockEnv map[string]string
 	// open and secured are the mocks the section's commands talk to unless
 	// one of them started its own: without an admin token, and with
 	// $AOPAY_MOCK_ADMIN_TOKEN.
@@ -157,6 +159,7 @@ func TestReadmeCommands(t *testing.T) {
 			// clock and a section must not depend on another.
 			r.open = r.startShared("")
 			r.secured = r.startShared(readmeAdminToken)
+			r.mockEnv = map[string]string{}
 			for _, b := range s.blocks {
 				cmds, err := parseShell(b.text, b.line)
 				if err != nil {
@@ -223,7 +226,7 @@ func (r *readmeRun) run(c shellCommand) {
 	case args[0] == "ginkgo":
 		r.ginkgo(args[1:])
 	case args[0] == filepath.Base(mockBinary):
-		r.mock(args[1:], nil, true)
+		r.mock(args[1:], r.mockEnv, true)
 	case args[0] == filepath.Base(contractBinary):
 		r.contract(args[1:])
 	case args[0] == "docker":
@@ -269,6 +272,13 @@ func (r *readmeRun) export(args []string) {
 		_, usage := runExit(r.t, bin, nil, "--help")
 		if !strings.Contains(usage, name) {
 			r.t.Errorf("export %s: %s --help does not name it, so nothing reads it", name, filepath.Base(bin))
+		}
+		if name == "AOPAY_MOCK_ADMIN_TOKEN" && value == "..." {
+			// The reader's own token, which $AOPAY_MOCK_ADMIN_TOKEN stands for.
+			value = readmeAdminToken
+		}
+		if strings.HasPrefix(name, "AOPAY_MOCK_") && value != "..." {
+			r.mockEnv[name] = value
 		}
 		if value != "..." {
 			r.exported[name] = value

@@ -210,7 +210,7 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		// Config reads zero as the default and a negative value as no limit.
 		cfg.MaxTransactions = -1
 	}
-	if err := o.proxy.apply(&cfg); err != nil {
+	if err := o.proxy.apply(&cfg, o.addr); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
@@ -299,8 +299,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Warn("aopay-mock shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(stderr, "aopay-mock: shutdown: %v\n", err)
+	shutdownErr := httpServer.Shutdown(shutdownCtx)
+	// Once no request runs, what the server keeps in memory for later
+	// (the --record file) is written.
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+		return 1
+	}
+	if shutdownErr != nil {
+		fmt.Fprintf(stderr, "aopay-mock: shutdown: %v\n", shutdownErr)
 		return 1
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {

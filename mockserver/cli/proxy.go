@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
@@ -19,25 +22,71 @@ type proxyOptions struct {
 
 func (p *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.upstream, "proxy-upstream", "", "forward RechargeStatus enquiries to this base URL (the real provider) and relay its answers, judged against the contract (default: the mock answers itself)")
-	fs.DurationVar(&p.timeout, "proxy-timeout", mockserver.DefaultProxyTimeout, "longest an upstream exchange may take, connection to last byte, before the client gets 504")
+	fs.DurationVar(&p.timeout, "proxy-timeout", mockserver.DefaultProxyTimeout, "with --proxy-upstream, longest an upstream exchange may take, connection to last byte, before the client gets 504; positive, under the server's write timeout")
 	fs.StringVar(&p.record, "record", "", "with --proxy-upstream, write the transactions the upstream answers into this directory as fixtures, for --fixtures to replay")
 }
 
-func (p proxyOptions) apply(cfg *mockserver.Config) error {
-	if p.timeout <= 0 || p.timeout >= mockserver.WriteTimeout {
-		return fmt.Errorf("proxy-timeout %s: want a positive duration under the server's write timeout, %s", p.timeout, mockserver.WriteTimeout)
-	}
+// apply sets proxy mode up in cfg for a server listening on listen.
+func (p proxyOptions) apply(cfg *mockserver.Config, listen string) error {
 	if p.upstream == "" {
 		if p.record != "" {
 			return errors.New("record: recording needs --proxy-upstream, whose answers it records")
 		}
+		// Without an upstream the timeout means nothing, so no value of it
+		// stops a plain mock from starting.
 		return nil
 	}
-	if _, err := mockserver.ParseUpstream(p.upstream); err != nil {
+	if p.timeout <= 0 || p.timeout >= mockserver.WriteTimeout {
+		return fmt.Errorf("proxy-timeout %s: want a positive duration under the server's write timeout, %s", p.timeout, mockserver.WriteTimeout)
+	}
+	u, err := mockserver.ParseUpstream(p.upstream)
+	if err != nil {
 		return err
+	}
+	if sameAddress(u, listen) {
+		return fmt.Errorf("proxy upstream %s is the sandbox's own address %s: it would forward every enquiry to itself", mockserver.DisplayURL(u), listen)
 	}
 	cfg.ProxyUpstream, cfg.ProxyTimeout, cfg.RecordDir = p.upstream, p.timeout, p.record
 	return nil
+}
+
+// sameAddress reports whether the upstream u is the address the sandbox
+// listens on, as far as can be told without resolving names.
+func sameAddress(u *url.URL, listen string) bool {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	upstreamPort := u.Port()
+	if upstreamPort == "" {
+		upstreamPort = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if port != upstreamPort {
+		return false
+	}
+	upstreamHost := u.Hostname()
+	if strings.EqualFold(host, upstreamHost) {
+		return true
+	}
+	if host == "" || isUnspecified(host) {
+		// The sandbox listens on every address of this machine.
+		return isThisMachine(upstreamHost)
+	}
+	return isThisMachine(host) && isThisMachine(upstreamHost)
+}
+
+func isUnspecified(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
+}
+
+// isThisMachine reports whether host names this machine without a lookup.
+func isThisMachine(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
 func (p proxyOptions) announce(logger *slog.Logger) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,10 @@ func TestProxyFlags(t *testing.T) {
 			wantProxy: "https://api.aopay.co.in", wantTimeout: 3 * time.Second, wantRecord: dir},
 		{name: "environment", env: map[string]string{"AOPAY_MOCK_PROXY_UPSTREAM": "http://127.0.0.1:9000/gw", "AOPAY_MOCK_RECORD": dir, "AOPAY_MOCK_PROXY_TIMEOUT": "500ms"},
 			wantProxy: "http://127.0.0.1:9000/gw", wantTimeout: 500 * time.Millisecond, wantRecord: dir},
+		{name: "zero timeout without an upstream means nothing", env: map[string]string{"AOPAY_MOCK_PROXY_TIMEOUT": "0"}},
+		{name: "huge timeout without an upstream means nothing", args: []string{"--proxy-timeout", "5m"}, wantTimeout: 5 * time.Minute},
+		{name: "same port on another host", args: []string{"--addr", "127.0.0.1:8080", "--proxy-upstream", "http://10.0.0.8:8080"},
+			wantProxy: "http://10.0.0.8:8080", wantTimeout: mockserver.DefaultProxyTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +63,11 @@ func TestProxyUsageErrors(t *testing.T) {
 		{name: "record without upstream", args: []string{"--record", "/tmp/x"}, wantErr: "--proxy-upstream"},
 		{name: "zero timeout", args: []string{"--proxy-upstream", "https://api.aopay.co.in", "--proxy-timeout", "0s"}, wantErr: "proxy-timeout"},
 		{name: "timeout beyond the write timeout", args: []string{"--proxy-upstream", "https://api.aopay.co.in", "--proxy-timeout", "2m"}, wantErr: "write timeout"},
+		{name: "the write timeout itself", args: []string{"--proxy-upstream", "https://api.aopay.co.in", "--proxy-timeout", "60s"}, wantErr: "write timeout"},
+		{name: "upstream is the listen address", args: []string{"--addr", "127.0.0.1:8181", "--proxy-upstream", "http://127.0.0.1:8181"}, wantErr: "own address"},
+		{name: "upstream is localhost, listening everywhere", args: []string{"--addr", "0.0.0.0:8181", "--proxy-upstream", "http://localhost:8181/gw"}, wantErr: "own address"},
+		{name: "upstream on the default port of its scheme", args: []string{"--addr", ":80", "--proxy-upstream", "http://127.0.0.1"}, wantErr: "own address"},
+		{name: "credentials kept from a parse error", args: []string{"--proxy-upstream", "http://user:s3cret@[::1"}, wantErr: "not a valid URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +76,9 @@ func TestProxyUsageErrors(t *testing.T) {
 			if code != 2 || !strings.Contains(stderr.String(), tt.wantErr) {
 				t.Fatalf("exit %d, stderr %q; want 2 mentioning %q", code, stderr.String(), tt.wantErr)
 			}
+			if strings.Contains(stderr.String(), "s3cret") {
+				t.Fatalf("stderr shows the upstream's password: %q", stderr.String())
+			}
 		})
 	}
 }
@@ -73,19 +86,31 @@ func TestProxyUsageErrors(t *testing.T) {
 // serve runs aopay-mock with args until the test ends and returns its URL.
 func serve(t *testing.T, args ...string) string {
 	t.Helper()
+	url, _ := serveStoppable(t, args...)
+	return url
+}
+
+// serveStoppable is serve with a function that shuts the server down
+// gracefully and waits for it to exit.
+func serveStoppable(t *testing.T, args ...string) (url string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out lockedBuffer
 	exited := make(chan int, 1)
 	go func() {
 		exited <- Run(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(nil), &out, io.Discard)
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-exited; code != 0 {
-			t.Errorf("aopay-mock %v exited %d: %s", args, code, out.String())
-		}
-	})
-	return waitForURL(t, &out, exited)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if code := <-exited; code != 0 {
+				t.Errorf("aopay-mock %v exited %d: %s", args, code, out.String())
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return waitForURL(t, &out, exited), stop
 }
 
 // postEnquiry posts body and checks the answer against openapi.yaml.
@@ -122,14 +147,17 @@ func postEnquiry(t *testing.T, url, body string) (*http.Response, string) {
 func TestProxyRecordAndReplayCommands(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "recorded")
 	upstream := serve(t)
-	proxy := serve(t, "--proxy-upstream", upstream, "--record", dir, "--proxy-timeout", "2s")
+	proxy, stopProxy := serveStoppable(t, "--proxy-upstream", upstream, "--record", dir, "--proxy-timeout", "2s")
 	const enquiry = `{"referenceid":"REFUND-1001","RegistrationID":"AOP-554"}`
 	res, proxied := postEnquiry(t, proxy, enquiry)
 	if res.StatusCode != http.StatusOK || res.Header.Get(mockserver.ContractViolationsHeader) != "0" || !strings.Contains(proxied, `"refunded":"1"`) {
 		t.Fatalf("through the proxy: %d %s=%q %s", res.StatusCode, mockserver.ContractViolationsHeader, res.Header.Get(mockserver.ContractViolationsHeader), proxied)
 	}
-	if _, err := os.Stat(filepath.Join(dir, mockserver.RecordFile)); err != nil {
-		t.Fatalf("nothing recorded: %v", err)
+	// A graceful stop writes what the recording holds.
+	stopProxy()
+	recorded, err := os.ReadFile(filepath.Join(dir, mockserver.RecordFile))
+	if err != nil || !strings.Contains(string(recorded), "REFUND-1001") {
+		t.Fatalf("not recorded: %v %s", err, recorded)
 	}
 	replay := serve(t, "--fixtures", dir, "--unknown", "notfound")
 	res, replayed := postEnquiry(t, replay, enquiry)
