@@ -34,11 +34,7 @@ func (v *Validator) referenceCheck(ctx context.Context, r *http.Request, body []
 
 func fuzzValidator(f *testing.F) *Validator {
 	f.Helper()
-	doc, err := LoadSpec("")
-	if err != nil {
-		f.Fatal(err)
-	}
-	v, err := NewValidator(doc)
+	v, err := LoadValidator("")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -126,6 +126,16 @@ func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]strin
 	return v.router.FindRoute(r)
 }
 
+// LoadValidator loads the spec at path (the embedded one when path is empty)
+// and prepares a validator for it.
+func LoadValidator(path string) (*Validator, error) {
+	doc, err := LoadSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewValidator(doc)
+}
+
 // Doc is the document the validator checks against.
 func (v *Validator) Doc() *openapi3.T { return v.doc }
 

@@ -6,14 +6,11 @@ import (
 )
 
 func TestQuickSchemaCoversTheEnquiry(t *testing.T) {
-	doc, err := LoadSpec("")
+	v, err := LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewValidator(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := v.Doc()
 	schema := doc.Components.Schemas["RechargeStatusRequest"].Value
 	q := v.quick[schema]
 	if q == nil {

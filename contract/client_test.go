@@ -121,11 +121,7 @@ func TestDumpClipsLongBodies(t *testing.T) {
 }
 
 func TestJudgeNamesEveryProblem(t *testing.T) {
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := rechargestatus.NewValidator(doc)
+	v, err := rechargestatus.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,7 @@ import (
 )
 
 func TestMatchersExplainTheirFailures(t *testing.T) {
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := rechargestatus.NewValidator(doc)
+	v, err := rechargestatus.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,14 +18,11 @@ var validEnquiry = invariants.Enquiry{ReferenceID: "12345678", RegistrationID: "
 // request validation: each must be a request openapi.yaml refuses, and a
 // case about a field must be refused for that field.
 func TestNegativeCasesBreakTheSpec(t *testing.T) {
-	doc, err := rechargestatus.LoadSpec("")
+	v, err := rechargestatus.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := rechargestatus.NewValidator(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := v.Doc()
 	cases, err := NegativeCases(doc, validEnquiry)
 	if err != nil {
 		t.Fatal(err)

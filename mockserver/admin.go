@@ -202,33 +202,13 @@ func (b *ruleBody) rule(name string, to recharge.State) (*recharge.Rule, error) 
 	if b == nil {
 		return nil, nil
 	}
-	r := &recharge.Rule{To: b.To, AfterEnquiries: b.AfterEnquiries}
-	if to != "" {
-		r.To = to
+	// A refund rule always leads from failed to refunded; a resolve rule
+	// leads from pending to where it says.
+	from := recharge.StateFailed
+	if to == "" {
+		from, to = recharge.StatePending, b.To
 	}
-	if b.After != "" {
-		d, err := time.ParseDuration(b.After)
-		if err != nil || d <= 0 {
-			return nil, invalidf("%s.after %q is not a positive duration such as 30s or 10m", name, b.After)
-		}
-		r.After = recharge.Duration(d)
-	}
-	from := recharge.StatePending
-	if to == recharge.StateRefunded {
-		from = recharge.StateFailed
-	}
-	if err := r.Validate(from); err != nil {
-		return nil, invalidf("%s: %s", name, recharge.ErrorMessage(err))
-	}
-	return r, nil
-}
-
-func parseProviderDate(name, v string) (time.Time, error) {
-	t, err := recharge.ParseProviderTime(v)
-	if err != nil {
-		return t, invalidf("%s %q must be YYYY-MM-DD HH:MM:SS, Indian time", name, v)
-	}
-	return t, nil
+	return recharge.ParseRule(name, from, to, b.AfterEnquiries, b.After)
 }
 
 // transaction builds the transaction the body describes for key.
@@ -252,12 +232,12 @@ func (b transactionPut) transaction(key recharge.Key) (recharge.Transaction, err
 	}
 	var err error
 	if b.DateAdded != "" {
-		if t.DateAdded, err = parseProviderDate("dateadded", b.DateAdded); err != nil {
+		if t.DateAdded, err = recharge.ParseProviderTimeField("dateadded", b.DateAdded); err != nil {
 			return t, err
 		}
 	}
 	if b.DateRefunded != "" {
-		at, err := parseProviderDate("daterefunded", b.DateRefunded)
+		at, err := recharge.ParseProviderTimeField("daterefunded", b.DateRefunded)
 		if err != nil {
 			return t, err
 		}

@@ -20,11 +20,7 @@ import (
 const pageExampleBody = `{"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`
 
 var specValidator = func() *rechargestatus.Validator {
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		panic(err)
-	}
-	v, err := rechargestatus.NewValidator(doc)
+	v, err := rechargestatus.LoadValidator("")
 	if err != nil {
 		panic(err)
 	}

@@ -355,16 +355,16 @@ func transactionOf(key recharge.Key, data map[string]json.RawMessage) (recharge.
 		Scenario:     RecordedScenario,
 	}
 	if v := fields["dateadded"]; v != "" {
-		at, err := recharge.ParseProviderTime(v)
+		at, err := recharge.ParseProviderTimeField("data.dateadded", v)
 		if err != nil {
-			return t, fmt.Errorf("data.dateadded %q is not YYYY-MM-DD HH:MM:SS", v)
+			return t, err
 		}
 		t.DateAdded = at
 	}
 	if v := fields["daterefunded"]; v != "" {
-		at, err := recharge.ParseProviderTime(v)
+		at, err := recharge.ParseProviderTimeField("data.daterefunded", v)
 		if err != nil {
-			return t, fmt.Errorf("data.daterefunded %q is not YYYY-MM-DD HH:MM:SS", v)
+			return t, err
 		}
 		t.DateRefunded = &at
 	}

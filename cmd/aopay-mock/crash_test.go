@@ -174,11 +174,7 @@ func raceEnabled() bool {
 
 func newSpecValidator(t *testing.T) *rechargestatus.Validator {
 	t.Helper()
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := rechargestatus.NewValidator(doc)
+	v, err := rechargestatus.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -359,12 +359,7 @@ func drive(ctx context.Context, client *http.Client, url string, want []byte, co
 }
 
 func post(ctx context.Context, client *http.Client, url string, buf []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(PageExampleRequest))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
+	res, err := postPageExample(ctx, client, url)
 	if err != nil {
 		return nil, err
 	}
@@ -426,4 +421,14 @@ func WriteCompareReport(w io.Writer, r *CompareReport) {
 		fmt.Fprintf(w, " %.2f", x)
 	}
 	fmt.Fprintln(w)
+}
+
+// postPageExample sends the provider page's example enquiry to url.
+func postPageExample(ctx context.Context, client *http.Client, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(PageExampleRequest))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return client.Do(req)
 }

@@ -113,12 +113,7 @@ func timeStartup(ctx context.Context, binary string, timeout time.Duration) (tim
 }
 
 func answersPageExample(ctx context.Context, client *http.Client, url string) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(PageExampleRequest))
-	if err != nil {
-		return false, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
+	res, err := postPageExample(ctx, client, url)
 	if err != nil {
 		return false, err
 	}

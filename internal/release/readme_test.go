@@ -113,11 +113,7 @@ func TestReadmeCommands(t *testing.T) {
 	if len(blocks) < 20 {
 		t.Fatalf("README.md has %d ```sh blocks; the parser must have missed some", len(blocks))
 	}
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	validator, err := rechargestatus.NewValidator(doc)
+	validator, err := rechargestatus.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,11 +125,7 @@ func postEnquiry(t *testing.T, url, body string) (*http.Response, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := rechargestatus.NewValidator(doc)
+	v, err := rechargestatus.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,16 @@ func ParseProviderTime(s string) (time.Time, error) {
 	return time.ParseInLocation(ProviderTimeLayout, s, IST)
 }
 
+// ParseProviderTimeField reads the provider date written under field, with
+// an EINVALID error naming the field and the expected form.
+func ParseProviderTimeField(field, s string) (time.Time, error) {
+	t, err := ParseProviderTime(s)
+	if err != nil {
+		return t, Errorf(EINVALID, "%s %q must be YYYY-MM-DD HH:MM:SS, Indian time", field, s)
+	}
+	return t, nil
+}
+
 // Clock tells the time. Time-driven transitions read it, so tests and the
 // admin API move time instead of waiting for it.
 type Clock interface {

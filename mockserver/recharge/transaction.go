@@ -104,6 +104,25 @@ func (r Rule) Validate(from State) error {
 	return nil
 }
 
+// ParseRule builds the rule that a fixtures file or an admin call writes
+// under field ("resolve", "refund"): it moves a transaction from one state to
+// another after afterEnquiries enquiries or the duration after ("10m", or ""
+// for none). Errors are EINVALID and name the field.
+func ParseRule(field string, from, to State, afterEnquiries int, after string) (*Rule, error) {
+	r := &Rule{To: to, AfterEnquiries: afterEnquiries}
+	if after != "" {
+		d, err := time.ParseDuration(after)
+		if err != nil || d <= 0 {
+			return nil, Errorf(EINVALID, "%s.after %q is not a positive duration such as 30s or 10m", field, after)
+		}
+		r.After = Duration(d)
+	}
+	if err := r.Validate(from); err != nil {
+		return nil, Errorf(EINVALID, "%s: %s", field, ErrorMessage(err))
+	}
+	return r, nil
+}
+
 func (r Rule) due(enquiries int, since, now time.Time) bool {
 	if r.AfterEnquiries > 0 && enquiries >= r.AfterEnquiries {
 		return true
