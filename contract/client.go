@@ -13,8 +13,6 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // MaxAnswerBytes bounds how much of an answer the client reads: an endpoint
@@ -30,11 +28,11 @@ type Request struct {
 	Body   []byte
 	// Enquiry is what the body asks, for the invariants; zero for a body that
 	// asks nothing readable.
-	Enquiry invariants.Enquiry
+	Enquiry rechargestatus.Enquiry
 }
 
 // EnquiryRequest is the request the provider's page shows: q as JSON.
-func EnquiryRequest(q invariants.Enquiry) Request {
+func EnquiryRequest(q rechargestatus.Enquiry) Request {
 	body, _ := json.Marshal(q)
 	return Request{
 		Header:  http.Header{"Content-Type": {"application/json"}},
@@ -93,7 +91,7 @@ func NewClient(baseURL string, o ClientOptions) *Client {
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // Enquire asks the status of q's transaction.
-func (c *Client) Enquire(ctx context.Context, q invariants.Enquiry) *Exchange {
+func (c *Client) Enquire(ctx context.Context, q rechargestatus.Enquiry) *Exchange {
 	return c.Do(ctx, EnquiryRequest(q))
 }
 
@@ -209,7 +207,7 @@ type tokenSigner struct {
 }
 
 func (s *tokenSigner) sign() (string, error) {
-	return recharge.SignToken(s.key, s.partnerID, NewRequestID(), time.Now())
+	return rechargestatus.SignToken(s.key, s.partnerID, NewRequestID(), time.Now())
 }
 
 // NewRequestID is a random reqid claim, unique per request.

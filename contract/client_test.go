@@ -11,7 +11,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 func newMockURL(t *testing.T) string {
@@ -76,7 +76,7 @@ func TestClientGivesUpAtTheTimeout(t *testing.T) {
 func TestClientSignsTokensForItsRegistration(t *testing.T) {
 	url := newMockURL(t)
 	c := NewClient(url, ClientOptions{Timeout: 5 * time.Second, TokenKey: DefaultSecureKey, PartnerID: "AOP-SECURE", RegistrationID: "AOP-SECURE"})
-	secure := invariants.Enquiry{ReferenceID: "SECURE-1001", RegistrationID: "AOP-SECURE"}
+	secure := rechargestatus.Enquiry{ReferenceID: "SECURE-1001", RegistrationID: "AOP-SECURE"}
 	for i := range 2 {
 		ex := c.Enquire(context.Background(), secure)
 		if ex.Status != http.StatusOK {
@@ -121,11 +121,11 @@ func TestDumpClipsLongBodies(t *testing.T) {
 }
 
 func TestJudgeNamesEveryProblem(t *testing.T) {
-	v, err := rechargestatus.LoadValidator("")
+	v, err := conformance.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &Judge{Validator: v, History: invariants.NewHistory()}
+	j := &Judge{Validator: v, History: conformance.NewHistory(0)}
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	cases := []struct {
 		name  string

@@ -1,7 +1,7 @@
 // Package contract is the contract suite of AOPay's RechargeStatus endpoint: a
 // Ginkgo v2 and Gomega suite that tells whether an endpoint, the real
 // provider or the sandbox's mock, honours openapi.yaml and the invariants of
-// package contract/invariants. It offers the suite's configuration, its HTTP
+// package contract/conformance. It offers the suite's configuration, its HTTP
 // client (timeouts, a rate limit, request and answer dumps), a client of the
 // mock's admin API, and RunSuite and Main, which run the suite from `go test`
 // or from the aopay-contract command.

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // Exchange is one request and what came back of it.
@@ -21,7 +21,7 @@ type Exchange struct {
 	Path          string
 	RequestHeader http.Header
 	RequestBody   []byte
-	Enquiry       invariants.Enquiry
+	Enquiry       rechargestatus.Enquiry
 
 	// Status, Header and Body are the answer; Status is zero when none came.
 	Status  int
@@ -35,9 +35,6 @@ type Exchange struct {
 
 // dumpBodyLimit bounds how much of a body a dump shows.
 const dumpBodyLimit = 2048
-
-// secretHeaders are never shown in a dump.
-var secretHeaders = []string{"Authorization", "Token", "Authorisedkey", "Cookie", "Set-Cookie"}
 
 // Dump shows the exchange as a person debugging it wants to read it: what was
 // asked, what came back, how long it took.
@@ -68,7 +65,7 @@ func writeHeaders(b *strings.Builder, h http.Header) {
 	slices.Sort(names)
 	for _, name := range names {
 		for _, v := range h[name] {
-			if slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, name) }) {
+			if rechargestatus.IsSecretHeader(name) {
 				v = "(redacted)"
 			}
 			fmt.Fprintf(b, "  %s: %s\n", name, v)
@@ -122,7 +119,7 @@ type Data struct {
 }
 
 // Phase is where the data places the transaction.
-func (d *Data) Phase() invariants.Phase { return invariants.PhaseOf(d.Status, d.Refunded) }
+func (d *Data) Phase() conformance.Phase { return conformance.PhaseOf(d.Status, d.Refunded) }
 
 // Answer decodes the envelope.
 func (ex *Exchange) Answer() (Answer, error) {
@@ -138,9 +135,9 @@ type Problems struct {
 	// Transport is why no complete answer came.
 	Transport error
 	// Spec lists where the answer breaks openapi.yaml.
-	Spec []rechargestatus.Violation
+	Spec []conformance.Violation
 	// Invariants lists the rules of package invariants it breaks.
-	Invariants []invariants.Violation
+	Invariants []conformance.Violation
 }
 
 // None reports whether the answer is a declared, consistent one.
@@ -171,8 +168,8 @@ func (p Problems) String() string {
 // Judge checks answers against openapi.yaml and the invariants, remembering
 // final transactions across a run.
 type Judge struct {
-	Validator *rechargestatus.Validator
-	History   *invariants.History
+	Validator *conformance.Validator
+	History   *conformance.History
 }
 
 // Problems judges ex. An enquiry's answer is held to the RechargeStatus
@@ -206,7 +203,7 @@ func (j *Judge) Problems(ctx context.Context, ex *Exchange) Problems {
 	}
 	p.Spec = j.Validator.CheckResponse(ctx, route, ex.RequestBody, ex.Status, ex.Header, ex.Body)
 	if enquiry {
-		p.Invariants = invariants.Check(ex.Enquiry, ex.Status, ex.Header, ex.Body)
+		p.Invariants = conformance.Check(ex.Enquiry, ex.Status, ex.Header, ex.Body)
 		if j.History != nil {
 			p.Invariants = append(p.Invariants, j.History.Observe(ex.Enquiry, ex.Status, ex.Body)...)
 		}

@@ -10,7 +10,7 @@ import (
 )
 
 // HonourContract succeeds when an *Exchange got a complete answer that
-// openapi.yaml declares and that keeps the invariants. Its failure message
+// openapi.yaml declares and that keeps the conformance. Its failure message
 // names each broken rule with its JSON pointer, then dumps the exchange.
 func HonourContract(j *Judge) types.GomegaMatcher {
 	return &contractMatcher{judge: j}

@@ -7,15 +7,15 @@ import (
 	"testing"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 func TestMatchersExplainTheirFailures(t *testing.T) {
-	v, err := rechargestatus.LoadValidator("")
+	v, err := conformance.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	judge := &Judge{Validator: v, History: invariants.NewHistory()}
+	judge := &Judge{Validator: v, History: conformance.NewHistory(0)}
 	wrapped := &Exchange{
 		Method: http.MethodPost, URL: "http://endpoint" + rechargestatus.EnquiryPath, Path: rechargestatus.EnquiryPath,
 		RequestHeader: http.Header{"Content-Type": {"application/json"}}, RequestBody: []byte(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`),

@@ -10,7 +10,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
 )
 
 // OversizedBodyBytes is the size of the oversized request: four times the
@@ -49,7 +48,7 @@ var wrongTypeValues = []struct {
 // its enum; then a body that is not JSON, not an object, empty or oversized,
 // a wrong content type, and each method the path does not declare. Every case
 // starts from the well-formed enquiry valid.
-func NegativeCases(doc *openapi3.T, valid invariants.Enquiry) ([]NegativeCase, error) {
+func NegativeCases(doc *openapi3.T, valid rechargestatus.Enquiry) ([]NegativeCase, error) {
 	item := doc.Paths.Find(rechargestatus.EnquiryPath)
 	if item == nil || item.Post == nil {
 		return nil, fmt.Errorf("openapi.yaml has no POST %s", rechargestatus.EnquiryPath)
@@ -153,7 +152,7 @@ func permits(schema *openapi3.Schema, jsonType string) bool {
 	return schema.Type.Permits(jsonType)
 }
 
-func toObject(q invariants.Enquiry) (map[string]any, error) {
+func toObject(q rechargestatus.Enquiry) (map[string]any, error) {
 	b, err := json.Marshal(q)
 	if err != nil {
 		return nil, err
@@ -163,7 +162,7 @@ func toObject(q invariants.Enquiry) (map[string]any, error) {
 }
 
 // oversized is an enquiry whose referenceid pads the body to size bytes.
-func oversized(q invariants.Enquiry, size int) []byte {
+func oversized(q rechargestatus.Enquiry, size int) []byte {
 	q.ReferenceID = strings.Repeat("9", size)
 	b, _ := json.Marshal(q)
 	return b

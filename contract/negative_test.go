@@ -9,16 +9,16 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
-var validEnquiry = invariants.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
+var validEnquiry = rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
 
 // TestNegativeCasesBreakTheSpec holds every generated case to the spec's own
 // request validation: each must be a request openapi.yaml refuses, and a
 // case about a field must be refused for that field.
 func TestNegativeCasesBreakTheSpec(t *testing.T) {
-	v, err := rechargestatus.LoadValidator("")
+	v, err := conformance.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,19 +5,21 @@ import (
 	"net/url"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // describeAdminScenarios sets transactions up through the mock's admin API
 // and checks that enquiries answer what was set up.
 func describeAdminScenarios() {
 	Describe("Scenarios set up through the admin API", Label(LabelAdmin), func() {
-		var q invariants.Enquiry
+		var q rechargestatus.Enquiry
 		BeforeEach(func() {
-			q = invariants.Enquiry{ReferenceID: run.ref("ADMIN-"), RegistrationID: FixtureRegistration}
+			q = rechargestatus.Enquiry{ReferenceID: run.ref("ADMIN-"), RegistrationID: FixtureRegistration}
 			DeferCleanup(func(ctx SpecContext) {
 				run.admin.DeleteTransaction(ctx, q.RegistrationID, q.ReferenceID)
 				run.judge.History.Forget(q)
@@ -52,12 +54,12 @@ func describeAdminScenarios() {
 			It("answers pending with the fields put, then success", func(ctx SpecContext) {
 				ex := run.enquire(ctx, q, nil)
 				pending := run.expectFound(ex)
-				Expect(pending.Phase()).To(Equal(invariants.PhasePending), ex.Dump())
+				Expect(pending.Phase()).To(Equal(conformance.PhasePending), ex.Dump())
 				Expect(pending.Amount).To(Equal("750.00"), ex.Dump())
 				Expect(pending.OperatorName).To(Equal("HDFC Bank"), ex.Dump())
 				Expect(pending.CANumber).To(Equal("MH01AB1234"), ex.Dump())
 				ex = run.enquire(ctx, q, nil)
-				Expect(run.expectFound(ex).Phase()).To(Equal(invariants.PhaseSuccess), ex.Dump())
+				Expect(run.expectFound(ex).Phase()).To(Equal(conformance.PhaseSuccess), ex.Dump())
 			})
 
 			It("shows in its admin view the data the next enquiry answers", func(ctx SpecContext) {
@@ -81,14 +83,14 @@ func describeAdminScenarios() {
 
 			It("answers pending, then failed, then refunded, as transitions say", func(ctx SpecContext) {
 				ex := run.enquire(ctx, q, nil)
-				Expect(run.expectFound(ex).Phase()).To(Equal(invariants.PhasePending), ex.Dump())
+				Expect(run.expectFound(ex).Phase()).To(Equal(conformance.PhasePending), ex.Dump())
 				transition(ctx, "failed", http.StatusOK)
 				ex = run.enquire(ctx, q, nil)
-				Expect(run.expectFound(ex).Phase()).To(Equal(invariants.PhaseFailed), ex.Dump())
+				Expect(run.expectFound(ex).Phase()).To(Equal(conformance.PhaseFailed), ex.Dump())
 				transition(ctx, "refunded", http.StatusOK)
 				ex = run.enquire(ctx, q, nil)
 				refunded := run.expectFound(ex)
-				Expect(refunded.Phase()).To(Equal(invariants.PhaseRefunded), ex.Dump())
+				Expect(refunded.Phase()).To(Equal(conformance.PhaseRefunded), ex.Dump())
 				Expect(refunded.RefundTxnID).NotTo(BeEmpty(), ex.Dump())
 				Expect(refunded.DateRefunded).NotTo(BeNil(), ex.Dump())
 			})
@@ -101,7 +103,7 @@ func describeAdminScenarios() {
 				Expect(refusal.Error.Code).To(Equal("conflict"), ex.Dump())
 				Expect(refusal.Error.Message).To(ContainSubstring("failed"), ex.Dump())
 				enquiry := run.enquire(ctx, q, nil)
-				Expect(run.expectFound(enquiry).Phase()).To(Equal(invariants.PhaseSuccess), enquiry.Dump())
+				Expect(run.expectFound(enquiry).Phase()).To(Equal(conformance.PhaseSuccess), enquiry.Dump())
 			})
 		})
 
@@ -127,12 +129,12 @@ func describeAdminScenarios() {
 
 			It("stays pending until the clock passes the rule, then answers failed", func(ctx SpecContext) {
 				ex := run.enquire(ctx, q, nil)
-				Expect(run.expectFound(ex).Phase()).To(Equal(invariants.PhasePending), ex.Dump())
+				Expect(run.expectFound(ex).Phase()).To(Equal(conformance.PhasePending), ex.Dump())
 				moved := run.admin.MoveClock(ctx, map[string]any{"advance": "11m"})
 				Expect(moved).To(HonourContract(run.judge))
 				Expect(moved).To(HaveStatus(http.StatusOK))
 				ex = run.enquire(ctx, q, nil)
-				Expect(run.expectFound(ex).Phase()).To(Equal(invariants.PhaseFailed), ex.Dump())
+				Expect(run.expectFound(ex).Phase()).To(Equal(conformance.PhaseFailed), ex.Dump())
 			})
 		})
 

@@ -8,10 +8,10 @@ import (
 	"net/url"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
 )
 
 // FaultHeader picks a fault of the mock for one enquiry.
@@ -25,9 +25,9 @@ const faultLatency = 300 * time.Millisecond
 // X-Mock-Fault header and checks what the client sees.
 func describeHeaderFaults() {
 	Describe("Faults picked by the X-Mock-Fault header, as the client sees them", Label(LabelFaults), func() {
-		var q invariants.Enquiry
+		var q rechargestatus.Enquiry
 		BeforeEach(func() {
-			q = invariants.Enquiry{ReferenceID: run.ref(""), RegistrationID: FixtureRegistration}
+			q = rechargestatus.Enquiry{ReferenceID: run.ref(""), RegistrationID: FixtureRegistration}
 		})
 		withFault := func(ctx context.Context, fault string) *Exchange {
 			return run.enquire(ctx, q, http.Header{FaultHeader: {fault}})
@@ -104,9 +104,9 @@ func describeHeaderFaults() {
 // describeFaultRules injects faults through the admin API's fault rules.
 func describeFaultRules() {
 	Describe("Faults set by a rule of the admin API, as the client sees them", Label(LabelAdmin, LabelFaults), func() {
-		var q invariants.Enquiry
+		var q rechargestatus.Enquiry
 		BeforeEach(func() {
-			q = invariants.Enquiry{ReferenceID: run.ref(""), RegistrationID: FixtureRegistration}
+			q = rechargestatus.Enquiry{ReferenceID: run.ref(""), RegistrationID: FixtureRegistration}
 		})
 
 		Context("a rule of two 503s for one referenceid", func() {
@@ -131,7 +131,7 @@ func describeFaultRules() {
 			})
 
 			It("leaves every other referenceid alone", func(ctx SpecContext) {
-				other := invariants.Enquiry{ReferenceID: run.ref(""), RegistrationID: FixtureRegistration}
+				other := rechargestatus.Enquiry{ReferenceID: run.ref(""), RegistrationID: FixtureRegistration}
 				run.expectFound(run.enquire(ctx, other, nil))
 			})
 

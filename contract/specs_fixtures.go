@@ -3,11 +3,13 @@ package contract
 import (
 	"net/http"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // describeFixtureExamples holds the mock's built-in fixtures to the examples
@@ -18,7 +20,7 @@ func describeFixtureExamples(doc *openapi3.T) {
 			func(ctx SpecContext, registrationID, referenceID string, status int, example string) {
 				want, err := exampleOf(doc, status, example)
 				Expect(err).NotTo(HaveOccurred())
-				ex := run.enquire(ctx, invariants.Enquiry{ReferenceID: referenceID, RegistrationID: registrationID}, nil)
+				ex := run.enquire(ctx, rechargestatus.Enquiry{ReferenceID: referenceID, RegistrationID: registrationID}, nil)
 				run.expectAnswer(ex)
 				Expect(ex).To(HaveStatus(status))
 				Expect(ex.Body).To(MatchJSON(want), ex.Dump())
@@ -37,10 +39,10 @@ func describeFixtureExamples(doc *openapi3.T) {
 // conventions from their first enquiry to their final state.
 func describeLifecycle() {
 	Describe("Transaction lifecycle", Label(LabelFixtures), func() {
-		var q invariants.Enquiry
+		var q rechargestatus.Enquiry
 		enquiryOf := func(prefix string) func() {
 			return func() {
-				q = invariants.Enquiry{ReferenceID: run.ref(prefix), RegistrationID: FixtureRegistration}
+				q = rechargestatus.Enquiry{ReferenceID: run.ref(prefix), RegistrationID: FixtureRegistration}
 			}
 		}
 
@@ -48,8 +50,8 @@ func describeLifecycle() {
 			BeforeEach(enquiryOf("PENDING-"))
 
 			It("answers pending, then success with the same txnid, then the same success again", func(ctx SpecContext) {
-				seen := run.poll(ctx, q, invariants.PhaseSuccess)
-				Expect(phases(seen)).To(Equal([]invariants.Phase{invariants.PhasePending, invariants.PhaseSuccess}))
+				seen := run.poll(ctx, q, conformance.PhaseSuccess)
+				Expect(phases(seen)).To(Equal([]conformance.Phase{conformance.PhasePending, conformance.PhaseSuccess}))
 				Expect(txnIDs(seen)).To(HaveLen(1), "the txnid changed on the way")
 				again := run.enquire(ctx, q, nil)
 				Expect(run.expectFound(again)).To(Equal(seen[len(seen)-1]), again.Dump())
@@ -60,8 +62,8 @@ func describeLifecycle() {
 			BeforeEach(enquiryOf("PENDFAIL-"))
 
 			It("answers pending, then failed and not refunded, then the same failure again", func(ctx SpecContext) {
-				seen := run.poll(ctx, q, invariants.PhaseFailed)
-				Expect(phases(seen)).To(Equal([]invariants.Phase{invariants.PhasePending, invariants.PhaseFailed}))
+				seen := run.poll(ctx, q, conformance.PhaseFailed)
+				Expect(phases(seen)).To(Equal([]conformance.Phase{conformance.PhasePending, conformance.PhaseFailed}))
 				Expect(txnIDs(seen)).To(HaveLen(1), "the txnid changed on the way")
 				failed := seen[len(seen)-1]
 				Expect(failed.Refunded).To(Equal("0"))
@@ -76,8 +78,8 @@ func describeLifecycle() {
 			BeforeEach(enquiryOf("PENDREFUND-"))
 
 			It("answers pending, then failed, then refunded with the refund fields set", func(ctx SpecContext) {
-				seen := run.poll(ctx, q, invariants.PhaseRefunded)
-				Expect(phases(seen)).To(Equal([]invariants.Phase{invariants.PhasePending, invariants.PhaseFailed, invariants.PhaseRefunded}))
+				seen := run.poll(ctx, q, conformance.PhaseRefunded)
+				Expect(phases(seen)).To(Equal([]conformance.Phase{conformance.PhasePending, conformance.PhaseFailed, conformance.PhaseRefunded}))
 				Expect(txnIDs(seen)).To(HaveLen(1), "the txnid changed on the way")
 				refunded := seen[len(seen)-1]
 				Expect(refunded.RefundTxnID).NotTo(BeEmpty())
@@ -91,7 +93,7 @@ func describeLifecycle() {
 			It("answers failed, not refunded, with empty refund fields", func(ctx SpecContext) {
 				ex := run.enquire(ctx, q, nil)
 				data := run.expectFound(ex)
-				Expect(data.Phase()).To(Equal(invariants.PhaseFailed), ex.Dump())
+				Expect(data.Phase()).To(Equal(conformance.PhaseFailed), ex.Dump())
 				Expect(data.RefundTxnID).To(BeEmpty(), ex.Dump())
 				Expect(data.DateRefunded).To(BeNil(), ex.Dump())
 			})
@@ -103,7 +105,7 @@ func describeLifecycle() {
 			It("answers refunded with refundtxnid and daterefunded set", func(ctx SpecContext) {
 				ex := run.enquire(ctx, q, nil)
 				data := run.expectFound(ex)
-				Expect(data.Phase()).To(Equal(invariants.PhaseRefunded), ex.Dump())
+				Expect(data.Phase()).To(Equal(conformance.PhaseRefunded), ex.Dump())
 				Expect(data.RefundTxnID).NotTo(BeEmpty(), ex.Dump())
 				Expect(data.DateRefunded).NotTo(BeNil(), ex.Dump())
 			})
@@ -115,7 +117,7 @@ func describeLifecycle() {
 			It("answers a success with realistic data, the same on every enquiry", func(ctx SpecContext) {
 				first := run.enquire(ctx, q, nil)
 				data := run.expectFound(first)
-				Expect(data.Phase()).To(Equal(invariants.PhaseSuccess), first.Dump())
+				Expect(data.Phase()).To(Equal(conformance.PhaseSuccess), first.Dump())
 				Expect(data.OperatorName).NotTo(BeEmpty(), first.Dump())
 				Expect(data.CANumber).NotTo(BeEmpty(), first.Dump())
 				Expect(data.OperatorID).NotTo(BeEmpty(), first.Dump())

@@ -5,13 +5,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // describeMalformedRequests sends every malformed request NegativeCases
 // derives from openapi.yaml's request schema.
 func describeMalformedRequests(doc *openapi3.T) {
-	valid := invariants.Enquiry{ReferenceID: "12345678", RegistrationID: FixtureRegistration}
+	valid := rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: FixtureRegistration}
 	cases, err := NegativeCases(doc, valid)
 	if err != nil {
 		// Every spec below depends on the cases; one failing spec says why.
@@ -33,7 +33,7 @@ func describeMalformedRequests(doc *openapi3.T) {
 				Expect(ex).To(HaveStatusIn(400, 499), "a malformed request is refused")
 				a := run.expectAnswer(ex)
 				Expect(a.Status).To(BeFalse(), ex.Dump())
-				Expect(a.ResponseCode).NotTo(BeElementOf(invariants.CodeFound, invariants.CodeNotFound), ex.Dump())
+				Expect(a.ResponseCode).NotTo(BeElementOf(rechargestatus.CodeFound, rechargestatus.CodeNotFound), ex.Dump())
 				if c.Property != "" {
 					Expect(a.Message).To(ContainSubstring(c.Property), "the message names the field at fault\n\n%s", ex.Dump())
 				}

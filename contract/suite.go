@@ -13,7 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // FixtureRegistration is the partner of the mock's built-in fixtures.
@@ -45,7 +45,7 @@ func setUpRun(cfg Config, doc *openapi3.T) {
 		DeferCleanup(stop)
 		baseURL = url
 	}
-	validator, err := rechargestatus.NewValidator(doc)
+	validator, err := conformance.NewValidator(doc)
 	Expect(err).NotTo(HaveOccurred())
 	var extra http.Header
 	if cfg.AuthorisedKey != "" {
@@ -64,7 +64,7 @@ func setUpRun(cfg Config, doc *openapi3.T) {
 		cfg:    cfg,
 		client: client,
 		admin:  NewAdmin(client, cfg.AdminToken),
-		judge:  &Judge{Validator: validator, History: invariants.NewHistory()},
+		judge:  &Judge{Validator: validator, History: conformance.NewHistory(0)},
 		tag:    NewRequestID()[:8] + strconv.Itoa(GinkgoParallelProcess()),
 	}
 	fmt.Fprintf(GinkgoWriter, "checking %s as target %s; referenceids of this run carry CT%s\n", baseURL, cfg.Target, run.tag)
@@ -77,7 +77,7 @@ func (r *suiteRun) ref(prefix string) string {
 }
 
 // enquire asks the status of q, carrying extra headers.
-func (r *suiteRun) enquire(ctx context.Context, q invariants.Enquiry, header http.Header) *Exchange {
+func (r *suiteRun) enquire(ctx context.Context, q rechargestatus.Enquiry, header http.Header) *Exchange {
 	req := EnquiryRequest(q)
 	for name, values := range header {
 		req.Header[name] = values
@@ -99,14 +99,14 @@ func (r *suiteRun) expectFound(ex *Exchange) *Data {
 	GinkgoHelper()
 	a := r.expectAnswer(ex)
 	Expect(ex).To(HaveStatus(http.StatusOK))
-	Expect(a.ResponseCode).To(Equal(invariants.CodeFound), "response_code\n\n%s", ex.Dump())
+	Expect(a.ResponseCode).To(Equal(rechargestatus.CodeFound), "response_code\n\n%s", ex.Dump())
 	Expect(a.Data).NotTo(BeNil(), "data\n\n%s", ex.Dump())
 	return a.Data
 }
 
 // poll enquires q until its answer shows phase want, at most maxPolls times,
 // and returns every answer's data in order.
-func (r *suiteRun) poll(ctx context.Context, q invariants.Enquiry, want invariants.Phase) []*Data {
+func (r *suiteRun) poll(ctx context.Context, q rechargestatus.Enquiry, want conformance.Phase) []*Data {
 	GinkgoHelper()
 	var seen []*Data
 	for len(seen) < maxPolls {
@@ -121,8 +121,8 @@ func (r *suiteRun) poll(ctx context.Context, q invariants.Enquiry, want invarian
 }
 
 // phases lists the distinct phases of a sequence of answers, in order.
-func phases(seen []*Data) []invariants.Phase {
-	var out []invariants.Phase
+func phases(seen []*Data) []conformance.Phase {
+	var out []conformance.Phase
 	for _, d := range seen {
 		if p := d.Phase(); len(out) == 0 || out[len(out)-1] != p {
 			out = append(out, p)

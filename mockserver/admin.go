@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+
 	"github.com/gorilla/mux"
 
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
@@ -84,17 +86,17 @@ func (s *Server) Faults() []FaultRule { return s.control.faults.List() }
 
 // AdminTransaction is a transaction as the admin API shows it.
 type AdminTransaction struct {
-	RegistrationID string          `json:"registrationId"`
-	ReferenceID    string          `json:"referenceId"`
-	State          recharge.State  `json:"state"`
-	Data           recharge.Data   `json:"data"`
-	Resolve        *recharge.Rule  `json:"resolve,omitempty"`
-	Refund         *recharge.Rule  `json:"refund,omitempty"`
-	Enquiries      int             `json:"enquiries"`
-	StateEnquiries int             `json:"stateEnquiries"`
-	StateSince     time.Time       `json:"stateSince"`
-	Origin         recharge.Origin `json:"origin"`
-	Scenario       string          `json:"scenario,omitempty"`
+	RegistrationID string              `json:"registrationId"`
+	ReferenceID    string              `json:"referenceId"`
+	State          recharge.State      `json:"state"`
+	Data           rechargestatus.Data `json:"data"`
+	Resolve        *recharge.Rule      `json:"resolve,omitempty"`
+	Refund         *recharge.Rule      `json:"refund,omitempty"`
+	Enquiries      int                 `json:"enquiries"`
+	StateEnquiries int                 `json:"stateEnquiries"`
+	StateSince     time.Time           `json:"stateSince"`
+	Origin         recharge.Origin     `json:"origin"`
+	Scenario       string              `json:"scenario,omitempty"`
 }
 
 // view shows t as the next enquiry would find it: transitions already due

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -175,7 +177,7 @@ func (sb *sandbox) enquire(client *http.Client, registrationID, referenceID stri
 
 // violations checks an answer to an enquiry of (registrationID,
 // referenceID) against openapi.yaml.
-func violations(registrationID, referenceID string, e enquiry) []rechargestatus.Violation {
+func violations(registrationID, referenceID string, e enquiry) []conformance.Violation {
 	check, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080"+rechargestatus.EnquiryPath, nil)
 	check.Header.Set("Content-Type", "application/json")
 	return specValidator.CheckResponse(context.Background(), check, enquiryBody(registrationID, referenceID), e.status, e.header, e.body)

@@ -6,17 +6,17 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // Every enquiry answer is encoded here without reflection: it is the
 // hottest write of the sandbox. The bytes are exactly those json.Marshal
-// writes for statusAnswer, which the tests and a fuzz target hold it to.
+// writes for rechargestatus.Answer, which the tests and a fuzz target hold it to.
 
 var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // writeStatusAnswer answers a with status, as writeJSON would.
-func writeStatusAnswer(w http.ResponseWriter, status int, a statusAnswer) {
+func writeStatusAnswer(w http.ResponseWriter, status int, a rechargestatus.Answer) {
 	buf := answerBuffers.Get().(*[]byte)
 	body := appendStatusAnswer((*buf)[:0], a)
 	w.Header()["Content-Type"] = jsonContentTypeValue
@@ -27,7 +27,7 @@ func writeStatusAnswer(w http.ResponseWriter, status int, a statusAnswer) {
 	answerBuffers.Put(buf)
 }
 
-func appendStatusAnswer(dst []byte, a statusAnswer) []byte {
+func appendStatusAnswer(dst []byte, a rechargestatus.Answer) []byte {
 	dst = append(dst, `{"response_code":`...)
 	dst = strconv.AppendInt(dst, int64(a.ResponseCode), 10)
 	dst = append(dst, `,"status":`...)
@@ -41,7 +41,7 @@ func appendStatusAnswer(dst []byte, a statusAnswer) []byte {
 	return append(dst, '}')
 }
 
-func appendData(dst []byte, d *recharge.Data) []byte {
+func appendData(dst []byte, d *rechargestatus.Data) []byte {
 	fields := [...]struct {
 		name  string
 		value string

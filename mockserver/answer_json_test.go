@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 func encodingSeeds() []string {
@@ -22,9 +22,9 @@ func FuzzAnswerEncoding(f *testing.F) {
 		f.Add(s, s, true, 1)
 	}
 	f.Fuzz(func(t *testing.T, a, b string, withData bool, code int) {
-		answer := statusAnswer{ResponseCode: code, Status: code == 1, Message: b}
+		answer := rechargestatus.Answer{ResponseCode: code, Status: code == 1, Message: b}
 		if withData {
-			d := recharge.Data{TxnID: a, OperatorName: b, CANumber: a + b, Amount: a, Comm: b, TDS: a, Status: b,
+			d := rechargestatus.Data{TxnID: a, OperatorName: b, CANumber: a + b, Amount: a, Comm: b, TDS: a, Status: b,
 				RefID: a, OperatorID: b, DateAdded: a, Refunded: b, RefundTxnID: a}
 			if len(a)%2 == 0 {
 				d.DateRefunded = &b

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -44,9 +45,9 @@ func (s *Server) handleEnquiry(w http.ResponseWriter, r *http.Request) {
 	}
 	ex.scenario = res.Scenario
 	if !res.Found {
-		writeStatusAnswer(w, http.StatusOK, statusAnswer{ResponseCode: CodeNotFound, Status: false, Message: MsgNoTransaction})
+		writeStatusAnswer(w, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeNotFound, Status: false, Message: rechargestatus.MessageNotFound})
 		return
 	}
 	data := res.Transaction.Data(s.statusCodes)
-	writeStatusAnswer(w, http.StatusOK, statusAnswer{ResponseCode: CodeFound, Status: true, Data: &data, Message: MsgEnquirySuccessful})
+	writeStatusAnswer(w, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeFound, Status: true, Data: &data, Message: rechargestatus.MessageFound})
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -19,8 +21,8 @@ import (
 // pageExampleBody is the answer the provider's page shows for 12345678.
 const pageExampleBody = `{"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`
 
-var specValidator = func() *rechargestatus.Validator {
-	v, err := rechargestatus.LoadValidator("")
+var specValidator = func() *conformance.Validator {
+	v, err := conformance.LoadValidator("")
 	if err != nil {
 		panic(err)
 	}
@@ -117,14 +119,14 @@ func TestScenarios(t *testing.T) {
 		refunded     string
 		message      string
 	}
-	success := step{200, 1, "1", "0", MsgEnquirySuccessful}
-	pending := step{200, 1, "2", "0", MsgEnquirySuccessful}
-	failed := step{200, 1, "0", "0", MsgEnquirySuccessful}
-	refunded := step{200, 1, "0", "1", MsgEnquirySuccessful}
-	notFound := step{200, 2, "", "", MsgNoTransaction}
-	authFailed := step{401, 7, "", "", recharge.MsgAuthenticationFailed}
-	badSig := step{401, 7, "", "", recharge.MsgInvalidSignatureEncoding}
-	disabled := step{404, 3, "", "", MsgServiceDisabled}
+	success := step{200, 1, "1", "0", rechargestatus.MessageFound}
+	pending := step{200, 1, "2", "0", rechargestatus.MessageFound}
+	failed := step{200, 1, "0", "0", rechargestatus.MessageFound}
+	refunded := step{200, 1, "0", "1", rechargestatus.MessageFound}
+	notFound := step{200, 2, "", "", rechargestatus.MessageNotFound}
+	authFailed := step{401, 7, "", "", rechargestatus.MessageAuthenticationFailed}
+	badSig := step{401, 7, "", "", rechargestatus.MessageInvalidSignatureEncoding}
+	disabled := step{404, 3, "", "", rechargestatus.MessageServiceDisabled}
 	tests := []struct {
 		name, registration, reference string
 		steps                         []step
@@ -204,18 +206,18 @@ func TestTokenHeader(t *testing.T) {
 		return sendToMock(t, s, http.MethodPost, rechargestatus.EnquiryPath, "application/json",
 			`{"referenceid":"SECURE-1001","RegistrationID":"AOP-SECURE"}`, http.Header{"Token": {token}})
 	}
-	tok, err := recharge.SignToken("aopay-sandbox-secret", "AOP-SECURE", "req-1", clock.Now())
+	tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", "req-1", clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a := send(tok); a.status != 200 || a.field("data", "status") != "1" {
 		t.Fatalf("valid token: %d %s", a.status, a.body)
 	}
-	if a := send(tok); a.status != 401 || a.field("message") != recharge.MsgAuthenticationFailed {
+	if a := send(tok); a.status != 401 || a.field("message") != rechargestatus.MessageAuthenticationFailed {
 		t.Fatalf("replayed token: %d %s", a.status, a.body)
 	}
 	broken := tok[:strings.LastIndex(tok, ".")+1] + "***"
-	if a := send(broken); a.status != 401 || a.field("message") != recharge.MsgInvalidSignatureEncoding || a.field("response_code") != float64(7) {
+	if a := send(broken); a.status != 401 || a.field("message") != rechargestatus.MessageInvalidSignatureEncoding || a.field("response_code") != float64(7) {
 		t.Fatalf("bad signature encoding: %d %s", a.status, a.body)
 	}
 	entries := s.Journal().Entries(JournalFilter{ReferenceID: "SECURE-1001"})
@@ -268,8 +270,8 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", a.status, tt.wantStatus, a.body)
 			}
 			msg, _ := a.field("message").(string)
-			if a.field("status") != false || a.field("response_code") != float64(CodeValidation) ||
-				!strings.HasPrefix(msg, MsgValidationsError+": ") || !strings.Contains(msg, tt.wantMessage) {
+			if a.field("status") != false || a.field("response_code") != float64(rechargestatus.CodeValidation) ||
+				!strings.HasPrefix(msg, rechargestatus.MessageValidation+": ") || !strings.Contains(msg, tt.wantMessage) {
 				t.Fatalf("envelope %s, want a validation error mentioning %q", a.body, tt.wantMessage)
 			}
 			if tt.wantStatus == 405 && a.header.Get("Allow") != "POST" {
@@ -284,13 +286,13 @@ func TestBadInput(t *testing.T) {
 
 func TestConfigurableAnswers(t *testing.T) {
 	s := enquiryTestServer(t, Config{ValidationStatus: 401, PendingStatus: "3", Unknown: recharge.UnknownNotFound})
-	if a := sendToMock(t, s, "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":""}`, nil); a.status != 401 || a.field("response_code") != float64(CodeValidation) {
+	if a := sendToMock(t, s, "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":""}`, nil); a.status != 401 || a.field("response_code") != float64(rechargestatus.CodeValidation) {
 		t.Fatalf("validation status 401: %d %s", a.status, a.body)
 	}
 	if a := postEnquiry(t, s, "AOP-554", "STUCK-1001"); a.field("data", "status") != "3" {
 		t.Fatalf("pending status 3: %s", a.body)
 	}
-	if a := postEnquiry(t, s, "AOP-554", "ORDER-1"); a.field("response_code") != float64(CodeNotFound) {
+	if a := postEnquiry(t, s, "AOP-554", "ORDER-1"); a.field("response_code") != float64(rechargestatus.CodeNotFound) {
 		t.Fatalf("unknown=notfound: %s", a.body)
 	}
 	if _, err := New(Config{FixturesPath: "does-not-exist.yaml"}); err == nil {

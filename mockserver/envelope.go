@@ -5,43 +5,9 @@ import (
 	"errors"
 	"net/http"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
-
-// Provider response codes.
-const (
-	CodeFound           = 1
-	CodeNotFound        = 2
-	CodeServiceOff      = 3
-	CodeValidation      = 4
-	CodeUnableToProcess = 5
-	CodeJWT             = 6
-	CodeAuthFailed      = 7
-)
-
-// Provider messages.
-const (
-	MsgEnquirySuccessful = "Transaction Enquiry Successful"
-	MsgNoTransaction     = "No Transaction found"
-	MsgServiceDisabled   = "service is disabled"
-	MsgValidationsError  = "Validations Error"
-)
-
-// statusAnswer is the provider's answer to an enquiry, fields in its order.
-type statusAnswer struct {
-	ResponseCode int            `json:"response_code"`
-	Status       bool           `json:"status"`
-	Data         *recharge.Data `json:"data,omitempty"`
-	Message      string         `json:"message"`
-}
-
-// errorAnswer is the provider's error envelope, fields in its order.
-type errorAnswer struct {
-	Status       bool   `json:"status"`
-	ResponseCode int    `json:"response_code"`
-	Message      string `json:"message"`
-	Remarks      string `json:"remarks,omitempty"`
-}
 
 const jsonContentType = "application/json; charset=utf-8"
 
@@ -62,12 +28,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError answers in the provider's error envelope.
 func writeError(w http.ResponseWriter, status, code int, message, remarks string) {
-	writeJSON(w, status, errorAnswer{Status: false, ResponseCode: code, Message: message, Remarks: remarks})
+	writeJSON(w, status, rechargestatus.ErrorAnswer{Status: false, ResponseCode: code, Message: message, Remarks: remarks})
 }
 
 // writeValidationError answers a request that breaks the spec.
 func (s *Server) writeValidationError(w http.ResponseWriter, status int, detail string) {
-	writeError(w, status, CodeValidation, MsgValidationsError+": "+detail, "")
+	writeError(w, status, rechargestatus.CodeValidation, rechargestatus.MessageValidation+": "+detail, "")
 }
 
 // writeDomainError maps a domain error onto the provider's answers.
@@ -79,12 +45,12 @@ func (s *Server) writeDomainError(w http.ResponseWriter, err error) {
 	}
 	switch recharge.ErrorCode(err) {
 	case recharge.EUNAUTHORIZED:
-		writeError(w, http.StatusUnauthorized, CodeAuthFailed, msg, remarks)
+		writeError(w, http.StatusUnauthorized, rechargestatus.CodeAuthFailed, msg, remarks)
 	case recharge.EDISABLED:
-		writeError(w, http.StatusNotFound, CodeServiceOff, MsgServiceDisabled, remarks)
+		writeError(w, http.StatusNotFound, rechargestatus.CodeServiceDisabled, rechargestatus.MessageServiceDisabled, remarks)
 	case recharge.EINVALID:
 		s.writeValidationError(w, s.cfg.ValidationStatus, msg)
 	default:
-		writeError(w, http.StatusInternalServerError, CodeUnableToProcess, "Unable to process request", "")
+		writeError(w, http.StatusInternalServerError, rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess, "")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -55,13 +56,13 @@ type statusFault struct {
 }
 
 var statusFaults = map[int]statusFault{
-	404: {CodeServiceOff, MsgServiceDisabled},
-	412: {CodeJWT, "Jwt Token Error"},
-	429: {CodeUnableToProcess, "Too Many Requests"},
-	500: {CodeUnableToProcess, "Unable to process request"},
-	502: {CodeUnableToProcess, "Bad Gateway"},
-	503: {CodeUnableToProcess, "Service Unavailable"},
-	504: {CodeUnableToProcess, "Gateway Timeout"},
+	404: {rechargestatus.CodeServiceDisabled, rechargestatus.MessageServiceDisabled},
+	412: {rechargestatus.CodeJWT, "Jwt Token Error"},
+	429: {rechargestatus.CodeUnableToProcess, "Too Many Requests"},
+	500: {rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess},
+	502: {rechargestatus.CodeUnableToProcess, "Bad Gateway"},
+	503: {rechargestatus.CodeUnableToProcess, "Service Unavailable"},
+	504: {rechargestatus.CodeUnableToProcess, "Gateway Timeout"},
 }
 
 // FaultRule says which enquiries fail and how.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -30,7 +31,7 @@ func wantProviderError(status, code int, message string) faultCheck {
 		if v := violations("AOP-554", "12345678", e); len(v) > 0 {
 			t.Fatalf("answer %d %s breaks openapi.yaml: %v", e.status, e.body, v)
 		}
-		var got errorAnswer
+		var got rechargestatus.ErrorAnswer
 		if err := json.Unmarshal(e.body, &got); err != nil {
 			t.Fatalf("body %q: %v", e.body, err)
 		}
@@ -75,7 +76,7 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 		// counted is whether the enquiry reached the transaction.
 		counted bool
 	}{
-		{name: "status 500", rule: map[string]any{"kind": "status", "status": 500}, check: wantProviderError(500, 5, "Unable to process request")},
+		{name: "status 500", rule: map[string]any{"kind": "status", "status": 500}, check: wantProviderError(500, 5, rechargestatus.MessageUnableToProcess)},
 		{name: "status 502", rule: map[string]any{"kind": "status", "status": 502}, check: wantProviderError(502, 5, "Bad Gateway")},
 		{name: "status 503", rule: map[string]any{"kind": "status", "status": 503}, check: wantProviderError(503, 5, "Service Unavailable")},
 		{name: "status 504", rule: map[string]any{"kind": "status", "status": 504}, check: wantProviderError(504, 5, "Gateway Timeout")},

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // JournalEntry is one request and the answer it got.
@@ -129,10 +131,6 @@ func (j *Journal) Clear() {
 	j.next, j.full = 0, false
 }
 
-// secretHeaders never reach the journal or the logs in clear, whether the
-// client sent them or an upstream answered them.
-var secretHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Token": true, "Authorisedkey": true, "Cookie": true, "Set-Cookie": true, "X-Api-Key": true}
-
 // RedactHeaders copies h with secret values replaced.
 func RedactHeaders(h http.Header) map[string][]string {
 	n := 0
@@ -146,7 +144,7 @@ func RedactHeaders(h http.Header) map[string][]string {
 	for k, v := range h {
 		start := len(values)
 		switch {
-		case secretHeaders[http.CanonicalHeaderKey(k)]:
+		case rechargestatus.IsSecretHeader(k):
 			values = append(values, redacted)
 		case len(v) == 0:
 			out[k] = nil
@@ -172,7 +170,7 @@ const journalHeaderLimit = 8 << 10
 func journalHeaders(h http.Header) map[string][]string {
 	size, secret := 0, false
 	for k, v := range h {
-		secret = secret || secretHeaders[http.CanonicalHeaderKey(k)]
+		secret = secret || rechargestatus.IsSecretHeader(k)
 		size += len(k)
 		for _, s := range v {
 			size += len(s)

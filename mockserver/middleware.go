@@ -104,7 +104,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
 				if rec.status == 0 {
-					writeError(rec, http.StatusInternalServerError, CodeUnableToProcess, "Unable to process request", "")
+					writeError(rec, http.StatusInternalServerError, rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess, "")
 				}
 			}
 			s.finish(r, rec, ex)

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/internal/buildinfo"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -108,10 +108,6 @@ func throughSandbox(h http.Header) bool {
 // relayed (RFC 9110, section 7.6.1).
 var hopByHopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
-// historyLimit bounds the transactions whose final answers the proxy keeps
-// to compare later answers with.
-const historyLimit = 100_000
-
 // ParseUpstream reads the upstream's URL: absolute http or https. A path in
 // it prefixes the provider's path, unless it already is the whole
 // endpoint's path.
@@ -158,10 +154,9 @@ func DisplayURL(u *url.URL) string {
 type upstreamProxy struct {
 	target     string
 	display    string
-	validator  *rechargestatus.Validator
+	judge      *conformance.Judge
 	timeout    time.Duration
 	client     *http.Client
-	history    *finalHistory
 	violations *violationLog
 	// recorder keeps the transactions answered; nil without --record.
 	recorder *sessionRecorder
@@ -183,10 +178,9 @@ func (s *Server) initProxy() error {
 	p := &upstreamProxy{
 		target:     target.String(),
 		display:    DisplayURL(target),
-		validator:  s.validator,
+		judge:      conformance.NewJudge(s.validator, conformance.DefaultHistoryLimit),
 		timeout:    s.cfg.ProxyTimeout,
 		client:     newUpstreamClient(s.cfg.ProxyTimeout),
-		history:    newFinalHistory(historyLimit),
 		violations: newViolationLog(s.cfg.JournalSize),
 	}
 	if s.cfg.RecordDir != "" {
@@ -263,7 +257,7 @@ type upstreamFailure struct {
 func (s *Server) forwardEnquiry(w http.ResponseWriter, r *http.Request) {
 	p := s.upstream
 	ex := exchangeFrom(r)
-	var q invariants.Enquiry
+	var q rechargestatus.Enquiry
 	_ = json.Unmarshal(ex.body, &q) // validated against the spec already
 	ex.registrationID, ex.referenceID = q.RegistrationID, q.ReferenceID
 
@@ -307,7 +301,7 @@ func (s *Server) forwardEnquiry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	found := p.judge(r, q, ex.body, a)
+	found := p.findViolations(r, q, ex.body, a)
 	s.noteViolations(r, q, a.status, found)
 	ex.scenario = "proxy"
 	if len(found) > 0 {
@@ -440,42 +434,19 @@ func classify(err error, reading bool, bound time.Duration) *upstreamFailure {
 	return &upstreamFailure{kind: UpstreamBroken, status: http.StatusBadGateway, remarks: "upstream closed the connection before the whole answer: " + cause.Error()}
 }
 
-// judge lists every way the upstream's answer to q breaks openapi.yaml or
-// the contract's invariants, including the final answers seen before; a
-// problem both find is listed once.
-func (p *upstreamProxy) judge(r *http.Request, q invariants.Enquiry, reqBody []byte, a *upstreamAnswer) []ContractViolation {
-	var out []ContractViolation
-	seen := map[[2]string]bool{}
-	add := func(source, rule, pointer, message string) {
-		k := [2]string{rule, pointer}
-		if seen[k] {
-			return
-		}
-		seen[k] = true
-		out = append(out, ContractViolation{
-			RegistrationID: q.RegistrationID,
-			ReferenceID:    q.ReferenceID,
-			Status:         a.status,
-			Source:         source,
-			Rule:           rule,
-			Pointer:        pointer,
-			Message:        message,
-		})
-	}
-	for _, v := range p.validator.CheckResponse(r.Context(), r, reqBody, a.status, a.header, a.body) {
-		add(SourceOpenAPI, v.Rule, v.Pointer, v.Message)
-	}
-	for _, v := range invariants.Check(q, a.status, a.header, a.body) {
-		add(SourceInvariants, v.Rule, v.Pointer, v.Message)
-	}
-	for _, v := range p.history.observe(q, a.status, a.body) {
-		add(SourceInvariants, v.Rule, v.Pointer, v.Message)
+// findViolations lists every way the upstream's answer to q breaks the contract,
+// including the final answers seen before.
+func (p *upstreamProxy) findViolations(r *http.Request, q rechargestatus.Enquiry, reqBody []byte, a *upstreamAnswer) []ContractViolation {
+	findings := p.judge.Enquiry(r.Context(), q, r, reqBody, a.status, a.header, a.body)
+	out := make([]ContractViolation, len(findings))
+	for i, f := range findings {
+		out[i] = ContractViolation{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID, Status: a.status, Finding: f}
 	}
 	return out
 }
 
 // noteViolations logs, lists and counts what an answer broke.
-func (s *Server) noteViolations(r *http.Request, q invariants.Enquiry, status int, found []ContractViolation) {
+func (s *Server) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, found []ContractViolation) {
 	if len(found) == 0 {
 		return
 	}
@@ -498,7 +469,7 @@ func (s *Server) noteViolations(r *http.Request, q invariants.Enquiry, status in
 }
 
 // upstreamFailed logs and counts a failed exchange.
-func (s *Server) upstreamFailed(r *http.Request, q invariants.Enquiry, f *upstreamFailure) {
+func (s *Server) upstreamFailed(r *http.Request, q rechargestatus.Enquiry, f *upstreamFailure) {
 	exchangeFrom(r).scenario = "proxy:upstream-" + f.kind
 	s.control.metrics.upstreamFailures.WithLabelValues(f.kind).Inc()
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "upstream failure",
@@ -518,7 +489,7 @@ func writeUpstreamFailure(w http.ResponseWriter, f *upstreamFailure, violations 
 	if violations >= 0 {
 		w.Header().Set(ContractViolationsHeader, strconv.Itoa(violations))
 	}
-	writeError(w, f.status, CodeUnableToProcess, "Unable to process request", f.remarks)
+	writeError(w, f.status, rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess, f.remarks)
 }
 
 // relay sends the upstream's answer on as it came, but for the headers that

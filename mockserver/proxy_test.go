@@ -18,7 +18,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -198,7 +198,7 @@ func (rig *proxyRig) enquire(registrationID, referenceID string, header http.Hea
 }
 
 func enquiryJSON(registrationID, referenceID string) []byte {
-	b, _ := json.Marshal(invariants.Enquiry{ReferenceID: referenceID, RegistrationID: registrationID})
+	b, _ := json.Marshal(rechargestatus.Enquiry{ReferenceID: referenceID, RegistrationID: registrationID})
 	return b
 }
 
@@ -268,7 +268,7 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL+"/gateway", Config{})
 
 	token := func(reqid string) http.Header {
-		tok, err := recharge.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
+		tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -468,52 +468,52 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 			wantSource: SourceOpenAPI, wantRule: "required", wantPointer: "/data/txnid"},
 		{name: "found without data", registration: "AOP-554", reference: "12345678",
 			edit:       func(_ int, _ http.Header, e map[string]any) { delete(e, "data") },
-			wantSource: SourceInvariants, wantRule: invariants.RuleData, wantPointer: "/data"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleData, wantPointer: "/data"},
 		{name: "refid not echoed", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { d["refid"] = "ORDER-41" }),
-			wantSource: SourceInvariants, wantRule: invariants.RuleRefID, wantPointer: "/data/refid"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleRefID, wantPointer: "/data/refid"},
 		{name: "status true with response_code 2", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["status"] = true },
-			wantSource: SourceInvariants, wantRule: invariants.RuleAgreement, wantPointer: "/status"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleAgreement, wantPointer: "/status"},
 		{name: "error code of another status", registration: "AOP-DISABLED", reference: "ORDER-1",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["response_code"] = 5 },
-			wantSource: SourceInvariants, wantRule: invariants.RuleErrorCode, wantPointer: "/response_code"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleErrorCode, wantPointer: "/response_code"},
 		{name: "text/html content type", registration: "AOP-554", reference: "12345678",
 			edit:       func(_ int, h http.Header, _ map[string]any) { h.Set("Content-Type", "text/html; charset=utf-8") },
 			wantSource: SourceOpenAPI, wantRule: "content-type", wantPointer: ""},
 		{name: "amount not a decimal", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { d["amount"] = "1,000" }),
-			wantSource: SourceInvariants, wantRule: invariants.RuleDecimal, wantPointer: "/data/amount"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleDecimal, wantPointer: "/data/amount"},
 		{name: "dateadded not a real moment", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { d["dateadded"] = "2021-02-30 10:00:00" }),
-			wantSource: SourceInvariants, wantRule: invariants.RuleDate, wantPointer: "/data/dateadded"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleDate, wantPointer: "/data/dateadded"},
 		{name: "successful transaction refunded", registration: "AOP-554", reference: "12345678",
 			edit: editData(func(d map[string]any) {
 				d["refunded"] = "1"
 				d["refundtxnid"] = "RF1"
 				d["daterefunded"] = "2021-08-21 10:00:00"
 			}),
-			wantSource: SourceInvariants, wantRule: invariants.RuleDataStatus, wantPointer: "/data/refunded"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleDataStatus, wantPointer: "/data/refunded"},
 		{name: "refunded without refundtxnid", registration: "AOP-554", reference: "REFUND-1001",
 			edit:       editData(func(d map[string]any) { d["refundtxnid"] = "" }),
-			wantSource: SourceInvariants, wantRule: invariants.RuleRefund, wantPointer: "/data/refundtxnid"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleRefund, wantPointer: "/data/refundtxnid"},
 		{name: "message of another code", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["message"] = "Transaction Enquiry Successful" },
-			wantSource: SourceInvariants, wantRule: invariants.RuleMessage, wantPointer: "/message"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleMessage, wantPointer: "/message"},
 		{name: "status as a string", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["status"] = "false" },
-			wantSource: SourceInvariants, wantRule: invariants.RuleEnvelope, wantPointer: "/status"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleEnvelope, wantPointer: "/status"},
 		{name: "body null", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { clear(e) },
 			raw:        func([]byte) []byte { return []byte("null") },
-			wantSource: SourceInvariants, wantRule: invariants.RuleJSON, wantPointer: ""},
+			wantSource: SourceInvariants, wantRule: conformance.RuleJSON, wantPointer: ""},
 		{name: "final transaction changes txnid", registration: "AOP-554", reference: "12345678", enquiries: 2,
 			edit: func(call int, _ http.Header, e map[string]any) {
 				if call == 2 {
 					e["data"].(map[string]any)["txnid"] = "9999"
 				}
 			},
-			wantSource: SourceInvariants, wantRule: invariants.RuleFinalStable, wantPointer: "/data/txnid"},
+			wantSource: SourceInvariants, wantRule: conformance.RuleFinalStable, wantPointer: "/data/txnid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -682,8 +682,8 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 				}
 			} else {
 				mustMatchSpec(t, "AOP-554", "12345678", a)
-				var e errorAnswer
-				if err := json.Unmarshal(a.body, &e); err != nil || e.Status || e.ResponseCode != CodeUnableToProcess || e.Message != "Unable to process request" || !strings.Contains(e.Remarks, tt.wantRemarks) {
+				var e rechargestatus.ErrorAnswer
+				if err := json.Unmarshal(a.body, &e); err != nil || e.Status || e.ResponseCode != rechargestatus.CodeUnableToProcess || e.Message != rechargestatus.MessageUnableToProcess || !strings.Contains(e.Remarks, tt.wantRemarks) {
 					t.Fatalf("answer %s, want code 5 with remarks mentioning %q", a.body, tt.wantRemarks)
 				}
 			}
@@ -715,7 +715,7 @@ func TestViolationListAdmin(t *testing.T) {
 		t.Fatalf("total %d, %d kept; want 5 and the latest 3", list.Total, len(list.Violations))
 	}
 	for i, v := range list.Violations {
-		if want := fmt.Sprintf("ORDER-%d", i+2); v.ReferenceID != want || v.Rule != invariants.RuleRefID {
+		if want := fmt.Sprintf("ORDER-%d", i+2); v.ReferenceID != want || v.Rule != conformance.RuleRefID {
 			t.Fatalf("violation %d is %+v, want the refid of %s (newest last)", i, v, want)
 		}
 	}
@@ -752,27 +752,6 @@ func TestViolationListOutsideProxyMode(t *testing.T) {
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/__admin/violations", nil))
 	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"violations":[],"total":0}` {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
-	}
-}
-
-func TestFinalHistoryForgetsTheOldestBeyondItsBound(t *testing.T) {
-	answer := func(refid, txnid string) []byte {
-		return fmt.Appendf(nil, `{"response_code":1,"status":true,"data":{"txnid":%q,"status":"1","refid":%q,"refunded":"0"},"message":"Transaction Enquiry Successful"}`, txnid, refid)
-	}
-	h := newFinalHistory(2)
-	q := func(ref string) invariants.Enquiry {
-		return invariants.Enquiry{RegistrationID: "AOP-554", ReferenceID: ref}
-	}
-	for _, ref := range []string{"A", "B", "C"} {
-		if v := h.observe(q(ref), 200, answer(ref, "1")); len(v) != 0 {
-			t.Fatalf("first answer of %s flagged: %v", ref, v)
-		}
-	}
-	if v := h.observe(q("A"), 200, answer("A", "2")); len(v) != 0 {
-		t.Fatalf("A was forgotten to make room, yet its change was flagged: %v", v)
-	}
-	if v := h.observe(q("C"), 200, answer("C", "2")); len(v) != 1 || v[0].Rule != invariants.RuleFinalStable {
-		t.Fatalf("C's txnid changed: %v", v)
 	}
 }
 
@@ -1058,7 +1037,7 @@ func TestProxyPointedAtItselfStopsAtOnce(t *testing.T) {
 	if n := srv.Journal().Len(); n != 2 {
 		t.Fatalf("%d requests journaled, want 2: the loop stops at the first hop", n)
 	}
-	var e errorAnswer
+	var e rechargestatus.ErrorAnswer
 	if err := json.Unmarshal(a.body, &e); err != nil || !strings.Contains(e.Remarks, "already went through") {
 		t.Fatalf("answer %s does not say why", a.body)
 	}

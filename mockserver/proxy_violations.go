@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // ContractViolation is one way an upstream answer broke the contract, as
@@ -18,15 +18,7 @@ type ContractViolation struct {
 	ReferenceID    string    `json:"referenceId"`
 	// Status is the upstream's HTTP status.
 	Status int `json:"status"`
-	// Source says which judge found it: openapi (the schema of openapi.yaml)
-	// or invariants (the contract's semantic rules).
-	Source string `json:"source"`
-	// Rule is the schema keyword or the invariant broken.
-	Rule string `json:"rule"`
-	// Pointer is the JSON pointer of the value at fault, "" for the status
-	// line, the headers or the body as a whole.
-	Pointer string `json:"pointer"`
-	Message string `json:"message"`
+	conformance.Finding
 }
 
 // ViolationList is the answer of GET /__admin/violations.
@@ -106,36 +98,4 @@ func (s *Server) handleClearViolations(w http.ResponseWriter, _ *http.Request) {
 		s.upstream.violations.clear()
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// finalHistory is the invariants' History of final answers, which forgets
-// the transactions first seen longest ago beyond a bound, so that a proxy
-// running for months keeps a bounded memory.
-type finalHistory struct {
-	history *invariants.History
-	mu      sync.Mutex
-	limit   int
-	known   map[invariants.Enquiry]struct{}
-	order   []invariants.Enquiry
-}
-
-func newFinalHistory(limit int) *finalHistory {
-	return &finalHistory{history: invariants.NewHistory(), limit: limit, known: map[invariants.Enquiry]struct{}{}}
-}
-
-// observe is History.Observe, after making room for q.
-func (h *finalHistory) observe(q invariants.Enquiry, status int, body []byte) []invariants.Violation {
-	h.mu.Lock()
-	if _, ok := h.known[q]; !ok {
-		h.known[q] = struct{}{}
-		h.order = append(h.order, q)
-		if len(h.order) > h.limit {
-			oldest := h.order[0]
-			h.order = h.order[1:]
-			delete(h.known, oldest)
-			h.history.Forget(oldest)
-		}
-	}
-	h.mu.Unlock()
-	return h.history.Observe(q, status, body)
 }

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -108,7 +110,7 @@ func openSessionRecorder(dir, upstream string, loadable func(recharge.Transactio
 // registration it disabled (HTTP 404, response_code 3), and the
 // transaction it found. It reports whether the recording changed; the
 // file follows within recordFlushInterval.
-func (r *sessionRecorder) Record(q invariants.Enquiry, status int, body []byte) (bool, error) {
+func (r *sessionRecorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bool, error) {
 	var answer struct {
 		ResponseCode json.RawMessage            `json:"response_code"`
 		Data         map[string]json.RawMessage `json:"data"`
@@ -374,5 +376,5 @@ func transactionOf(key recharge.Key, data map[string]json.RawMessage) (recharge.
 // stateOf reads a transaction's state from its answer, by the rule the
 // contract suite judges answers with.
 func stateOf(status, refunded string) recharge.State {
-	return recharge.State(invariants.PhaseOf(status, refunded))
+	return recharge.State(conformance.PhaseOf(status, refunded))
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -27,7 +27,7 @@ func TestRecordThenReplay(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL, Config{RecordDir: dir})
 
 	signed := func(reqid string) http.Header {
-		tok, err := recharge.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
+		tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestTransactionOfReadsTheProviderData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tx.State != tt.wantState || tx.Key != key || tx.TxnID != "7310042220" || recharge.FormatProviderTime(tx.DateAdded) != "2026-03-05 17:15:02" {
+			if tx.State != tt.wantState || tx.Key != key || tx.TxnID != "7310042220" || rechargestatus.FormatTime(tx.DateAdded) != "2026-03-05 17:15:02" {
 				t.Fatalf("read %+v", tx)
 			}
 			if (tx.State == recharge.StateRefunded) != (tx.DateRefunded != nil) {
@@ -209,8 +209,8 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := func(ref string) invariants.Enquiry {
-		return invariants.Enquiry{RegistrationID: "AOP-554", ReferenceID: ref}
+	q := func(ref string) rechargestatus.Enquiry {
+		return rechargestatus.Enquiry{RegistrationID: "AOP-554", ReferenceID: ref}
 	}
 	steps := []struct {
 		name        string
@@ -325,7 +325,7 @@ func TestRecordKeepsRegistrationsWithoutTransactions(t *testing.T) {
 func TestRecordingDoesNotHoldUpTheProxy(t *testing.T) {
 	const clients, perClient = 20, 25
 	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var q invariants.Enquiry
+		var q rechargestatus.Enquiry
 		_ = json.NewDecoder(r.Body).Decode(&q)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(foundAnswer(q.ReferenceID, "7"+strings.TrimPrefix(q.ReferenceID, "LOAD-"), "1", ""))

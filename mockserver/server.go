@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+
 	"github.com/gorilla/mux"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -24,7 +26,7 @@ type Server struct {
 	service     *recharge.Service
 	store       recharge.Store
 	clock       *recharge.VirtualClock
-	validator   *rechargestatus.Validator
+	validator   *conformance.Validator
 	journal     *Journal
 	statusCodes recharge.StatusCodes
 	started     time.Time
@@ -47,7 +49,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	validator, err := rechargestatus.NewValidator(doc)
+	validator, err := conformance.NewValidator(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +168,7 @@ func (s *Server) routes() http.Handler {
 			adminFallback.ServeHTTP(w, r)
 			return
 		}
-		writeError(w, http.StatusMethodNotAllowed, CodeValidation, fmt.Sprintf("%s: method %s is not allowed on %s", MsgValidationsError, r.Method, r.URL.Path), "")
+		writeError(w, http.StatusMethodNotAllowed, rechargestatus.CodeValidation, fmt.Sprintf("%s: method %s is not allowed on %s", rechargestatus.MessageValidation, r.Method, r.URL.Path), "")
 	})
 	return s.observe(r)
 }

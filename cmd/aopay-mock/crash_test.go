@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -172,9 +174,9 @@ func raceEnabled() bool {
 	return false
 }
 
-func newSpecValidator(t *testing.T) *rechargestatus.Validator {
+func newSpecValidator(t *testing.T) *conformance.Validator {
 	t.Helper()
-	v, err := rechargestatus.LoadValidator("")
+	v, err := conformance.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,10 +275,10 @@ type crashClient struct {
 	t         *testing.T
 	url       string
 	http      *http.Client
-	validator *rechargestatus.Validator
+	validator *conformance.Validator
 }
 
-func newCrashClient(t *testing.T, url string, validator *rechargestatus.Validator) *crashClient {
+func newCrashClient(t *testing.T, url string, validator *conformance.Validator) *crashClient {
 	return &crashClient{t: t, url: url, validator: validator, http: &http.Client{
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 8},

@@ -24,6 +24,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/contract"
 )
 
@@ -52,7 +53,7 @@ type readmeRun struct {
 	t         *testing.T
 	bin       builtBinaries
 	df        dockerfile
-	validator *rechargestatus.Validator
+	validator *conformance.Validator
 	vars      map[string]string
 	exported  map[string]string
 	// mockEnv is what the current section exported for aopay-mock.
@@ -113,7 +114,7 @@ func TestReadmeCommands(t *testing.T) {
 	if len(blocks) < 20 {
 		t.Fatalf("README.md has %d ```sh blocks; the parser must have missed some", len(blocks))
 	}
-	validator, err := rechargestatus.LoadValidator("")
+	validator, err := conformance.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -57,7 +58,7 @@ func TestConformance(t *testing.T) {
 }
 
 var (
-	base = time.Date(2026, 3, 14, 10, 30, 0, 0, recharge.IST)
+	base = time.Date(2026, 3, 14, 10, 30, 0, 0, rechargestatus.IST)
 	// started carries a monotonic reading, as live times do.
 	started = time.Now()
 )
@@ -160,7 +161,7 @@ func testStore(t *testing.T, open constructor) {
 					t.Fatal(err)
 				}
 				assertSame(t, got, want)
-				if !got.DateAdded.Equal(base) || recharge.FormatProviderTime(got.DateAdded) != "2026-03-14 10:30:00" {
+				if !got.DateAdded.Equal(base) || rechargestatus.FormatTime(got.DateAdded) != "2026-03-14 10:30:00" {
 					t.Errorf("dateadded %v, want %v", got.DateAdded, base)
 				}
 			}

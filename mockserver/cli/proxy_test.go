@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
@@ -125,7 +127,7 @@ func postEnquiry(t *testing.T, url, body string) (*http.Response, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := rechargestatus.LoadValidator("")
+	v, err := conformance.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}

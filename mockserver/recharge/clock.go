@@ -3,26 +3,14 @@ package recharge
 import (
 	"sync"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
-
-// IST is the provider's time zone: every date it answers is Indian time.
-var IST = time.FixedZone("IST", 5*3600+30*60)
-
-// ProviderTimeLayout is how the provider writes dates: no zone, Indian time.
-const ProviderTimeLayout = "2006-01-02 15:04:05"
-
-// FormatProviderTime writes t the provider's way.
-func FormatProviderTime(t time.Time) string { return t.In(IST).Format(ProviderTimeLayout) }
-
-// ParseProviderTime reads a provider date, taken as Indian time.
-func ParseProviderTime(s string) (time.Time, error) {
-	return time.ParseInLocation(ProviderTimeLayout, s, IST)
-}
 
 // ParseProviderTimeField reads the provider date written under field, with
 // an EINVALID error naming the field and the expected form.
 func ParseProviderTimeField(field, s string) (time.Time, error) {
-	t, err := ParseProviderTime(s)
+	t, err := rechargestatus.ParseTime(s)
 	if err != nil {
 		return t, Errorf(EINVALID, "%s %q must be YYYY-MM-DD HH:MM:SS, Indian time", field, s)
 	}

@@ -1,6 +1,10 @@
 package recharge
 
-import "strings"
+import (
+	"strings"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+)
 
 // Scenario is what an unknown referenceid answers when its transaction is
 // made on first enquiry, chosen by a prefix of the referenceid so that a
@@ -35,8 +39,8 @@ var Scenarios = []Scenario{
 	{Prefix: "FAILED-", Name: "failed", Summary: "failed, not refunded", State: StateFailed},
 	{Prefix: "REFUND-", Name: "refunded", Summary: "failed and refunded (refund fields set)", State: StateRefunded},
 	{Prefix: "NOTFOUND-", Name: "not-found", Summary: `HTTP 200, response_code 2, "No Transaction found"`, NotFound: true},
-	{Prefix: "AUTHFAIL-", Name: "auth-failed", Summary: `HTTP 401, response_code 7, "Authentication failed"`, AuthMessage: MsgAuthenticationFailed},
-	{Prefix: "BADSIG-", Name: "invalid-signature", Summary: `HTTP 401, response_code 7, "Invalid signature encoding" (the page's 401 example)`, AuthMessage: MsgInvalidSignatureEncoding},
+	{Prefix: "AUTHFAIL-", Name: "auth-failed", Summary: `HTTP 401, response_code 7, "Authentication failed"`, AuthMessage: rechargestatus.MessageAuthenticationFailed},
+	{Prefix: "BADSIG-", Name: "invalid-signature", Summary: `HTTP 401, response_code 7, "Invalid signature encoding" (the page's 401 example)`, AuthMessage: rechargestatus.MessageInvalidSignatureEncoding},
 }
 
 // DefaultScenario is the scenario of a referenceid with no known prefix.

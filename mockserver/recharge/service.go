@@ -1,6 +1,8 @@
 package recharge
 
 import (
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+
 	"context"
 	"fmt"
 	"sort"
@@ -136,7 +138,7 @@ type Result struct {
 func (s *Service) Authenticate(q Enquiry) (Registration, error) {
 	reg, ok := s.Registration(q.RegistrationID)
 	if !ok {
-		return Registration{}, authError(MsgAuthenticationFailed, "unknown RegistrationID")
+		return Registration{}, authError(rechargestatus.MessageAuthenticationFailed, "unknown RegistrationID")
 	}
 	if reg.Disabled {
 		return Registration{}, Errorf(EDISABLED, "service is disabled")

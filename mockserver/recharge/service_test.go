@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 func newTestService(t *testing.T) (*Service, *VirtualClock) {
@@ -40,8 +42,8 @@ func TestEnquireByConvention(t *testing.T) {
 		{ref: "FAILED-1", states: []State{StateFailed, StateFailed}},
 		{ref: "REFUND-1", states: []State{StateRefunded}},
 		{ref: "NOTFOUND-1", notFound: true},
-		{ref: "AUTHFAIL-1", authMsg: MsgAuthenticationFailed},
-		{ref: "BADSIG-1", authMsg: MsgInvalidSignatureEncoding},
+		{ref: "AUTHFAIL-1", authMsg: rechargestatus.MessageAuthenticationFailed},
+		{ref: "BADSIG-1", authMsg: rechargestatus.MessageInvalidSignatureEncoding},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
@@ -88,7 +90,7 @@ func TestUnknownNotFoundPolicy(t *testing.T) {
 	if err != nil || res.Found {
 		t.Fatalf("got %+v %v, want not found", res, err)
 	}
-	if _, err := enquire(t, s, "BADSIG-1"); ErrorMessage(err) != MsgInvalidSignatureEncoding {
+	if _, err := enquire(t, s, "BADSIG-1"); ErrorMessage(err) != rechargestatus.MessageInvalidSignatureEncoding {
 		t.Fatalf("401 conventions apply whatever the policy: %v", err)
 	}
 }
@@ -111,31 +113,31 @@ func TestAuthentication(t *testing.T) {
 	s, clock := newTestService(t)
 	now := clock.Now()
 	good := func(reqid string) string {
-		tok, err := SignToken("k3y", "AOP-SECURE", reqid, now)
+		tok, err := rechargestatus.SignToken("k3y", "AOP-SECURE", reqid, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
-	wrongKey, _ := SignToken("other", "AOP-SECURE", "r9", now)
-	stale, _ := SignToken("k3y", "AOP-SECURE", "r8", now.Add(-6*time.Minute))
-	otherPartner, _ := SignToken("k3y", "AOP-554", "r7", now)
+	wrongKey, _ := rechargestatus.SignToken("other", "AOP-SECURE", "r9", now)
+	stale, _ := rechargestatus.SignToken("k3y", "AOP-SECURE", "r8", now.Add(-6*time.Minute))
+	otherPartner, _ := rechargestatus.SignToken("k3y", "AOP-554", "r7", now)
 	replayed := good("r-replay")
 	tests := []struct {
 		name, reg, token string
 		wantCode         string
 		wantMsg          string
 	}{
-		{name: "unknown registration", reg: "NOPE", wantCode: EUNAUTHORIZED, wantMsg: MsgAuthenticationFailed},
+		{name: "unknown registration", reg: "NOPE", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
 		{name: "disabled registration", reg: "AOP-OFF", wantCode: EDISABLED},
-		{name: "no token", reg: "AOP-SECURE", wantCode: EUNAUTHORIZED, wantMsg: MsgAuthenticationFailed},
-		{name: "two segments", reg: "AOP-SECURE", token: "a.b", wantCode: EUNAUTHORIZED, wantMsg: MsgWrongSegments},
-		{name: "signature not base64url", reg: "AOP-SECURE", token: good("r1")[:len(good("r1"))-4] + "!!!!", wantCode: EUNAUTHORIZED, wantMsg: MsgInvalidSignatureEncoding},
-		{name: "wrong key", reg: "AOP-SECURE", token: wrongKey, wantCode: EUNAUTHORIZED, wantMsg: MsgSignatureFailed},
-		{name: "expired", reg: "AOP-SECURE", token: stale, wantCode: EUNAUTHORIZED, wantMsg: MsgExpiredToken},
-		{name: "other partner", reg: "AOP-SECURE", token: otherPartner, wantCode: EUNAUTHORIZED, wantMsg: MsgAuthenticationFailed},
+		{name: "no token", reg: "AOP-SECURE", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
+		{name: "two segments", reg: "AOP-SECURE", token: "a.b", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageWrongSegments},
+		{name: "signature not base64url", reg: "AOP-SECURE", token: good("r1")[:len(good("r1"))-4] + "!!!!", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageInvalidSignatureEncoding},
+		{name: "wrong key", reg: "AOP-SECURE", token: wrongKey, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageSignatureFailed},
+		{name: "expired", reg: "AOP-SECURE", token: stale, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageExpiredToken},
+		{name: "other partner", reg: "AOP-SECURE", token: otherPartner, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
 		{name: "valid", reg: "AOP-SECURE", token: replayed},
-		{name: "replayed reqid", reg: "AOP-SECURE", token: replayed, wantCode: EUNAUTHORIZED, wantMsg: MsgAuthenticationFailed},
+		{name: "replayed reqid", reg: "AOP-SECURE", token: replayed, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
 		{name: "key-less registration ignores tokens", reg: "AOP-554", token: "garbage"},
 	}
 	for _, tt := range tests {

@@ -10,23 +10,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-)
 
-// Messages of failed authentication, as the provider and the JWT decoder it
-// runs on word them.
-const (
-	MsgAuthenticationFailed     = "Authentication failed"
-	MsgInvalidSignatureEncoding = "Invalid signature encoding"
-	MsgWrongSegments            = "Wrong number of segments"
-	MsgInvalidHeaderEncoding    = "Invalid header encoding"
-	MsgInvalidClaimsEncoding    = "Invalid claims encoding"
-	MsgSignatureFailed          = "Signature verification failed"
-	MsgExpiredToken             = "Expired token"
-	MsgAlgorithmNotAllowed      = "Algorithm not allowed"
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
-
-// TokenWindow is how long a token's timestamp stays valid, either way.
-const TokenWindow = 5 * time.Minute
 
 // TokenVerifier checks the provider-style `Token` header: a JWT signed HS256
 // with the partner's key, claims timestamp, partnerId and reqid, each reqid
@@ -45,14 +31,14 @@ func authError(message, remarks string) *Error {
 // Verify checks token for the registration reg.
 func (v *TokenVerifier) Verify(reg Registration, token string) error {
 	if token == "" {
-		return authError(MsgAuthenticationFailed, "Token header is required")
+		return authError(rechargestatus.MessageAuthenticationFailed, "Token header is required")
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return authError(MsgWrongSegments, "")
+		return authError(rechargestatus.MessageWrongSegments, "")
 	}
 	if _, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil {
-		return authError(MsgInvalidSignatureEncoding, "")
+		return authError(rechargestatus.MessageInvalidSignatureEncoding, "")
 	}
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithoutClaimsValidation())
 	claims := jwt.MapClaims{}
@@ -62,37 +48,37 @@ func (v *TokenVerifier) Verify(reg Registration, token string) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
-		return authError(MsgAlgorithmNotAllowed, "")
+		return authError(rechargestatus.MessageAlgorithmNotAllowed, "")
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return authError(MsgSignatureFailed, "")
+		return authError(rechargestatus.MessageSignatureFailed, "")
 	case errors.Is(err, jwt.ErrTokenMalformed) && strings.Contains(err.Error(), "header"):
-		return authError(MsgInvalidHeaderEncoding, "")
+		return authError(rechargestatus.MessageInvalidHeaderEncoding, "")
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return authError(MsgInvalidClaimsEncoding, "")
+		return authError(rechargestatus.MessageInvalidClaimsEncoding, "")
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return authError(MsgAlgorithmNotAllowed, "")
+		return authError(rechargestatus.MessageAlgorithmNotAllowed, "")
 	default:
-		return authError(MsgAuthenticationFailed, "")
+		return authError(rechargestatus.MessageAuthenticationFailed, "")
 	}
 	now := v.Clock.Now()
 	ts, ok := numericClaim(claims["timestamp"])
 	if !ok {
-		return authError(MsgAuthenticationFailed, "claim timestamp is required (Unix seconds)")
+		return authError(rechargestatus.MessageAuthenticationFailed, "claim timestamp is required (Unix seconds)")
 	}
 	issued := time.Unix(ts, 0)
-	if d := now.Sub(issued); d > TokenWindow || d < -TokenWindow {
-		return authError(MsgExpiredToken, "")
+	if d := now.Sub(issued); d > rechargestatus.TokenWindow || d < -rechargestatus.TokenWindow {
+		return authError(rechargestatus.MessageExpiredToken, "")
 	}
 	partner, _ := claims["partnerId"].(string)
 	if partner != reg.PartnerIDOrID() {
-		return authError(MsgAuthenticationFailed, "claim partnerId does not match the registration")
+		return authError(rechargestatus.MessageAuthenticationFailed, "claim partnerId does not match the registration")
 	}
 	reqid := claimString(claims["reqid"])
 	if reqid == "" {
-		return authError(MsgAuthenticationFailed, "claim reqid is required")
+		return authError(rechargestatus.MessageAuthenticationFailed, "claim reqid is required")
 	}
-	if !v.firstUse(reg.ID+"\x00"+reqid, issued.Add(TokenWindow), now) {
-		return authError(MsgAuthenticationFailed, fmt.Sprintf("reqid %s was already used", reqid))
+	if !v.firstUse(reg.ID+"\x00"+reqid, issued.Add(rechargestatus.TokenWindow), now) {
+		return authError(rechargestatus.MessageAuthenticationFailed, fmt.Sprintf("reqid %s was already used", reqid))
 	}
 	return nil
 }
@@ -138,15 +124,4 @@ func claimString(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return ""
-}
-
-// SignToken makes a token the way a partner's client does, for tests and
-// examples.
-func SignToken(key, partnerID, reqid string, at time.Time) (string, error) {
-	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"timestamp": at.Unix(),
-		"partnerId": partnerID,
-		"reqid":     reqid,
-	})
-	return t.SignedString([]byte(key))
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // State is where a transaction is in its lifecycle:
@@ -199,7 +201,7 @@ func (t *Transaction) Validate() error {
 		return Errorf(EINVALID, "refundtxnid and daterefunded are set when, and only when, the state is refunded")
 	}
 	if refunded && t.DateRefunded.Before(t.DateAdded) {
-		return Errorf(EINVALID, "daterefunded %s is before dateadded %s: a refund follows its transaction", FormatProviderTime(*t.DateRefunded), FormatProviderTime(t.DateAdded))
+		return Errorf(EINVALID, "daterefunded %s is before dateadded %s: a refund follows its transaction", rechargestatus.FormatTime(*t.DateRefunded), rechargestatus.FormatTime(t.DateAdded))
 	}
 	return nil
 }
@@ -351,24 +353,6 @@ func (t *Transaction) Enquire(now time.Time) {
 	t.StateEnquiries++
 }
 
-// Data is the transaction as the provider's answer shows it: every field a
-// string, in the provider's order.
-type Data struct {
-	TxnID        string  `json:"txnid"`
-	OperatorName string  `json:"operatorname"`
-	CANumber     string  `json:"canumber"`
-	Amount       string  `json:"amount"`
-	Comm         string  `json:"comm"`
-	TDS          string  `json:"tds"`
-	Status       string  `json:"status"`
-	RefID        string  `json:"refid"`
-	OperatorID   string  `json:"operatorid"`
-	DateAdded    string  `json:"dateadded"`
-	Refunded     string  `json:"refunded"`
-	RefundTxnID  string  `json:"refundtxnid"`
-	DateRefunded *string `json:"daterefunded"`
-}
-
 // StatusCodes are the `data.status` values the provider answers per state.
 type StatusCodes struct {
 	Success, Failed, Pending string
@@ -376,11 +360,15 @@ type StatusCodes struct {
 
 // DefaultStatusCodes: "1" success, "0" failed and refunded, "2" pending (a guess:
 // the provider only says that anything else than 0 and 1 is pending).
-var DefaultStatusCodes = StatusCodes{Success: "1", Failed: "0", Pending: "2"}
+var DefaultStatusCodes = StatusCodes{
+	Success: rechargestatus.StatusSuccess,
+	Failed:  rechargestatus.StatusFailed,
+	Pending: rechargestatus.DefaultPendingStatus,
+}
 
 // Data renders the transaction for an answer to an enquiry of referenceID.
-func (t *Transaction) Data(codes StatusCodes) Data {
-	d := Data{
+func (t *Transaction) Data(codes StatusCodes) rechargestatus.Data {
+	d := rechargestatus.Data{
 		TxnID:        t.TxnID,
 		OperatorName: t.OperatorName,
 		CANumber:     t.CANumber,
@@ -389,7 +377,7 @@ func (t *Transaction) Data(codes StatusCodes) Data {
 		TDS:          t.TDS,
 		RefID:        t.ReferenceID,
 		OperatorID:   t.OperatorID,
-		DateAdded:    FormatProviderTime(t.DateAdded),
+		DateAdded:    rechargestatus.FormatTime(t.DateAdded),
 		Refunded:     "0",
 	}
 	switch t.State {
@@ -402,7 +390,7 @@ func (t *Transaction) Data(codes StatusCodes) Data {
 		d.Refunded = "1"
 		d.RefundTxnID = t.RefundTxnID
 		if t.DateRefunded != nil {
-			s := FormatProviderTime(*t.DateRefunded)
+			s := rechargestatus.FormatTime(*t.DateRefunded)
 			d.DateRefunded = &s
 		}
 	default:

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 var t0 = time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
@@ -199,14 +201,14 @@ func TestVirtualClock(t *testing.T) {
 }
 
 func TestProviderTime(t *testing.T) {
-	at, err := ParseProviderTime("2021-08-20 15:41:08")
+	at, err := rechargestatus.ParseTime("2021-08-20 15:41:08")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := at.UTC().Format(time.RFC3339); got != "2021-08-20T10:11:08Z" {
 		t.Fatalf("IST parse: %s", got)
 	}
-	if FormatProviderTime(at) != "2021-08-20 15:41:08" {
+	if rechargestatus.FormatTime(at) != "2021-08-20 15:41:08" {
 		t.Fatal("round trip")
 	}
 }

@@ -1,17 +1,20 @@
-package invariants
+package conformance
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 const pageExample = `{"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`
 
 const refundedExample = `{"response_code":1,"status":true,"data":{"txnid":"7310042220","operatorname":"Paytm Payments Bank","canumber":"TN09BX4410","amount":"1000.00","comm":"0.00","tds":"0.00","status":"0","refid":"REFUND-1001","operatorid":"","dateadded":"2026-03-05 17:15:02","refunded":"1","refundtxnid":"RF7310042220","daterefunded":"2026-03-05 18:02:37"},"message":"Transaction Enquiry Successful"}`
 
-var pageEnquiry = Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
+var pageEnquiry = rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
 
 func jsonHeader() http.Header {
 	return http.Header{"Content-Type": {"application/json; charset=utf-8"}}
@@ -36,12 +39,12 @@ func edit(t *testing.T, body string, change func(envelope, data map[string]any))
 func TestCheckAcceptsConsistentAnswers(t *testing.T) {
 	cases := []struct {
 		name   string
-		q      Enquiry
+		q      rechargestatus.Enquiry
 		status int
 		body   string
 	}{
 		{"page example", pageEnquiry, 200, pageExample},
-		{"refunded", Enquiry{ReferenceID: "REFUND-1001", RegistrationID: "AOP-554"}, 200, refundedExample},
+		{"refunded", rechargestatus.Enquiry{ReferenceID: "REFUND-1001", RegistrationID: "AOP-554"}, 200, refundedExample},
 		{"not found", pageEnquiry, 200, `{"response_code":2,"status":false,"message":"No Transaction found"}`},
 		{"not found with null data", pageEnquiry, 200, `{"response_code":2,"status":false,"data":null,"message":"No Transaction found"}`},
 		{"page's 401", pageEnquiry, 401, `{"status":false,"response_code":7,"message":"Invalid signature encoding"}`},
@@ -50,9 +53,9 @@ func TestCheckAcceptsConsistentAnswers(t *testing.T) {
 		{"disabled", pageEnquiry, 404, `{"status":false,"response_code":3,"message":"service is disabled"}`},
 		{"injected 503", pageEnquiry, 503, `{"status":false,"response_code":5,"message":"Service Unavailable"}`},
 		{"undeclared error status", pageEnquiry, 418, `{"status":false,"response_code":9,"message":"I'm a teapot","remarks":"x"}`},
-		{"pending", Enquiry{ReferenceID: "P-1"}, 200, edit(t, pageExample, func(_, d map[string]any) { d["status"] = "2"; d["refid"] = "P-1"; d["operatorid"] = "" })},
+		{"pending", rechargestatus.Enquiry{ReferenceID: "P-1"}, 200, edit(t, pageExample, func(_, d map[string]any) { d["status"] = "2"; d["refid"] = "P-1"; d["operatorid"] = "" })},
 		{"negative amount", pageEnquiry, 200, edit(t, pageExample, func(_, d map[string]any) { d["amount"] = "-1.50" })},
-		{"no referenceid asked", Enquiry{}, 200, pageExample},
+		{"no referenceid asked", rechargestatus.Enquiry{}, 200, pageExample},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +165,7 @@ func TestHistory(t *testing.T) {
 	failed := edit(t, refundedExample, func(_, d map[string]any) { d["refunded"] = "0"; d["refundtxnid"] = ""; d["daterefunded"] = nil })
 	pending := edit(t, failed, func(_, d map[string]any) { d["status"] = "2" })
 	notFound := `{"response_code":2,"status":false,"message":"No Transaction found"}`
-	q := Enquiry{ReferenceID: "REFUND-1001", RegistrationID: "AOP-554"}
+	q := rechargestatus.Enquiry{ReferenceID: "REFUND-1001", RegistrationID: "AOP-554"}
 	cases := []struct {
 		name    string
 		answers []string
@@ -182,7 +185,7 @@ func TestHistory(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := NewHistory()
+			h := NewHistory(0)
 			var got []Violation
 			for i, body := range tc.answers {
 				got = h.Observe(q, 200, []byte(body))
@@ -207,9 +210,9 @@ func TestHistory(t *testing.T) {
 }
 
 func TestHistoryIgnoresOtherTransactionsAndErrors(t *testing.T) {
-	h := NewHistory()
+	h := NewHistory(0)
 	h.Observe(pageEnquiry, 200, []byte(pageExample))
-	other := Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-OTHER"}
+	other := rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-OTHER"}
 	changed := edit(t, pageExample, func(_, d map[string]any) { d["txnid"] = "1" })
 	if got := h.Observe(other, 200, []byte(changed)); len(got) != 0 {
 		t.Errorf("another registration's transaction: want no violation, got %v", got)
@@ -220,5 +223,26 @@ func TestHistoryIgnoresOtherTransactionsAndErrors(t *testing.T) {
 	h.Forget(pageEnquiry)
 	if got := h.Observe(pageEnquiry, 200, []byte(changed)); len(got) != 0 {
 		t.Errorf("after Forget: want no violation, got %v", got)
+	}
+}
+
+func TestHistoryForgetsTheOldestBeyondItsBound(t *testing.T) {
+	answer := func(refid, txnid string) []byte {
+		return fmt.Appendf(nil, `{"response_code":1,"status":true,"data":{"txnid":%q,"status":"1","refid":%q,"refunded":"0"},"message":"Transaction Enquiry Successful"}`, txnid, refid)
+	}
+	h := NewHistory(2)
+	q := func(ref string) rechargestatus.Enquiry {
+		return rechargestatus.Enquiry{RegistrationID: "AOP-554", ReferenceID: ref}
+	}
+	for _, ref := range []string{"A", "B", "C"} {
+		if v := h.Observe(q(ref), 200, answer(ref, "1")); len(v) != 0 {
+			t.Fatalf("first answer of %s flagged: %v", ref, v)
+		}
+	}
+	if v := h.Observe(q("A"), 200, answer("A", "2")); len(v) != 0 {
+		t.Fatalf("A was forgotten to make room, yet its change was flagged: %v", v)
+	}
+	if v := h.Observe(q("C"), 200, answer("C", "2")); len(v) != 1 || v[0].Rule != RuleFinalStable {
+		t.Fatalf("C's txnid changed: %v", v)
 	}
 }

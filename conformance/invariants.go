@@ -1,10 +1,12 @@
-// Package invariants holds the rules of AOPay's RechargeStatus answers that
-// openapi.yaml cannot express: that the HTTP status, `status` and
-// `response_code` tell the same story, that a found transaction is the one
-// asked for, that its money, dates and refund fields mean what the spec says.
-// It judges any endpoint's answer, so the contract suite and a recording proxy
-// share one definition; it knows nothing of the sandbox's mock.
-package invariants
+// Package conformance judges requests and answers of RechargeStatus against
+// its contract: the schema of openapi.yaml, checked with kin-openapi's
+// openapi3filter, and the rules the schema cannot express (invariants.go):
+// that the HTTP status, `status` and `response_code` tell the same story,
+// that a found transaction is the one asked for, that its money, dates and
+// refund fields mean what the spec says, that a final transaction stays as it
+// was (History). It judges any endpoint, so the mock, the contract suite and
+// the proxy share one definition; it knows nothing of the sandbox's mock.
+package conformance
 
 import (
 	"bytes"
@@ -37,62 +39,17 @@ const (
 	RuleFinalStable = "final-stable" // a final transaction answers the same data again
 )
 
-// Response codes and messages of the envelope.
-const (
-	CodeFound    = 1
-	CodeNotFound = 2
-
-	MessageFound    = "Transaction Enquiry Successful"
-	MessageNotFound = "No Transaction found"
-)
-
-// ProviderTimeLayout is how the provider writes a moment: Indian time, no zone.
-const ProviderTimeLayout = "2006-01-02 15:04:05"
-
-// DeclaredErrorCodes lists, for an error's HTTP status, the response codes
-// that mean it (openapi.yaml's ErrorResponse: 3 service is disabled, 4
-// validation error, 5 unable to process request, 6 JWT token error, 7
-// authentication failed). A 401 may carry 4 or 5 because the upstream
-// aggregator answers its validation and processing errors with 401. A status
-// not listed here is not constrained beyond being an error.
-var DeclaredErrorCodes = map[int][]int{
-	http.StatusBadRequest:            {4},
-	http.StatusUnauthorized:          {4, 5, 7},
-	http.StatusNotFound:              {3},
-	http.StatusMethodNotAllowed:      {4},
-	http.StatusPreconditionFailed:    {6},
-	http.StatusRequestEntityTooLarge: {4},
-	http.StatusUnsupportedMediaType:  {4},
-	http.StatusTooManyRequests:       {5},
-	http.StatusInternalServerError:   {5},
-	http.StatusBadGateway:            {5},
-	http.StatusServiceUnavailable:    {5},
-	http.StatusGatewayTimeout:        {5},
-}
-
-// Enquiry is what was asked: the two fields of the request body.
-type Enquiry struct {
-	ReferenceID    string `json:"referenceid"`
-	RegistrationID string `json:"RegistrationID"`
-}
-
-// Violation is one rule an answer breaks: Rule is one of the Rule* names,
-// Pointer the JSON pointer of the value at fault ("" for the status line, the
-// headers or the body as a whole). It is the type the spec validation reports
-// too, so both lists read and print alike.
-type Violation = rechargestatus.Violation
-
 var decimalString = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 // Check judges one answer to the enquiry q and lists every rule it breaks;
 // none means the answer is consistent.
-func Check(q Enquiry, status int, header http.Header, body []byte) []Violation {
+func Check(q rechargestatus.Enquiry, status int, header http.Header, body []byte) []Violation {
 	var out violations
 	if len(bytes.TrimSpace(body)) == 0 {
 		out.add(RuleJSON, "", "the body is empty; every answer is a JSON envelope")
 		return out
 	}
-	checkContentType(&out, header.Get("Content-Type"))
+	checkAnswerContentType(&out, header.Get("Content-Type"))
 	envelope, ok := decodeObject(&out, body)
 	if !ok {
 		return out
@@ -111,29 +68,29 @@ func Check(q Enquiry, status int, header http.Header, body []byte) []Violation {
 
 // checkProcessed judges an HTTP 200 answer: found with data, or not found
 // without.
-func checkProcessed(out *violations, q Enquiry, a envelopeFields) {
+func checkProcessed(out *violations, q rechargestatus.Enquiry, a envelopeFields) {
 	if !a.codeOK {
 		return
 	}
 	switch a.code {
-	case CodeFound:
+	case rechargestatus.CodeFound:
 		if a.flagOK && !a.flag {
 			out.add(RuleAgreement, "/status", "response_code 1 (transaction found) comes with status true, got false")
 		}
-		if a.messageOK && a.message != MessageFound {
-			out.add(RuleMessage, "/message", fmt.Sprintf("response_code 1 comes with message %q, got %q", MessageFound, a.message))
+		if a.messageOK && a.message != rechargestatus.MessageFound {
+			out.add(RuleMessage, "/message", fmt.Sprintf("response_code 1 comes with message %q, got %q", rechargestatus.MessageFound, a.message))
 		}
 		if a.data == nil {
 			out.add(RuleData, "/data", "response_code 1 (transaction found) comes with data, which is missing")
 			return
 		}
 		checkData(out, q, a.data)
-	case CodeNotFound:
+	case rechargestatus.CodeNotFound:
 		if a.flagOK && a.flag {
 			out.add(RuleAgreement, "/status", "response_code 2 (no transaction found) comes with status false, got true")
 		}
-		if a.messageOK && a.message != MessageNotFound {
-			out.add(RuleMessage, "/message", fmt.Sprintf("response_code 2 comes with message %q, got %q", MessageNotFound, a.message))
+		if a.messageOK && a.message != rechargestatus.MessageNotFound {
+			out.add(RuleMessage, "/message", fmt.Sprintf("response_code 2 comes with message %q, got %q", rechargestatus.MessageNotFound, a.message))
 		}
 		if a.data != nil {
 			out.add(RuleData, "/data", "response_code 2 (no transaction found) comes without data, got some")
@@ -158,17 +115,17 @@ func checkError(out *violations, status int, a envelopeFields) {
 	if !a.codeOK {
 		return
 	}
-	if a.code == CodeFound || a.code == CodeNotFound {
+	if a.code == rechargestatus.CodeFound || a.code == rechargestatus.CodeNotFound {
 		out.add(RuleAgreement, "/response_code", fmt.Sprintf("response_code %d belongs to an HTTP 200 answer, not to HTTP %d", a.code, status))
 		return
 	}
-	if want, ok := DeclaredErrorCodes[status]; ok && !slices.Contains(want, a.code) {
+	if want, ok := rechargestatus.DeclaredErrorCodes[status]; ok && !slices.Contains(want, a.code) {
 		out.add(RuleErrorCode, "/response_code", fmt.Sprintf("HTTP %d means response_code %s, got %d", status, joinInts(want), a.code))
 	}
 }
 
 // checkData judges the transaction of a found answer.
-func checkData(out *violations, q Enquiry, raw json.RawMessage) {
+func checkData(out *violations, q rechargestatus.Enquiry, raw json.RawMessage) {
 	var data map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &data); err != nil {
 		out.add(RuleData, "/data", "data is not a JSON object")
@@ -199,7 +156,7 @@ func checkData(out *violations, q Enquiry, raw json.RawMessage) {
 	}
 	added, addedOK := time.Time{}, false
 	if v, ok := field("dateadded"); ok {
-		t, err := time.Parse(ProviderTimeLayout, v)
+		t, err := time.Parse(rechargestatus.TimeLayout, v)
 		if err != nil {
 			out.add(RuleDate, "/data/dateadded", fmt.Sprintf("dateadded is a moment written YYYY-MM-DD HH:MM:SS, got %q", v))
 		} else {
@@ -242,17 +199,17 @@ func checkData(out *violations, q Enquiry, raw json.RawMessage) {
 		}
 	}
 	if dateRefundedSet {
-		t, err := time.Parse(ProviderTimeLayout, dateRefunded)
+		t, err := time.Parse(rechargestatus.TimeLayout, dateRefunded)
 		switch {
 		case err != nil:
 			out.add(RuleDate, "/data/daterefunded", fmt.Sprintf("daterefunded is a moment written YYYY-MM-DD HH:MM:SS, got %q", dateRefunded))
 		case addedOK && t.Before(added):
-			out.add(RuleDate, "/data/daterefunded", fmt.Sprintf("the refund (%s) cannot precede the transaction (%s)", dateRefunded, added.Format(ProviderTimeLayout)))
+			out.add(RuleDate, "/data/daterefunded", fmt.Sprintf("the refund (%s) cannot precede the transaction (%s)", dateRefunded, added.Format(rechargestatus.TimeLayout)))
 		}
 	}
 }
 
-func checkContentType(out *violations, contentType string) {
+func checkAnswerContentType(out *violations, contentType string) {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err == nil && (mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")) {
 		return

@@ -1,17 +1,18 @@
-package invariants_test
+package conformance_test
 
 import (
 	"fmt"
 	"net/http"
 
-	"github.com/aopay-sandbox/rechargestatus/contract/invariants"
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 func ExampleCheck() {
-	q := invariants.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
+	q := rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
 	header := http.Header{"Content-Type": {"application/json"}}
 	body := []byte(`{"response_code":2,"status":true,"message":"No Transaction found"}`)
-	for _, v := range invariants.Check(q, http.StatusOK, header, body) {
+	for _, v := range conformance.Check(q, http.StatusOK, header, body) {
 		fmt.Println(v)
 	}
 	// Output:
@@ -19,8 +20,8 @@ func ExampleCheck() {
 }
 
 func ExampleHistory() {
-	q := invariants.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
-	h := invariants.NewHistory()
+	q := rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
+	h := conformance.NewHistory(0)
 	first := []byte(`{"response_code":1,"status":true,"data":{"txnid":"6469","status":"1","refunded":"0"},"message":"Transaction Enquiry Successful"}`)
 	again := []byte(`{"response_code":1,"status":true,"data":{"txnid":"6470","status":"1","refunded":"0"},"message":"Transaction Enquiry Successful"}`)
 	h.Observe(q, http.StatusOK, first)

@@ -1,11 +1,14 @@
-package invariants
+package conformance
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // Phase is where an answer places a transaction in its lifecycle.
@@ -45,10 +48,15 @@ var refundFields = map[string]bool{"refunded": true, "refundtxnid": true, "dater
 // History remembers the final answers seen of each transaction, to hold the
 // rule that enquiring a final transaction again answers the same data: a
 // success or a refund never changes, a failure changes only by being refunded.
-// It is safe for concurrent use.
+// It forgets the transactions first seen longest ago beyond its limit, so a
+// judge running for months keeps a bounded memory. It is safe for concurrent
+// use.
 type History struct {
 	mu    sync.Mutex
-	final map[Enquiry]snapshot
+	limit int
+	final map[rechargestatus.Enquiry]snapshot
+	// order lists the transactions in final, first seen first.
+	order []rechargestatus.Enquiry
 }
 
 type snapshot struct {
@@ -56,13 +64,23 @@ type snapshot struct {
 	data  map[string]json.RawMessage
 }
 
-// NewHistory starts an empty history.
-func NewHistory() *History { return &History{final: make(map[Enquiry]snapshot)} }
+// DefaultHistoryLimit is how many transactions a History holds when its
+// limit is not set.
+const DefaultHistoryLimit = 100_000
+
+// NewHistory starts an empty history of at most limit transactions
+// (DefaultHistoryLimit when limit is zero or less).
+func NewHistory(limit int) *History {
+	if limit <= 0 {
+		limit = DefaultHistoryLimit
+	}
+	return &History{limit: limit, final: make(map[rechargestatus.Enquiry]snapshot)}
+}
 
 // Observe records an answer to q and lists the ways it contradicts an earlier
 // final answer of the same transaction. Answers that found nothing final are
 // recorded only as far as they break the rule.
-func (h *History) Observe(q Enquiry, status int, body []byte) []Violation {
+func (h *History) Observe(q rechargestatus.Enquiry, status int, body []byte) []Violation {
 	if status != http.StatusOK {
 		return nil
 	}
@@ -77,7 +95,7 @@ func (h *History) Observe(q Enquiry, status int, body []byte) []Violation {
 	defer h.mu.Unlock()
 	before, seen := h.final[q]
 	if envelope.Data == nil {
-		if seen && string(envelope.ResponseCode) == fmt.Sprint(CodeNotFound) {
+		if seen && string(envelope.ResponseCode) == fmt.Sprint(rechargestatus.CodeNotFound) {
 			return []Violation{{Rule: RuleFinalStable, Pointer: "/response_code",
 				Message: fmt.Sprintf("the transaction was found %s before, now no transaction is found", before.phase)}}
 		}
@@ -89,17 +107,35 @@ func (h *History) Observe(q Enquiry, status int, body []byte) []Violation {
 		compareFinal(&out, before, now)
 	}
 	if now.phase.Final() && (!seen || len(out) == 0) {
-		h.final[q] = now
+		h.remember(q, now, seen)
 	}
 	return out
 }
 
+// remember keeps q's final answer, forgetting the oldest transaction when a
+// new one takes the history past its limit.
+func (h *History) remember(q rechargestatus.Enquiry, s snapshot, known bool) {
+	h.final[q] = s
+	if known {
+		return
+	}
+	h.order = append(h.order, q)
+	for len(h.order) > h.limit {
+		delete(h.final, h.order[0])
+		h.order = h.order[1:]
+	}
+}
+
 // Forget drops what is known of q's transaction, for when it is replaced on
 // purpose (a sandbox's admin API may do that).
-func (h *History) Forget(q Enquiry) {
+func (h *History) Forget(q rechargestatus.Enquiry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if _, ok := h.final[q]; !ok {
+		return
+	}
 	delete(h.final, q)
+	h.order = slices.DeleteFunc(h.order, func(e rechargestatus.Enquiry) bool { return e == q })
 }
 
 func compareFinal(out *violations, before, now snapshot) {

@@ -1,0 +1,195 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+)
+
+// Validator checks requests and answers against an OpenAPI document with
+// kin-openapi's openapi3filter, and words what it finds for the partner who
+// sent the request or the person reading a report.
+type Validator struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// NewValidator prepares a validator for doc, which must already be valid.
+func NewValidator(doc *openapi3.T) (*Validator, error) {
+	router, err := rechargestatus.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route spec: %w", err)
+	}
+	return &Validator{doc: doc, router: router}, nil
+}
+
+// LoadValidator loads the spec at path (the embedded one when path is empty)
+// and prepares a validator for it.
+func LoadValidator(path string) (*Validator, error) {
+	doc, err := rechargestatus.LoadSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewValidator(doc)
+}
+
+// Doc is the document the validator checks against.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// RequestProblem is why a request does not match the spec, worded for the
+// partner who sent it.
+type RequestProblem struct {
+	// Status is the HTTP status that fits: 400, 404, 405 or 415.
+	Status int
+	// Field is the request field at fault, empty when the fault is not one field's.
+	Field string
+	// Message names the field and what is wrong with it.
+	Message string
+}
+
+func (p *RequestProblem) Error() string { return p.Message }
+
+// requestOptions leave the request as it came: the sandbox checks
+// credentials itself, and defaults are not written into what it reads.
+var requestOptions = &openapi3filter.Options{
+	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+	SkipSettingDefaults: true,
+}
+
+// CheckRequest validates r, whose body has already been read into body, and
+// returns nil when it matches an operation of the spec. r.Body is left
+// reading body from its start.
+func (v *Validator) CheckRequest(ctx context.Context, r *http.Request, body []byte) *RequestProblem {
+	route, params, err := v.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
+	case err != nil:
+		return &RequestProblem{Status: http.StatusNotFound, Message: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
+	}
+	if op := route.Operation; op != nil && op.RequestBody != nil && len(body) > 0 {
+		if p := checkContentType(r.Header.Get("Content-Type"), op.RequestBody.Value); p != nil {
+			return p
+		}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: requestOptions}
+	err = openapi3filter.ValidateRequest(ctx, input)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return describeRequestError(err)
+	}
+	return nil
+}
+
+func checkContentType(header string, body *openapi3.RequestBody) *RequestProblem {
+	if body == nil || len(body.Content) == 0 {
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(header)
+	if err == nil && body.Content.Get(mediaType) != nil {
+		return nil
+	}
+	got := header
+	if got == "" {
+		got = "none"
+	}
+	return &RequestProblem{
+		Status:  http.StatusUnsupportedMediaType,
+		Message: fmt.Sprintf("Content-Type must be application/json, got %s", got),
+	}
+}
+
+// describeRequestError words openapi3filter's typed errors: which parameter
+// or body member, which schema keyword.
+func describeRequestError(err error) *RequestProblem {
+	var reqErr *openapi3filter.RequestError
+	if !errors.As(err, &reqErr) {
+		return &RequestProblem{Status: http.StatusBadRequest, Message: err.Error()}
+	}
+	var schemaErr *openapi3.SchemaError
+	isSchemaErr := errors.As(reqErr.Err, &schemaErr)
+	if reqErr.Parameter != nil {
+		name := reqErr.Parameter.Name
+		if isSchemaErr {
+			return &RequestProblem{Status: http.StatusBadRequest, Field: name, Message: describeSchemaError(name, schemaErr)}
+		}
+		return &RequestProblem{Status: http.StatusBadRequest, Field: name, Message: fmt.Sprintf("%s %s is invalid: %s", reqErr.Parameter.In, name, reqErr.Error())}
+	}
+	if errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) || errors.Is(reqErr.Err, openapi3filter.ErrInvalidEmptyValue) {
+		return &RequestProblem{Status: http.StatusBadRequest, Message: "request body is required"}
+	}
+	var parseErr *openapi3filter.ParseError
+	if errors.As(reqErr.Err, &parseErr) {
+		return &RequestProblem{Status: http.StatusBadRequest, Message: "request body is not valid JSON"}
+	}
+	if isSchemaErr {
+		field := strings.Join(schemaErr.JSONPointer(), ".")
+		return &RequestProblem{Status: http.StatusBadRequest, Field: field, Message: describeSchemaError(field, schemaErr)}
+	}
+	return &RequestProblem{Status: http.StatusBadRequest, Message: reqErr.Error()}
+}
+
+// describeSchemaError turns a schema failure into "<field> <rule broken>",
+// from the keyword that failed and the schema that holds it.
+func describeSchemaError(field string, e *openapi3.SchemaError) string {
+	subject := field
+	if subject == "" {
+		subject = "request body"
+	}
+	s := e.Schema
+	switch e.SchemaField {
+	case "required":
+		// The pointer of a missing property ends with its name.
+		return subject + " is required"
+	case "type":
+		if s != nil && s.Type != nil && len(s.Type.Slice()) == 1 {
+			kind := s.Type.Slice()[0]
+			if kind == "object" {
+				return fmt.Sprintf("%s must be a JSON object", subject)
+			}
+			return fmt.Sprintf("%s must be %s %s", subject, article(kind), kind)
+		}
+	case "minLength":
+		if s != nil && s.MinLength == 1 {
+			return subject + " must not be empty"
+		}
+		if s != nil {
+			return fmt.Sprintf("%s must be at least %d characters long", subject, s.MinLength)
+		}
+	case "maxLength":
+		if s != nil && s.MaxLength != nil {
+			return fmt.Sprintf("%s must be at most %d characters long", subject, *s.MaxLength)
+		}
+	case "pattern":
+		// The spec words a pattern's meaning in x-pattern-message, since a
+		// regular expression tells a partner little.
+		if s != nil {
+			if msg, ok := s.Extensions["x-pattern-message"].(string); ok {
+				return subject + " " + msg
+			}
+		}
+	case "nullable":
+		return subject + " must not be null"
+	}
+	return fmt.Sprintf("%s: %s", subject, e.Reason)
+}
+
+func article(kind string) string {
+	switch kind {
+	case "integer", "array", "object":
+		return "an"
+	}
+	return "a"
+}
