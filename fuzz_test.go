@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 )
 
@@ -32,13 +33,31 @@ func (v *Validator) referenceCheck(ctx context.Context, r *http.Request, body []
 	return nil
 }
 
-func fuzzValidator(f *testing.F) *Validator {
+// fuzzValidators are validators of the provider's document and of the
+// admin API's, whose operations (path and query parameters, bodies of many
+// shapes) the mock checks with the same fast path.
+func fuzzValidators(f *testing.F) []*Validator {
 	f.Helper()
-	v, err := LoadValidator("")
+	provider, err := LoadValidator("")
 	if err != nil {
 		f.Fatal(err)
 	}
-	return v
+	// The admin package embeds its document but imports this one, so the
+	// test reads the file, whose references to ../openapi.yaml resolve on disk.
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = true
+	doc, err := loader.LoadFromFile("admin/openapi.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		f.Fatal(err)
+	}
+	admin, err := NewValidator(doc)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return []*Validator{provider, admin}
 }
 
 // FuzzCheckRequest feeds arbitrary requests to the validator: it must not
@@ -47,7 +66,7 @@ func fuzzValidator(f *testing.F) *Validator {
 //
 //	go test -run='^$' -fuzz='^FuzzCheckRequest$' -fuzztime=30s .
 func FuzzCheckRequest(f *testing.F) {
-	v := fuzzValidator(f)
+	validators := fuzzValidators(f)
 	seeds := []struct {
 		method, path, contentType, token string
 		body                             string
@@ -89,24 +108,33 @@ func FuzzCheckRequest(f *testing.F) {
 		if token != "" {
 			r.Header.Set("Token", token)
 		}
-		ctx := context.Background()
-		got := v.CheckRequest(ctx, r, body)
-		want := v.referenceCheck(ctx, r, body)
-		switch {
-		case got == nil && want == nil:
-			return
-		case got == nil || want == nil:
-			t.Fatalf("fast path %+v, openapi3filter %+v", got, want)
-		case *got != *want:
-			t.Fatalf("fast path %+v\nopenapi3filter %+v", *got, *want)
-		}
-		switch got.Status {
-		case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType:
-		default:
-			t.Fatalf("status %d: %+v", got.Status, *got)
-		}
-		if got.Message == "" {
-			t.Fatalf("no message: %+v", *got)
+		for _, v := range validators {
+			checkAgreesWithFilter(t, v, r, body)
 		}
 	})
+}
+
+// checkAgreesWithFilter fails unless v's CheckRequest answers r exactly as
+// openapi3filter does, with a status and message it documents.
+func checkAgreesWithFilter(t *testing.T, v *Validator, r *http.Request, body []byte) {
+	t.Helper()
+	ctx := context.Background()
+	got := v.CheckRequest(ctx, r, body)
+	want := v.referenceCheck(ctx, r, body)
+	switch {
+	case got == nil && want == nil:
+		return
+	case got == nil || want == nil:
+		t.Fatalf("fast path %+v, openapi3filter %+v", got, want)
+	case *got != *want:
+		t.Fatalf("fast path %+v\nopenapi3filter %+v", *got, *want)
+	}
+	switch got.Status {
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType:
+	default:
+		t.Fatalf("status %d: %+v", got.Status, *got)
+	}
+	if got.Message == "" {
+		t.Fatalf("no message: %+v", *got)
+	}
 }

@@ -47,7 +47,11 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	validator, err := rechargestatus.NewValidator(doc)
+	sandboxDoc, err := SandboxSpec(doc)
+	if err != nil {
+		return nil, err
+	}
+	validator, err := rechargestatus.NewValidator(sandboxDoc)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -172,9 +173,19 @@ func raceEnabled() bool {
 	return false
 }
 
+// newSpecValidator checks answers against the provider's document and the
+// admin API's, as the mock does.
 func newSpecValidator(t *testing.T) *rechargestatus.Validator {
 	t.Helper()
-	v, err := rechargestatus.LoadValidator("")
+	provider, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := mockserver.SandboxSpec(provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := rechargestatus.NewValidator(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,8 +300,8 @@ type noAnswer struct{ err error }
 
 func (e noAnswer) Error() string { return "no answer: " + e.err.Error() }
 
-// do sends a request, reads the whole answer and checks it against
-// openapi.yaml.
+// do sends a request, reads the whole answer and checks it against its
+// OpenAPI document.
 func (c *crashClient) do(method, path string, body any) (int, []byte, error) {
 	var reqBody []byte
 	if body != nil {
@@ -316,7 +327,7 @@ func (c *crashClient) do(method, path string, body any) (int, []byte, error) {
 		return 0, nil, noAnswer{err}
 	}
 	if viol := c.validator.CheckResponse(context.Background(), req, reqBody, res.StatusCode, res.Header, got); len(viol) > 0 {
-		c.t.Errorf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, got, viol)
+		c.t.Errorf("%s %s answered %d %s, which breaks its OpenAPI document: %v", method, path, res.StatusCode, got, viol)
 	}
 	return res.StatusCode, got, nil
 }
