@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
@@ -47,6 +48,10 @@ func setUpRun(cfg Config, doc *openapi3.T) {
 	}
 	validator, err := conformance.NewValidator(doc)
 	Expect(err).NotTo(HaveOccurred())
+	adminDoc, err := admin.LoadSpec()
+	Expect(err).NotTo(HaveOccurred())
+	adminValidator, err := conformance.NewValidator(adminDoc)
+	Expect(err).NotTo(HaveOccurred())
 	var extra http.Header
 	if cfg.AuthorisedKey != "" {
 		extra = http.Header{"Authorisedkey": {cfg.AuthorisedKey}}
@@ -64,7 +69,7 @@ func setUpRun(cfg Config, doc *openapi3.T) {
 		cfg:    cfg,
 		client: client,
 		admin:  NewAdmin(client, cfg.AdminToken),
-		judge:  &Judge{Validator: validator, History: conformance.NewHistory(0)},
+		judge:  &Judge{Validator: validator, Admin: adminValidator, History: conformance.NewHistory(0)},
 		tag:    NewRequestID()[:8] + strconv.Itoa(GinkgoParallelProcess()),
 	}
 	fmt.Fprintf(GinkgoWriter, "checking %s as target %s; referenceids of this run carry CT%s\n", baseURL, cfg.Target, run.tag)

@@ -73,7 +73,7 @@ func (a adminAnswer) errorMessage(t *testing.T) (code, message string) {
 }
 
 // admin calls the admin API with the sandbox's token and checks the answer
-// against openapi.yaml.
+// against admin/openapi.yaml.
 func (sb *sandbox) admin(method, path string, body any) adminAnswer {
 	sb.t.Helper()
 	return sb.adminAs(sb.token, method, path, body)
@@ -122,7 +122,7 @@ func (sb *sandbox) adminAs(token, method, path string, body any) adminAnswer {
 	viol := specValidator.CheckResponse(context.Background(), check, payload, res.StatusCode, res.Header, got)
 	// Requests to no operation of the spec have no answer to check against.
 	if len(viol) > 0 && viol[0].Rule != "route" {
-		sb.t.Fatalf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, got, viol)
+		sb.t.Fatalf("%s %s answered %d %s, which breaks its OpenAPI document: %v", method, path, res.StatusCode, got, viol)
 	}
 	return a
 }

@@ -16,7 +16,8 @@ import (
 // Config is everything a Server is built from. The zero value of each field
 // means its default.
 type Config struct {
-	// Spec is the OpenAPI document; the embedded one when nil.
+	// Spec is the provider's OpenAPI document, to which the admin API's is
+	// added; the embedded one when nil.
 	Spec *openapi3.T
 	// Fixtures is the starting data; the embedded default set when nil.
 	Fixtures *fixtures.Set

@@ -21,8 +21,18 @@ import (
 // pageExampleBody is the answer the provider's page shows for 12345678.
 const pageExampleBody = `{"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`
 
+// specValidator checks the mock's traffic against the provider's document
+// and the admin API's, as the mock does.
 var specValidator = func() *conformance.Validator {
-	v, err := conformance.LoadValidator("")
+	provider, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		panic(err)
+	}
+	doc, err := SandboxSpec(provider)
+	if err != nil {
+		panic(err)
+	}
+	v, err := conformance.NewValidator(doc)
 	if err != nil {
 		panic(err)
 	}

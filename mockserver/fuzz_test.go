@@ -58,7 +58,7 @@ func fuzzSend(h http.Handler, method, path, contentType string, header http.Head
 	return fuzzAnswer{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
 }
 
-// checkSpec validates an answer to method path against openapi.yaml.
+// checkSpec validates an answer to method path against its OpenAPI document.
 func (a fuzzAnswer) checkSpec(t *testing.T, method, path string, reqBody []byte) {
 	t.Helper()
 	check := httptest.NewRequest(method, "http://127.0.0.1:8080/", nil)
@@ -70,7 +70,7 @@ func (a fuzzAnswer) checkSpec(t *testing.T, method, path string, reqBody []byte)
 	check.Header.Set("Content-Type", "application/json")
 	viol := specValidator.CheckResponse(context.Background(), check, reqBody, a.status, a.header, a.body)
 	if len(viol) > 0 && viol[0].Rule != "route" {
-		t.Fatalf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, a.status, a.body, viol)
+		t.Fatalf("%s %s answered %d %s, which breaks its OpenAPI document: %v", method, path, a.status, a.body, viol)
 	}
 }
 

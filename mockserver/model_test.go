@@ -119,7 +119,7 @@ func (c *modelClient) do(method, path string, body any) (int, []byte) {
 	check := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, nil)
 	check.Header.Set("Content-Type", "application/json")
 	if viol := specValidator.CheckResponse(context.Background(), check, payload, res.StatusCode, res.Header, got); len(viol) > 0 {
-		c.t.Errorf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, got, viol)
+		c.t.Errorf("%s %s answered %d %s, which breaks its OpenAPI document: %v", method, path, res.StatusCode, got, viol)
 	}
 	return res.StatusCode, got
 }

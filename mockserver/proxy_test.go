@@ -230,7 +230,7 @@ func (rig *proxyRig) admin(method, path, token string) (int, []byte) {
 	body, _ := io.ReadAll(res.Body)
 	check, _ := http.NewRequest(method, "http://127.0.0.1:8080"+path, nil)
 	if v := specValidator.CheckResponse(context.Background(), check, nil, res.StatusCode, res.Header, body); len(v) > 0 && path != "/metrics" {
-		rig.t.Fatalf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, body, v)
+		rig.t.Fatalf("%s %s answered %d %s, which breaks its OpenAPI document: %v", method, path, res.StatusCode, body, v)
 	}
 	return res.StatusCode, body
 }

@@ -49,7 +49,11 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	validator, err := conformance.NewValidator(doc)
+	sandboxDoc, err := SandboxSpec(doc)
+	if err != nil {
+		return nil, err
+	}
+	validator, err := conformance.NewValidator(sandboxDoc)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -174,9 +175,19 @@ func raceEnabled() bool {
 	return false
 }
 
+// newSpecValidator checks answers against the provider's document and the
+// admin API's, as the mock does.
 func newSpecValidator(t *testing.T) *conformance.Validator {
 	t.Helper()
-	v, err := conformance.LoadValidator("")
+	provider, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := mockserver.SandboxSpec(provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := conformance.NewValidator(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,8 +302,8 @@ type noAnswer struct{ err error }
 
 func (e noAnswer) Error() string { return "no answer: " + e.err.Error() }
 
-// do sends a request, reads the whole answer and checks it against
-// openapi.yaml.
+// do sends a request, reads the whole answer and checks it against its
+// OpenAPI document.
 func (c *crashClient) do(method, path string, body any) (int, []byte, error) {
 	var reqBody []byte
 	if body != nil {
@@ -318,7 +329,7 @@ func (c *crashClient) do(method, path string, body any) (int, []byte, error) {
 		return 0, nil, noAnswer{err}
 	}
 	if viol := c.validator.CheckResponse(context.Background(), req, reqBody, res.StatusCode, res.Header, got); len(viol) > 0 {
-		c.t.Errorf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, got, viol)
+		c.t.Errorf("%s %s answered %d %s, which breaks its OpenAPI document: %v", method, path, res.StatusCode, got, viol)
 	}
 	return res.StatusCode, got, nil
 }

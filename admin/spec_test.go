@@ -1,0 +1,146 @@
+package admin
+
+import (
+	"bytes"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+)
+
+// adminOperations is every call the sandbox answers beside the provider's
+// endpoint, as the mock routes them.
+var adminOperations = []string{
+	"DELETE /__admin/faults",
+	"DELETE /__admin/faults/{id}",
+	"DELETE /__admin/requests",
+	"DELETE /__admin/transactions/{registrationId}/{referenceId}",
+	"DELETE /__admin/violations",
+	"GET /__admin/clock",
+	"GET /__admin/faults",
+	"GET /__admin/health",
+	"GET /__admin/requests",
+	"GET /__admin/requests/count",
+	"GET /__admin/transactions",
+	"GET /__admin/transactions/{registrationId}/{referenceId}",
+	"GET /__admin/violations",
+	"GET /metrics",
+	"POST /__admin/clock",
+	"POST /__admin/faults",
+	"POST /__admin/fixtures/reload",
+	"POST /__admin/reset",
+	"POST /__admin/transactions/{registrationId}/{referenceId}/transition",
+	"PUT /__admin/faults",
+	"PUT /__admin/transactions/{registrationId}/{referenceId}",
+}
+
+func TestSpecDescribesTheAdminAPI(t *testing.T) {
+	doc, err := LoadSpec()
+	if err != nil {
+		t.Fatalf("LoadSpec: %v", err)
+	}
+	var operations []string
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			operations = append(operations, method+" "+path)
+			if op.Security == nil || len(*op.Security) != 1 {
+				t.Errorf("%s %s does not name the admin token alone", method, path)
+			} else if _, ok := (*op.Security)[0]["adminToken"]; !ok {
+				t.Errorf("%s %s does not name the admin token", method, path)
+			}
+		}
+	}
+	slices.Sort(operations)
+	if !slices.Equal(operations, adminOperations) {
+		t.Fatalf("admin/openapi.yaml describes\n%s\nwant\n%s", strings.Join(operations, "\n"), strings.Join(adminOperations, "\n"))
+	}
+}
+
+// TestTransactionDataIsTheProviders checks that the transactions the admin
+// API shows carry the provider's data as openapi.yaml defines it, not a copy.
+func TestTransactionDataIsTheProviders(t *testing.T) {
+	doc, err := LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := doc.Components.Schemas["AdminTransaction"].Value.Properties["data"]
+	want := provider.Components.Schemas["TransactionData"].Value
+	if data.Ref != "../openapi.yaml#/components/schemas/TransactionData" || !slices.Equal(data.Value.Required, want.Required) {
+		t.Fatalf("AdminTransaction.data is %q requiring %v; want the provider's TransactionData requiring %v", data.Ref, data.Value.Required, want.Required)
+	}
+}
+
+// TestDeclaredExamplesMatchTheirSchemas checks that every answer with a body
+// shows at least one example, and that every example, of an answer, a
+// request or a header, is valid against its schema.
+func TestDeclaredExamplesMatchTheirSchemas(t *testing.T) {
+	doc, err := LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for code, resp := range op.Responses.Map() {
+				for ct, media := range resp.Value.Content {
+					if len(media.Examples) == 0 {
+						t.Errorf("%s %s %s %s has no example", method, path, code, ct)
+					}
+					for name, ex := range media.Examples {
+						checked++
+						if err := media.Schema.Value.VisitJSON(ex.Value.Value, openapi3.VisitAsResponse()); err != nil {
+							t.Errorf("%s %s %s %s example %q: %v", method, path, code, ct, name, err)
+						}
+					}
+				}
+			}
+			if op.RequestBody == nil {
+				continue
+			}
+			for ct, media := range op.RequestBody.Value.Content {
+				if len(media.Examples) == 0 {
+					t.Errorf("%s %s request %s has no example", method, path, ct)
+				}
+				for name, ex := range media.Examples {
+					checked++
+					if err := media.Schema.Value.VisitJSON(ex.Value.Value, openapi3.VisitAsRequest()); err != nil {
+						t.Errorf("%s %s request %s example %q: %v", method, path, ct, name, err)
+					}
+				}
+			}
+		}
+	}
+	for name, header := range doc.Components.Headers {
+		checked++
+		if err := header.Value.Schema.Value.VisitJSON(header.Value.Example); err != nil {
+			t.Errorf("header %s example %v: %v", name, header.Value.Example, err)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("admin/openapi.yaml has no example")
+	}
+}
+
+func TestLoadSpecReadsOnlyTheProviderSpec(t *testing.T) {
+	got, err := readProviderSpec(nil, &url.URL{Path: "openapi.yaml"})
+	if err != nil || !bytes.Equal(got, rechargestatus.SpecYAML) {
+		t.Fatalf("reading openapi.yaml: %d bytes, %v; want the provider's document", len(got), err)
+	}
+	for _, other := range []string{"admin/openapi.yaml", "/etc/passwd", "https://example.com/openapi.yaml"} {
+		u, err := url.Parse(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readProviderSpec(nil, u); err == nil {
+			t.Errorf("reading %s succeeded", other)
+		}
+	}
+}
