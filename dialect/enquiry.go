@@ -116,24 +116,27 @@ func (d Dialect) ReadEnquiry(body []byte, token string) (Request, error) {
 	}
 	var req Request
 	var present bool
-	if req.ReferenceID, present, err = readField(members, referenceField, k); err != nil {
+	req.ReferenceID, present, err = readField(members, referenceField, k)
+	switch {
+	case err != nil:
 		return Request{}, err
-	} else if !present {
+	case !present:
 		return Request{}, &EnquiryError{Field: referenceField.name, Message: referenceField.name + " is required" + referenceField.alsoRead(k)}
 	}
-	if req.RegistrationID, present, err = readField(members, registrationField, k); err != nil {
-		return Request{}, err
-	}
+	req.RegistrationID, present, err = readField(members, registrationField, k)
 	switch {
+	case err != nil:
+		return Request{}, err
 	case present:
-	case k.RegistrationFromToken && TokenPartner(token) != "":
-		req.TokenPartner = TokenPartner(token)
-	case k.RegistrationFromToken:
-		return Request{}, &EnquiryError{Field: registrationField.name, Message: registrationField.name + " is required" + registrationField.alsoRead(k) + ", or a Token whose partnerId claim names the partner"}
-	default:
-		return Request{}, &EnquiryError{Field: registrationField.name, Message: registrationField.name + " is required" + registrationField.alsoRead(k)}
+		return req, nil
 	}
-	return req, nil
+	if k.RegistrationFromToken {
+		if req.TokenPartner = TokenPartner(token); req.TokenPartner != "" {
+			return req, nil
+		}
+		return Request{}, &EnquiryError{Field: registrationField.name, Message: registrationField.name + " is required" + registrationField.alsoRead(k) + ", or a Token whose partnerId claim names the partner"}
+	}
+	return Request{}, &EnquiryError{Field: registrationField.name, Message: registrationField.name + " is required" + registrationField.alsoRead(k)}
 }
 
 func readField(members []member, f requestField, k Knobs) (string, bool, error) {

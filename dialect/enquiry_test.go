@@ -104,7 +104,9 @@ func TestRegistrationFromToken(t *testing.T) {
 
 func TestCanonicalIsValidatedByTheSpec(t *testing.T) {
 	up, _ := Lookup(Upstream)
-	partners := func(partner string) (string, bool) { return map[string]string{"PARTNER-9": "AOP-554"}[partner], partner == "PARTNER-9" }
+	partners := func(partner string) (string, bool) {
+		return map[string]string{"PARTNER-9": "AOP-554"}[partner], partner == "PARTNER-9"
+	}
 	tests := []struct {
 		body, token, want string
 	}{

@@ -30,12 +30,12 @@ type Flags struct {
 // Flags.Dialect is the dialect they choose.
 func RegisterFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{fs: fs, dialect: dialectFlag{d: Default()}, knobs: map[flag.Value]*knobFlag{}}
-	fs.Var(&f.dialect, FlagDialect, fmt.Sprintf("how the mock answers: %s; knobs may follow, such as upstream;auth-failure-body=code5", orList(Names())))
+	fs.Var(&f.dialect, FlagDialect, fmt.Sprintf("the provider's dialect to answer in: %s, knobs set on their own may follow, such as upstream;auth-failure-body=code5", orList(Names())))
 	for i := range knobTable {
 		kn := &knobTable[i]
 		v := &knobFlag{knob: kn, value: kn.get(pageKnobs)}
 		f.knobs[v] = v
-		fs.Var(v, kn.name, fmt.Sprintf("%s (default: the dialect's, %s)", kn.usage, valuesByDialect(kn)))
+		fs.Var(v, kn.name, fmt.Sprintf("%s; the dialect's when not set (%s)", kn.usage, valuesByDialect(kn)))
 	}
 	return f
 }

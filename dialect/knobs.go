@@ -126,7 +126,7 @@ var knobTable = []knob{
 		set: func(k *Knobs, v string) error {
 			switch v {
 			case "", rechargestatus.StatusSuccess, rechargestatus.StatusFailed:
-				return fmt.Errorf("a pending transaction cannot answer the status of a success (1) or a failure (0), nor none")
+				return fmt.Errorf(`a pending transaction answers neither the status of a success ("1") or a failure ("0") nor an empty one`)
 			}
 			k.PendingStatus = v
 			return nil

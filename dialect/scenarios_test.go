@@ -271,6 +271,26 @@ func TestUpstreamAnswersBreakThePageAndNormalize(t *testing.T) {
 	}
 }
 
+// TestUpstreamGuessesAreRecognised: where the notes leave a choice, every
+// choice of the upstream dialect is still recognised as the upstream's, so
+// accepting the upstream accepts whichever the provider turns out to make.
+func TestUpstreamGuessesAreRecognised(t *testing.T) {
+	for _, spec := range []string{"upstream;error-code-key=responsecode", "upstream;auth-failure-body=code5",
+		"upstream;auth-failure-body=code7", "upstream;jwt-failure=code7", "upstream;validation-detail=message"} {
+		d := mustParse(t, spec)
+		for _, sc := range scenarios() {
+			status, body := sc.render(d)
+			if got := classified(status, body); !slices.Contains(got, Upstream) {
+				t.Errorf("%s, %s: HTTP %d %s classified %v, want upstream among them", spec, sc.name, status, body, got)
+			}
+			pageBody, _ := Normalize(Upstream, status, body)
+			if vs := againstPage(t, status, pageBody); len(vs) > 0 {
+				t.Errorf("%s, %s: normalized %s breaks the page's contract: %v", spec, sc.name, pageBody, vs)
+			}
+		}
+	}
+}
+
 // TestCapturedAnswersAreClassified classifies the answers the notes quote.
 func TestCapturedAnswersAreClassified(t *testing.T) {
 	if got := classified(http.StatusOK, capturedExchange(t)); !slices.Equal(got, []string{Upstream}) {
@@ -282,6 +302,12 @@ func TestCapturedAnswersAreClassified(t *testing.T) {
 	}
 	if got := classified(http.StatusUnauthorized, auth[1]); !slices.Equal(got, []string{Upstream}) {
 		t.Errorf("the captured 401 with code 25 is classified %v, want [upstream]", got)
+	}
+	// Both spellings at once read either way: the page's contract holds, the
+	// upstream's shape is not one.
+	both := []byte(`{"response_code":2,"responsecode":2,"status":false,"message":"No Transaction found"}`)
+	if got := classified(http.StatusOK, both); !slices.Equal(got, []string{Page}) {
+		t.Errorf("%s is classified %v, want [page]", both, got)
 	}
 	ms := Classify(http.StatusOK, jsonHeader, capturedExchange(t))
 	if len(ms) != 1 || !strings.Contains(ms[0].String(), "provider-notes.md:18-19") {
