@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -47,17 +48,45 @@ type Store struct {
 	db *bolt.DB
 }
 
-// Open opens the state file at path, creating it when missing. It fails
-// within LockTimeout with ErrInUse when another process has it open.
+// Open opens the state file at path, creating it when missing; a missing or
+// empty file starts an empty store. It fails within LockTimeout with
+// ErrInUse when another process has it open, and with a *CorruptError when
+// any page or item of the file is damaged: every one is read before Open
+// returns, so a damaged file is refused at start rather than crashing the
+// process later.
 func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: LockTimeout})
+	info, err := os.Stat(path)
+	if err == nil && info.Size() > 0 {
+		if err := verify(path); err != nil {
+			return nil, err
+		}
+	}
+	var db *bolt.DB
+	err = guarded(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: LockTimeout})
+		return err
+	})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w (no lock within %s)", path, ErrInUse, LockTimeout)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
+		return nil, openError(path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	if err := guarded(func() error { return prepare(db) }); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// prepare checks the page tree and free-page list, then makes the buckets a
+// new file lacks.
+func prepare(db *bolt.DB) error {
+	if err := checkConsistency(db); err != nil {
+		return err
+	}
+	return db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{transactionsBucket, settingsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -65,11 +94,6 @@ func Open(path string) (*Store, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
-	}
-	return &Store{db: db}, nil
 }
 
 // Close releases the file. The store must not be used afterwards.
