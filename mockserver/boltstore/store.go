@@ -45,7 +45,9 @@ var ErrInUse = errors.New("state file is in use by another process")
 // reference ID, so the file's key order is the order of
 // recharge.SortTransactions; a registration ID holding a NUL byte is refused.
 type Store struct {
-	db *bolt.DB
+	db     *bolt.DB
+	path   string
+	health writeHealth
 }
 
 // Open opens the state file at path, creating it when missing; a missing or
@@ -55,6 +57,12 @@ type Store struct {
 // returns, so a damaged file is refused at start rather than crashing the
 // process later.
 func Open(path string) (*Store, error) {
+	return open(path, bolt.Options{})
+}
+
+// open is Open with bbolt options; the lock timeout is always LockTimeout.
+func open(path string, options bolt.Options) (*Store, error) {
+	options.Timeout = LockTimeout
 	info, err := os.Stat(path)
 	if err == nil && info.Size() > 0 {
 		if err := verify(path); err != nil {
@@ -64,7 +72,7 @@ func Open(path string) (*Store, error) {
 	var db *bolt.DB
 	err = guarded(func() error {
 		var err error
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: LockTimeout})
+		db, err = bolt.Open(path, 0o600, &options)
 		return err
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
@@ -77,7 +85,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, openError(path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, path: path, health: writeHealth{now: time.Now}}, nil
 }
 
 // prepare checks the page tree and free-page list, then makes the buckets a
@@ -154,7 +162,7 @@ func (s *Store) Put(_ context.Context, t recharge.Transaction) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(transactionsBucket).Put(k, v)
 	})
 }
@@ -164,7 +172,7 @@ func (s *Store) Delete(_ context.Context, key recharge.Key) error {
 	if err != nil {
 		return notFound(key)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(transactionsBucket)
 		if b.Get(k) == nil {
 			return notFound(key)
@@ -182,7 +190,7 @@ func (s *Store) DeleteIf(_ context.Context, key recharge.Key, cond func(recharge
 		return false, nil
 	}
 	deleted := false
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(transactionsBucket)
 		v := b.Get(k)
 		if v == nil {
@@ -242,7 +250,7 @@ func (s *Store) Update(_ context.Context, key recharge.Key, fn recharge.UpdateFu
 		return recharge.Transaction{}, err
 	}
 	var next recharge.Transaction
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(transactionsBucket)
 		var current recharge.Transaction
 		v := b.Get(k)
@@ -308,7 +316,7 @@ func (s *Store) SaveSetting(_ context.Context, name string, value []byte) error 
 		// bbolt reads a nil value back as missing.
 		value = []byte{}
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(settingsBucket).Put([]byte(name), value)
 	})
 }

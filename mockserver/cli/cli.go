@@ -260,6 +260,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				fmt.Fprintf(stderr, "aopay-mock: close %s: %v\n", o.state, err)
 			}
 		}()
+		store.SetLogger(logger)
 		cfg.Store = store
 	}
 	srv, err := mockserver.New(cfg)
