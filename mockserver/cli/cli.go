@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -77,7 +76,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.caseInsensitiveFields, "case-insensitive-fields", false, "accept referenceid and RegistrationID in any letter case, as the provider's ASP.NET binding is believed to")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
-	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the oldest evicted first (0: no limit)")
+	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
 	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), fmt.Sprintf("connections open at once (0: no limit); at the limit the longest-idle keep-alive connection is closed to admit a new one, or the new one waits when none is idle. The default is %d, or half of (open-file limit - %d) when that is lower", DefaultMaxConns, reservedFiles))
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
@@ -247,11 +246,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	if o.state != "" {
-		logNewStateFile(o.state, logger)
+		starting := newStoreNotice(o.state)
 		store, err := boltstore.Open(o.state)
 		if err != nil {
 			fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
 			return 1
+		}
+		if starting != "" {
+			logger.Warn(starting, "path", o.state)
 		}
 		// Deferred calls run after the graceful shutdown below, once no
 		// request can write any more.
@@ -320,17 +322,18 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-// logNewStateFile says so when the state file given starts a new store: a
-// file that was expected to hold state but is missing or empty is worth
-// noticing.
-func logNewStateFile(path string, logger *slog.Logger) {
+// newStoreNotice is what to log when the state file at path is to start a
+// new store, as a missing or empty file does: a file expected to hold state
+// but found empty is worth noticing. It is empty otherwise.
+func newStoreNotice(path string) string {
 	info, err := os.Stat(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		logger.Warn("state file does not exist: it is created and starts a new store", "path", path)
+	case errors.Is(err, os.ErrNotExist):
+		return "state file does not exist: it is created and starts a new store"
 	case err == nil && info.Mode().IsRegular() && info.Size() == 0:
-		logger.Warn("state file is empty: it starts a new store", "path", path)
+		return "state file is empty: it starts a new store"
 	}
+	return ""
 }
 
 // isLoopback reports whether addr can only be reached from this machine.
