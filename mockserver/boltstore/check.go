@@ -78,17 +78,9 @@ func verify(path string) error {
 	if err != nil {
 		return fmt.Errorf("open state file %s: %w", path, err)
 	}
-	var db *bolt.DB
-	err = guarded(func() error {
-		var err error
-		db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: LockTimeout})
-		return err
-	})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return fmt.Errorf("open %s: %w (no lock within %s)", path, ErrInUse, LockTimeout)
-	}
+	db, err := openBolt(path, bolt.Options{ReadOnly: true, Timeout: LockTimeout})
 	if err != nil {
-		return openError(path, err)
+		return err
 	}
 	defer db.Close()
 	err = guarded(func() error {
@@ -157,6 +149,25 @@ func checkConsistency(db *bolt.DB) error {
 		return inconsistent{fmt.Errorf("%w (and %d more problems)", first, more)}
 	}
 	return inconsistent{first}
+}
+
+// openBolt opens the bbolt file at path where damage in it cannot crash the
+// process, and words the failure: ErrInUse when another process holds it, a
+// *CorruptError when its content is damaged.
+func openBolt(path string, options bolt.Options) (*bolt.DB, error) {
+	var db *bolt.DB
+	err := guarded(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &options)
+		return err
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w (no lock within %s)", path, ErrInUse, LockTimeout)
+	}
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	return db, nil
 }
 
 // openError words a failure to open the file, as corruption when it is.

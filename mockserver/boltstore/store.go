@@ -69,17 +69,9 @@ func open(path string, options bolt.Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	var db *bolt.DB
-	err = guarded(func() error {
-		var err error
-		db, err = bolt.Open(path, 0o600, &options)
-		return err
-	})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %w (no lock within %s)", path, ErrInUse, LockTimeout)
-	}
+	db, err := openBolt(path, options)
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, err
 	}
 	if err := guarded(func() error { return prepare(db) }); err != nil {
 		db.Close()
