@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -44,20 +45,48 @@ var ErrInUse = errors.New("state file is in use by another process")
 // reference ID, so the file's key order is the order of
 // recharge.SortTransactions; a registration ID holding a NUL byte is refused.
 type Store struct {
-	db *bolt.DB
+	db     *bolt.DB
+	path   string
+	health writeHealth
 }
 
-// Open opens the state file at path, creating it when missing. It fails
-// within LockTimeout with ErrInUse when another process has it open.
+// Open opens the state file at path, creating it when missing; a missing or
+// empty file starts an empty store. It fails within LockTimeout with
+// ErrInUse when another process has it open, and with a *CorruptError when
+// any page or item of the file is damaged: every one is read before Open
+// returns, so a damaged file is refused at start rather than crashing the
+// process later.
 func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: LockTimeout})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %w (no lock within %s)", path, ErrInUse, LockTimeout)
+	return open(path, bolt.Options{})
+}
+
+// open is Open with bbolt options; the lock timeout is always LockTimeout.
+func open(path string, options bolt.Options) (*Store, error) {
+	options.Timeout = LockTimeout
+	info, err := os.Stat(path)
+	if err == nil && info.Size() > 0 {
+		if err := verify(path); err != nil {
+			return nil, err
+		}
 	}
+	db, err := openBolt(path, options)
 	if err != nil {
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
+		return nil, err
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	if err := guarded(func() error { return prepare(db) }); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	return &Store{db: db, path: path, health: writeHealth{now: time.Now}}, nil
+}
+
+// prepare checks the page tree and free-page list, then makes the buckets a
+// new file lacks.
+func prepare(db *bolt.DB) error {
+	if err := checkConsistency(db); err != nil {
+		return err
+	}
+	return db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{transactionsBucket, settingsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -65,11 +94,6 @@ func Open(path string) (*Store, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
-	}
-	return &Store{db: db}, nil
 }
 
 // Close releases the file. The store must not be used afterwards.
@@ -130,7 +154,7 @@ func (s *Store) Put(_ context.Context, t recharge.Transaction) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(transactionsBucket).Put(k, v)
 	})
 }
@@ -140,7 +164,7 @@ func (s *Store) Delete(_ context.Context, key recharge.Key) error {
 	if err != nil {
 		return notFound(key)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(transactionsBucket)
 		if b.Get(k) == nil {
 			return notFound(key)
@@ -158,7 +182,7 @@ func (s *Store) DeleteIf(_ context.Context, key recharge.Key, cond func(recharge
 		return false, nil
 	}
 	deleted := false
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(transactionsBucket)
 		v := b.Get(k)
 		if v == nil {
@@ -218,7 +242,7 @@ func (s *Store) Update(_ context.Context, key recharge.Key, fn recharge.UpdateFu
 		return recharge.Transaction{}, err
 	}
 	var next recharge.Transaction
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(transactionsBucket)
 		var current recharge.Transaction
 		v := b.Get(k)
@@ -284,7 +308,7 @@ func (s *Store) SaveSetting(_ context.Context, name string, value []byte) error 
 		// bbolt reads a nil value back as missing.
 		value = []byte{}
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(settingsBucket).Put([]byte(name), value)
 	})
 }

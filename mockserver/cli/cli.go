@@ -18,8 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
@@ -78,8 +76,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.caseInsensitiveFields, "case-insensitive-fields", false, "accept referenceid and RegistrationID in any letter case, as the provider's ASP.NET binding is believed to")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
-	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the oldest evicted first (0: no limit)")
-	fs.IntVar(&o.maxConns, "max-conns", 0, "connections served at once; more wait to be accepted (0: no limit)")
+	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
+	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), fmt.Sprintf("connections open at once (0: no limit); at the limit the longest-idle keep-alive connection is closed to admit a new one, or the new one waits when none is idle. The default is %d, or half of (open-file limit - %d) when that is lower", DefaultMaxConns, reservedFiles))
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
@@ -248,10 +246,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	if o.state != "" {
+		starting := newStoreNotice(o.state)
 		store, err := boltstore.Open(o.state)
 		if err != nil {
 			fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
 			return 1
+		}
+		if starting != "" {
+			logger.Warn(starting, "path", o.state)
 		}
 		// Deferred calls run after the graceful shutdown below, once no
 		// request can write any more.
@@ -260,6 +262,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				fmt.Fprintf(stderr, "aopay-mock: close %s: %v\n", o.state, err)
 			}
 		}()
+		store.SetLogger(logger)
 		cfg.Store = store
 	}
 	srv, err := mockserver.New(cfg)
@@ -272,20 +275,21 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
 		return 1
 	}
-	if o.maxConns > 0 {
-		// Past the limit, new connections wait in the kernel's backlog
-		// until a slot frees, so no flood can run the process out of
-		// descriptors.
-		ln = netutil.LimitListener(ln, o.maxConns)
-	}
+	// Past the limit, new connections wait in the kernel's backlog until
+	// one is admitted, so no flood can run the process out of descriptors.
+	gate := newConnGate(ln, o.maxConns)
 	httpServer := srv.HTTPServer(o.addr)
+	gate.serveGated(httpServer)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpServer.Serve(ln) }()
+	go func() { serveErr <- httpServer.Serve(gate) }()
 	defer reloadOnHangup(ctx, srv, logger)()
 	// Start and stop are logged at warn so that they still show, and tests
 	// can still find the address, when --log-level warn silences requests.
 	logger.Warn("aopay-mock listening", "url", "http://"+ln.Addr().String(), "endpoint", rechargestatus.EnquiryPath, "adminToken", o.adminToken != "")
 	o.proxy.announce(logger)
+	if files, known := openFileLimit(); known && o.maxConns > files-reservedFiles {
+		logger.Warn("--max-conns is more than the open-file limit allows: clients may be refused with \"too many open files\"; raise the limit (ulimit -n) or lower --max-conns", "maxConns", o.maxConns, "openFileLimit", files)
+	}
 	if o.adminToken == "" && !isLoopback(ln.Addr()) {
 		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or " + EnvName("admin-token") + ")")
 	}
@@ -299,6 +303,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Warn("aopay-mock shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
+	gate.interruptReads()
 	shutdownErr := httpServer.Shutdown(shutdownCtx)
 	// Once no request runs, what the server keeps in memory for later
 	// (the --record file) is written.
@@ -315,6 +320,20 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// newStoreNotice is what to log when the state file at path is to start a
+// new store, as a missing or empty file does: a file expected to hold state
+// but found empty is worth noticing. It is empty otherwise.
+func newStoreNotice(path string) string {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "state file does not exist: it is created and starts a new store"
+	case err == nil && info.Mode().IsRegular() && info.Size() == 0:
+		return "state file is empty: it starts a new store"
+	}
+	return ""
 }
 
 // isLoopback reports whether addr can only be reached from this machine.

@@ -148,6 +148,10 @@ func probe(ctx context.Context, target, adminToken string, timeout time.Duration
 		// A proxy from the environment must not stand between a probe and
 		// the server it checks.
 		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		// The health endpoint never redirects; whatever does is not the
+		// server meant, and the health of wherever it points says nothing
+		// of it.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -160,6 +164,9 @@ func probe(ctx context.Context, target, adminToken string, timeout time.Duration
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHealthBody))
 	if err != nil {
 		return fmt.Errorf("read answer: %w", err)
+	}
+	if location := resp.Header.Get("Location"); location != "" && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return fmt.Errorf("HTTP %d redirect to %s: redirects are not followed; probe the server itself with --addr or --url", resp.StatusCode, location)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, excerpt(body))

@@ -11,18 +11,20 @@ import (
 // sandbox without limit.
 const DefaultMaxAutoCreated = 100_000
 
-// autoCreated remembers the transactions made on first enquiry, oldest
-// first, so that the oldest can be evicted once there are too many.
-// Fixture and admin transactions never enter it, so they are never evicted.
-// One deleted or taken over by an admin keeps its place until its turn
-// comes and is then skipped, so the cap errs towards evicting early, never
-// towards holding more than it allows.
+// autoCreated remembers the transactions made on first enquiry, least
+// recently enquired first, so that the one nobody has asked about for longest
+// can be evicted once there are too many: a transaction a client is polling
+// stays. Fixture and admin transactions never enter it, so they are never
+// evicted. One deleted or taken over by an admin keeps its place until its
+// turn comes and is then skipped, so the cap errs towards evicting early,
+// never towards holding more than it allows.
 type autoCreated struct {
 	mu   sync.Mutex
 	seq  uint64
-	live map[Key]uint64 // key → sequence of its latest creation
-	// queue holds creations in order; an entry whose sequence is no longer
-	// live[key] is stale (the key was evicted and created again) and skipped.
+	live map[Key]uint64 // key → sequence of its latest creation or enquiry
+	// queue holds creations and enquiries in order; an entry whose sequence
+	// is no longer live[key] is stale (the key was enquired again, or evicted
+	// and created again) and skipped.
 	queue []autoEntry
 	head  int
 }
@@ -58,6 +60,20 @@ func (a *autoCreated) add(key Key, limit int) []Key {
 	}
 	a.compact()
 	return evict
+}
+
+// touch moves a tracked key to the back of the queue, as the most recently
+// enquired; an untracked key (a fixture, say) is left alone.
+func (a *autoCreated) touch(key Key) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.live[key]; !ok {
+		return
+	}
+	a.seq++
+	a.live[key] = a.seq
+	a.queue = append(a.queue, autoEntry{key: key, seq: a.seq})
+	a.compact()
 }
 
 // compact drops consumed and stale entries once they make up most of the
@@ -99,8 +115,22 @@ type ConditionalDeleter interface {
 
 func isAutoCreated(t Transaction) bool { return t.Origin == OriginAuto }
 
+// noteEnquired records an enquiry of key, which created the transaction
+// when created is set, and evicts the least recently enquired auto-created
+// transactions beyond MaxAutoCreated.
+func (s *Service) noteEnquired(ctx context.Context, key Key, created bool) error {
+	if s.MaxAutoCreated <= 0 {
+		return nil
+	}
+	if !created {
+		s.auto.touch(key)
+		return nil
+	}
+	return s.noteCreated(ctx, key)
+}
+
 // noteCreated records a transaction made on first enquiry and evicts the
-// oldest auto-created ones beyond MaxAutoCreated.
+// least recently enquired auto-created ones beyond MaxAutoCreated.
 func (s *Service) noteCreated(ctx context.Context, key Key) error {
 	for _, k := range s.auto.add(key, s.MaxAutoCreated) {
 		if err := s.evict(ctx, k); err != nil {
@@ -131,8 +161,9 @@ func (s *Service) evict(ctx context.Context, key Key) error {
 }
 
 // trackStored takes over the auto-created transactions already in the store,
-// as a persistent store holds them after a restart, oldest first, and evicts
-// those beyond MaxAutoCreated.
+// as a persistent store holds them after a restart, and evicts those beyond
+// MaxAutoCreated. When they were last enquired is not stored, so they are
+// taken oldest first, the newest counting as the most recently enquired.
 func (s *Service) trackStored(ctx context.Context, all []Transaction) error {
 	if s.MaxAutoCreated <= 0 {
 		return nil

@@ -38,7 +38,7 @@ func mustEnquire(t *testing.T, s *Service, refs ...string) {
 	}
 }
 
-func TestMaxAutoCreatedEvictsOldestFirst(t *testing.T) {
+func TestMaxAutoCreatedEvictsLeastRecentlyEnquiredFirst(t *testing.T) {
 	stores := []struct {
 		name  string
 		store func() Store
@@ -65,18 +65,24 @@ func TestMaxAutoCreatedEvictsOldestFirst(t *testing.T) {
 			if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"A", "B", "C"}) {
 				t.Fatalf("at the cap: %v", got)
 			}
-			// Enquiring A does not make it younger: the order is creation's.
+			// A client polling A keeps it: B, created after A but not
+			// enquired since, goes first.
 			mustEnquire(t, s, "A", "D")
-			if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"B", "C", "D"}) {
-				t.Fatalf("after a fourth creation: %v, want the oldest (A) evicted", got)
-			}
-			mustEnquire(t, s, "A")
 			if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"A", "C", "D"}) {
-				t.Fatalf("after A came back: %v, want B evicted", got)
+				t.Fatalf("after a fourth creation: %v, want B (least recently enquired) evicted", got)
 			}
 			a, err := s.Store.Get(ctx, Key{"AOP-554", "A"})
-			if err != nil || a.Enquiries != 1 {
-				t.Fatalf("A made again: %+v %v, want a fresh transaction with one enquiry", a, err)
+			if err != nil || a.Enquiries != 2 {
+				t.Fatalf("A: %+v %v, want the transaction enquired twice", a, err)
+			}
+			// Fixture and admin transactions enquired do not take a place.
+			mustEnquire(t, s, "FIX-1", "ADMIN-1", "B")
+			if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"A", "B", "D"}) {
+				t.Fatalf("after B came back: %v, want C evicted", got)
+			}
+			b, err := s.Store.Get(ctx, Key{"AOP-554", "B"})
+			if err != nil || b.Enquiries != 1 {
+				t.Fatalf("B made again: %+v %v, want a fresh transaction with one enquiry", b, err)
 			}
 			if got := referencesHeld(t, s, OriginFixture); !slices.Equal(got, []string{"FIX-1"}) {
 				t.Fatalf("fixtures %v", got)
@@ -226,6 +232,22 @@ func TestAutoCreatedQueueStaysProportional(t *testing.T) {
 	queued, live := len(s.auto.queue)-s.auto.head, len(s.auto.live)
 	s.auto.mu.Unlock()
 	if live > 10 || queued > 2*live+1024 {
+		t.Fatalf("%d queued for %d live", queued, live)
+	}
+}
+
+func TestPollingKeepsTheQueueProportional(t *testing.T) {
+	s, _ := newTestService(t)
+	s.MaxAutoCreated = 10
+	mustEnquire(t, s, "A", "B")
+	// Every enquiry queues an entry and leaves the previous one stale.
+	for range 5000 {
+		mustEnquire(t, s, "A")
+	}
+	s.auto.mu.Lock()
+	queued, live := len(s.auto.queue)-s.auto.head, len(s.auto.live)
+	s.auto.mu.Unlock()
+	if live != 2 || queued > 2*live+1024+1 {
 		t.Fatalf("%d queued for %d live", queued, live)
 	}
 }

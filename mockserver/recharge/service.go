@@ -67,7 +67,7 @@ type Service struct {
 	DefaultRule Rule
 	Tokens      *TokenVerifier
 	// MaxAutoCreated bounds the transactions made on first enquiry: beyond
-	// it the oldest of them are deleted. Zero keeps them all.
+	// it the least recently enquired of them are deleted. Zero keeps them all.
 	MaxAutoCreated int
 
 	registrations atomic.Pointer[map[string]Registration]
@@ -178,10 +178,8 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 	})
 	switch ErrorCode(err) {
 	case "":
-		if created {
-			if err := s.noteCreated(ctx, key); err != nil {
-				return Result{}, err
-			}
+		if err := s.noteEnquired(ctx, key, created); err != nil {
+			return Result{}, err
 		}
 		return Result{Found: true, Transaction: tx, Scenario: tx.Scenario}, nil
 	case ENOTFOUND:

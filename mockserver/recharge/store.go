@@ -189,6 +189,14 @@ type Settings interface {
 
 var _ Settings = (*MemoryStore)(nil)
 
+// WriteHealth is a Store that knows whether it can keep what it is told:
+// WriteError is the error of its latest write when that failed for want of
+// storage (a full disk, an I/O error), nil once a write succeeds again. A
+// health check answers unavailable while it is not nil.
+type WriteHealth interface {
+	WriteError() error
+}
+
 // LoadSetting reads a setting saved by SaveSetting.
 func (s *MemoryStore) LoadSetting(_ context.Context, name string) ([]byte, bool, error) {
 	s.settingsMu.Lock()

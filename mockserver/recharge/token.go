@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -19,9 +18,12 @@ import (
 // accepted once.
 type TokenVerifier struct {
 	Clock Clock
+	// ReplayCacheSize bounds the reqids remembered until their tokens
+	// expire; DefaultReplayCacheSize when zero. A token with a new reqid is
+	// refused while the cache is full.
+	ReplayCacheSize int
 
-	mu   sync.Mutex
-	seen map[string]time.Time // partner/reqid → expiry
+	replays replayCache
 }
 
 func authError(message, remarks string) *Error {
@@ -77,32 +79,26 @@ func (v *TokenVerifier) Verify(reg Registration, token string) error {
 	if reqid == "" {
 		return authError(rechargestatus.MessageAuthenticationFailed, "claim reqid is required")
 	}
-	if !v.firstUse(reg.ID+"\x00"+reqid, issued.Add(rechargestatus.TokenWindow), now) {
-		return authError(rechargestatus.MessageAuthenticationFailed, fmt.Sprintf("reqid %s was already used", reqid))
+	limit := v.ReplayCacheSize
+	if limit <= 0 {
+		limit = DefaultReplayCacheSize
+	}
+	switch v.replays.use(replayKey(reg.ID, reqid), issued.Add(rechargestatus.TokenWindow).Unix(), now, limit) {
+	case replayRepeated:
+		return authError(rechargestatus.MessageAuthenticationFailed, fmt.Sprintf("reqid %s was already used", abbreviate(reqid)))
+	case replayCacheFull:
+		return authError(rechargestatus.MessageAuthenticationFailed, fmt.Sprintf("the replay cache is full (%d reqids of unexpired tokens): retry once older tokens expire", limit))
 	}
 	return nil
 }
 
-// firstUse remembers a reqid until its token expires, and reports whether it
-// is new.
-func (v *TokenVerifier) firstUse(id string, expires, now time.Time) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.seen == nil {
-		v.seen = make(map[string]time.Time)
+// abbreviate shortens a reqid for a remark, so that a huge one is not
+// echoed back whole.
+func abbreviate(reqid string) string {
+	if len(reqid) <= MaxRememberedReqidLength {
+		return reqid
 	}
-	if len(v.seen) > 1024 {
-		for k, exp := range v.seen {
-			if now.After(exp) {
-				delete(v.seen, k)
-			}
-		}
-	}
-	if exp, ok := v.seen[id]; ok && !now.After(exp) {
-		return false
-	}
-	v.seen[id] = expires
-	return true
+	return strings.ToValidUTF8(reqid[:MaxRememberedReqidLength], "") + "…"
 }
 
 func numericClaim(v any) (int64, bool) {

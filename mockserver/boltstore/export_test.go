@@ -1,0 +1,18 @@
+package boltstore
+
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// OpenCapped opens a store whose file may not grow past maxBytes, as a full
+// disk would stop it, with a clock of the test's for rate limiting.
+func OpenCapped(path string, maxBytes int, now func() time.Time) (*Store, error) {
+	s, err := open(path, bolt.Options{MaxSize: maxBytes})
+	if err != nil {
+		return nil, err
+	}
+	s.health.now = now
+	return s, nil
+}
