@@ -1,9 +1,10 @@
-package contract
+package framework
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -29,17 +30,21 @@ type NegativeCase struct {
 	Request  Request
 }
 
-// wrongTypeValues are values of each JSON type, to put where another type is
+// wrongTypeValue is a value of one JSON type, to put where another type is
 // declared.
-var wrongTypeValues = []struct {
+type wrongTypeValue struct {
 	jsonType, name string
 	value          any
-}{
-	{"number", "a number", 12345678},
-	{"boolean", "a boolean", true},
-	{"null", "null", nil},
-	{"object", "an object", map[string]any{"value": "12345678"}},
-	{"array", "an array", []any{"12345678"}},
+}
+
+func wrongTypeValues() []wrongTypeValue {
+	return []wrongTypeValue{
+		{"number", "a number", 12345678},
+		{"boolean", "a boolean", true},
+		{"null", "null", nil},
+		{"object", "an object", map[string]any{"value": "12345678"}},
+		{"array", "an array", []any{"12345678"}},
+	}
 }
 
 // NegativeCases derives the malformed requests of the RechargeStatus operation
@@ -53,7 +58,27 @@ func NegativeCases(doc *openapi3.T, valid rechargestatus.Enquiry) ([]NegativeCas
 	if item == nil || item.Post == nil {
 		return nil, fmt.Errorf("openapi.yaml has no POST %s", rechargestatus.EnquiryPath)
 	}
-	op := item.Post
+	schema, err := requestSchema(item.Post)
+	if err != nil {
+		return nil, err
+	}
+	g, err := newCaseGenerator(valid)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range schema.Required {
+		ref := schema.Properties[name]
+		if ref == nil || ref.Value == nil {
+			return nil, fmt.Errorf("required property %s has no schema", name)
+		}
+		g.propertyCases(name, ref.Value)
+	}
+	g.bodyCases()
+	g.methodCases(item)
+	return g.cases, nil
+}
+
+func requestSchema(op *openapi3.Operation) (*openapi3.Schema, error) {
 	if op.RequestBody == nil || op.RequestBody.Value == nil {
 		return nil, errors.New("the RechargeStatus operation declares no request body")
 	}
@@ -61,84 +86,94 @@ func NegativeCases(doc *openapi3.T, valid rechargestatus.Enquiry) ([]NegativeCas
 	if media == nil || media.Schema == nil || media.Schema.Value == nil {
 		return nil, errors.New("the RechargeStatus operation declares no application/json request schema")
 	}
-	schema := media.Schema.Value
+	return media.Schema.Value, nil
+}
+
+// caseGenerator builds cases from the well-formed enquiry valid.
+type caseGenerator struct {
+	valid     rechargestatus.Enquiry
+	base      map[string]any
+	validBody []byte
+	cases     []NegativeCase
+}
+
+func newCaseGenerator(valid rechargestatus.Enquiry) (*caseGenerator, error) {
 	base, err := toObject(valid)
 	if err != nil {
 		return nil, err
 	}
-	jsonHeader := func() http.Header { return http.Header{"Content-Type": {"application/json"}} }
-	with := func(name string, value any, drop bool) []byte {
-		body := make(map[string]any, len(base))
-		for k, v := range base {
-			body[k] = v
-		}
-		if drop {
-			delete(body, name)
-		} else {
-			body[name] = value
-		}
-		b, _ := json.Marshal(body)
-		return b
-	}
-	validBody, _ := json.Marshal(base)
+	validBody, err := json.Marshal(base)
+	return &caseGenerator{valid: valid, base: base, validBody: validBody}, err
+}
 
-	var cases []NegativeCase
-	add := func(name, property string, method string, header http.Header, body []byte) {
-		cases = append(cases, NegativeCase{Name: name, Property: property, Request: Request{Method: method, Header: header, Body: body, Enquiry: valid}})
-	}
-	for _, name := range schema.Required {
-		ref := schema.Properties[name]
-		if ref == nil || ref.Value == nil {
-			return nil, fmt.Errorf("required property %s has no schema", name)
-		}
-		prop := ref.Value
-		add(name+" is missing", name, http.MethodPost, jsonHeader(), with(name, nil, true))
-		isString := prop.Type != nil && prop.Type.Is(openapi3.TypeString)
-		if isString && prop.MinLength >= 1 {
-			add(name+" is empty", name, http.MethodPost, jsonHeader(), with(name, "", false))
-		}
-		for _, wrong := range wrongTypeValues {
-			if permits(prop, wrong.jsonType) {
-				continue
-			}
-			add(fmt.Sprintf("%s is %s", name, wrong.name), name, http.MethodPost, jsonHeader(), with(name, wrong.value, false))
-		}
-		if isString && prop.MaxLength != nil {
-			n := int(*prop.MaxLength) + 1
-			add(fmt.Sprintf("%s is %d characters long, one over maxLength", name, n), name, http.MethodPost, jsonHeader(), with(name, strings.Repeat("9", n), false))
-		}
-		if isString && len(prop.Enum) > 0 {
-			add(name+" is outside its enum", name, http.MethodPost, jsonHeader(), with(name, "not-one-of-the-enum", false))
-		}
-	}
+func (g *caseGenerator) add(name, property, method string, header http.Header, body []byte) {
+	g.cases = append(g.cases, NegativeCase{Name: name, Property: property, Request: Request{Method: method, Header: header, Body: body, Enquiry: g.valid}})
+}
 
-	add("the body is not valid JSON", "", http.MethodPost, jsonHeader(), validBody[:len(validBody)-1])
-	add("the body is empty", "", http.MethodPost, jsonHeader(), nil)
-	add("the body is the JSON null", "", http.MethodPost, jsonHeader(), []byte("null"))
-	add("the body is a JSON array", "", http.MethodPost, jsonHeader(), append(append([]byte("["), validBody...), ']'))
-	add("the body is a JSON string", "", http.MethodPost, jsonHeader(), []byte(`"`+valid.ReferenceID+`"`))
-	add(fmt.Sprintf("the body is %d bytes long", OversizedBodyBytes), "", http.MethodPost, jsonHeader(), oversized(valid, OversizedBodyBytes))
-	add("the Content-Type is text/plain", "", http.MethodPost, http.Header{"Content-Type": {"text/plain"}}, validBody)
-	add("the Content-Type is application/x-www-form-urlencoded", "", http.MethodPost, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
-		[]byte("referenceid="+valid.ReferenceID+"&RegistrationID="+valid.RegistrationID))
-	add("there is no Content-Type", "", http.MethodPost, http.Header{}, validBody)
+func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
 
-	declared := map[string]bool{}
-	for method := range item.Operations() {
-		declared[method] = true
+// with is the valid body with member name set to value, or dropped.
+func (g *caseGenerator) with(name string, value any, drop bool) []byte {
+	body := maps.Clone(g.base)
+	if drop {
+		delete(body, name)
+	} else {
+		body[name] = value
 	}
+	b, _ := json.Marshal(body)
+	return b
+}
+
+func (g *caseGenerator) propertyCases(name string, prop *openapi3.Schema) {
+	post := http.MethodPost
+	g.add(name+" is missing", name, post, jsonHeader(), g.with(name, nil, true))
+	isString := prop.Type != nil && prop.Type.Is(openapi3.TypeString)
+	if isString && prop.MinLength >= 1 {
+		g.add(name+" is empty", name, post, jsonHeader(), g.with(name, "", false))
+	}
+	for _, wrong := range wrongTypeValues() {
+		if permits(prop, wrong.jsonType) {
+			continue
+		}
+		g.add(fmt.Sprintf("%s is %s", name, wrong.name), name, post, jsonHeader(), g.with(name, wrong.value, false))
+	}
+	if isString && prop.MaxLength != nil {
+		n := int(*prop.MaxLength) + 1
+		g.add(fmt.Sprintf("%s is %d characters long, one over maxLength", name, n), name, post, jsonHeader(), g.with(name, strings.Repeat("9", n), false))
+	}
+	if isString && len(prop.Enum) > 0 {
+		g.add(name+" is outside its enum", name, post, jsonHeader(), g.with(name, "not-one-of-the-enum", false))
+	}
+}
+
+func (g *caseGenerator) bodyCases() {
+	post, valid := http.MethodPost, g.validBody
+	g.add("the body is not valid JSON", "", post, jsonHeader(), valid[:len(valid)-1])
+	g.add("the body is empty", "", post, jsonHeader(), nil)
+	g.add("the body is the JSON null", "", post, jsonHeader(), []byte("null"))
+	g.add("the body is a JSON array", "", post, jsonHeader(), append(append([]byte("["), valid...), ']'))
+	g.add("the body is a JSON string", "", post, jsonHeader(), []byte(`"`+g.valid.ReferenceID+`"`))
+	g.add(fmt.Sprintf("the body is %d bytes long", OversizedBodyBytes), "", post, jsonHeader(), oversized(g.valid, OversizedBodyBytes))
+	g.add("the Content-Type is text/plain", "", post, http.Header{"Content-Type": {"text/plain"}}, valid)
+	g.add("the Content-Type is application/x-www-form-urlencoded", "", post, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+		[]byte("referenceid="+g.valid.ReferenceID+"&RegistrationID="+g.valid.RegistrationID))
+	g.add("there is no Content-Type", "", post, http.Header{}, valid)
+}
+
+// methodCases sends each common method the path does not declare.
+func (g *caseGenerator) methodCases(item *openapi3.PathItem) {
+	declared := item.Operations()
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if declared[method] {
+		if _, ok := declared[method]; ok {
 			continue
 		}
 		var body []byte
 		header := http.Header{}
 		if method != http.MethodGet {
-			body, header = validBody, jsonHeader()
+			body, header = g.validBody, jsonHeader()
 		}
-		add("the method is "+method, "", method, header, body)
+		g.add("the method is "+method, "", method, header, body)
 	}
-	return cases, nil
 }
 
 // permits reports whether a value of jsonType is valid for schema.

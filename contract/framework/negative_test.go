@@ -1,9 +1,10 @@
-package contract
+package framework
 
 import (
 	"context"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -11,8 +12,6 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
-
-var validEnquiry = rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: "AOP-554"}
 
 // TestNegativeCasesBreakTheSpec holds every generated case to the spec's own
 // request validation: each must be a request openapi.yaml refuses, and a
@@ -96,4 +95,16 @@ func TestNegativeCasesNeedTheOperation(t *testing.T) {
 	if _, err := NegativeCases(doc, validEnquiry); err == nil {
 		t.Error("want an error for an operation without a request body")
 	}
+}
+
+// loadSpec parses openapi.yaml once for all the tests that only read it.
+var loadSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
+
+func mustDoc(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
+)
+
+// startMock serves the sandbox's mock with its built-in fixtures on a loopback
+// port, with the mock's own timeouts, for --target mock without --base-url.
+func startMock() (baseURL string, stop func(), err error) {
+	srv, err := mockserver.New(mockserver.Config{Seed: 1})
+	if err != nil {
+		return "", nil, fmt.Errorf("start the in-process mock: %w", err)
+	}
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config = srv.HTTPServer("")
+	ts.Start()
+	return ts.URL, func() {
+		ts.CloseClientConnections()
+		ts.Close()
+	}, nil
+}
