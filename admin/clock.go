@@ -36,38 +36,40 @@ func Advance(d time.Duration) ClockMove {
 // SetClock makes the clock read t and run on from it.
 func SetClock(t time.Time) ClockMove { return ClockMove{Set: &t} }
 
-// FreezeClock makes the clock stand still at t, or where it stands when t is
-// the zero time.
-func FreezeClock(t time.Time) ClockMove { return ClockMove{Freeze: &Freeze{At: t}} }
+// FreezeClock makes the clock stand still at t.
+func FreezeClock(t time.Time) ClockMove { return ClockMove{Freeze: &Freeze{At: &t}} }
+
+// FreezeClockNow makes the clock stand still where it stands.
+func FreezeClockNow() ClockMove { return ClockMove{Freeze: &Freeze{}} }
 
 // ResumeClock makes a frozen clock run on.
 func ResumeClock() ClockMove { return ClockMove{Resume: true} }
 
-// Freeze is where the clock stands still: At, or the current sandbox time
-// when At is zero. In JSON it is an RFC 3339 time, or true.
+// Freeze is where the clock stands still: At, or where it stands when At is
+// nil. In JSON it is an RFC 3339 time, or true.
 type Freeze struct {
-	At time.Time
+	At *time.Time
 }
 
-// MarshalJSON writes true for the current time, else the instant.
+// MarshalJSON writes true for where the clock stands, else the instant.
 func (f Freeze) MarshalJSON() ([]byte, error) {
-	if f.At.IsZero() {
+	if f.At == nil {
 		return []byte("true"), nil
 	}
-	return json.Marshal(f.At)
+	return json.Marshal(*f.At)
 }
 
 // UnmarshalJSON reads true or an RFC 3339 time.
 func (f *Freeze) UnmarshalJSON(b []byte) error {
 	var now bool
 	if json.Unmarshal(b, &now) == nil && now {
-		f.At = time.Time{}
+		f.At = nil
 		return nil
 	}
 	var at time.Time
-	if err := json.Unmarshal(b, &at); err != nil || at.IsZero() {
+	if err := json.Unmarshal(b, &at); err != nil {
 		return errors.New("freeze must be true or an RFC 3339 time")
 	}
-	f.At = at
+	f.At = &at
 	return nil
 }

@@ -88,7 +88,7 @@ func TestClockMoveJSON(t *testing.T) {
 		{Advance(30 * time.Minute), `{"advance":"30m0s"}`},
 		{SetClock(at), `{"set":"2026-04-01T10:00:00Z"}`},
 		{FreezeClock(at), `{"freeze":"2026-04-01T10:00:00Z"}`},
-		{FreezeClock(time.Time{}), `{"freeze":true}`},
+		{FreezeClockNow(), `{"freeze":true}`},
 		{ResumeClock(), `{"resume":true}`},
 	}
 	for _, tt := range tests {

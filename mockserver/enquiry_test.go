@@ -12,22 +12,17 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // pageExampleBody is the answer the provider's page shows for 12345678.
 const pageExampleBody = `{"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`
 
-var specValidator = func() *conformance.Validator {
-	v, err := conformance.LoadValidator("")
-	if err != nil {
-		panic(err)
-	}
-	return v
-}()
+var specValidator = testkit.Spec
 
 type enquiryAnswer struct {
 	status int
@@ -220,7 +215,7 @@ func TestTokenHeader(t *testing.T) {
 	if a := send(broken); a.status != 401 || a.field("message") != rechargestatus.MessageInvalidSignatureEncoding || a.field("response_code") != float64(7) {
 		t.Fatalf("bad signature encoding: %d %s", a.status, a.body)
 	}
-	entries := s.Journal().Entries(JournalFilter{ReferenceID: "SECURE-1001"})
+	entries := s.journal.Entries(admin.JournalQuery{ReferenceID: "SECURE-1001"})
 	if len(entries) != 3 {
 		t.Fatalf("journal holds %d entries, want 3", len(entries))
 	}
@@ -279,7 +274,7 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	if n := s.Journal().Count(JournalFilter{}); n != len(tests) {
+	if n := s.journal.Count(admin.JournalQuery{}); n != len(tests) {
 		t.Fatalf("journal counted %d requests, want %d", n, len(tests))
 	}
 }
@@ -332,7 +327,7 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	tx, err := s.Service().Store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
+	tx, err := s.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +368,7 @@ func TestCaseInsensitiveFields(t *testing.T) {
 			if tt.wantRefID != "" && a.field("data", "refid") != tt.wantRefID {
 				t.Fatalf("refid %v, want %s", a.field("data", "refid"), tt.wantRefID)
 			}
-			if entries := s.Journal().Entries(JournalFilter{}); len(entries) != 1 || entries[0].RequestBody != tt.body {
+			if entries := s.journal.Entries(admin.JournalQuery{}); len(entries) != 1 || entries[0].RequestBody != tt.body {
 				t.Fatalf("the journal keeps what the client sent: %+v", entries)
 			}
 		})

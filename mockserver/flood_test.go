@@ -59,14 +59,15 @@ const (
 func startFloodServer(t *testing.T) *floodServer {
 	t.Helper()
 	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := New(Config{
 		Clock:  recharge.NewFrozenClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)),
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := srv.HTTPServer("127.0.0.1:0")
+	hs := httpServer(srv, logger)
 	hs.ReadHeaderTimeout = floodHeaderTimeout
 	hs.ReadTimeout = floodReadTimeout
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
