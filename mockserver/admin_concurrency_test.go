@@ -19,11 +19,14 @@ import (
 // every update is there: each enquiry counted, each transition applied at
 // most once, each client's last write present.
 func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
+	t.Parallel()
 	const (
 		clients    = 16
 		sharedKeys = 8
 	)
-	opsPerClient := 200
+	// A hundred operations each keep sixteen clients contending for eight
+	// transactions throughout.
+	opsPerClient := 100
 	if testing.Short() {
 		opsPerClient = 50
 	}

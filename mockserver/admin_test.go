@@ -13,6 +13,7 @@ import (
 )
 
 func TestAdminPutTransaction(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	path := "/__admin/transactions/AOP-554/ORDER-1"
 
@@ -64,6 +65,7 @@ func TestAdminPutTransaction(t *testing.T) {
 }
 
 func TestAdminPutTransactionErrors(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name       string
@@ -102,6 +104,7 @@ func TestAdminPutTransactionErrors(t *testing.T) {
 }
 
 func TestAdminGetAndDeleteTransaction(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name, method, path string
@@ -134,6 +137,7 @@ func TestAdminGetAndDeleteTransaction(t *testing.T) {
 }
 
 func TestAdminListTransactions(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	sb.admin(http.MethodPut, "/__admin/transactions/AOP-SECURE/S-1", map[string]any{"state": "failed"})
 	tests := []struct {
@@ -181,6 +185,7 @@ func TestAdminListTransactions(t *testing.T) {
 }
 
 func TestAdminTransition(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name       string
@@ -227,6 +232,7 @@ func TestAdminTransition(t *testing.T) {
 }
 
 func TestTimedTransitionUnderVirtualClock(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	view := func() admin.TransactionView {
 		var tx admin.TransactionView
@@ -274,6 +280,7 @@ func TestTimedTransitionUnderVirtualClock(t *testing.T) {
 }
 
 func TestAdminClock(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	var c admin.Clock
 	a := sb.admin(http.MethodGet, "/__admin/clock", nil)
@@ -328,6 +335,7 @@ func TestAdminClock(t *testing.T) {
 }
 
 func TestAdminJournal(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	for range 3 {
 		sb.enquireValid("AOP-554", "PENDING-1001", nil)
@@ -392,6 +400,7 @@ func TestAdminJournal(t *testing.T) {
 }
 
 func TestAdminReset(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	var before struct{ Transactions []admin.TransactionView }
 	sb.admin(http.MethodGet, "/__admin/transactions", nil).decode(t, &before)
@@ -437,6 +446,7 @@ func TestAdminReset(t *testing.T) {
 }
 
 func TestFixturesReloadKeepsRuntimeState(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "fixtures.yaml")
 	write := func(content string) {
@@ -516,6 +526,7 @@ transactions:
 }
 
 func TestAdminAuth(t *testing.T) {
+	t.Parallel()
 	const token = "s3cret-admin-token"
 	sb := newSandbox(t, Config{AdminToken: token})
 	operations := []struct{ method, path string }{
@@ -580,6 +591,7 @@ func TestAdminAuth(t *testing.T) {
 }
 
 func TestAdminErrorsKeepTheAdminShape(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name, method, path, contentType, body string
@@ -614,6 +626,7 @@ func TestAdminErrorsKeepTheAdminShape(t *testing.T) {
 }
 
 func TestAdminPathsKeepEscapedSlashes(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	put := sb.admin(http.MethodPut, "/__admin/transactions/AOP-554/a%2Fb", map[string]any{"state": "success"})
 	if put.status != http.StatusCreated {

@@ -11,6 +11,7 @@ import (
 // API's package and the fixtures, which the suite and Go users import, never
 // bring the server with them.
 func TestDependenciesPointOneWay(t *testing.T) {
+	t.Parallel()
 	const module = "github.com/aopay-sandbox/rechargestatus"
 	rules := []struct {
 		packages  string

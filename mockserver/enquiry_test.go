@@ -96,6 +96,7 @@ func postEnquiry(t *testing.T, h http.Handler, registrationID, referenceID strin
 }
 
 func TestPageExampleAnswersExactly(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	a := postEnquiry(t, s, "AOP-554", "12345678")
 	if a.status != http.StatusOK {
@@ -107,6 +108,7 @@ func TestPageExampleAnswersExactly(t *testing.T) {
 }
 
 func TestScenarios(t *testing.T) {
+	t.Parallel()
 	type step struct {
 		status       int
 		responseCode float64
@@ -185,6 +187,7 @@ func TestScenarios(t *testing.T) {
 }
 
 func TestFinalTransactionAnswersTheSameBody(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	first := postEnquiry(t, s, "AOP-554", "REFUND-77")
 	for range 3 {
@@ -195,6 +198,7 @@ func TestFinalTransactionAnswersTheSameBody(t *testing.T) {
 }
 
 func TestTokenHeader(t *testing.T) {
+	t.Parallel()
 	clock := recharge.NewFrozenClock(sandboxEpoch)
 	s := enquiryTestServer(t, Config{Clock: clock})
 	send := func(token string) enquiryAnswer {
@@ -227,6 +231,7 @@ func TestTokenHeader(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	big := `{"referenceid":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `","RegistrationID":"AOP-554"}`
 	tests := []struct {
 		name, method, path, contentType, body string
@@ -280,6 +285,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestConfigurableAnswers(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{ValidationStatus: 401, PendingStatus: "3", Unknown: recharge.UnknownNotFound})
 	if a := sendToMock(t, s, "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":""}`, nil); a.status != 401 || a.field("response_code") != float64(rechargestatus.CodeValidation) {
 		t.Fatalf("validation status 401: %d %s", a.status, a.body)
@@ -296,6 +302,7 @@ func TestConfigurableAnswers(t *testing.T) {
 }
 
 func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
@@ -337,6 +344,7 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 }
 
 func TestHealthEndpointCountsTransactions(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	a := sendToMock(t, s, "GET", "/__admin/health", "", "", nil)
 	if a.status != 200 || a.field("status") != "ok" || a.field("transactions").(float64) < 9 {
@@ -345,6 +353,7 @@ func TestHealthEndpointCountsTransactions(t *testing.T) {
 }
 
 func TestCaseInsensitiveFields(t *testing.T) {
+	t.Parallel()
 	mixed := `{"ReferenceID":"12345678","registrationid":"AOP-554"}`
 	tests := []struct {
 		name       string

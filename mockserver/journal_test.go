@@ -7,6 +7,7 @@ import (
 )
 
 func TestJournalHeadersAreRedactedAndBounded(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("v", 3<<10)
 	tests := []struct {
 		name         string

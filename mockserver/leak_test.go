@@ -35,6 +35,9 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs := httpServer(srv, nil)
+	// Shutdown waits for the half-sent request until the header timeout
+	// closes it; a short one keeps the test short.
+	hs.ReadHeaderTimeout = 300 * time.Millisecond
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

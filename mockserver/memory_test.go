@@ -49,7 +49,9 @@ func autoCreatedHeld(t *testing.T, s *Server) int {
 // referenceid creates: each must cost well under 2 KB of heap, bookkeeping
 // for eviction included.
 func TestAutoCreatedTransactionCost(t *testing.T) {
-	const creations = 50_000
+	// Five thousand creations weigh each to within a few bytes: the heap
+	// is read in pages of 8 KiB.
+	const creations = 5_000
 	s := memoryTestServer(t, Config{})
 	ctx := context.Background()
 	enquire := func(ref string) {
@@ -80,7 +82,7 @@ func TestAutoCreatedTransactionCost(t *testing.T) {
 // than the cap through the endpoint: the cap holds, the fixtures survive,
 // the journal stays at its size, and the heap stops growing.
 func TestMaxTransactionsAndJournalBoundMemory(t *testing.T) {
-	const limit, journal = 200, 50
+	const limit, journal = 100, 50
 	s := memoryTestServer(t, Config{MaxTransactions: limit, JournalSize: journal})
 	fixtures, err := s.control.store.Count(context.Background())
 	if err != nil {

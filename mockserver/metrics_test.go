@@ -49,6 +49,7 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	for range 3 {
 		sb.enquireValid("AOP-554", "12345678", nil)
@@ -112,6 +113,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestEachServerHasItsOwnMetrics(t *testing.T) {
+	t.Parallel()
 	first := newSandbox(t, Config{})
 	second := newSandbox(t, Config{})
 	first.enquireValid("AOP-554", "12345678", nil)

@@ -149,6 +149,7 @@ func (c *modelClient) enquire(ref string) (recharge.State, string, bool) {
 // all at once over HTTP, then checks every answer, and the final state,
 // against a model of the lifecycle.
 func TestConcurrentClientsMatchModel(t *testing.T) {
+	t.Parallel()
 	const (
 		clients       = 6
 		keysPerClient = 3

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
@@ -32,13 +34,17 @@ type Server struct {
 	metrics *metrics
 }
 
+// embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
+// and servers only read it, so that a test may start a mock per case.
+var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
+
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	doc := cfg.Spec
 	if doc == nil {
 		var err error
-		if doc, err = rechargestatus.LoadSpec(""); err != nil {
+		if doc, err = embeddedSpec(); err != nil {
 			return nil, err
 		}
 	}

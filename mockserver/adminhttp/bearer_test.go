@@ -6,6 +6,7 @@ import (
 )
 
 func TestBearerMatches(t *testing.T) {
+	t.Parallel()
 	want := sha256.Sum256([]byte("tok"))
 	tests := []struct {
 		name, header string

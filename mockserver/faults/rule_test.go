@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseHeader(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		header    string
 		want      admin.FaultRule
@@ -53,6 +54,7 @@ func TestParseHeader(t *testing.T) {
 }
 
 func TestCountedRuleExpiresEvenWhenTheStoreFails(t *testing.T) {
+	t.Parallel()
 	fs := NewSet(1, func(context.Context, []byte) error { return errors.New("disk full") })
 	if err := fs.Restore([]byte(`{"rules":[{"id":"f1","kind":"reset","count":2}],"nextId":1}`)); err != nil {
 		t.Fatal(err)

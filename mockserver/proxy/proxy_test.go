@@ -271,6 +271,7 @@ func counterAtLeastOne(name, labels string) *regexp.Regexp {
 }
 
 func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
+	t.Parallel()
 	tap := &upstreamTap{}
 	upstream := serveLoopback(t, tap.wrap(http.StripPrefix("/gateway", newMockUpstream(t))))
 	rig := newProxyRig(t, upstream.URL+"/gateway", mockserver.Config{})
@@ -358,6 +359,7 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 }
 
 func TestProxyValidatesRequestsBeforeForwarding(t *testing.T) {
+	t.Parallel()
 	tap := &upstreamTap{}
 	upstream := serveLoopback(t, tap.wrap(newMockUpstream(t)))
 	rig := newProxyRig(t, upstream.URL, mockserver.Config{})
@@ -387,6 +389,7 @@ func TestProxyValidatesRequestsBeforeForwarding(t *testing.T) {
 }
 
 func TestProxyAppliesFaultsBeforeTheUpstream(t *testing.T) {
+	t.Parallel()
 	tap := &upstreamTap{}
 	upstream := serveLoopback(t, tap.wrap(newMockUpstream(t)))
 	rig := newProxyRig(t, upstream.URL, mockserver.Config{})
@@ -459,6 +462,7 @@ func spoiltUpstreamBytes(t *testing.T, edit answerEdit, raw func([]byte) []byte)
 }
 
 func TestProxyFlagsBrokenUpstreams(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, registration, reference string
 		edit                          answerEdit
@@ -579,6 +583,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestProxyUpstreamTrouble(t *testing.T) {
+	t.Parallel()
 	const proxyTimeout = 300 * time.Millisecond
 	// blocked answers nothing until release is called.
 	blocked := func() (h http.Handler, release func()) {
@@ -715,6 +720,7 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 }
 
 func TestViolationListAdmin(t *testing.T) {
+	t.Parallel()
 	upstream, _ := spoiltUpstream(t, editData(func(d map[string]any) { d["refid"] = "OTHER" }))
 	rig := newProxyRig(t, upstream.URL, mockserver.Config{JournalSize: 3})
 	for i := range 5 {
@@ -747,6 +753,7 @@ func TestViolationListAdmin(t *testing.T) {
 }
 
 func TestViolationListNeedsTheAdminToken(t *testing.T) {
+	t.Parallel()
 	rig := newProxyRig(t, "http://"+closedPort(t), mockserver.Config{AdminToken: "s3cret"})
 	if status, _ := rig.admin(http.MethodGet, "/__admin/violations", ""); status != http.StatusUnauthorized {
 		t.Fatalf("without the token: %d, want 401", status)
@@ -757,6 +764,7 @@ func TestViolationListNeedsTheAdminToken(t *testing.T) {
 }
 
 func TestViolationListOutsideProxyMode(t *testing.T) {
+	t.Parallel()
 	srv := newMockUpstream(t)
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/__admin/violations", nil))
@@ -766,6 +774,7 @@ func TestViolationListOutsideProxyMode(t *testing.T) {
 }
 
 func TestRecordNeedsAnUpstream(t *testing.T) {
+	t.Parallel()
 	if _, err := mockserver.New(mockserver.Config{RecordDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "proxy upstream") {
 		t.Fatalf("New with a record directory and no upstream: %v", err)
 	}
@@ -775,6 +784,7 @@ func TestRecordNeedsAnUpstream(t *testing.T) {
 }
 
 func TestProxyUpstreamWithAnUntrustedCertificate(t *testing.T) {
+	t.Parallel()
 	upstream := httptest.NewUnstartedServer(newMockUpstream(t))
 	upstream.Config.ErrorLog = log.New(io.Discard, "", 0)
 	upstream.StartTLS()
@@ -788,6 +798,7 @@ func TestProxyUpstreamWithAnUntrustedCertificate(t *testing.T) {
 }
 
 func TestProxyEndsUpstreamExchangesOnStop(t *testing.T) {
+	t.Parallel()
 	arrived := make(chan struct{}, 1)
 	release := make(chan struct{})
 	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -830,6 +841,7 @@ func TestProxyEndsUpstreamExchangesOnStop(t *testing.T) {
 }
 
 func TestProxyBoundsUpstreamHeaders(t *testing.T) {
+	t.Parallel()
 	padded := func(count, size int) http.Handler {
 		mock := newMockUpstream(t)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -891,6 +903,7 @@ func TestProxyBoundsUpstreamHeaders(t *testing.T) {
 }
 
 func TestProxyRedactsUpstreamSetCookieInTheJournal(t *testing.T) {
+	t.Parallel()
 	mock := newMockUpstream(t)
 	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Set-Cookie", "upstream-session=s3cr3t-cookie; HttpOnly")
@@ -907,6 +920,7 @@ func TestProxyRedactsUpstreamSetCookieInTheJournal(t *testing.T) {
 }
 
 func TestProxyPointedAtItselfStopsAtOnce(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

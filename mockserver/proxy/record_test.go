@@ -26,6 +26,7 @@ import (
 // final transaction answers the bytes the upstream answered last, a pending
 // one stays pending, and nothing secret was written.
 func TestRecordThenReplay(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "session")
 	upstream := serveLoopback(t, newMockUpstream(t))
 	rig := newProxyRig(t, upstream.URL, mockserver.Config{RecordDir: dir})
@@ -141,6 +142,7 @@ func TestRecordThenReplay(t *testing.T) {
 // found no transaction: the registration still answers "No Transaction
 // found", and a disabled one still answers "service is disabled".
 func TestRecordKeepsRegistrationsWithoutTransactions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	upstream := serveLoopback(t, newMockUpstream(t))
 	rig := newProxyRig(t, upstream.URL, mockserver.Config{RecordDir: dir})
@@ -174,7 +176,8 @@ func TestRecordKeepsRegistrationsWithoutTransactions(t *testing.T) {
 // clients through a recording proxy and a plain one: recording costs a
 // small share of the time, and a graceful stop leaves every one in the file.
 func TestRecordingDoesNotHoldUpTheProxy(t *testing.T) {
-	const clients, perClient = 20, 25
+	t.Parallel()
+	const clients, perClient = 10, 20
 	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var q rechargestatus.Enquiry
 		_ = json.NewDecoder(r.Body).Decode(&q)

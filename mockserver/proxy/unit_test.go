@@ -20,6 +20,7 @@ import (
 const serverWriteTimeout = 60 * time.Second
 
 func TestParseUpstream(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, raw, wantEnquiry, wantDisplay, wantErr string
 	}{
@@ -59,6 +60,7 @@ func TestParseUpstream(t *testing.T) {
 }
 
 func TestUpstreamBoundKeepsClearOfTheWriteDeadline(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                           string
 		timeout, writeTimeout, elapsed time.Duration
@@ -83,6 +85,7 @@ func TestUpstreamBoundKeepsClearOfTheWriteDeadline(t *testing.T) {
 }
 
 func TestTransactionOfReadsTheProviderData(t *testing.T) {
+	t.Parallel()
 	full := func(edit func(map[string]any)) map[string]json.RawMessage {
 		data := map[string]any{"txnid": "7310042220", "operatorname": "Paytm Payments Bank", "canumber": "TN09BX4410", "amount": "1000.00",
 			"comm": "0.00", "tds": "0.00", "status": "1", "refid": "X", "operatorid": "OP1", "dateadded": "2026-03-05 17:15:02",
@@ -153,6 +156,7 @@ func foundAnswer(refid, txnid, status, refundtxnid string) []byte {
 }
 
 func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rec, err := newTestRecorder(t, dir)
 	if err != nil {
@@ -220,6 +224,7 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 }
 
 func TestRecorderFailsAtStartOnAnUnusableDirectory(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "not-a-directory")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
