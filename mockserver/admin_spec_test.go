@@ -14,6 +14,7 @@ import (
 // openapi.yaml declares for an admin operation to a sandbox, so that what
 // the spec shows a reader works as shown.
 func TestAdminRequestExamplesAreAccepted(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	doc := specValidator.Doc()
 	pathValues := strings.NewReplacer("{registrationId}", "AOP-554", "{referenceId}", "FAILED-1001")
@@ -55,6 +56,7 @@ var indentedLine = regexp.MustCompile(`\n\s+`)
 // README shows, block by block from a reset sandbox, so the documentation
 // cannot drift from what the sandbox accepts.
 func TestReadmeAdminExamplesWork(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -15,10 +15,12 @@ func startMock() (baseURL string, stop func(), err error) {
 		return "", nil, fmt.Errorf("start the in-process mock: %w", err)
 	}
 	ts := httptest.NewUnstartedServer(srv)
-	ts.Config = srv.HTTPServer("")
+	ts.Config = mockserver.HTTPServer("", srv)
 	ts.Start()
 	return ts.URL, func() {
+		srv.Stop()
 		ts.CloseClientConnections()
 		ts.Close()
+		_ = srv.Close()
 	}, nil
 }

@@ -1,21 +1,22 @@
-package mockserver
+package proxy
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // RecordFile is the fixtures file --record DIR keeps in DIR.
@@ -30,26 +31,26 @@ const RecordedScenario = "recorded"
 // burst of them costs one rewrite.
 const recordFlushInterval = 200 * time.Millisecond
 
-// sessionRecorder turns the transactions an upstream answered into fixtures,
+// recorder turns the transactions an upstream answered into fixtures,
 // so that a mock started with --fixtures DIR answers them offline. It keeps
 // the latest answer of each transaction and the registrations the upstream
 // answered for; never a key, a token or any other header.
 //
 // Record changes the recording in memory; a writer of its own rewrites the
 // file at most every recordFlushInterval, and Close writes what is left.
-type sessionRecorder struct {
+type recorder struct {
 	dir, path string
 	upstream  string
 	// loadable reports why a transaction would not load as a fixture.
-	loadable func(recharge.Transaction) error
+	loadable func(fixtures.Transaction) error
 	// log hears of a rewrite that failed in the background.
 	log func(error)
 
 	mu       sync.Mutex
-	regs     []recharge.Registration
+	regs     []fixtures.Registration
 	regIndex map[string]int
-	txs      []recharge.Transaction
-	txIndex  map[recharge.Key]int
+	txs      []fixtures.Transaction
+	txIndex  map[admin.Key]int
 	// dirty says the file lags the recording.
 	dirty bool
 	// closed says the writer is gone: Record writes the file itself.
@@ -63,29 +64,31 @@ type sessionRecorder struct {
 	once    sync.Once
 }
 
-// openSessionRecorder records into dir, created when missing. A recording
+// openRecorder records into dir, created when missing. A recording
 // already in dir is continued, not lost. The file is written at once, so
 // that an unwritable directory fails at start rather than at the first
 // exchange.
-func openSessionRecorder(dir, upstream string, loadable func(recharge.Transaction) error, log func(error), stopping <-chan struct{}) (*sessionRecorder, error) {
+func openRecorder(dir, upstream string, loadable func(fixtures.Transaction) error, log func(error), stopping <-chan struct{}) (*recorder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	r := &sessionRecorder{
+	r := &recorder{
 		dir:      dir,
 		path:     filepath.Join(dir, RecordFile),
 		upstream: upstream,
 		loadable: loadable,
 		log:      log,
 		regIndex: map[string]int{},
-		txIndex:  map[recharge.Key]int{},
+		txIndex:  map[admin.Key]int{},
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
 	switch _, err := os.Stat(r.path); {
 	case err == nil:
-		set, err := fixtures.Load(r.path)
+		// The recording is the sandbox's own: nobody is to be warned of
+		// the keys it was written with, which the next rewrite renews.
+		set, err := fixtures.Load(r.path, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return nil, fmt.Errorf("record: continue the recording in %s: %w", r.path, err)
 		}
@@ -110,7 +113,7 @@ func openSessionRecorder(dir, upstream string, loadable func(recharge.Transactio
 // registration it disabled (HTTP 404, response_code 3), and the
 // transaction it found. It reports whether the recording changed; the
 // file follows within recordFlushInterval.
-func (r *sessionRecorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bool, error) {
+func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bool, error) {
 	var answer struct {
 		ResponseCode json.RawMessage            `json:"response_code"`
 		Data         map[string]json.RawMessage `json:"data"`
@@ -119,15 +122,15 @@ func (r *sessionRecorder) Record(q rechargestatus.Enquiry, status int, body []by
 		return false, nil
 	}
 	code := string(answer.ResponseCode)
-	var t *recharge.Transaction
+	var t *fixtures.Transaction
 	switch {
 	case status == http.StatusOK && code == "1" && answer.Data != nil:
-		found, err := transactionOf(recharge.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
+		found, err := transactionOf(admin.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
 		if err != nil {
 			return false, err
 		}
 		if err := r.loadable(found); err != nil {
-			return false, fmt.Errorf("it would not load as a fixture: %s", recharge.ErrorMessage(err))
+			return false, fmt.Errorf("it would not load as a fixture: %w", err)
 		}
 		t = &found
 	case status == http.StatusOK && (code == "1" || code == "2"):
@@ -159,7 +162,7 @@ func (r *sessionRecorder) Record(q rechargestatus.Enquiry, status int, body []by
 // writeBehind rewrites the file when the recording changed, at most every
 // recordFlushInterval, until Close; and at once when stopping closes, the
 // server's shutdown beginning.
-func (r *sessionRecorder) writeBehind(stopping <-chan struct{}) {
+func (r *recorder) writeBehind(stopping <-chan struct{}) {
 	defer close(r.stopped)
 	for {
 		select {
@@ -183,7 +186,7 @@ func (r *sessionRecorder) writeBehind(stopping <-chan struct{}) {
 // Flush writes the recording when the file lags it. Only the snapshot is
 // taken under the recording's lock: exchanges go on while the file is
 // written and synced.
-func (r *sessionRecorder) Flush() error {
+func (r *recorder) Flush() error {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
 	r.mu.Lock()
@@ -207,7 +210,7 @@ func (r *sessionRecorder) Flush() error {
 
 // Close stops the writer and writes what it had not; every later Record
 // writes the file before it returns.
-func (r *sessionRecorder) Close() error {
+func (r *recorder) Close() error {
 	r.once.Do(func() { close(r.done) })
 	<-r.stopped
 	r.mu.Lock()
@@ -218,11 +221,11 @@ func (r *sessionRecorder) Close() error {
 
 // putRegistration notes a registration the upstream answered for, disabled
 // or not; it reports whether that changed anything.
-func (r *sessionRecorder) putRegistration(id string, disabled bool) bool {
+func (r *recorder) putRegistration(id string, disabled bool) bool {
 	i, ok := r.regIndex[id]
 	if !ok {
 		r.regIndex[id] = len(r.regs)
-		r.regs = append(r.regs, recharge.Registration{ID: id, Disabled: disabled})
+		r.regs = append(r.regs, fixtures.Registration{ID: id, Disabled: disabled})
 		return true
 	}
 	if r.regs[i].Disabled == disabled {
@@ -234,26 +237,22 @@ func (r *sessionRecorder) putRegistration(id string, disabled bool) bool {
 
 // put keeps t, replacing an earlier answer of the same transaction; it
 // reports whether that changed anything.
-func (r *sessionRecorder) put(t recharge.Transaction) bool {
+func (r *recorder) put(t fixtures.Transaction) bool {
 	i, ok := r.txIndex[t.Key]
 	if !ok {
 		r.txIndex[t.Key] = len(r.txs)
 		r.txs = append(r.txs, t)
 		return true
 	}
-	if entryOf(r.txs[i]) == entryOf(t) {
+	if reflect.DeepEqual(r.txs[i], t) {
 		return false
 	}
 	r.txs[i] = t
 	return true
 }
 
-func entryOf(t recharge.Transaction) fixtures.TransactionEntry {
-	return fixtures.FromTransactions(nil, []recharge.Transaction{t}).Transactions[0]
-}
-
 // write writes the whole recording at once.
-func (r *sessionRecorder) write() error {
+func (r *recorder) write() error {
 	data, err := r.snapshot()
 	if err != nil {
 		return err
@@ -262,8 +261,8 @@ func (r *sessionRecorder) write() error {
 }
 
 // snapshot is the recording as the file holds it; the caller holds mu.
-func (r *sessionRecorder) snapshot() ([]byte, error) {
-	data, err := fixtures.FromTransactions(r.regs, r.txs).Marshal()
+func (r *recorder) snapshot() ([]byte, error) {
+	data, err := fixtures.Set{Registrations: r.regs, Transactions: r.txs}.Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
@@ -272,7 +271,7 @@ func (r *sessionRecorder) snapshot() ([]byte, error) {
 
 // writeFile replaces the file in one step: a reader, or a crash, sees the
 // old recording or the new one, never half of one.
-func (r *sessionRecorder) writeFile(data []byte) error {
+func (r *recorder) writeFile(data []byte) error {
 	header := fmt.Sprintf("# RechargeStatus answers of %s, recorded by aopay-mock --record:\n"+
 		"# the latest answer of each transaction. Keys and tokens are never recorded.\n"+
 		"# Replay them offline with: aopay-mock --fixtures %s --unknown notfound\n", r.upstream, r.dir)
@@ -322,59 +321,48 @@ func syncDir(dir string) error {
 // transactionOf reads a found answer's data the way the mock writes it:
 // data.status "1" success, "0" failed or, with refunded "1", refunded,
 // anything else pending.
-func transactionOf(key recharge.Key, data map[string]json.RawMessage) (recharge.Transaction, error) {
-	field := func(name string) (string, error) {
+func transactionOf(key admin.Key, data map[string]json.RawMessage) (fixtures.Transaction, error) {
+	fields := map[string]string{}
+	for _, name := range []string{"txnid", "operatorname", "canumber", "amount", "comm", "tds", "status", "operatorid", "dateadded", "refunded", "refundtxnid", "daterefunded"} {
 		raw, ok := data[name]
 		if !ok || string(raw) == "null" {
-			return "", nil
+			continue
 		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Errorf("data.%s is %s, not a string", name, raw)
+			return fixtures.Transaction{}, fmt.Errorf("data.%s is %s, not a string", name, raw)
 		}
-		return s, nil
+		fields[name] = s
 	}
-	fields := map[string]string{}
-	for _, name := range []string{"txnid", "operatorname", "canumber", "amount", "comm", "tds", "status", "operatorid", "dateadded", "refunded", "refundtxnid", "daterefunded"} {
-		v, err := field(name)
-		if err != nil {
-			return recharge.Transaction{}, err
+	t := fixtures.Transaction{
+		Key: key,
+		Transaction: admin.Transaction{
+			State:        stateOf(fields["status"], fields["refunded"]),
+			TxnID:        fields["txnid"],
+			OperatorName: fields["operatorname"],
+			CANumber:     fields["canumber"],
+			Amount:       fields["amount"],
+			Comm:         fields["comm"],
+			TDS:          fields["tds"],
+			OperatorID:   fields["operatorid"],
+			DateAdded:    fields["dateadded"],
+			RefundTxnID:  fields["refundtxnid"],
+			DateRefunded: fields["daterefunded"],
+		},
+		Scenario: RecordedScenario,
+	}
+	for _, name := range []string{"dateadded", "daterefunded"} {
+		if v := fields[name]; v != "" {
+			if _, err := rechargestatus.ParseTime(v); err != nil {
+				return t, fmt.Errorf("data.%s %q must be YYYY-MM-DD HH:MM:SS, Indian time", name, v)
+			}
 		}
-		fields[name] = v
-	}
-	t := recharge.Transaction{
-		Key:          key,
-		State:        stateOf(fields["status"], fields["refunded"]),
-		TxnID:        fields["txnid"],
-		OperatorName: fields["operatorname"],
-		CANumber:     fields["canumber"],
-		Amount:       fields["amount"],
-		Comm:         fields["comm"],
-		TDS:          fields["tds"],
-		OperatorID:   fields["operatorid"],
-		RefundTxnID:  fields["refundtxnid"],
-		Origin:       recharge.OriginFixture,
-		Scenario:     RecordedScenario,
-	}
-	if v := fields["dateadded"]; v != "" {
-		at, err := recharge.ParseProviderTimeField("data.dateadded", v)
-		if err != nil {
-			return t, err
-		}
-		t.DateAdded = at
-	}
-	if v := fields["daterefunded"]; v != "" {
-		at, err := recharge.ParseProviderTimeField("data.daterefunded", v)
-		if err != nil {
-			return t, err
-		}
-		t.DateRefunded = &at
 	}
 	return t, nil
 }
 
 // stateOf reads a transaction's state from its answer, by the rule the
 // contract suite judges answers with.
-func stateOf(status, refunded string) recharge.State {
-	return recharge.State(conformance.PhaseOf(status, refunded))
+func stateOf(status, refunded string) admin.State {
+	return admin.State(conformance.PhaseOf(status, refunded))
 }

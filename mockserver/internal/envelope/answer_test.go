@@ -1,4 +1,4 @@
-package mockserver
+package envelope
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ func encodingSeeds() []string {
 // FuzzAnswerEncoding holds the hand-written encoding of enquiry answers to
 // json.Marshal's bytes, whatever the strings in them.
 //
-//	go test -run='^$' -fuzz='^FuzzAnswerEncoding$' -fuzztime=30s ./mockserver
+//	go test -run='^$' -fuzz='^FuzzAnswerEncoding$' -fuzztime=30s ./mockserver/internal/envelope
 func FuzzAnswerEncoding(f *testing.F) {
 	for _, s := range encodingSeeds() {
 		f.Add(s, s, true, 1)
@@ -35,7 +35,7 @@ func FuzzAnswerEncoding(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendStatusAnswer(nil, answer); !bytes.Equal(got, want) {
+		if got := appendAnswer(nil, answer); !bytes.Equal(got, want) {
 			t.Fatalf("encoded\n%s\nwant json.Marshal's\n%s", got, want)
 		}
 	})

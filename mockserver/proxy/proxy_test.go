@@ -1,4 +1,4 @@
-package mockserver
+package proxy_test
 
 import (
 	"bytes"
@@ -18,9 +18,20 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
+
+// sandboxEpoch is where the test clocks stand.
+var sandboxEpoch = time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
+
+// journalHeaderLimit is the bytes of headers the journal keeps of one
+// answer.
+const journalHeaderLimit = 8 << 10
 
 // upstreamExchange is one request an upstream got and what it answered.
 type upstreamExchange struct {
@@ -83,9 +94,9 @@ func serveLoopback(t *testing.T, h http.Handler) *httptest.Server {
 
 // newMockUpstream is a sandbox mock on a frozen clock, to stand for the
 // provider.
-func newMockUpstream(t *testing.T) *Server {
+func newMockUpstream(t *testing.T) *mockserver.Server {
 	t.Helper()
-	mock, err := New(Config{Clock: recharge.NewFrozenClock(sandboxEpoch), Seed: 1})
+	mock, err := mockserver.New(mockserver.Config{Clock: recharge.NewFrozenClock(sandboxEpoch), Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,13 +124,13 @@ func (l *lockedLog) String() string {
 // proxyRig is a mock in proxy mode, served on loopback.
 type proxyRig struct {
 	t      *testing.T
-	srv    *Server
+	srv    *mockserver.Server
 	url    string
 	client *http.Client
 	log    *lockedLog
 }
 
-func newProxyRig(t *testing.T, upstream string, cfg Config) *proxyRig {
+func newProxyRig(t *testing.T, upstream string, cfg mockserver.Config) *proxyRig {
 	t.Helper()
 	cfg.ProxyUpstream = upstream
 	if cfg.Clock == nil {
@@ -127,7 +138,7 @@ func newProxyRig(t *testing.T, upstream string, cfg Config) *proxyRig {
 	}
 	log := &lockedLog{}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := New(cfg)
+	srv, err := mockserver.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -138,9 +149,6 @@ func newProxyRig(t *testing.T, upstream string, cfg Config) *proxyRig {
 		}
 	})
 	ts := serveLoopback(t, srv)
-	if srv.upstream != nil {
-		t.Cleanup(srv.upstream.client.CloseIdleConnections)
-	}
 	return &proxyRig{t: t, srv: srv, url: ts.URL, client: &http.Client{Timeout: 10 * time.Second}, log: log}
 }
 
@@ -154,7 +162,7 @@ type proxied struct {
 
 func (a proxied) violationCount(t *testing.T) string {
 	t.Helper()
-	return a.header.Get(ContractViolationsHeader)
+	return a.header.Get(admin.ContractViolationsHeader)
 }
 
 // send posts body to the proxy's RechargeStatus endpoint.
@@ -207,7 +215,7 @@ func mustMatchSpec(t *testing.T, registrationID, referenceID string, a proxied) 
 	t.Helper()
 	check, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080"+rechargestatus.EnquiryPath, nil)
 	check.Header.Set("Content-Type", "application/json")
-	if v := specValidator.CheckResponse(context.Background(), check, enquiryJSON(registrationID, referenceID), a.status, a.header, a.body); len(v) > 0 {
+	if v := testkit.Spec.CheckResponse(context.Background(), check, enquiryJSON(registrationID, referenceID), a.status, a.header, a.body); len(v) > 0 {
 		t.Fatalf("answer %d %s breaks openapi.yaml: %v", a.status, a.body, v)
 	}
 }
@@ -229,19 +237,19 @@ func (rig *proxyRig) admin(method, path, token string) (int, []byte) {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	check, _ := http.NewRequest(method, "http://127.0.0.1:8080"+path, nil)
-	if v := specValidator.CheckResponse(context.Background(), check, nil, res.StatusCode, res.Header, body); len(v) > 0 && path != "/metrics" {
+	if v := testkit.Spec.CheckResponse(context.Background(), check, nil, res.StatusCode, res.Header, body); len(v) > 0 && path != "/metrics" {
 		rig.t.Fatalf("%s %s answered %d %s, which breaks openapi.yaml: %v", method, path, res.StatusCode, body, v)
 	}
 	return res.StatusCode, body
 }
 
-func (rig *proxyRig) violations(query string) ViolationList {
+func (rig *proxyRig) violations(query string) admin.ViolationList {
 	rig.t.Helper()
 	status, body := rig.admin(http.MethodGet, "/__admin/violations"+query, "")
 	if status != http.StatusOK {
 		rig.t.Fatalf("GET /__admin/violations: %d %s", status, body)
 	}
-	var list ViolationList
+	var list admin.ViolationList
 	if err := json.Unmarshal(body, &list); err != nil {
 		rig.t.Fatalf("violations %s: %v", body, err)
 	}
@@ -263,9 +271,10 @@ func counterAtLeastOne(name, labels string) *regexp.Regexp {
 }
 
 func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
+	t.Parallel()
 	tap := &upstreamTap{}
 	upstream := serveLoopback(t, tap.wrap(http.StripPrefix("/gateway", newMockUpstream(t))))
-	rig := newProxyRig(t, upstream.URL+"/gateway", Config{})
+	rig := newProxyRig(t, upstream.URL+"/gateway", mockserver.Config{})
 
 	token := func(reqid string) http.Header {
 		tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
@@ -307,10 +316,10 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 				t.Fatalf("Content-Type %q, upstream sent %q", got, want)
 			}
 			if got := a.violationCount(t); got != "0" {
-				t.Fatalf("%s %q on a faithful answer %s", ContractViolationsHeader, got, a.body)
+				t.Fatalf("%s %q on a faithful answer %s", admin.ContractViolationsHeader, got, a.body)
 			}
-			if got := a.header.Get(UpstreamErrorHeader); got != "" {
-				t.Fatalf("%s %q on a faithful answer", UpstreamErrorHeader, got)
+			if got := a.header.Get(admin.UpstreamErrorHeader); got != "" {
+				t.Fatalf("%s %q on a faithful answer", admin.UpstreamErrorHeader, got)
 			}
 			mustMatchSpec(t, tt.registration, tt.reference, a)
 			var parsed struct {
@@ -350,9 +359,10 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 }
 
 func TestProxyValidatesRequestsBeforeForwarding(t *testing.T) {
+	t.Parallel()
 	tap := &upstreamTap{}
 	upstream := serveLoopback(t, tap.wrap(newMockUpstream(t)))
-	rig := newProxyRig(t, upstream.URL, Config{})
+	rig := newProxyRig(t, upstream.URL, mockserver.Config{})
 	tests := []struct {
 		name, method, contentType, body string
 		wantStatus                      int
@@ -379,10 +389,11 @@ func TestProxyValidatesRequestsBeforeForwarding(t *testing.T) {
 }
 
 func TestProxyAppliesFaultsBeforeTheUpstream(t *testing.T) {
+	t.Parallel()
 	tap := &upstreamTap{}
 	upstream := serveLoopback(t, tap.wrap(newMockUpstream(t)))
-	rig := newProxyRig(t, upstream.URL, Config{})
-	a := rig.enquire("AOP-554", "12345678", http.Header{FaultHeader: {"status=503"}})
+	rig := newProxyRig(t, upstream.URL, mockserver.Config{})
+	a := rig.enquire("AOP-554", "12345678", http.Header{admin.FaultHeader: {"status=503"}})
 	if a.status != http.StatusServiceUnavailable {
 		t.Fatalf("status %d %s, want the injected 503", a.status, a.body)
 	}
@@ -390,7 +401,7 @@ func TestProxyAppliesFaultsBeforeTheUpstream(t *testing.T) {
 	if n := tap.count(); n != 0 {
 		t.Fatalf("the upstream got %d requests; an injected status answers in its place", n)
 	}
-	a = rig.enquire("AOP-554", "12345678", http.Header{FaultHeader: {"content-type"}})
+	a = rig.enquire("AOP-554", "12345678", http.Header{admin.FaultHeader: {"content-type"}})
 	if a.status != http.StatusOK || !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") || !bytes.Equal(a.body, tap.last(t).sent) {
 		t.Fatalf("got %d %q %s, want the upstream's answer spoilt as text/html", a.status, a.header.Get("Content-Type"), a.body)
 	}
@@ -451,6 +462,7 @@ func spoiltUpstreamBytes(t *testing.T, edit answerEdit, raw func([]byte) []byte)
 }
 
 func TestProxyFlagsBrokenUpstreams(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, registration, reference string
 		edit                          answerEdit
@@ -462,63 +474,63 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 	}{
 		{name: "amount as number", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { d["amount"] = 1 }),
-			wantSource: SourceOpenAPI, wantRule: "type", wantPointer: "/data/amount"},
+			wantSource: conformance.SourceOpenAPI, wantRule: "type", wantPointer: "/data/amount"},
 		{name: "missing data field", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { delete(d, "txnid") }),
-			wantSource: SourceOpenAPI, wantRule: "required", wantPointer: "/data/txnid"},
+			wantSource: conformance.SourceOpenAPI, wantRule: "required", wantPointer: "/data/txnid"},
 		{name: "found without data", registration: "AOP-554", reference: "12345678",
 			edit:       func(_ int, _ http.Header, e map[string]any) { delete(e, "data") },
-			wantSource: SourceInvariants, wantRule: conformance.RuleData, wantPointer: "/data"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleData, wantPointer: "/data"},
 		{name: "refid not echoed", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { d["refid"] = "ORDER-41" }),
-			wantSource: SourceInvariants, wantRule: conformance.RuleRefID, wantPointer: "/data/refid"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleRefID, wantPointer: "/data/refid"},
 		{name: "status true with response_code 2", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["status"] = true },
-			wantSource: SourceInvariants, wantRule: conformance.RuleAgreement, wantPointer: "/status"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleAgreement, wantPointer: "/status"},
 		{name: "error code of another status", registration: "AOP-DISABLED", reference: "ORDER-1",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["response_code"] = 5 },
-			wantSource: SourceInvariants, wantRule: conformance.RuleErrorCode, wantPointer: "/response_code"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleErrorCode, wantPointer: "/response_code"},
 		{name: "text/html content type", registration: "AOP-554", reference: "12345678",
 			edit:       func(_ int, h http.Header, _ map[string]any) { h.Set("Content-Type", "text/html; charset=utf-8") },
-			wantSource: SourceOpenAPI, wantRule: "content-type", wantPointer: ""},
+			wantSource: conformance.SourceOpenAPI, wantRule: "content-type", wantPointer: ""},
 		{name: "amount not a decimal", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { d["amount"] = "1,000" }),
-			wantSource: SourceInvariants, wantRule: conformance.RuleDecimal, wantPointer: "/data/amount"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleDecimal, wantPointer: "/data/amount"},
 		{name: "dateadded not a real moment", registration: "AOP-554", reference: "12345678",
 			edit:       editData(func(d map[string]any) { d["dateadded"] = "2021-02-30 10:00:00" }),
-			wantSource: SourceInvariants, wantRule: conformance.RuleDate, wantPointer: "/data/dateadded"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleDate, wantPointer: "/data/dateadded"},
 		{name: "successful transaction refunded", registration: "AOP-554", reference: "12345678",
 			edit: editData(func(d map[string]any) {
 				d["refunded"] = "1"
 				d["refundtxnid"] = "RF1"
 				d["daterefunded"] = "2021-08-21 10:00:00"
 			}),
-			wantSource: SourceInvariants, wantRule: conformance.RuleDataStatus, wantPointer: "/data/refunded"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleDataStatus, wantPointer: "/data/refunded"},
 		{name: "refunded without refundtxnid", registration: "AOP-554", reference: "REFUND-1001",
 			edit:       editData(func(d map[string]any) { d["refundtxnid"] = "" }),
-			wantSource: SourceInvariants, wantRule: conformance.RuleRefund, wantPointer: "/data/refundtxnid"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleRefund, wantPointer: "/data/refundtxnid"},
 		{name: "message of another code", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["message"] = "Transaction Enquiry Successful" },
-			wantSource: SourceInvariants, wantRule: conformance.RuleMessage, wantPointer: "/message"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleMessage, wantPointer: "/message"},
 		{name: "status as a string", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { e["status"] = "false" },
-			wantSource: SourceInvariants, wantRule: conformance.RuleEnvelope, wantPointer: "/status"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleEnvelope, wantPointer: "/status"},
 		{name: "body null", registration: "AOP-554", reference: "NOTFOUND-1001",
 			edit:       func(_ int, _ http.Header, e map[string]any) { clear(e) },
 			raw:        func([]byte) []byte { return []byte("null") },
-			wantSource: SourceInvariants, wantRule: conformance.RuleJSON, wantPointer: ""},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleJSON, wantPointer: ""},
 		{name: "final transaction changes txnid", registration: "AOP-554", reference: "12345678", enquiries: 2,
 			edit: func(call int, _ http.Header, e map[string]any) {
 				if call == 2 {
 					e["data"].(map[string]any)["txnid"] = "9999"
 				}
 			},
-			wantSource: SourceInvariants, wantRule: conformance.RuleFinalStable, wantPointer: "/data/txnid"},
+			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleFinalStable, wantPointer: "/data/txnid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			upstream, tap := spoiltUpstreamBytes(t, tt.edit, tt.raw)
-			rig := newProxyRig(t, upstream.URL, Config{})
+			rig := newProxyRig(t, upstream.URL, mockserver.Config{})
 			enquiries := max(tt.enquiries, 1)
 			var a proxied
 			for i := 1; i <= enquiries; i++ {
@@ -533,9 +545,9 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 			}
 			list := rig.violations("?referenceId=" + tt.reference)
 			if got := a.violationCount(t); got != fmt.Sprint(len(list.Violations)) || got == "0" {
-				t.Fatalf("%s %q, %d violations listed: %+v", ContractViolationsHeader, got, len(list.Violations), list.Violations)
+				t.Fatalf("%s %q, %d violations listed: %+v", admin.ContractViolationsHeader, got, len(list.Violations), list.Violations)
 			}
-			var hit *ContractViolation
+			var hit *admin.Violation
 			for i, v := range list.Violations {
 				if v.Source == tt.wantSource && v.Rule == tt.wantRule && v.Pointer == tt.wantPointer {
 					hit = &list.Violations[i]
@@ -571,6 +583,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestProxyUpstreamTrouble(t *testing.T) {
+	t.Parallel()
 	const proxyTimeout = 300 * time.Millisecond
 	// blocked answers nothing until release is called.
 	blocked := func() (h http.Handler, release func()) {
@@ -599,7 +612,9 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 			w.Header().Set("Content-Length", "400")
 			w.WriteHeader(http.StatusOK)
 			_, _ = io.WriteString(w, `{"response_code":1,"status":true,"da`)
-			closeConnection(w, false)
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				_ = conn.Close()
+			}
 		}), func() {}
 	}
 	// stalled sends the start of an answer, then nothing until release.
@@ -638,18 +653,18 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 		wantRemarks    string
 		within         time.Duration
 	}{
-		{name: "down", wantStatus: 502, wantKind: UpstreamRefused, wantRemarks: "refused the connection", within: 2 * time.Second},
-		{name: "slow", upstream: blocked, wantStatus: 504, wantKind: UpstreamTimeout, wantRemarks: "no whole answer within 300ms", within: proxyTimeout + 2*time.Second},
-		{name: "stalls mid-answer", upstream: stalled, wantStatus: 504, wantKind: UpstreamTimeout, wantRemarks: "no whole answer within 300ms", within: proxyTimeout + 2*time.Second},
+		{name: "down", wantStatus: 502, wantKind: proxy.UpstreamRefused, wantRemarks: "refused the connection", within: 2 * time.Second},
+		{name: "slow", upstream: blocked, wantStatus: 504, wantKind: proxy.UpstreamTimeout, wantRemarks: "no whole answer within 300ms", within: proxyTimeout + 2*time.Second},
+		{name: "stalls mid-answer", upstream: stalled, wantStatus: 504, wantKind: proxy.UpstreamTimeout, wantRemarks: "no whole answer within 300ms", within: proxyTimeout + 2*time.Second},
 		{name: "500 in the envelope", upstream: answering(500, "application/json", envelope500), wantStatus: 500, wantKind: "status-500", relayed: true},
 		{name: "503 as an HTML page", upstream: answering(503, "text/html", htmlPage), wantStatus: 503, wantKind: "status-503", wantViolations: true, wantRemarks: "HTTP 503 without the provider's envelope: Content-Type text/html"},
 		{name: "503 as JSON of another shape", upstream: answering(503, "application/json", `{"error":"maintenance"}`), wantStatus: 503, wantKind: "status-503", wantViolations: true, wantRemarks: "HTTP 503 without the provider's envelope"},
 		{name: "520 as an HTML page", upstream: answering(520, "text/html", htmlPage), wantStatus: 502, wantKind: "status-520", wantViolations: true, wantRemarks: "HTTP 520 without the provider's envelope"},
-		{name: "redirect", upstream: redirecting, wantStatus: 502, wantKind: UpstreamRedirect, wantViolations: true, wantRemarks: "redirect, HTTP 307"},
-		{name: "200 as an HTML page", upstream: answering(200, "text/html", htmlPage), wantStatus: 502, wantKind: UpstreamNotJSON, wantViolations: true, wantRemarks: "not JSON: HTTP 200, Content-Type text/html"},
-		{name: "200 with an empty body", upstream: answering(200, "application/json", ""), wantStatus: 502, wantKind: UpstreamNotJSON, wantViolations: true, wantRemarks: "not JSON"},
-		{name: "connection cut mid-answer", upstream: cutOff, wantStatus: 502, wantKind: UpstreamBroken, wantRemarks: "closed the connection"},
-		{name: "answer too large", upstream: answering(200, "application/json", `{"message":"`+strings.Repeat("x", MaxUpstreamBodyBytes)+`"}`), wantStatus: 502, wantKind: UpstreamTooLarge, wantRemarks: "larger than"},
+		{name: "redirect", upstream: redirecting, wantStatus: 502, wantKind: proxy.UpstreamRedirect, wantViolations: true, wantRemarks: "redirect, HTTP 307"},
+		{name: "200 as an HTML page", upstream: answering(200, "text/html", htmlPage), wantStatus: 502, wantKind: proxy.UpstreamNotJSON, wantViolations: true, wantRemarks: "not JSON: HTTP 200, Content-Type text/html"},
+		{name: "200 with an empty body", upstream: answering(200, "application/json", ""), wantStatus: 502, wantKind: proxy.UpstreamNotJSON, wantViolations: true, wantRemarks: "not JSON"},
+		{name: "connection cut mid-answer", upstream: cutOff, wantStatus: 502, wantKind: proxy.UpstreamBroken, wantRemarks: "closed the connection"},
+		{name: "answer too large", upstream: answering(200, "application/json", `{"message":"`+strings.Repeat("x", proxy.MaxUpstreamBodyBytes)+`"}`), wantStatus: 502, wantKind: proxy.UpstreamTooLarge, wantRemarks: "larger than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -665,10 +680,10 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 				// server waits for it.
 				t.Cleanup(release)
 			}
-			rig := newProxyRig(t, url, Config{ProxyTimeout: proxyTimeout})
+			rig := newProxyRig(t, url, mockserver.Config{ProxyTimeout: proxyTimeout})
 			a := rig.enquire("AOP-554", "12345678", nil)
-			if a.status != tt.wantStatus || a.header.Get(UpstreamErrorHeader) != tt.wantKind {
-				t.Fatalf("%d %s=%q %s, want %d %s", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body, tt.wantStatus, tt.wantKind)
+			if a.status != tt.wantStatus || a.header.Get(admin.UpstreamErrorHeader) != tt.wantKind {
+				t.Fatalf("%d %s=%q %s, want %d %s", a.status, admin.UpstreamErrorHeader, a.header.Get(admin.UpstreamErrorHeader), a.body, tt.wantStatus, tt.wantKind)
 			}
 			if loc := a.header.Get("Location"); loc != "" {
 				t.Fatalf("the upstream's Location %q reached the client", loc)
@@ -690,9 +705,9 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 			if tt.relayed && !tt.wantViolations {
 				mustMatchSpec(t, "AOP-554", "12345678", a)
 			}
-			gotViolations := a.header.Get(ContractViolationsHeader)
+			gotViolations := a.header.Get(admin.ContractViolationsHeader)
 			if tt.wantViolations != (gotViolations != "" && gotViolations != "0") {
-				t.Fatalf("%s %q, want violations: %v", ContractViolationsHeader, gotViolations, tt.wantViolations)
+				t.Fatalf("%s %q, want violations: %v", admin.ContractViolationsHeader, gotViolations, tt.wantViolations)
 			}
 			if m := rig.metrics(); !counterAtLeastOne("aopay_mock_proxy_upstream_failures_total", `kind="`+tt.wantKind+`"`).MatchString(m) {
 				t.Fatalf("metrics do not count the %s failure:\n%s", tt.wantKind, m)
@@ -705,8 +720,9 @@ func TestProxyUpstreamTrouble(t *testing.T) {
 }
 
 func TestViolationListAdmin(t *testing.T) {
+	t.Parallel()
 	upstream, _ := spoiltUpstream(t, editData(func(d map[string]any) { d["refid"] = "OTHER" }))
-	rig := newProxyRig(t, upstream.URL, Config{JournalSize: 3})
+	rig := newProxyRig(t, upstream.URL, mockserver.Config{JournalSize: 3})
 	for i := range 5 {
 		rig.enquire("AOP-554", fmt.Sprintf("ORDER-%d", i), nil)
 	}
@@ -719,8 +735,8 @@ func TestViolationListAdmin(t *testing.T) {
 			t.Fatalf("violation %d is %+v, want the refid of %s (newest last)", i, v, want)
 		}
 	}
-	if got := rig.srv.ContractViolations(); got.Total != list.Total || len(got.Violations) != len(list.Violations) || got.Violations[2] != list.Violations[2] {
-		t.Fatalf("ContractViolations %+v, the admin API lists %+v", got, list)
+	if got, err := rig.srv.Admin().Violations(t.Context(), admin.ViolationQuery{}); err != nil || got.Total != list.Total || len(got.Violations) != len(list.Violations) || got.Violations[2] != list.Violations[2] {
+		t.Fatalf("Admin().Violations %+v (%v), the admin API lists %+v", got, err, list)
 	}
 	if got := rig.violations("?referenceId=ORDER-3&rule=refid"); len(got.Violations) != 1 || got.Violations[0].ReferenceID != "ORDER-3" {
 		t.Fatalf("filtered: %+v", got.Violations)
@@ -737,7 +753,8 @@ func TestViolationListAdmin(t *testing.T) {
 }
 
 func TestViolationListNeedsTheAdminToken(t *testing.T) {
-	rig := newProxyRig(t, "http://"+closedPort(t), Config{AdminToken: "s3cret"})
+	t.Parallel()
+	rig := newProxyRig(t, "http://"+closedPort(t), mockserver.Config{AdminToken: "s3cret"})
 	if status, _ := rig.admin(http.MethodGet, "/__admin/violations", ""); status != http.StatusUnauthorized {
 		t.Fatalf("without the token: %d, want 401", status)
 	}
@@ -747,6 +764,7 @@ func TestViolationListNeedsTheAdminToken(t *testing.T) {
 }
 
 func TestViolationListOutsideProxyMode(t *testing.T) {
+	t.Parallel()
 	srv := newMockUpstream(t)
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/__admin/violations", nil))
@@ -755,68 +773,32 @@ func TestViolationListOutsideProxyMode(t *testing.T) {
 	}
 }
 
-func TestParseUpstream(t *testing.T) {
-	tests := []struct {
-		name, raw, wantEnquiry, wantDisplay, wantErr string
-	}{
-		{name: "host", raw: "https://api.aopay.co.in", wantEnquiry: "https://api.aopay.co.in/api/AOP/RechargeStatus", wantDisplay: "https://api.aopay.co.in/api/AOP/RechargeStatus"},
-		{name: "path prefix", raw: "http://127.0.0.1:9000/gateway/", wantEnquiry: "http://127.0.0.1:9000/gateway/api/AOP/RechargeStatus", wantDisplay: "http://127.0.0.1:9000/gateway/api/AOP/RechargeStatus"},
-		{name: "whole endpoint", raw: "https://api.aopay.co.in/api/AOP/RechargeStatus", wantEnquiry: "https://api.aopay.co.in/api/AOP/RechargeStatus", wantDisplay: "https://api.aopay.co.in/api/AOP/RechargeStatus"},
-		{name: "secrets kept from display", raw: "https://user:pw@api.aopay.co.in/?key=k", wantEnquiry: "https://user:pw@api.aopay.co.in/api/AOP/RechargeStatus?key=k", wantDisplay: "https://api.aopay.co.in/api/AOP/RechargeStatus"},
-		{name: "no scheme", raw: "api.aopay.co.in", wantErr: "absolute http"},
-		{name: "other scheme", raw: "ftp://api.aopay.co.in", wantErr: "absolute http"},
-		{name: "fragment", raw: "https://api.aopay.co.in/#x", wantErr: "fragment"},
-		{name: "malformed", raw: "http://[::1", wantErr: "proxy upstream"},
-		{name: "malformed, credentials kept from the error", raw: "http://user:pass@[::1", wantErr: "not a valid URL"},
-		{name: "other scheme, credentials kept from the error", raw: "ftp://user:pass@api.aopay.co.in", wantErr: "absolute http"},
-		{name: "fragment, credentials kept from the error", raw: "https://user:pass@api.aopay.co.in/#x", wantErr: "fragment"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := ParseUpstream(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErr)
-				}
-				if strings.Contains(err.Error(), "pass") {
-					t.Fatalf("error %q shows the URL's password", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			target := enquiryURL(u)
-			if target.String() != tt.wantEnquiry || DisplayURL(target) != tt.wantDisplay {
-				t.Fatalf("enquiry URL %q shown %q", target, DisplayURL(target))
-			}
-		})
-	}
-}
-
 func TestRecordNeedsAnUpstream(t *testing.T) {
-	if _, err := New(Config{RecordDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "proxy upstream") {
+	t.Parallel()
+	if _, err := mockserver.New(mockserver.Config{RecordDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "proxy upstream") {
 		t.Fatalf("New with a record directory and no upstream: %v", err)
 	}
-	if _, err := New(Config{ProxyUpstream: "api.aopay.co.in"}); err == nil {
+	if _, err := mockserver.New(mockserver.Config{ProxyUpstream: "api.aopay.co.in"}); err == nil {
 		t.Fatal("New with an upstream that is no URL succeeded")
 	}
 }
 
 func TestProxyUpstreamWithAnUntrustedCertificate(t *testing.T) {
+	t.Parallel()
 	upstream := httptest.NewUnstartedServer(newMockUpstream(t))
 	upstream.Config.ErrorLog = log.New(io.Discard, "", 0)
 	upstream.StartTLS()
 	t.Cleanup(upstream.Close)
-	rig := newProxyRig(t, upstream.URL, Config{})
+	rig := newProxyRig(t, upstream.URL, mockserver.Config{})
 	a := rig.enquire("AOP-554", "12345678", nil)
-	if a.status != http.StatusBadGateway || a.header.Get(UpstreamErrorHeader) != UpstreamTLS || !strings.Contains(string(a.body), "TLS handshake failed") {
-		t.Fatalf("%d %s=%q %s, want 502 tls", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body)
+	if a.status != http.StatusBadGateway || a.header.Get(admin.UpstreamErrorHeader) != proxy.UpstreamTLS || !strings.Contains(string(a.body), "TLS handshake failed") {
+		t.Fatalf("%d %s=%q %s, want 502 tls", a.status, admin.UpstreamErrorHeader, a.header.Get(admin.UpstreamErrorHeader), a.body)
 	}
 	mustMatchSpec(t, "AOP-554", "12345678", a)
 }
 
 func TestProxyEndsUpstreamExchangesOnStop(t *testing.T) {
+	t.Parallel()
 	arrived := make(chan struct{}, 1)
 	release := make(chan struct{})
 	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -828,7 +810,7 @@ func TestProxyEndsUpstreamExchangesOnStop(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release) })
-	rig := newProxyRig(t, upstream.URL, Config{ProxyTimeout: 30 * time.Second})
+	rig := newProxyRig(t, upstream.URL, mockserver.Config{ProxyTimeout: 30 * time.Second})
 	answered := make(chan proxied, 1)
 	failed := make(chan error, 1)
 	go func() {
@@ -847,8 +829,8 @@ func TestProxyEndsUpstreamExchangesOnStop(t *testing.T) {
 	rig.srv.Stop()
 	select {
 	case a := <-answered:
-		if a.status != http.StatusServiceUnavailable || a.header.Get(UpstreamErrorHeader) != UpstreamShutdown {
-			t.Fatalf("%d %s=%q %s, want 503 shutdown", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body)
+		if a.status != http.StatusServiceUnavailable || a.header.Get(admin.UpstreamErrorHeader) != proxy.UpstreamShutdown {
+			t.Fatalf("%d %s=%q %s, want 503 shutdown", a.status, admin.UpstreamErrorHeader, a.header.Get(admin.UpstreamErrorHeader), a.body)
 		}
 		mustMatchSpec(t, "AOP-554", "12345678", a)
 	case err := <-failed:
@@ -859,6 +841,7 @@ func TestProxyEndsUpstreamExchangesOnStop(t *testing.T) {
 }
 
 func TestProxyBoundsUpstreamHeaders(t *testing.T) {
+	t.Parallel()
 	padded := func(count, size int) http.Handler {
 		mock := newMockUpstream(t)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -875,18 +858,18 @@ func TestProxyBoundsUpstreamHeaders(t *testing.T) {
 		wantKind        string
 		wantJournalTrim bool
 	}{
-		{name: "200 headers of 8 KB", count: 200, size: 8 << 10, wantStatus: http.StatusBadGateway, wantKind: UpstreamTooLarge},
-		{name: "just over the bound", count: 9, size: 8 << 10, wantStatus: http.StatusBadGateway, wantKind: UpstreamTooLarge},
+		{name: "200 headers of 8 KB", count: 200, size: 8 << 10, wantStatus: http.StatusBadGateway, wantKind: proxy.UpstreamTooLarge},
+		{name: "just over the bound", count: 9, size: 8 << 10, wantStatus: http.StatusBadGateway, wantKind: proxy.UpstreamTooLarge},
 		{name: "within the bound, beyond the journal's", count: 6, size: 4 << 10, wantStatus: http.StatusOK, wantJournalTrim: true},
 		{name: "small", count: 2, size: 100, wantStatus: http.StatusOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			upstream := serveLoopback(t, padded(tt.count, tt.size))
-			rig := newProxyRig(t, upstream.URL, Config{})
+			rig := newProxyRig(t, upstream.URL, mockserver.Config{})
 			a := rig.enquire("AOP-554", "12345678", nil)
-			if a.status != tt.wantStatus || a.header.Get(UpstreamErrorHeader) != tt.wantKind {
-				t.Fatalf("%d %s=%q %s, want %d %q", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body, tt.wantStatus, tt.wantKind)
+			if a.status != tt.wantStatus || a.header.Get(admin.UpstreamErrorHeader) != tt.wantKind {
+				t.Fatalf("%d %s=%q %s, want %d %q", a.status, admin.UpstreamErrorHeader, a.header.Get(admin.UpstreamErrorHeader), a.body, tt.wantStatus, tt.wantKind)
 			}
 			if tt.wantKind != "" {
 				mustMatchSpec(t, "AOP-554", "12345678", a)
@@ -897,7 +880,10 @@ func TestProxyBoundsUpstreamHeaders(t *testing.T) {
 					t.Fatalf("metrics do not count the failure:\n%s", m)
 				}
 			}
-			entries := rig.srv.Journal().Entries(JournalFilter{})
+			entries, err := rig.srv.Admin().ListRequests(t.Context(), admin.JournalQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(entries) != 1 {
 				t.Fatalf("%d journal entries, want 1", len(entries))
 			}
@@ -916,68 +902,14 @@ func TestProxyBoundsUpstreamHeaders(t *testing.T) {
 	}
 }
 
-func TestJournalHeadersAreRedactedAndBounded(t *testing.T) {
-	big := strings.Repeat("v", 3<<10)
-	tests := []struct {
-		name         string
-		header       http.Header
-		wantSame     bool
-		wantRedacted []string
-		wantMaxBytes int
-	}{
-		{name: "plain and small, kept as is", header: http.Header{"Content-Type": {"application/json"}}, wantSame: true},
-		{name: "Set-Cookie of an upstream", header: http.Header{"Set-Cookie": {"session=s3cr3t; HttpOnly"}, "Content-Type": {"application/json"}}, wantRedacted: []string{"Set-Cookie"}},
-		{name: "request secrets", header: http.Header{"Token": {"t"}, "Authorisedkey": {"k"}, "Proxy-Authorization": {"Basic eA=="}}, wantRedacted: []string{"Token", "Authorisedkey", "Proxy-Authorization"}},
-		{name: "larger than the bound", header: http.Header{"A": {big, big}, "B": {big}, "C": {big}, "Token": {big}}, wantRedacted: []string{"Token"}, wantMaxBytes: journalHeaderLimit + 4*len("…[truncated]")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := tt.header.Clone()
-			got := journalHeaders(tt.header)
-			if !reflectEqualHeaders(tt.header, before) {
-				t.Fatalf("journalHeaders changed its argument: %v", tt.header)
-			}
-			if tt.wantSame && !reflectEqualHeaders(got, before) {
-				t.Fatalf("kept %v, want %v", got, before)
-			}
-			for _, name := range tt.wantRedacted {
-				if v := got[name]; len(v) != 1 || v[0] != "[REDACTED]" {
-					t.Fatalf("%s kept as %q", name, v)
-				}
-			}
-			size := 0
-			for k, v := range got {
-				size += len(k)
-				for _, s := range v {
-					size += len(s)
-				}
-			}
-			if tt.wantMaxBytes > 0 && size > tt.wantMaxBytes {
-				t.Fatalf("kept %d bytes of headers, want at most %d", size, tt.wantMaxBytes)
-			}
-		})
-	}
-}
-
-func reflectEqualHeaders(a, b map[string][]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if strings.Join(v, "\x00") != strings.Join(b[k], "\x00") || len(v) != len(b[k]) {
-			return false
-		}
-	}
-	return true
-}
-
 func TestProxyRedactsUpstreamSetCookieInTheJournal(t *testing.T) {
+	t.Parallel()
 	mock := newMockUpstream(t)
 	upstream := serveLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Set-Cookie", "upstream-session=s3cr3t-cookie; HttpOnly")
 		mock.ServeHTTP(w, r)
 	}))
-	rig := newProxyRig(t, upstream.URL, Config{})
+	rig := newProxyRig(t, upstream.URL, mockserver.Config{})
 	if a := rig.enquire("AOP-554", "12345678", nil); a.status != http.StatusOK {
 		t.Fatalf("%d %s", a.status, a.body)
 	}
@@ -987,37 +919,14 @@ func TestProxyRedactsUpstreamSetCookieInTheJournal(t *testing.T) {
 	}
 }
 
-func TestUpstreamBoundKeepsClearOfTheWriteDeadline(t *testing.T) {
-	tests := []struct {
-		name                           string
-		timeout, writeTimeout, elapsed time.Duration
-		want                           time.Duration
-	}{
-		{name: "fresh request, the proxy timeout", timeout: 10 * time.Second, writeTimeout: WriteTimeout, want: 10 * time.Second},
-		{name: "after a 48s latency fault", timeout: 15 * time.Second, writeTimeout: 60 * time.Second, elapsed: 48 * time.Second, want: 10 * time.Second},
-		{name: "nothing left", timeout: 15 * time.Second, writeTimeout: 60 * time.Second, elapsed: 59 * time.Second, want: -1 * time.Second},
-		{name: "short write timeout", timeout: 15 * time.Second, writeTimeout: 5 * time.Second, want: 3 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := upstreamBound(tt.timeout, tt.writeTimeout, tt.elapsed)
-			if got != tt.want {
-				t.Fatalf("bound %s, want %s", got, tt.want)
-			}
-			if got > 0 && tt.elapsed+got > tt.writeTimeout-writeDeadlineMargin {
-				t.Fatalf("the upstream may run until %s, past the write deadline's margin", tt.elapsed+got)
-			}
-		})
-	}
-}
-
 func TestProxyPointedAtItselfStopsAtOnce(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	self := "http://" + ln.Addr().String()
-	srv, err := New(Config{ProxyUpstream: self, Clock: recharge.NewFrozenClock(sandboxEpoch), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := mockserver.New(mockserver.Config{ProxyUpstream: self, Clock: recharge.NewFrozenClock(sandboxEpoch), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1026,15 +935,15 @@ func TestProxyPointedAtItselfStopsAtOnce(t *testing.T) {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	t.Cleanup(srv.upstream.client.CloseIdleConnections)
+	t.Cleanup(func() { _ = srv.Close() })
 	rig := &proxyRig{t: t, srv: srv, url: ts.URL, client: &http.Client{Timeout: 10 * time.Second}}
 	a := rig.enquire("AOP-554", "12345678", nil)
-	if a.status != http.StatusBadGateway || a.header.Get(UpstreamErrorHeader) != UpstreamLoop {
-		t.Fatalf("%d %s=%q %s, want 502 loop", a.status, UpstreamErrorHeader, a.header.Get(UpstreamErrorHeader), a.body)
+	if a.status != http.StatusBadGateway || a.header.Get(admin.UpstreamErrorHeader) != proxy.UpstreamLoop {
+		t.Fatalf("%d %s=%q %s, want 502 loop", a.status, admin.UpstreamErrorHeader, a.header.Get(admin.UpstreamErrorHeader), a.body)
 	}
 	mustMatchSpec(t, "AOP-554", "12345678", a)
 	// The client's enquiry, and the one the proxy sent itself, refused.
-	if n := srv.Journal().Len(); n != 2 {
+	if n, _ := srv.Admin().CountRequests(t.Context(), admin.JournalQuery{}); n != 2 {
 		t.Fatalf("%d requests journaled, want 2: the loop stops at the first hop", n)
 	}
 	var e rechargestatus.ErrorAnswer

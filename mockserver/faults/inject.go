@@ -1,132 +1,158 @@
-package mockserver
+package faults
 
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
 
-// injectFaults sits between validation and the enquiry handler: it picks
-// the fault of a request, from its X-Mock-Fault header or the rules in force,
-// and makes the answer fail that way.
+// Options are what Inject needs.
+type Options struct {
+	// Rules are the rules in force.
+	Rules *Set
+	// Header honours the X-Mock-Fault request header.
+	Header bool
+	// Stopping, once closed, ends every wait of a fault in progress (hangs,
+	// delays, trickles), so that a graceful shutdown need not wait for them.
+	Stopping <-chan struct{}
+	// Log hears of a counted rule whose count could not be saved.
+	Log *slog.Logger
+	// Injected, when set, hears of every fault injected: its kind, and
+	// "rule" or "header".
+	Injected func(kind admin.FaultKind, source string)
+}
+
+// Inject sits between the validation of an enquiry and its handler: it
+// picks the fault of a request, from its X-Mock-Fault header or the rules in
+// force, and makes the answer fail that way. The request's reqnote names the
+// transaction enquired.
 //
 // Faults that replace the answer (status, reset, empty, hang) never reach the
 // transaction, as when the provider fails before processing; faults that
 // spoil the answer (latency, truncated, malformed, content-type, trickle)
 // process the enquiry, which counts, and spoil what the client receives.
-func (s *Server) injectFaults(next http.Handler) http.Handler {
+func Inject(o Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := exchangeFrom(r)
-		req, err := ex.decodedEnquiry()
-		if err == nil {
-			ex.registrationID, ex.referenceID = req.RegistrationID, req.ReferenceID
-		}
-		picked, ok, err := s.pickFault(r, req)
+		note := reqnote.From(r)
+		picked, ok, err := pick(o, r, note)
 		if err != nil {
-			s.writeValidationError(w, http.StatusBadRequest, errorMessageOf(err))
+			envelope.WriteValidationError(w, http.StatusBadRequest, messageOf(err))
 			return
 		}
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ex.fault = picked.describe()
-		source := "rule"
-		if picked.source == "header" {
-			source = "header"
+		note.Fault = picked.Describe()
+		if o.Injected != nil {
+			source := "rule"
+			if picked.Source == "header" {
+				source = "header"
+			}
+			o.Injected(picked.Rule.Kind, source)
 		}
-		s.control.metrics.faults.WithLabelValues(string(picked.rule.Kind), source).Inc()
-		s.applyFault(w, r, picked, next)
+		apply(o.Stopping, w, r, picked, next)
 	})
 }
 
-func (s *Server) pickFault(r *http.Request, req enquiryRequest) (pickedFault, bool, error) {
-	if !s.cfg.DisableFaultHeader {
-		if v := r.Header.Get(FaultHeader); v != "" {
-			rule, err := ParseFaultHeader(v)
+func pick(o Options, r *http.Request, note *reqnote.Note) (Picked, bool, error) {
+	if o.Header {
+		if v := r.Header.Get(admin.FaultHeader); v != "" {
+			rule, err := ParseHeader(v)
 			if err != nil {
-				return pickedFault{}, false, err
+				return Picked{}, false, err
 			}
-			return s.control.faults.FromHeader(rule), true, nil
+			return o.Rules.FromHeader(rule), true, nil
 		}
 	}
-	picked, ok, err := s.control.faults.Pick(r.Context(), req.RegistrationID, req.ReferenceID)
-	if err != nil {
-		s.log.Warn("fault rule count not saved", "error", err.Error())
+	picked, ok, err := o.Rules.Pick(r.Context(), note.RegistrationID, note.ReferenceID)
+	if err != nil && o.Log != nil {
+		o.Log.Warn("fault rule count not saved", "error", err.Error())
 	}
 	return picked, ok, nil
 }
 
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f pickedFault, next http.Handler) {
-	ex := exchangeFrom(r)
-	switch f.rule.Kind {
-	case FaultHang:
-		bound := f.delay
-		if bound == 0 {
-			bound = DefaultHangBound
-		}
-		ex.scenario = "fault:hang"
-		s.pause(r.Context(), bound)
+func apply(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, f Picked, next http.Handler) {
+	note := reqnote.From(r)
+	switch f.Rule.Kind {
+	case admin.FaultHang:
+		note.Scenario = "fault:hang"
+		pause(r.Context(), stopping, orDefault(f.Delay, DefaultHangBound))
 		closeConnection(w, false)
 		return
-	case FaultTrickle:
-		spread := f.delay
-		if spread == 0 {
-			spread = DefaultTrickleSpread
-		}
-		s.trickle(w, r, captureAnswer(next, r), spread)
+	case admin.FaultTrickle:
+		trickle(stopping, w, r, captureAnswer(next, r), orDefault(f.Delay, DefaultTrickleSpread))
 		return
 	}
-	if f.delay > 0 && !s.pause(r.Context(), f.delay) {
+	if f.Delay > 0 && !pause(r.Context(), stopping, f.Delay) {
 		// The client gave up, or the server is stopping: nobody is left to
 		// answer.
 		panic(http.ErrAbortHandler)
 	}
-	switch f.rule.Kind {
-	case FaultLatency:
+	switch f.Rule.Kind {
+	case admin.FaultLatency:
 		next.ServeHTTP(w, r)
-	case FaultStatus:
-		ex.scenario = "fault:status"
-		sf := statusFaults[f.rule.Status]
-		if f.rule.Status == http.StatusTooManyRequests {
-			retry := f.rule.RetryAfter
-			if retry == "" {
-				retry = "1"
-			}
-			w.Header().Set("Retry-After", retry)
-		}
-		writeError(w, f.rule.Status, sf.code, sf.message, "")
-	case FaultReset:
-		ex.scenario = "fault:reset"
+	case admin.FaultStatus:
+		note.Scenario = "fault:status"
+		writeStatus(w, f.Rule)
+	case admin.FaultReset:
+		note.Scenario = "fault:reset"
 		closeConnection(w, true)
-	case FaultEmpty:
-		ex.scenario = "fault:empty"
-		w.Header().Set("Content-Type", jsonContentType)
+	case admin.FaultEmpty:
+		note.Scenario = "fault:empty"
+		w.Header().Set("Content-Type", envelope.JSONContentType)
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
-	case FaultTruncated:
+	case admin.FaultTruncated:
 		ans := captureAnswer(next, r)
 		body := ans.body.Bytes()
 		// Content-Length announces the whole answer, so the client notices
 		// the cut; the server closes the connection after the short body.
 		ans.writeTo(w, "", len(body), body[:len(body)/2])
-	case FaultMalformed:
+	case admin.FaultMalformed:
 		ans := captureAnswer(next, r)
 		body := malform(ans.body.Bytes())
 		ans.writeTo(w, "", len(body), body)
-	case FaultContentType:
+	case admin.FaultContentType:
 		ans := captureAnswer(next, r)
 		body := ans.body.Bytes()
 		ans.writeTo(w, "text/html; charset=utf-8", len(body), body)
 	}
 }
 
+// orDefault is d, or otherwise when d is zero.
+func orDefault(d, otherwise time.Duration) time.Duration {
+	if d == 0 {
+		return otherwise
+	}
+	return d
+}
+
+// writeStatus answers the status of a status fault in the provider's
+// envelope.
+func writeStatus(w http.ResponseWriter, rule admin.FaultRule) {
+	sa := statusAnswers[rule.Status]
+	if rule.Status == http.StatusTooManyRequests {
+		retry := rule.RetryAfter
+		if retry == "" {
+			retry = "1"
+		}
+		w.Header().Set("Retry-After", retry)
+	}
+	envelope.WriteError(w, rule.Status, sa.code, sa.message, "")
+}
+
 // pause waits for d, and reports false when the client went away or the
 // server is stopping first.
-func (s *Server) pause(ctx context.Context, d time.Duration) bool {
+func pause(ctx context.Context, stopping <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -134,13 +160,13 @@ func (s *Server) pause(ctx context.Context, d time.Duration) bool {
 		return true
 	case <-ctx.Done():
 		return false
-	case <-s.control.stopping:
+	case <-stopping:
 		return false
 	}
 }
 
 // trickle sends the answer a few bytes at a time, spread evenly over spread.
-func (s *Server) trickle(w http.ResponseWriter, r *http.Request, ans *capturedAnswer, spread time.Duration) {
+func trickle(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, ans *capturedAnswer, spread time.Duration) {
 	const chunk = 8
 	body := ans.body.Bytes()
 	ans.writeTo(w, "", len(body), nil)
@@ -148,10 +174,10 @@ func (s *Server) trickle(w http.ResponseWriter, r *http.Request, ans *capturedAn
 	_ = rc.Flush()
 	chunks := (len(body) + chunk - 1) / chunk
 	start := time.Now()
-	for i := 0; i < chunks; i++ {
+	for i := range chunks {
 		if i > 0 {
 			due := start.Add(spread * time.Duration(i) / time.Duration(chunks))
-			if d := time.Until(due); d > 0 && !s.pause(r.Context(), d) {
+			if d := time.Until(due); d > 0 && !pause(r.Context(), stopping, d) {
 				panic(http.ErrAbortHandler)
 			}
 		}

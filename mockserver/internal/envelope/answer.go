@@ -1,4 +1,4 @@
-package mockserver
+package envelope
 
 import (
 	"net/http"
@@ -15,10 +15,10 @@ import (
 
 var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// writeStatusAnswer answers a with status, as writeJSON would.
-func writeStatusAnswer(w http.ResponseWriter, status int, a rechargestatus.Answer) {
+// WriteAnswer answers a with status, as WriteJSON would.
+func WriteAnswer(w http.ResponseWriter, status int, a rechargestatus.Answer) {
 	buf := answerBuffers.Get().(*[]byte)
-	body := appendStatusAnswer((*buf)[:0], a)
+	body := appendAnswer((*buf)[:0], a)
 	w.Header()["Content-Type"] = jsonContentTypeValue
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -27,7 +27,7 @@ func writeStatusAnswer(w http.ResponseWriter, status int, a rechargestatus.Answe
 	answerBuffers.Put(buf)
 }
 
-func appendStatusAnswer(dst []byte, a rechargestatus.Answer) []byte {
+func appendAnswer(dst []byte, a rechargestatus.Answer) []byte {
 	dst = append(dst, `{"response_code":`...)
 	dst = strconv.AppendInt(dst, int64(a.ResponseCode), 10)
 	dst = append(dst, `,"status":`...)
