@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -9,19 +8,10 @@ import (
 	. "github.com/onsi/gomega"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
-
-// adminErrorCode is the code of the admin API's refusal err, "" when err is
-// not one.
-func adminErrorCode(err error) string {
-	var refusal *framework.AdminError
-	if errors.As(err, &refusal) {
-		return refusal.Code
-	}
-	return ""
-}
 
 // describeAdminScenarios sets transactions up through the mock's admin API
 // and checks that enquiries answer what was set up.
@@ -39,9 +29,9 @@ func describeAdminScenarios(s *framework.Suite) {
 
 		Context("a pending transaction that resolves after one enquiry", func() {
 			BeforeEach(func(ctx SpecContext) {
-				_, created := f.PutTransaction(ctx, q, framework.TransactionSpec{
-					State: "pending", Amount: "750.00", OperatorName: "HDFC Bank", CANumber: "MH01AB1234",
-					Resolve: &framework.RuleSpec{To: "success", AfterEnquiries: 1},
+				_, created := f.PutTransaction(ctx, q, admin.Transaction{
+					State: admin.StatePending, Amount: "750.00", OperatorName: "HDFC Bank", CANumber: "MH01AB1234",
+					Resolve: &admin.Rule{To: admin.StateSuccess, AfterEnquiries: 1},
 				})
 				Expect(created).To(BeTrue(), "the first put creates the transaction")
 			})
@@ -57,7 +47,7 @@ func describeAdminScenarios(s *framework.Suite) {
 
 			It("shows in its admin view the data the next enquiry answers", func(ctx SpecContext) {
 				for enquiries := range 2 {
-					view, err := f.Admin().Transaction(ctx, q.RegistrationID, q.ReferenceID)
+					view, err := f.Admin().GetTransaction(ctx, framework.KeyOf(q))
 					Expect(err).NotTo(HaveOccurred())
 					Expect(view.Enquiries).To(Equal(enquiries))
 					ex := f.Enquire(ctx, q, nil)
@@ -68,14 +58,14 @@ func describeAdminScenarios(s *framework.Suite) {
 
 		Context("a pending transaction moved by hand", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, framework.TransactionSpec{State: "pending"})
+				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StatePending})
 			})
 
 			It("answers pending, then failed, then refunded, as transitions say", func(ctx SpecContext) {
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhasePending))
-				Expect(f.Admin().Transition(ctx, q.RegistrationID, q.ReferenceID, "failed")).To(Succeed())
+				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateFailed)).Error().NotTo(HaveOccurred())
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhaseFailed))
-				Expect(f.Admin().Transition(ctx, q.RegistrationID, q.ReferenceID, "refunded")).To(Succeed())
+				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateRefunded)).Error().NotTo(HaveOccurred())
 				ex := f.Enquire(ctx, q, nil)
 				Expect(phaseOf(ex)).To(Equal(conformance.PhaseRefunded))
 				Expect(ex).To(framework.HaveDataMember("refundtxnid", Not(BeEmpty())))
@@ -83,9 +73,9 @@ func describeAdminScenarios(s *framework.Suite) {
 			})
 
 			It("refuses to refund it once it succeeded, with 409 conflict, and answers the success still", func(ctx SpecContext) {
-				Expect(f.Admin().Transition(ctx, q.RegistrationID, q.ReferenceID, "success")).To(Succeed())
-				err := f.Admin().Transition(ctx, q.RegistrationID, q.ReferenceID, "refunded")
-				Expect(adminErrorCode(err)).To(Equal("conflict"), "refunding a success: %v", err)
+				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateSuccess)).Error().NotTo(HaveOccurred())
+				_, err := f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateRefunded)
+				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeConflict), "refunding a success: %v", err)
 				Expect(err).To(MatchError(ContainSubstring("failed")))
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhaseSuccess))
 			})
@@ -100,15 +90,15 @@ func describeAdminScenarios(s *framework.Suite) {
 				offset, err := time.ParseDuration(before.Offset)
 				Expect(err).NotTo(HaveOccurred(), "clock offset %q", before.Offset)
 				DeferCleanup(func(ctx SpecContext) {
-					_, err := f.Admin().SetClock(ctx, time.Now().Add(offset))
+					_, err := f.Admin().MoveClock(ctx, admin.SetClock(time.Now().Add(offset)))
 					Expect(err).NotTo(HaveOccurred())
 				})
-				f.PutTransaction(ctx, q, framework.TransactionSpec{State: "pending", Resolve: &framework.RuleSpec{To: "failed", After: "10m"}})
+				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StatePending, Resolve: &admin.Rule{To: admin.StateFailed, After: admin.Duration(10 * time.Minute)}})
 			})
 
 			It("stays pending until the clock passes the rule, then answers failed", func(ctx SpecContext) {
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhasePending))
-				_, err := f.Admin().AdvanceClock(ctx, 11*time.Minute)
+				_, err := f.Admin().MoveClock(ctx, admin.Advance(11*time.Minute))
 				Expect(err).NotTo(HaveOccurred())
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhaseFailed))
 			})
@@ -116,12 +106,12 @@ func describeAdminScenarios(s *framework.Suite) {
 
 		Context("a transaction put twice", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, framework.TransactionSpec{State: "success", Amount: "10.00"})
+				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateSuccess, Amount: "10.00"})
 			})
 
 			It("answers the new data after the second put", func(ctx SpecContext) {
 				f.ExpectFound(f.Enquire(ctx, q, nil))
-				_, created := f.PutTransaction(ctx, q, framework.TransactionSpec{State: "success", Amount: "20.00"})
+				_, created := f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateSuccess, Amount: "20.00"})
 				Expect(created).To(BeFalse(), "the second put replaces the transaction")
 				ex := f.Enquire(ctx, q, nil)
 				f.ExpectFound(ex)
@@ -131,25 +121,25 @@ func describeAdminScenarios(s *framework.Suite) {
 
 		Context("a deleted transaction", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, framework.TransactionSpec{State: "success"})
+				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateSuccess})
 			})
 
 			It("is gone from the admin API, with not_found", func(ctx SpecContext) {
-				Expect(f.Admin().DeleteTransaction(ctx, q.RegistrationID, q.ReferenceID)).To(Succeed())
-				_, err := f.Admin().Transaction(ctx, q.RegistrationID, q.ReferenceID)
-				Expect(adminErrorCode(err)).To(Equal("not_found"), "reading a deleted transaction: %v", err)
+				Expect(f.Admin().DeleteTransaction(ctx, framework.KeyOf(q))).To(Succeed())
+				_, err := f.Admin().GetTransaction(ctx, framework.KeyOf(q))
+				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeNotFound), "reading a deleted transaction: %v", err)
 			})
 		})
 
 		Context("the transaction list", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, framework.TransactionSpec{State: "failed"})
+				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateFailed})
 			})
 
 			It("lists the transaction under its registration and state, and not under another state", func(ctx SpecContext) {
-				listed := func(state string) []string {
+				listed := func(state admin.State) []string {
 					GinkgoHelper()
-					list, err := f.Admin().Transactions(ctx, q.RegistrationID, state)
+					list, err := f.Admin().ListTransactions(ctx, admin.TransactionFilter{RegistrationID: q.RegistrationID, State: state})
 					Expect(err).NotTo(HaveOccurred())
 					refs := make([]string, 0, len(list))
 					for _, t := range list {
@@ -158,8 +148,8 @@ func describeAdminScenarios(s *framework.Suite) {
 					}
 					return refs
 				}
-				Expect(listed("failed")).To(ContainElement(q.ReferenceID))
-				Expect(listed("success")).NotTo(ContainElement(q.ReferenceID))
+				Expect(listed(admin.StateFailed)).To(ContainElement(q.ReferenceID))
+				Expect(listed(admin.StateSuccess)).NotTo(ContainElement(q.ReferenceID))
 			})
 		})
 
@@ -168,10 +158,10 @@ func describeAdminScenarios(s *framework.Suite) {
 				for range 3 {
 					f.ExpectFound(f.Enquire(ctx, q, nil))
 				}
-				count, err := f.Admin().CountRequests(ctx, q.ReferenceID)
+				count, err := f.Admin().CountRequests(ctx, admin.JournalQuery{ReferenceID: q.ReferenceID})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(count).To(Equal(3))
-				journal, err := f.Admin().Requests(ctx, q.ReferenceID)
+				journal, err := f.Admin().ListRequests(ctx, admin.JournalQuery{ReferenceID: q.ReferenceID})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(journal).To(HaveLen(3))
 				Expect(journal).To(HaveEach(And(
@@ -184,19 +174,19 @@ func describeAdminScenarios(s *framework.Suite) {
 
 		Context("a health check", func() {
 			It("answers status ok", func(ctx SpecContext) {
-				Expect(f.Admin().Health(ctx)).To(Equal("ok"))
+				Expect(f.Admin().Health(ctx)).To(HaveField("Status", admin.HealthOK))
 			})
 		})
 
 		Context("a request the admin API cannot accept", func() {
 			It("answers not_found for an unknown registration", func(ctx SpecContext) {
-				_, _, err := f.Admin().PutTransaction(ctx, f.Ref("UNKNOWN-"), q.ReferenceID, framework.TransactionSpec{State: "success"})
-				Expect(adminErrorCode(err)).To(Equal("not_found"), "putting a transaction of an unknown registration: %v", err)
+				_, _, err := f.Admin().PutTransaction(ctx, admin.Key{RegistrationID: f.Ref("UNKNOWN-"), ReferenceID: q.ReferenceID}, admin.Transaction{State: admin.StateSuccess})
+				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeNotFound), "putting a transaction of an unknown registration: %v", err)
 			})
 
 			It("answers invalid naming the field for an unknown state", func(ctx SpecContext) {
-				_, _, err := f.Admin().PutTransaction(ctx, q.RegistrationID, q.ReferenceID, framework.TransactionSpec{State: "lost"})
-				Expect(adminErrorCode(err)).To(Equal("invalid"), "putting a transaction in state lost: %v", err)
+				_, _, err := f.Admin().PutTransaction(ctx, framework.KeyOf(q), admin.Transaction{State: "lost"})
+				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeInvalid), "putting a transaction in state lost: %v", err)
 				Expect(err).To(MatchError(ContainSubstring("state")))
 			})
 		})

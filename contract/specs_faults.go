@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
@@ -37,7 +38,7 @@ func describeHeaderFaults(s *framework.Suite) {
 			f.ExpectFound(control)
 		})
 		withFault := func(ctx context.Context, fault string) *framework.Exchange {
-			return f.Enquire(ctx, q, http.Header{framework.FaultHeader: {fault}})
+			return f.Enquire(ctx, q, http.Header{admin.FaultHeader: {fault}})
 		}
 
 		DescribeTable("an injected HTTP status answers that status with openapi.yaml's example of it",
@@ -139,9 +140,9 @@ func describeFaultRules(s *framework.Suite) {
 		})
 
 		Context("a rule of two 503s for one referenceid", func() {
-			var rule framework.FaultRule
+			var rule admin.FaultRule
 			BeforeEach(func(ctx SpecContext) {
-				rule = f.AddFault(ctx, framework.FaultRule{Kind: "status", Status: http.StatusServiceUnavailable, ReferenceID: q.ReferenceID, Count: 2})
+				rule = f.AddFault(ctx, admin.FaultRule{Kind: admin.FaultStatus, Status: http.StatusServiceUnavailable, ReferenceID: q.ReferenceID, Count: 2})
 			})
 
 			It("answers 503 to the next two enquiries, then the transaction", func(ctx SpecContext) {
@@ -161,7 +162,7 @@ func describeFaultRules(s *framework.Suite) {
 
 			It("journals each fault it injected", func(ctx SpecContext) {
 				f.ExpectAnswer(f.Enquire(ctx, q, nil))
-				journal, err := f.Admin().Requests(ctx, q.ReferenceID)
+				journal, err := f.Admin().ListRequests(ctx, admin.JournalQuery{ReferenceID: q.ReferenceID})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(journal).To(ContainElement(And(
 					HaveField("Status", http.StatusServiceUnavailable),
@@ -174,12 +175,12 @@ func describeFaultRules(s *framework.Suite) {
 		// other processes.
 		Context("a rule list put in place of the current one", Serial, func() {
 			BeforeEach(func(ctx SpecContext) {
-				before, err := f.Admin().Faults(ctx)
+				before, err := f.Admin().ListFaults(ctx)
 				Expect(err).NotTo(HaveOccurred())
-				rules := append(restorable(before), framework.FaultRule{Kind: "empty", ReferenceID: q.ReferenceID, Count: 1})
-				Expect(f.Admin().PutFaults(ctx, rules)).To(Succeed())
+				rules := append(restorable(before), admin.FaultRule{Kind: admin.FaultEmpty, ReferenceID: q.ReferenceID, Count: 1})
+				Expect(f.Admin().ReplaceFaults(ctx, rules)).Error().NotTo(HaveOccurred())
 				DeferCleanup(func(ctx SpecContext) {
-					Expect(f.Admin().PutFaults(ctx, restorable(before))).To(Succeed())
+					Expect(f.Admin().ReplaceFaults(ctx, restorable(before))).Error().NotTo(HaveOccurred())
 				})
 			})
 
@@ -196,8 +197,8 @@ func describeFaultRules(s *framework.Suite) {
 
 // restorable turns listed rules back into rules to put: what is left of
 // each count becomes its count, and the ids stay.
-func restorable(rules []framework.FaultRule) []framework.FaultRule {
-	out := make([]framework.FaultRule, 0, len(rules))
+func restorable(rules []admin.FaultRule) []admin.FaultRule {
+	out := make([]admin.FaultRule, 0, len(rules))
 	for _, r := range rules {
 		if r.Remaining != nil {
 			if *r.Remaining <= 0 {
@@ -205,7 +206,7 @@ func restorable(rules []framework.FaultRule) []framework.FaultRule {
 			}
 			r.Count = *r.Remaining
 		}
-		r.Remaining = nil
+		r.Remaining, r.Injected = nil, 0
 		out = append(out, r)
 	}
 	return out

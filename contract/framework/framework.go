@@ -25,6 +25,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
@@ -35,7 +36,7 @@ type Suite struct {
 	Config Config
 	Doc    *openapi3.T
 	Client *Client
-	Admin  *Admin
+	Admin  *admin.Client
 	Judge  *Judge
 	// tag makes this run's referenceids its own, so that runs against the
 	// same mock do not meet each other's transactions.
@@ -58,7 +59,7 @@ func NewSuite(cfg Config, doc *openapi3.T, log io.Writer) (*Suite, error) {
 		Config: cfg,
 		Doc:    doc,
 		Client: client,
-		Admin:  NewAdmin(client, cfg.AdminToken),
+		Admin:  admin.NewClient(cfg.BaseURL, admin.WithToken(cfg.AdminToken), admin.WithHTTPClient(client.HTTPClient())),
 		Judge:  NewJudge(conformance.NewJudge(validator, 0)),
 		tag:    NewRequestID()[:8] + strconv.Itoa(ginkgo.GinkgoParallelProcess()),
 	}, nil
@@ -137,7 +138,7 @@ func (f *Framework) Config() Config { return f.suite.Config }
 func (f *Framework) Doc() *openapi3.T { return f.suite.Doc }
 
 // Admin is the client of the mock's admin API.
-func (f *Framework) Admin() *Admin { return f.suite.Admin }
+func (f *Framework) Admin() *admin.Client { return f.suite.Admin }
 
 // Ref is a referenceid no one has enquired yet, starting with prefix.
 func (f *Framework) Ref(prefix string) string { return f.suite.Ref(prefix) }
@@ -231,20 +232,26 @@ func TxnIDs(seen []*rechargestatus.Data) []string {
 
 // PutTransaction sets q's transaction up on the mock, and deletes it when
 // the spec ends; the judge forgets what it knew of it, now and then.
-func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry, spec TransactionSpec) (AdminTransaction, bool) {
+func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry, t admin.Transaction) (admin.TransactionView, bool) {
 	ginkgo.GinkgoHelper()
 	f.suite.Judge.Forget(q)
-	view, created, err := f.Admin().PutTransaction(ctx, q.RegistrationID, q.ReferenceID, spec)
+	key := KeyOf(q)
+	view, created, err := f.Admin().PutTransaction(ctx, key, t)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
 	ginkgo.DeferCleanup(func(ctx ginkgo.SpecContext) {
 		f.suite.Judge.Forget(q)
-		_ = f.Admin().DeleteTransaction(ctx, q.RegistrationID, q.ReferenceID)
+		_ = f.Admin().DeleteTransaction(ctx, key)
 	})
 	return view, created
 }
 
+// KeyOf is the admin API's key of q's transaction.
+func KeyOf(q rechargestatus.Enquiry) admin.Key {
+	return admin.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
+}
+
 // AddFault adds a fault rule to the mock, and deletes it when the spec ends.
-func (f *Framework) AddFault(ctx context.Context, rule FaultRule) FaultRule {
+func (f *Framework) AddFault(ctx context.Context, rule admin.FaultRule) admin.FaultRule {
 	ginkgo.GinkgoHelper()
 	added, err := f.Admin().AddFault(ctx, rule)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())

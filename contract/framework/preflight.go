@@ -11,6 +11,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 )
 
 // PreflightError is why a run stops before its first spec: the target cannot
@@ -45,7 +46,7 @@ func Preflight(ctx context.Context, s *Suite) error {
 func checkMock(ctx context.Context, s *Suite) error {
 	where := s.Client.Redactor().URL(s.Config.BaseURL)
 	adminFailure := func(err error) error {
-		var refusal *AdminError
+		var refusal *admin.Error
 		switch {
 		case errors.As(err, &refusal) && (refusal.Status == http.StatusUnauthorized || refusal.Status == http.StatusForbidden):
 			return stop("the mock's admin API at %s/__admin/ refuses the suite's token (HTTP %d): set %s to the mock's --admin-token", where, refusal.Status, EnvAdminToken)
@@ -55,10 +56,10 @@ func checkMock(ctx context.Context, s *Suite) error {
 		return stop("cannot use the mock's admin API at %s: %v", where, err)
 	}
 	if s.Config.Reset {
-		if err := s.Admin.Reset(ctx); err != nil {
+		if _, err := s.Admin.Reset(ctx); err != nil {
 			return adminFailure(err)
 		}
-		if _, err := s.Admin.SetClock(ctx, time.Now()); err != nil {
+		if _, err := s.Admin.MoveClock(ctx, admin.SetClock(time.Now())); err != nil {
 			return adminFailure(err)
 		}
 	}
@@ -77,7 +78,7 @@ func checkMock(ctx context.Context, s *Suite) error {
 		}
 		return stop("the mock's clock is %s, so tokens would expire and transactions resolve early: run with --reset, or POST /__admin/clock {\"set\": \"<now>\"}", state)
 	}
-	rules, err := s.Admin.Faults(ctx)
+	rules, err := s.Admin.ListFaults(ctx)
 	if err != nil {
 		return adminFailure(err)
 	}
@@ -90,7 +91,7 @@ func checkMock(ctx context.Context, s *Suite) error {
 // touchingRules describes the live rules that could fault an enquiry of the
 // suite: a rule for any registration the specs use, or any registration,
 // and for any referenceid, or one the specs enquire by name.
-func touchingRules(rules []FaultRule, cfg Config) []string {
+func touchingRules(rules []admin.FaultRule, cfg Config) []string {
 	registrations := []string{cfg.RegistrationID, cfg.TokenSubject().RegistrationID, FixtureRegistration, SecureRegistration, DisabledRegistration}
 	references := append(slices.Clone(cfg.References), FixtureReferences()...)
 	var out []string
@@ -113,7 +114,7 @@ func touchingRules(rules []FaultRule, cfg Config) []string {
 		case r.ReferenceID != "":
 			scope = "referenceid " + r.ReferenceID
 		}
-		kind := r.Kind
+		kind := string(r.Kind)
 		if r.Status != 0 {
 			kind = fmt.Sprintf("%s %d", r.Kind, r.Status)
 		}

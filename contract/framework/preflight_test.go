@@ -114,7 +114,7 @@ func TestPreflightStopsWithOneClearReason(t *testing.T) {
 			m.enquiry = answerJSON(http.StatusUnauthorized, `{"status":false,"response_code":7,"message":"Authentication failed"}`)
 		}, nil, `refuses the partner AOP-554 (HTTP 401, response_code 7, "Authentication failed")`},
 		{"the admin token refused", func(m *fakeMock) { m.token = "right" }, func(c *Config) { c.AdminToken = "wrong" }, "refuses the suite's token (HTTP 401): set AOPAY_CONTRACT_ADMIN_TOKEN"},
-		{"no admin API", func(m *fakeMock) { m.clock = "" }, nil, "not the admin API's JSON"},
+		{"an admin answer that is not JSON", func(m *fakeMock) { m.clock = "" }, nil, "cannot use the mock's admin API at http://127.0.0.1:"},
 		{"a moved clock", func(m *fakeMock) { m.clock = `{"now":"2026-03-05T14:00:00Z","offset":"2h0m0s","frozen":false}` }, nil, "the mock's clock is moved by 2h0m0s"},
 		{"a frozen clock", func(m *fakeMock) { m.clock = `{"now":"2026-03-05T12:00:00Z","offset":"0s","frozen":true}` }, nil, "the mock's clock is frozen at 2026-03-05T12:00:00Z"},
 		{"a rule for every enquiry", func(m *fakeMock) { m.faults = `{"faults":[{"id":"f1","kind":"status","status":503}]}` }, nil, "f1: status 503 for every enquiry"},
