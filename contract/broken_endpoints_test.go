@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -56,6 +57,21 @@ func TestNoSpecPassesAgainstABrokenEndpoint(t *testing.T) {
 				t.Errorf("no failure says %q:\n%s", e.says, r.failures())
 			}
 		})
+	}
+}
+
+// TestTheRunEndsAtTheSuiteTimeout runs the suite against an endpoint that
+// never answers, with a request timeout far beyond the suite's: the run ends
+// at the suite's deadline and fails.
+func TestTheRunEndsAtTheSuiteTimeout(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	r := runSuite(t, nil, "--base-url="+serve(t, hang), "--timeout=1m", "--suite-timeout=1s", "--preflight=false")
+	if elapsed := time.Since(start); r.code != contract.ExitFailed || elapsed > 30*time.Second {
+		t.Fatalf("exit %d after %s, want %d soon after the suite timeout\n%s", r.code, elapsed, contract.ExitFailed, r.output)
+	}
+	if r.specs(types.SpecStatePassed) != 0 || !strings.Contains(r.output, "the run stopped before it") {
+		t.Errorf("%d specs passed; the summary does not say the run stopped:\n%s", r.specs(types.SpecStatePassed), r.output)
 	}
 }
 
