@@ -170,14 +170,43 @@ func TestARealRunPassesAgainstAFaithfulEndpoint(t *testing.T) {
 // at a time.
 func TestARealRunCatchesEachBrokenPromise(t *testing.T) {
 	t.Parallel()
+	for _, tc := range brokenPromises() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := spoiltMock(t, mockserver.Config{Seed: 1}, tc.spoil)
+			// The preflight would stop a run against an endpoint that breaks
+			// the envelope before the specs could say how.
+			args := realRun(url, "--timeout=500ms", "--preflight=false")
+			if !tc.negative {
+				args = append(args, "--label-filter=!negative")
+			}
+			r := runSuite(t, nil, args...)
+			if r.code != contract.ExitFailed {
+				t.Fatalf("exit %d against an endpoint breaking %s, want %d\n%s", r.code, tc.name, contract.ExitFailed, r.output)
+			}
+			for _, c := range tc.caught {
+				r.expectCaught(t, c)
+			}
+		})
+	}
+}
+
+// expectMockSpecsSkipped checks that no spec the sandbox alone can answer
+// ran, and that the report says why each did not.
+// brokenPromise is an endpoint that breaks one promise of the contract, and
+// what the suite must say of it.
+type brokenPromise struct {
+	name  string
+	spoil spoiler
+	// negative runs the malformed requests too.
+	negative bool
+	caught   []caught
+}
+
+// brokenPromises breaks each promise a real run checks.
+func brokenPromises() []brokenPromise {
 	var txnids atomic.Int64
-	cases := []struct {
-		name  string
-		spoil spoiler
-		// negative runs the malformed requests too.
-		negative bool
-		caught   []caught
-	}{
+	return []brokenPromise{
 		{
 			name:   "schema: amount a number",
 			spoil:  editData(func(d map[string]any) { d["amount"] = 1 }),
@@ -246,29 +275,8 @@ func TestARealRunCatchesEachBrokenPromise(t *testing.T) {
 			caught: []caught{{"referenceid 12345678 of AOP-554 answers HTTP 200", "[content-type]"}},
 		},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			url := spoiltMock(t, mockserver.Config{Seed: 1}, tc.spoil)
-			// The preflight would stop a run against an endpoint that breaks
-			// the envelope before the specs could say how.
-			args := realRun(url, "--timeout=500ms", "--preflight=false")
-			if !tc.negative {
-				args = append(args, "--label-filter=!negative")
-			}
-			r := runSuite(t, nil, args...)
-			if r.code != contract.ExitFailed {
-				t.Fatalf("exit %d against an endpoint breaking %s, want %d\n%s", r.code, tc.name, contract.ExitFailed, r.output)
-			}
-			for _, c := range tc.caught {
-				r.expectCaught(t, c)
-			}
-		})
-	}
 }
 
-// expectMockSpecsSkipped checks that no spec the sandbox alone can answer
-// ran, and that the report says why each did not.
 func (r run) expectMockSpecsSkipped(t *testing.T) {
 	t.Helper()
 	for _, s := range r.report.SpecReports {

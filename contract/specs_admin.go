@@ -13,15 +13,18 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
+// adminEnquiry is an enquiry of a transaction nobody has set up yet.
+func adminEnquiry(f *framework.Framework) rechargestatus.Enquiry {
+	return rechargestatus.Enquiry{ReferenceID: f.Ref("ADMIN-"), RegistrationID: framework.FixtureRegistration}
+}
+
 // describeAdminScenarios sets transactions up through the mock's admin API
 // and checks that enquiries answer what was set up.
 func describeAdminScenarios(s *framework.Suite) {
 	Describe("Scenarios set up through the admin API", Label(framework.LabelAdmin), func() {
 		f := framework.New(s)
 		var q rechargestatus.Enquiry
-		BeforeEach(func() {
-			q = rechargestatus.Enquiry{ReferenceID: f.Ref("ADMIN-"), RegistrationID: framework.FixtureRegistration}
-		})
+		BeforeEach(func() { q = adminEnquiry(f) })
 		phaseOf := func(ex *framework.Exchange) conformance.Phase {
 			GinkgoHelper()
 			return framework.PhaseOf(f.ExpectFound(ex))
@@ -80,6 +83,19 @@ func describeAdminScenarios(s *framework.Suite) {
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhaseSuccess))
 			})
 		})
+	})
+}
+
+// describeAdminClock moves the sandbox clock past a transaction's rule.
+func describeAdminClock(s *framework.Suite) {
+	Describe("Scenarios on the sandbox clock", Label(framework.LabelAdmin), func() {
+		f := framework.New(s)
+		var q rechargestatus.Enquiry
+		BeforeEach(func() { q = adminEnquiry(f) })
+		phaseOf := func(ex *framework.Exchange) conformance.Phase {
+			GinkgoHelper()
+			return framework.PhaseOf(f.ExpectFound(ex))
+		}
 
 		// Serial: moving the shared clock would expire the tokens of specs
 		// running beside it in other processes.
@@ -103,6 +119,15 @@ func describeAdminScenarios(s *framework.Suite) {
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhaseFailed))
 			})
 		})
+	})
+}
+
+// describeAdminReplacements replaces and deletes transactions.
+func describeAdminReplacements(s *framework.Suite) {
+	Describe("Transactions replaced or deleted through the admin API", Label(framework.LabelAdmin), func() {
+		f := framework.New(s)
+		var q rechargestatus.Enquiry
+		BeforeEach(func() { q = adminEnquiry(f) })
 
 		Context("a transaction put twice", func() {
 			BeforeEach(func(ctx SpecContext) {
@@ -130,6 +155,16 @@ func describeAdminScenarios(s *framework.Suite) {
 				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeNotFound), "reading a deleted transaction: %v", err)
 			})
 		})
+	})
+}
+
+// describeAdminViews reads what the admin API shows of the sandbox, and what it
+// refuses.
+func describeAdminViews(s *framework.Suite) {
+	Describe("Views and refusals of the admin API", Label(framework.LabelAdmin), func() {
+		f := framework.New(s)
+		var q rechargestatus.Enquiry
+		BeforeEach(func() { q = adminEnquiry(f) })
 
 		Context("the transaction list", func() {
 			BeforeEach(func(ctx SpecContext) {

@@ -23,30 +23,43 @@ import (
 // long enough to measure, short enough for a fast suite.
 const faultLatency = 300 * time.Millisecond
 
-// describeHeaderFaults injects each fault kind into one enquiry through the
-// X-Mock-Fault header and checks that the client sees that fault's own
-// signature. Each spec first enquires the same transaction without a fault,
-// so that an endpoint that fails every request this way does not pass.
-func describeHeaderFaults(s *framework.Suite) {
-	Describe("Faults picked by the X-Mock-Fault header, as the client sees them", Label(framework.LabelFaults), func() {
-		f := framework.New(s)
-		var q rechargestatus.Enquiry
-		var control *framework.Exchange
-		BeforeEach(func(ctx SpecContext) {
-			q = rechargestatus.Enquiry{ReferenceID: f.Ref(""), RegistrationID: framework.FixtureRegistration}
-			control = f.Enquire(ctx, q, nil)
-			f.ExpectFound(control)
-		})
-		withFault := func(ctx context.Context, fault string) *framework.Exchange {
-			return f.Enquire(ctx, q, http.Header{admin.FaultHeader: {fault}})
-		}
+// headerFaults are specs that inject a fault into an enquiry through the
+// X-Mock-Fault header. Each first enquires the same transaction without a
+// fault, so that an endpoint that fails every request the way a fault would
+// does not pass: the fault must be injected, not merely seen.
+type headerFaults struct {
+	f       *framework.Framework
+	q       rechargestatus.Enquiry
+	control *framework.Exchange
+}
+
+func newHeaderFaults(s *framework.Suite) *headerFaults {
+	h := &headerFaults{f: framework.New(s)}
+	BeforeEach(func(ctx SpecContext) {
+		h.q = rechargestatus.Enquiry{ReferenceID: h.f.Ref(""), RegistrationID: framework.FixtureRegistration}
+		h.control = h.f.Enquire(ctx, h.q, nil)
+		h.f.ExpectFound(h.control)
+	})
+	return h
+}
+
+// with enquires the transaction with fault.
+func (h *headerFaults) with(ctx context.Context, fault string) *framework.Exchange {
+	return h.f.Enquire(ctx, h.q, http.Header{admin.FaultHeader: {fault}})
+}
+
+// describeHeaderFaultAnswers injects the faults that answer, late or with an
+// error status, and checks that the client sees each fault's own signature.
+func describeHeaderFaultAnswers(s *framework.Suite) {
+	Describe("Faults picked by the X-Mock-Fault header that answer", Label(framework.LabelFaults), func() {
+		h := newHeaderFaults(s)
 
 		DescribeTable("an injected HTTP status answers that status with openapi.yaml's example of it",
 			func(ctx SpecContext, status int, example string) {
-				ex := withFault(ctx, fmt.Sprintf("status=%d", status))
-				f.ExpectAnswer(ex)
+				ex := h.with(ctx, fmt.Sprintf("status=%d", status))
+				h.f.ExpectAnswer(ex)
 				Expect(ex).To(framework.HaveStatus(status))
-				Expect(ex).To(framework.MatchJSONBody(f.Example(status, example)))
+				Expect(ex).To(framework.MatchJSONBody(h.f.Example(status, example)))
 			},
 			Entry("500", http.StatusInternalServerError, "unableToProcess"),
 			Entry("502", http.StatusBadGateway, "badGateway"),
@@ -58,16 +71,16 @@ func describeHeaderFaults(s *framework.Suite) {
 		)
 
 		It("says when to retry a 429 in Retry-After", func(ctx SpecContext) {
-			ex := withFault(ctx, "status=429;retryAfter=7")
+			ex := h.with(ctx, "status=429;retryAfter=7")
 			Expect(ex).To(framework.HaveStatus(http.StatusTooManyRequests))
 			Expect(ex).To(framework.HaveHeader("Retry-After", Equal("7")))
 		})
 
 		DescribeTable("a latency delays the normal answer by at least the delay asked",
 			func(ctx SpecContext, fault string, atLeast time.Duration) {
-				ex := withFault(ctx, fault)
-				f.ExpectFound(ex)
-				Expect(ex).To(framework.MatchJSONBody(control.Body))
+				ex := h.with(ctx, fault)
+				h.f.ExpectFound(ex)
+				Expect(ex).To(framework.MatchJSONBody(h.control.Body))
 				Expect(ex).To(framework.HaveElapsed(BeNumerically(">=", atLeast)))
 			},
 			Entry("a fixed delay", "latency="+faultLatency.String(), faultLatency),
@@ -75,14 +88,22 @@ func describeHeaderFaults(s *framework.Suite) {
 		)
 
 		It("delivers the whole normal answer a few bytes at a time when trickling", func(ctx SpecContext) {
-			ex := withFault(ctx, "trickle;latency="+faultLatency.String())
-			f.ExpectFound(ex)
-			Expect(ex).To(framework.MatchJSONBody(control.Body))
+			ex := h.with(ctx, "trickle;latency="+faultLatency.String())
+			h.f.ExpectFound(ex)
+			Expect(ex).To(framework.MatchJSONBody(h.control.Body))
 			Expect(ex).To(framework.HaveElapsed(BeNumerically(">=", faultLatency/2)))
 		})
+	})
+}
+
+// describeHeaderFaultBreaks injects the faults that break the connection or
+// the answer, and checks that the client sees each fault's own signature.
+func describeHeaderFaultBreaks(s *framework.Suite) {
+	Describe("Faults picked by the X-Mock-Fault header that break the answer", Label(framework.LabelFaults), func() {
+		h := newHeaderFaults(s)
 
 		It("resets the connection without an answer", func(ctx SpecContext) {
-			ex := withFault(ctx, "reset")
+			ex := h.with(ctx, "reset")
 			Expect(ex).To(framework.HaveFailed(MatchError(syscall.ECONNRESET)))
 			Expect(ex).NotTo(framework.HaveStatusIn(100, 599), "no status line came")
 		})
@@ -90,42 +111,42 @@ func describeHeaderFaults(s *framework.Suite) {
 		It("answers nothing to a hang until the client gives up", func(ctx SpecContext) {
 			short, cancel := context.WithTimeout(ctx, faultLatency)
 			defer cancel()
-			ex := withFault(short, "hang;latency=2s")
+			ex := h.with(short, "hang;latency=2s")
 			Expect(ex).To(framework.HaveFailed(MatchError(context.DeadlineExceeded)))
 			Expect(ex).To(framework.HaveElapsed(BeNumerically(">=", faultLatency)))
 		})
 
 		It("answers HTTP 200 with an empty body, which the contract check catches", func(ctx SpecContext) {
-			ex := withFault(ctx, "empty")
+			ex := h.with(ctx, "empty")
 			Expect(ex).To(framework.HaveStatus(http.StatusOK))
 			Expect(ex).To(framework.HaveBody(BeEmpty()))
-			Expect(ex).NotTo(f.HonourContract())
+			Expect(ex).NotTo(h.f.HonourContract())
 		})
 
 		It("cuts the normal answer in the middle while announcing its whole length", func(ctx SpecContext) {
-			ex := withFault(ctx, "truncated")
-			Expect(ex).To(framework.HaveHeader("Content-Length", Equal(strconv.Itoa(len(control.Body)))))
+			ex := h.with(ctx, "truncated")
+			Expect(ex).To(framework.HaveHeader("Content-Length", Equal(strconv.Itoa(len(h.control.Body)))))
 			Expect(ex).To(framework.HaveFailed(MatchError(io.ErrUnexpectedEOF)))
-			Expect(ex).To(framework.HaveBody(Equal(string(control.Body[:len(control.Body)/2]))))
-			Expect(ex).NotTo(f.HonourContract())
+			Expect(ex).To(framework.HaveBody(Equal(string(h.control.Body[:len(h.control.Body)/2]))))
+			Expect(ex).NotTo(h.f.HonourContract())
 		})
 
 		It("breaks the normal answer's JSON after its status member", func(ctx SpecContext) {
-			ex := withFault(ctx, "malformed")
+			ex := h.with(ctx, "malformed")
 			key := []byte(`"status":`)
-			cut := bytes.Index(control.Body, key)
+			cut := bytes.Index(h.control.Body, key)
 			Expect(cut).To(BeNumerically(">=", 0), "the normal answer has a status member")
 			Expect(ex).To(framework.HaveStatus(http.StatusOK))
-			Expect(ex).To(framework.HaveBody(HavePrefix(string(control.Body[:cut+len(key)]))))
+			Expect(ex).To(framework.HaveBody(HavePrefix(string(h.control.Body[:cut+len(key)]))))
 			Expect(json.Valid(ex.Body)).To(BeFalse(), "the body is still JSON\n\n%s", ex.Dump())
-			Expect(ex).NotTo(f.HonourContract())
+			Expect(ex).NotTo(h.f.HonourContract())
 		})
 
 		It("sends the normal answer as text/html", func(ctx SpecContext) {
-			ex := withFault(ctx, "content-type")
+			ex := h.with(ctx, "content-type")
 			Expect(ex).To(framework.HaveHeader("Content-Type", HavePrefix("text/html")))
-			Expect(ex).To(framework.HaveBody(Equal(string(control.Body))))
-			Expect(ex).NotTo(f.HonourContract())
+			Expect(ex).To(framework.HaveBody(Equal(string(h.control.Body))))
+			Expect(ex).NotTo(h.f.HonourContract())
 		})
 	})
 }

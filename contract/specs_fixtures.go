@@ -87,6 +87,21 @@ func describeLifecycle(s *framework.Suite) {
 			})
 		})
 
+	})
+}
+
+// describeFinalConventions enquires transactions the mock's referenceid
+// conventions make final from the start.
+func describeFinalConventions(s *framework.Suite) {
+	Describe("Final transactions of the mock's referenceid conventions", Label(framework.LabelFixtures), func() {
+		f := framework.New(s)
+		var q rechargestatus.Enquiry
+		enquiryOf := func(prefix string) func() {
+			return func() {
+				q = rechargestatus.Enquiry{ReferenceID: f.Ref(prefix), RegistrationID: framework.FixtureRegistration}
+			}
+		}
+
 		Context("of a failed transaction (FAILED-)", func() {
 			BeforeEach(enquiryOf("FAILED-"))
 

@@ -91,9 +91,14 @@ func defineSuite(s *framework.Suite, out *Outcome) {
 	describeAuthenticationConventions(s)
 	describeFixtureExamples(s)
 	describeLifecycle(s)
-	describeHeaderFaults(s)
+	describeFinalConventions(s)
+	describeHeaderFaultAnswers(s)
+	describeHeaderFaultBreaks(s)
 	describeFaultRules(s)
 	describeAdminScenarios(s)
+	describeAdminClock(s)
+	describeAdminReplacements(s)
+	describeAdminViews(s)
 	ginkgo.ReportAfterSuite("summary and reports", func(report ginkgo.Report) {
 		if report.SuiteConfig.DryRun {
 			return

@@ -271,22 +271,7 @@ func (c *Config) Validate() error {
 			add("--reference %q: want 1 to 64 characters", ref)
 		}
 	}
-	switch c.Target {
-	case TargetReal:
-		if c.BaseURL == "" {
-			add("--target real needs --base-url, such as https://api.aopay.co.in")
-		}
-		if len(c.References) == 0 {
-			add("--target real needs at least one --reference of --registration-id")
-		}
-		if c.Reset {
-			add("--reset puts a mock's fixtures back: it needs --target mock")
-		}
-	case TargetMock:
-		if len(c.References) == 0 {
-			c.References = DefaultMockReferences()
-		}
-	}
+	errs = append(errs, c.validateTarget()...)
 	if c.Timeout <= 0 {
 		add("--timeout %s: want a positive duration", c.Timeout)
 	}
@@ -313,6 +298,30 @@ func (c *Config) Validate() error {
 		c.PartnerID = c.RegistrationID
 	}
 	return errors.Join(errs...)
+}
+
+// validateTarget checks what the target needs, and gives a mock its default
+// references.
+func (c *Config) validateTarget() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch c.Target {
+	case TargetReal:
+		if c.BaseURL == "" {
+			add("--target real needs --base-url, such as https://api.aopay.co.in")
+		}
+		if len(c.References) == 0 {
+			add("--target real needs at least one --reference of --registration-id")
+		}
+		if c.Reset {
+			add("--reset puts a mock's fixtures back: it needs --target mock")
+		}
+	case TargetMock:
+		if len(c.References) == 0 {
+			c.References = DefaultMockReferences()
+		}
+	}
+	return errs
 }
 
 func checkBaseURL(raw string) error {
