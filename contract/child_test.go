@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,31 +43,12 @@ type run struct {
 }
 
 // runSuite runs the suite as aopay-contract with args and env added to an
-// environment without AOPAY_CONTRACT_* variables of its own.
+// environment without AOPAY_CONTRACT_* variables of its own, and reads its
+// JSON report.
 func runSuite(t *testing.T, env []string, args ...string) run {
 	t.Helper()
 	reportFile := filepath.Join(t.TempDir(), "report.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"--json-report=" + reportFile, "--no-color"}, args...)...)
-	cmd.Env = []string{runMainEnv + "=1"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, framework.EnvPrefix) {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	r := run{output: out.String()}
-	var exit *exec.ExitError
-	switch err := cmd.Run(); {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run the suite: %v", err)
-	}
-	r.output = out.String()
+	r := runCommand(t, env, append([]string{"--json-report=" + reportFile}, args...)...)
 	raw, err := os.ReadFile(reportFile)
 	if err != nil {
 		return r
@@ -76,6 +59,54 @@ func runSuite(t *testing.T, env []string, args ...string) run {
 	}
 	r.report = reports[0]
 	return r
+}
+
+// runCommand runs the suite as aopay-contract, without a report. The quick
+// loop of -short leaves the runs out.
+func runCommand(t *testing.T, env []string, args ...string) run {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the whole suite in a process of its own")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"--no-color"}, args...)...)
+	cmd.Env = []string{runMainEnv + "=1"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, framework.EnvPrefix) {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	r := run{}
+	var exit *exec.ExitError
+	switch err := cmd.Run(); {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("run the suite: %v", err)
+	}
+	r.output = out.String()
+	return r
+}
+
+// summaryLine is the count the suite prints after its last spec.
+var summaryLine = regexp.MustCompile(`Ran (\d+) of (\d+) specs on target \w+ at \S+: (\d+) passed, (\d+) failed\.`)
+
+// counts reads the summary line of the output: specs that ran, of all,
+// passed and failed; ok is false when there is none.
+func (r run) counts() (ran, total, passed, failed int, ok bool) {
+	m := summaryLine.FindStringSubmatch(r.output)
+	if m == nil {
+		return 0, 0, 0, 0, false
+	}
+	n := make([]int, 4)
+	for i := range n {
+		n[i], _ = strconv.Atoi(m[i+1])
+	}
+	return n[0], n[1], n[2], n[3], true
 }
 
 // specs counts the report's specs (It nodes) in state.

@@ -93,11 +93,13 @@ func readJUnit(t *testing.T, path string) (junit, string) {
 	return j, string(raw)
 }
 
+// TestUsage runs the command in the test's process where it stops before
+// the suite, and in a process of its own where it builds the suite.
 func TestUsage(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name       string
-		env        []string
+		env        map[string]string
 		args       []string
 		code       int
 		stdout     string
@@ -107,24 +109,32 @@ func TestUsage(t *testing.T) {
 		{"help", nil, []string{"--help"}, contract.ExitPassed, "", "Exit codes: 0 every spec that ran passed; 1 the contract is broken"},
 		{"unknown flag", nil, []string{"--colour"}, contract.ExitUsage, "", "flag provided but not defined"},
 		{"argument", nil, []string{"extra"}, contract.ExitUsage, "", `unexpected argument "extra"`},
-		{"real target from the environment without a URL", []string{"AOPAY_CONTRACT_TARGET=real", "AOPAY_CONTRACT_REFERENCE=12345678"}, nil, contract.ExitUsage, "", "needs --base-url"},
-		{"a label filter that selects nothing", nil, []string{"--base-url=http://127.0.0.1:1", "--label-filter=nosuchlabel"}, contract.ExitUsage, "",
-			"no spec selected: of 117 specs, 117 not selected by --label-filter or --focus"},
+		{"real target from the environment without a URL", map[string]string{"AOPAY_CONTRACT_TARGET": "real", "AOPAY_CONTRACT_REFERENCE": "12345678"}, nil, contract.ExitUsage, "", "needs --base-url"},
+		{"a bad header", nil, []string{"--header", "X-Api-Key s3cret"}, contract.ExitUsage, "", "--header: want 'Name: value'"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := command(t, tc.env, tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout, stderr)
+			var stdout, stderr bytes.Buffer
+			cmd := contract.Command{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return tc.env[k] }}
+			if code := cmd.Main(tc.args); code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout.String(), stderr.String())
 			}
-			if tc.stdout != "" && stdout != tc.stdout {
-				t.Errorf("stdout %q, want %q", stdout, tc.stdout)
+			if tc.stdout != "" && stdout.String() != tc.stdout {
+				t.Errorf("stdout %q, want %q", stdout.String(), tc.stdout)
 			}
-			if !strings.Contains(stderr, tc.stderrHave) {
-				t.Errorf("stderr lacks %q:\n%s", tc.stderrHave, stderr)
+			if !strings.Contains(stderr.String(), tc.stderrHave) || strings.Contains(stderr.String(), "s3cret") {
+				t.Errorf("stderr lacks %q, or shows a header's value:\n%s", tc.stderrHave, stderr.String())
 			}
 		})
+	}
+}
+
+func TestNoSpecSelectedIsBadUsage(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := command(t, nil, "--base-url=http://127.0.0.1:1", "--label-filter=nosuchlabel")
+	if want := "no spec selected: of 117 specs, 117 not selected by --label-filter or --focus"; code != contract.ExitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, want %d saying %q\nstdout: %s\nstderr: %s", code, contract.ExitUsage, want, stdout, stderr)
 	}
 }
 
