@@ -84,8 +84,10 @@ func (c Command) Main(args []string) int {
 	}
 	var t runOutcome
 	out := Run(&t, cfg)
-	if out.Preflight != nil {
-		fmt.Fprintf(c.Stderr, "aopay-contract: %v\n", out.Preflight)
+	for _, err := range []error{out.Unusable, out.Preflight} {
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "aopay-contract: %v\n", err)
+		}
 	}
 	return out.ExitCode()
 }

@@ -40,6 +40,7 @@ type Outcome struct {
 // endpoint's base URL. Ginkgo runs one suite per process, so Run may be
 // called once; its report goes to standard output, and to the report files
 // cfg names. Ginkgo's own flags (-ginkgo.focus, -ginkgo.v...) still apply.
+// A run that cannot start fails t and says why in Outcome.Unusable.
 func Run(t ginkgo.GinkgoTestingT, cfg framework.Config) Outcome {
 	out := Outcome{}
 	if err := cfg.Validate(); err != nil {
@@ -146,7 +147,6 @@ func noneSelected(sum framework.Summary) string {
 }
 
 func fail(t ginkgo.GinkgoTestingT, out Outcome) Outcome {
-	fmt.Fprintf(os.Stderr, "%s: %v\n", SuiteName, out.Unusable)
 	t.Fail()
 	return out
 }

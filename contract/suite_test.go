@@ -29,5 +29,7 @@ func TestContract(t *testing.T) {
 	if cfg.BaseURL == "" && cfg.Target == framework.TargetMock {
 		cfg.BaseURL = startMock(t)
 	}
-	contract.Run(t, cfg)
+	if out := contract.Run(t, cfg); out.Unusable != nil {
+		t.Fatal(out.Unusable)
+	}
 }

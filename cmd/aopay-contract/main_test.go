@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 // and output.
 func command(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the command in a process of its own")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
