@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 	"github.com/aopay-sandbox/rechargestatus/internal/buildinfo"
@@ -130,11 +129,15 @@ Flags (each also read from its environment variable):
 		}
 		fmt.Fprintf(out, "  --%s%s%s\n      %s\n", f.Name, env, def, f.Usage)
 	})
-	fmt.Fprintf(out, "\nFrom the environment only (values never shown):\n%s", strings.Join([]string{
-		"  " + framework.EnvSecretHeader + "  'Name: value' headers added to every request, one per line",
-		"  " + framework.EnvAuthorisedKey + " sent as the Authorisedkey header",
-		"  " + framework.EnvAdminToken + "    the mock's --admin-token",
-		"  " + framework.EnvSecureKey + "     key of the mock's AOP-SECURE registration",
-		"  NO_COLOR                      no colours, as --no-color",
-	}, "\n")+"\n")
+	fmt.Fprintf(out, "\nFrom the environment only (values never shown):\n")
+	for _, v := range [][2]string{
+		{framework.EnvSecretHeader, "'Name: value' headers added to every request, one per line"},
+		{framework.EnvAuthorisedKey, "sent as the Authorisedkey header"},
+		{framework.EnvAdminToken, "the mock's --admin-token"},
+		{framework.EnvSecureKey, "key of the mock's AOP-SECURE registration"},
+		{framework.EnvTokenKey, "former name of " + framework.EnvName("partner-key")},
+		{"NO_COLOR", "no colours, as --no-color"},
+	} {
+		fmt.Fprintf(out, "  %-31s%s\n", v[0], v[1])
+	}
 }
