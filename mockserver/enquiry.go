@@ -35,7 +35,7 @@ func isEnquiry(r *http.Request) bool {
 func check(c requestCheck, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		note := reqnote.From(r)
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, c.maxBodyBytes))
+		body, err := readBody(w, r, c.maxBodyBytes)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -52,7 +52,8 @@ func check(c requestCheck, next http.Handler) http.Handler {
 		if c.fieldCase != nil && enquiry {
 			body = c.fieldCase.canonical(body)
 		}
-		if p := c.validator.CheckRequest(r.Context(), r, body); p != nil {
+		value, p := c.validator.CheckRequestBody(r.Context(), r, body)
+		if p != nil {
 			status := p.Status
 			switch status {
 			case http.StatusBadRequest:
@@ -64,15 +65,43 @@ func check(c requestCheck, next http.Handler) http.Handler {
 			return
 		}
 		if enquiry {
-			var q rechargestatus.Enquiry
-			if err := json.Unmarshal(body, &q); err != nil {
+			// The library reads the first JSON value and leaves what follows
+			// it; an enquiry is that value alone. The value it decoded holds
+			// the spec's members, strings both.
+			members, _ := value.(map[string]any)
+			if members == nil || !json.Valid(body) {
 				envelope.WriteValidationError(w, c.validationStatus, "request body is not valid JSON")
 				return
 			}
-			note.RegistrationID, note.ReferenceID = q.RegistrationID, q.ReferenceID
+			note.ReferenceID, _ = members["referenceid"].(string)
+			note.RegistrationID, _ = members["RegistrationID"].(string)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads r's body within limit: into a buffer of the announced
+// length when there is one (io.ReadAll would start at 512 bytes and grow).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	n := r.ContentLength
+	if n < 0 || n > limit {
+		return io.ReadAll(body)
+	}
+	// One byte more than announced, to see the end without growing.
+	buf := make([]byte, 0, n+1)
+	for {
+		m, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		switch {
+		case errors.Is(err, io.EOF):
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) == cap(buf):
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }
 
 // answerer answers RechargeStatus enquiries from the domain.

@@ -21,10 +21,25 @@ func matches(q *admin.JournalQuery, e *admin.JournalEntry) bool {
 // but the admin API's) in a fixed-size ring.
 type Journal struct {
 	mu      sync.Mutex
-	entries []admin.JournalEntry
+	entries []record
 	next    int
 	full    bool
 	lastID  uint64
+}
+
+// record is an entry as the journal keeps it: its bodies as the bytes that
+// came and went, written out as strings only when listed, which most
+// entries never are.
+type record struct {
+	admin.JournalEntry
+	requestBody, responseBody []byte
+}
+
+// entry is r as the admin API lists it.
+func (r *record) entry() admin.JournalEntry {
+	e := r.JournalEntry
+	e.RequestBody, e.ResponseBody = clip(r.requestBody), clip(r.responseBody)
+	return e
 }
 
 // NewJournal returns a journal keeping the last size entries.
@@ -32,25 +47,37 @@ func NewJournal(size int) *Journal {
 	if size <= 0 {
 		size = DefaultJournalSize
 	}
-	return &Journal{entries: make([]admin.JournalEntry, size)}
+	return &Journal{entries: make([]record, size)}
 }
 
-// Add records e, evicting the oldest entry when full, and returns its ID.
-func (j *Journal) Add(e admin.JournalEntry) uint64 {
+// Add records e with its bodies, evicting the oldest entry when full, and
+// returns its ID. The bodies are kept as they are, cut to what the journal
+// shows: the caller must not write into them again.
+func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
+	rec := record{JournalEntry: e, requestBody: keepable(requestBody), responseBody: keepable(responseBody)}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastID++
-	e.ID = j.lastID
-	j.entries[j.next] = e
+	rec.ID = j.lastID
+	j.entries[j.next] = rec
 	j.next++
 	if j.next == len(j.entries) {
 		j.next = 0
 		j.full = true
 	}
-	return e.ID
+	return rec.ID
 }
 
-func (j *Journal) each(fn func(*admin.JournalEntry)) {
+// keepable is b, or a copy of what the journal shows of it when b is
+// longer, so that an entry never holds more.
+func keepable(b []byte) []byte {
+	if len(b) <= journalBodyLimit+1 {
+		return b
+	}
+	return slices.Clone(b[:journalBodyLimit+1])
+}
+
+func (j *Journal) each(fn func(*record)) {
 	start, n := 0, j.next
 	if j.full {
 		start, n = j.next, len(j.entries)
@@ -66,9 +93,9 @@ func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []admin.JournalEntry{}
-	j.each(func(e *admin.JournalEntry) {
-		if matches(&q, e) {
-			out = append(out, *e)
+	j.each(func(r *record) {
+		if matches(&q, &r.JournalEntry) {
+			out = append(out, r.entry())
 		}
 	})
 	if q.Limit > 0 && len(out) > q.Limit {
@@ -82,8 +109,8 @@ func (j *Journal) Count(q admin.JournalQuery) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
-	j.each(func(e *admin.JournalEntry) {
-		if matches(&q, e) {
+	j.each(func(r *record) {
+		if matches(&q, &r.JournalEntry) {
 			n++
 		}
 	})

@@ -98,16 +98,14 @@ func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
 			Path:            r.URL.Path,
 			RemoteAddr:      r.RemoteAddr,
 			RequestHeaders:  journalHeaders(r.Header),
-			RequestBody:     clip(note.Body),
 			RegistrationID:  note.RegistrationID,
 			ReferenceID:     note.ReferenceID,
 			Status:          c.status,
 			ResponseHeaders: journalHeaders(c.Header()),
-			ResponseBody:    clip(c.body.Bytes()),
 			Scenario:        note.Scenario,
 			Fault:           note.Fault,
 			DurationMillis:  float64(elapsed.Microseconds()) / 1000,
-		})
+		}, note.Body, c.body.Bytes())
 	}
 	if !o.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
