@@ -144,3 +144,17 @@ func TestLoadSpecReadsOnlyTheProviderSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyHeadersAreDocumented checks that the headers the proxy adds to
+// the answers it relays are those admin/openapi.yaml describes.
+func TestProxyHeadersAreDocumented(t *testing.T) {
+	doc, err := LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ContractViolationsHeader, UpstreamErrorHeader} {
+		if doc.Components.Headers[name] == nil {
+			t.Errorf("admin/openapi.yaml does not describe the proxy's header %s", name)
+		}
+	}
+}

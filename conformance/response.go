@@ -44,7 +44,7 @@ const (
 // CheckResponse validates an answer to r (whose body was reqBody) and lists
 // every violation it finds; none means the answer matches the spec.
 func (v *Validator) CheckResponse(ctx context.Context, r *http.Request, reqBody []byte, status int, header http.Header, body []byte) []Violation {
-	route, params, err := v.router.FindRoute(r)
+	route, params, err := v.findRoute(r)
 	if err != nil {
 		return []Violation{{Rule: RuleRoute, Message: fmt.Sprintf("%s %s is not an operation of the spec", r.Method, r.URL.Path)}}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -23,6 +24,9 @@ import (
 type Validator struct {
 	doc    *openapi3.T
 	router routers.Router
+	// fixed holds the routes of the paths without parameters, by path and
+	// method, found once: every request to such a path would find the same.
+	fixed map[string]map[string]*routers.Route
 }
 
 // NewValidator prepares a validator for doc, which must already be valid.
@@ -31,7 +35,32 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route spec: %w", err)
 	}
-	return &Validator{doc: doc, router: router}, nil
+	v := &Validator{doc: doc, router: router, fixed: map[string]map[string]*routers.Route{}}
+	for path, item := range doc.Paths.Map() {
+		if strings.Contains(path, "{") {
+			continue
+		}
+		for method := range item.Operations() {
+			r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
+			if route, _, err := router.FindRoute(r); err == nil {
+				if v.fixed[path] == nil {
+					v.fixed[path] = map[string]*routers.Route{}
+				}
+				v.fixed[path][method] = route
+			}
+		}
+	}
+	return v, nil
+}
+
+// findRoute is the router's route for r.
+func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	if r.URL.RawPath == "" {
+		if route := v.fixed[r.URL.Path][r.Method]; route != nil {
+			return route, nil, nil
+		}
+	}
+	return v.router.FindRoute(r)
 }
 
 // LoadValidator loads the spec at path (the embedded one when path is empty)
@@ -61,36 +90,55 @@ type RequestProblem struct {
 func (p *RequestProblem) Error() string { return p.Message }
 
 // requestOptions leave the request as it came: the sandbox checks
-// credentials itself, and defaults are not written into what it reads.
+// credentials itself, and defaults are not written into what it reads. The
+// body as the library decoded it is kept for CheckRequestBody.
 var requestOptions = &openapi3filter.Options{
 	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 	SkipSettingDefaults: true,
+	KeepValidatedValue:  true,
 }
 
 // CheckRequest validates r, whose body has already been read into body, and
 // returns nil when it matches an operation of the spec. r.Body is left
 // reading body from its start.
 func (v *Validator) CheckRequest(ctx context.Context, r *http.Request, body []byte) *RequestProblem {
-	route, params, err := v.router.FindRoute(r)
+	_, p := v.CheckRequestBody(ctx, r, body)
+	return p
+}
+
+// CheckRequestBody is CheckRequest that also returns the body as the
+// library decoded it to validate it (a JSON object as a map[string]any,
+// numbers as json.Number), nil when there is none, so that the caller need
+// not decode it again.
+func (v *Validator) CheckRequestBody(ctx context.Context, r *http.Request, body []byte) (any, *RequestProblem) {
+	route, params, err := v.findRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
+		return nil, &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
 	case err != nil:
-		return &RequestProblem{Status: http.StatusNotFound, Message: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
+		return nil, &RequestProblem{Status: http.StatusNotFound, Message: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
 	}
 	if op := route.Operation; op != nil && op.RequestBody != nil && len(body) > 0 {
 		if p := checkContentType(r.Header.Get("Content-Type"), op.RequestBody.Value); p != nil {
-			return p
+			return nil, p
 		}
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: requestOptions}
+	// openapi3filter reads the body from GetBody when there is one and leaves
+	// its own behind: it works on a shallow copy holding body alone.
+	shallow := *r
+	shallow.Body = io.NopCloser(bytes.NewReader(body))
+	shallow.GetBody = nil
+	input := &openapi3filter.RequestValidationInput{Request: &shallow, PathParams: params, Route: route, Options: requestOptions}
 	err = openapi3filter.ValidateRequest(ctx, input)
+	var value any
+	if validated, ok := shallow.Body.(interface{ ValidatedValue() any }); ok {
+		value = validated.ValidatedValue()
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
-		return describeRequestError(err)
+		return nil, describeRequestError(err)
 	}
-	return nil
+	return value, nil
 }
 
 func checkContentType(header string, body *openapi3.RequestBody) *RequestProblem {

@@ -5,77 +5,142 @@ import (
 	"strings"
 	"time"
 
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
-// SecureRegistration is the built-in fixtures' partner whose enquiries carry
-// a signed Token header.
-const SecureRegistration = "AOP-SECURE"
+// tokenCase is a Token header the endpoint must refuse, and the message the
+// JWT decoder the provider runs on words the refusal with.
+type tokenCase struct {
+	// token makes the header's value; nil sends none.
+	token   func(subject framework.TokenSubject) string
+	message string
+}
 
-// describeAuthentication covers each way the mock refuses a partner, with the
-// provider's messages.
-func describeAuthentication() {
-	Describe("Authentication of the partner", Label(LabelFixtures), func() {
-		sign := func(key, partnerID string, at time.Time) string {
-			GinkgoHelper()
-			token, err := rechargestatus.SignToken(key, partnerID, NewRequestID(), at)
-			Expect(err).NotTo(HaveOccurred())
-			return token
+// sign makes a token of subject's partner with key, issued at.
+func sign(key, partnerID string, at time.Time) string {
+	GinkgoHelper()
+	token, err := rechargestatus.SignToken(key, partnerID, framework.NewRequestID(), at)
+	Expect(err).NotTo(HaveOccurred())
+	return token
+}
+
+func validToken(subject framework.TokenSubject) string {
+	return sign(subject.Key, subject.PartnerID, time.Now())
+}
+
+// tamper changes the first character of a token's signature, which keeps it
+// base64url but no longer the signature of the rest.
+func tamper(token string) string {
+	dot := strings.LastIndex(token, ".")
+	replacement := "A"
+	if token[dot+1] == 'A' {
+		replacement = "B"
+	}
+	return token[:dot+1] + replacement + token[dot+2:]
+}
+
+func tokenEntries() []TableEntry {
+	return []TableEntry{
+		Entry("no Token", tokenCase{nil, rechargestatus.MessageAuthenticationFailed}),
+		Entry("a Token of two segments", tokenCase{func(framework.TokenSubject) string { return "eyJhbGciOiJIUzI1NiJ9.e30" }, rechargestatus.MessageWrongSegments}),
+		Entry("a Token whose signature is not base64url", tokenCase{func(s framework.TokenSubject) string {
+			t := validToken(s)
+			return t[:strings.LastIndex(t, ".")+1] + "not*base64"
+		}, rechargestatus.MessageInvalidSignatureEncoding}),
+		Entry("a Token with a tampered signature", tokenCase{func(s framework.TokenSubject) string { return tamper(validToken(s)) }, rechargestatus.MessageSignatureFailed}),
+		Entry("a Token signed with another key", tokenCase{func(s framework.TokenSubject) string {
+			return sign("not-the-partner-key", s.PartnerID, time.Now())
+		}, rechargestatus.MessageSignatureFailed}),
+		Entry("a Token whose timestamp is ten minutes old", tokenCase{func(s framework.TokenSubject) string {
+			return sign(s.Key, s.PartnerID, time.Now().Add(-2*rechargestatus.TokenWindow))
+		}, rechargestatus.MessageExpiredToken}),
+		Entry("a Token of another partner's id", tokenCase{func(s framework.TokenSubject) string {
+			return sign(s.Key, s.PartnerID+"-OTHER", time.Now())
+		}, rechargestatus.MessageAuthenticationFailed}),
+	}
+}
+
+// describeTokens checks how the endpoint refuses tokens, for a partner with
+// a key: the run's own with --partner-key, else the mock's AOP-SECURE.
+func describeTokens(s *framework.Suite) {
+	subject := s.Config.TokenSubject()
+	q := rechargestatus.Enquiry{ReferenceID: subject.ReferenceID, RegistrationID: subject.RegistrationID}
+	Describe("Authentication of a partner by a signed Token", Label(framework.LabelToken), func() {
+		f := framework.New(s)
+		send := func(ctx SpecContext, c tokenCase) *framework.Exchange {
+			r := framework.EnquiryRequest(q)
+			r.Unsigned = true
+			if c.token != nil {
+				r.Header.Set(rechargestatus.TokenHeader, c.token(subject))
+			}
+			return f.Do(ctx, r)
 		}
-		validToken := func() string { return sign(run.cfg.SecureKey, SecureRegistration, time.Now()) }
 
-		DescribeTable("refuses with HTTP 401, response_code 7 and the decoder's message",
-			func(ctx SpecContext, registrationID, referenceID string, token func() string, message string) {
-				header := http.Header{}
-				if token != nil {
-					header.Set("Token", token())
-				}
-				ex := run.enquire(ctx, rechargestatus.Enquiry{ReferenceID: referenceID, RegistrationID: registrationID}, header)
-				a := run.expectAnswer(ex)
-				Expect(ex).To(HaveStatus(http.StatusUnauthorized))
-				Expect(a.ResponseCode).To(Equal(7), ex.Dump())
-				Expect(a.Message).To(Equal(message), ex.Dump())
+		DescribeTable("refuses a missing, forged or stale Token in the error envelope, as a rejected token",
+			func(ctx SpecContext, c tokenCase) {
+				ex := send(ctx, c)
+				f.ExpectRefusal(ex)
+				Expect(ex).To(framework.HaveStatus(http.StatusUnauthorized, http.StatusPreconditionFailed))
 			},
-			Entry("an unknown RegistrationID", "NOPE", "12345678", nil, rechargestatus.MessageAuthenticationFailed),
-			Entry("an AUTHFAIL- referenceid", FixtureRegistration, "AUTHFAIL-1001", nil, rechargestatus.MessageAuthenticationFailed),
-			Entry("a BADSIG- referenceid", FixtureRegistration, "BADSIG-1001", nil, rechargestatus.MessageInvalidSignatureEncoding),
-			Entry("a partner with a key, no Token", SecureRegistration, "SECURE-1001", nil, rechargestatus.MessageAuthenticationFailed),
-			Entry("a Token of two segments", SecureRegistration, "SECURE-1001",
-				func() string { return "eyJhbGciOiJIUzI1NiJ9.e30" }, rechargestatus.MessageWrongSegments),
-			Entry("a Token whose signature is not base64url", SecureRegistration, "SECURE-1001",
-				func() string { t := validToken(); return t[:strings.LastIndex(t, ".")+1] + "not*base64" }, rechargestatus.MessageInvalidSignatureEncoding),
-			Entry("a Token signed with another key", SecureRegistration, "SECURE-1001",
-				func() string { return sign("not-the-partner-key", SecureRegistration, time.Now()) }, rechargestatus.MessageSignatureFailed),
-			Entry("a Token ten minutes old", SecureRegistration, "SECURE-1001",
-				func() string { return sign(run.cfg.SecureKey, SecureRegistration, time.Now().Add(-10*time.Minute)) }, rechargestatus.MessageExpiredToken),
-			Entry("a Token of another partner", SecureRegistration, "SECURE-1001",
-				func() string { return sign(run.cfg.SecureKey, FixtureRegistration, time.Now()) }, rechargestatus.MessageAuthenticationFailed),
+			tokenEntries(),
 		)
 
-		Context("a partner with a key sending a valid Token", func() {
-			var q rechargestatus.Enquiry
-			var token string
-			BeforeEach(func() {
-				q = rechargestatus.Enquiry{ReferenceID: "SECURE-1001", RegistrationID: SecureRegistration}
-				token = validToken()
+		DescribeTable("words the refusal as the JWT decoder does, with HTTP 401 and response_code 7", Label(framework.LabelSandbox),
+			func(ctx SpecContext, c tokenCase) {
+				f.ExpectSandboxPromise("token-messages")
+				ex := send(ctx, c)
+				f.ExpectRefusal(ex)
+				Expect(ex).To(framework.HaveStatus(http.StatusUnauthorized))
+				Expect(ex).To(framework.HaveResponseCode(Equal(rechargestatus.CodeAuthFailed)))
+				Expect(ex).To(framework.HaveMessage(Equal(c.message)))
+			},
+			tokenEntries(),
+		)
+
+		Context("a valid Token sent twice", func() {
+			var first, replay *framework.Exchange
+			BeforeEach(func(ctx SpecContext) {
+				token := validToken(subject)
+				first = f.Enquire(ctx, q, http.Header{rechargestatus.TokenHeader: {token}})
+				replay = f.Enquire(ctx, q, http.Header{rechargestatus.TokenHeader: {token}})
 			})
 
-			It("answers its transaction", func(ctx SpecContext) {
-				ex := run.enquire(ctx, q, http.Header{"Token": {token}})
-				data := run.expectFound(ex)
-				Expect(data.RefID).To(Equal(q.ReferenceID), ex.Dump())
+			It("answers the transaction the first time, and refuses the replayed reqid", func() {
+				f.ExpectFound(first)
+				f.ExpectRefusal(replay)
+				Expect(replay).To(framework.HaveStatus(http.StatusUnauthorized, http.StatusPreconditionFailed))
 			})
 
-			It("refuses the same Token a second time", func(ctx SpecContext) {
-				run.expectFound(run.enquire(ctx, q, http.Header{"Token": {token}}))
-				replay := run.enquire(ctx, q, http.Header{"Token": {token}})
-				a := run.expectAnswer(replay)
-				Expect(replay).To(HaveStatus(http.StatusUnauthorized))
-				Expect(a.Message).To(Equal(rechargestatus.MessageAuthenticationFailed), replay.Dump())
+			It("words the refusal of the replay Authentication failed", Label(framework.LabelSandbox), func() {
+				f.ExpectSandboxPromise("token-messages")
+				f.ExpectFound(first)
+				f.ExpectRefusal(replay)
+				Expect(replay).To(framework.HaveResponseCode(Equal(rechargestatus.CodeAuthFailed)))
+				Expect(replay).To(framework.HaveMessage(Equal(rechargestatus.MessageAuthenticationFailed)))
 			})
 		})
+	})
+}
+
+// describeAuthenticationConventions covers the mock's referenceids that
+// answer an authentication failure whatever the request carries.
+func describeAuthenticationConventions(s *framework.Suite) {
+	Describe("Authentication failures picked by a referenceid of the mock", Label(framework.LabelFixtures), func() {
+		f := framework.New(s)
+		DescribeTable("answers HTTP 401, response_code 7 and the provider's message",
+			func(ctx SpecContext, referenceID, message string) {
+				ex := f.Enquire(ctx, rechargestatus.Enquiry{ReferenceID: referenceID, RegistrationID: framework.FixtureRegistration}, nil)
+				f.ExpectRefusal(ex)
+				Expect(ex).To(framework.HaveStatus(http.StatusUnauthorized))
+				Expect(ex).To(framework.HaveResponseCode(Equal(rechargestatus.CodeAuthFailed)))
+				Expect(ex).To(framework.HaveMessage(Equal(message)))
+			},
+			Entry("AUTHFAIL-", "AUTHFAIL-1001", rechargestatus.MessageAuthenticationFailed),
+			Entry("BADSIG-", "BADSIG-1001", rechargestatus.MessageInvalidSignatureEncoding),
+		)
 	})
 }

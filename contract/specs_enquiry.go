@@ -4,43 +4,38 @@ import (
 	"fmt"
 	"net/http"
 
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
-// describeKnownTransactions holds the read-only specs every target runs: the
-// references the run was given.
-func describeKnownTransactions(cfg Config) {
+// describeKnownTransactions enquires the references the run was given, on
+// every target.
+func describeKnownTransactions(s *framework.Suite) {
 	Describe("Status enquiry of a known transaction", func() {
-		for _, ref := range cfg.References {
-			Context(fmt.Sprintf("referenceid %s of %s", ref, cfg.RegistrationID), func() {
-				var q rechargestatus.Enquiry
-				BeforeEach(func() {
-					q = rechargestatus.Enquiry{ReferenceID: ref, RegistrationID: cfg.RegistrationID}
+		f := framework.New(s)
+		for _, ref := range s.Config.References {
+			Context(fmt.Sprintf("referenceid %s of %s", ref, s.Config.RegistrationID), func() {
+				q := rechargestatus.Enquiry{ReferenceID: ref, RegistrationID: s.Config.RegistrationID}
+
+				It("answers HTTP 200, response_code 1 and the transaction asked for, as the schema and invariants say", func(ctx SpecContext) {
+					f.ExpectFound(f.Enquire(ctx, q, nil))
 				})
 
-				It("answers HTTP 200, response_code 1 and the transaction asked for", func(ctx SpecContext) {
-					ex := run.enquire(ctx, q, nil)
-					data := run.expectFound(ex)
-					Expect(data.RefID).To(Equal(ref), ex.Dump())
-				})
-
-				It("answers the same data again once the transaction is final", func(ctx SpecContext) {
-					first := run.expectFound(run.enquire(ctx, q, nil))
-					again := run.enquire(ctx, q, nil)
-					second := run.expectFound(again)
-					switch first.Phase() {
+				It("answers the same txnid again, and the same data once the transaction is final", func(ctx SpecContext) {
+					first := f.Enquire(ctx, q, nil)
+					data := f.ExpectFound(first)
+					again := f.Enquire(ctx, q, nil)
+					f.ExpectFound(again)
+					Expect(again).To(framework.HaveDataMember("txnid", Equal(data.TxnID)))
+					switch framework.PhaseOf(data) {
 					case conformance.PhaseSuccess, conformance.PhaseRefunded:
-						Expect(second).To(Equal(first), again.Dump())
+						Expect(again).To(framework.MatchJSONData(first.Data()))
 					case conformance.PhaseFailed:
-						Expect(second.Phase()).To(BeElementOf(conformance.PhaseFailed, conformance.PhaseRefunded), again.Dump())
-						Expect(second.TxnID).To(Equal(first.TxnID), again.Dump())
-					default:
-						AddReportEntry("pending", fmt.Sprintf("%s is pending: only a final transaction must answer the same data", ref))
+						Expect(again).To(framework.HaveDataMember("status", Equal(rechargestatus.StatusFailed)))
 					}
 				})
 			})
@@ -50,21 +45,40 @@ func describeKnownTransactions(cfg Config) {
 
 // describeUnknownTransaction enquires a referenceid nobody made; on the mock
 // the NOTFOUND- prefix keeps it unknown.
-func describeUnknownTransaction() {
+func describeUnknownTransaction(s *framework.Suite) {
 	Describe("Status enquiry of an unknown transaction", func() {
-		var q rechargestatus.Enquiry
-		BeforeEach(func() {
-			q = rechargestatus.Enquiry{ReferenceID: run.ref("NOTFOUND-"), RegistrationID: run.cfg.RegistrationID}
+		f := framework.New(s)
+
+		// The invariants hold response_code 2 to status false, no data and
+		// its message.
+		It("answers HTTP 200, response_code 2, status false, no data and its message", func(ctx SpecContext) {
+			ex := f.Enquire(ctx, rechargestatus.Enquiry{ReferenceID: f.Ref("NOTFOUND-"), RegistrationID: s.Config.RegistrationID}, nil)
+			f.ExpectAnswer(ex)
+			Expect(ex).To(framework.HaveStatus(http.StatusOK))
+			Expect(ex).To(framework.HaveResponseCode(Equal(rechargestatus.CodeNotFound)))
+		})
+	})
+}
+
+// describeUnknownPartner enquires for a RegistrationID nobody registered.
+func describeUnknownPartner(s *framework.Suite) {
+	Describe("Refusal of an unknown partner", func() {
+		f := framework.New(s)
+		var ex *framework.Exchange
+		BeforeEach(func(ctx SpecContext) {
+			ex = f.Enquire(ctx, rechargestatus.Enquiry{ReferenceID: s.Config.References[0], RegistrationID: f.Ref("UNKNOWN-")}, nil)
 		})
 
-		It("answers HTTP 200, response_code 2, status false and no data", func(ctx SpecContext) {
-			ex := run.enquire(ctx, q, nil)
-			a := run.expectAnswer(ex)
-			Expect(ex).To(HaveStatus(http.StatusOK))
-			Expect(a.ResponseCode).To(Equal(rechargestatus.CodeNotFound), ex.Dump())
-			Expect(a.Status).To(BeFalse(), ex.Dump())
-			Expect(a.Data).To(BeNil(), ex.Dump())
-			Expect(a.Message).To(Equal(rechargestatus.MessageNotFound), ex.Dump())
+		It("refuses an unknown RegistrationID in the error envelope: HTTP 4xx, status false, an error response_code", func() {
+			f.ExpectRefusal(ex)
+		})
+
+		It("answers it HTTP 401, response_code 7 and Authentication failed", Label(framework.LabelSandbox), func() {
+			f.ExpectSandboxPromise("unknown-registration")
+			f.ExpectRefusal(ex)
+			Expect(ex).To(framework.HaveStatus(http.StatusUnauthorized))
+			Expect(ex).To(framework.HaveResponseCode(Equal(rechargestatus.CodeAuthFailed)))
+			Expect(ex).To(framework.HaveMessage(Equal(rechargestatus.MessageAuthenticationFailed)))
 		})
 	})
 }

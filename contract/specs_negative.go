@@ -1,44 +1,49 @@
 package contract
 
 import (
-	"github.com/getkin/kin-openapi/openapi3"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
-// describeMalformedRequests sends every malformed request NegativeCases
-// derives from openapi.yaml's request schema.
-func describeMalformedRequests(doc *openapi3.T) {
-	valid := rechargestatus.Enquiry{ReferenceID: "12345678", RegistrationID: FixtureRegistration}
-	cases, err := NegativeCases(doc, valid)
-	if err != nil {
-		// Every spec below depends on the cases; one failing spec says why.
-		Describe("Refusal of a malformed request", Label(LabelNegative), func() {
+// describeMalformedRequests sends every malformed request framework.NegativeCases
+// derives from openapi.yaml's request schema: a wrong field, body, content
+// type or method. Sending one is read-only, so every target runs them.
+func describeMalformedRequests(s *framework.Suite) {
+	valid := rechargestatus.Enquiry{ReferenceID: s.Config.References[0], RegistrationID: s.Config.RegistrationID}
+	cases, err := framework.NegativeCases(s.Doc, valid)
+	Describe("Refusal of a malformed request", Label(framework.LabelNegative), func() {
+		f := framework.New(s)
+		if err != nil {
+			// Every spec below depends on the cases; one failing spec says why.
 			It("is checked with requests derived from openapi.yaml's request schema", func() { Expect(err).NotTo(HaveOccurred()) })
-		})
-		return
-	}
-	entries := make([]TableEntry, 0, len(cases))
-	for _, c := range cases {
-		entries = append(entries, Entry("when "+c.Name, c))
-	}
-	Describe("Refusal of a malformed request", Label(LabelNegative), func() {
-		DescribeTable("answers in time with a declared error in the envelope: HTTP 4xx, status false, an error code",
-			func(ctx SpecContext, c NegativeCase) {
-				ex := run.client.Do(ctx, c.Request)
-				Expect(ex).To(HaveAnswered())
-				Expect(ex).NotTo(HaveStatusIn(500, 599), "a malformed request is the client's fault, never the server's")
-				Expect(ex).To(HaveStatusIn(400, 499), "a malformed request is refused")
-				a := run.expectAnswer(ex)
-				Expect(a.Status).To(BeFalse(), ex.Dump())
-				Expect(a.ResponseCode).NotTo(BeElementOf(rechargestatus.CodeFound, rechargestatus.CodeNotFound), ex.Dump())
-				if c.Property != "" {
-					Expect(a.Message).To(ContainSubstring(c.Property), "the message names the field at fault\n\n%s", ex.Dump())
-				}
+			return
+		}
+		var all, fields []TableEntry
+		for _, c := range cases {
+			all = append(all, Entry("when "+c.Name, c))
+			if c.Property != "" {
+				fields = append(fields, Entry("when "+c.Name, c))
+			}
+		}
+
+		DescribeTable("answers in time in the error envelope: HTTP 4xx, status false, an error response_code",
+			func(ctx SpecContext, c framework.NegativeCase) {
+				f.ExpectRefusal(f.Do(ctx, c.Request))
 			},
-			entries,
+			all,
+		)
+
+		DescribeTable("names the field at fault in its message", Label(framework.LabelSandbox),
+			func(ctx SpecContext, c framework.NegativeCase) {
+				f.ExpectSandboxPromise("field-named")
+				ex := f.Do(ctx, c.Request)
+				f.ExpectRefusal(ex)
+				Expect(ex).To(framework.HaveMessage(ContainSubstring(c.Property)))
+			},
+			fields,
 		)
 	})
 }

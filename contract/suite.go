@@ -1,163 +1,171 @@
+// Package contract is the contract suite of AOPay's RechargeStatus endpoint: a
+// Ginkgo v2 and Gomega suite that tells whether an endpoint, the real
+// provider or the sandbox's mock, honours openapi.yaml and the invariants of
+// package conformance. Each Describe is a capability of the endpoint, each It
+// one behaviour; labels say which targets a spec needs (package framework
+// names them). Run runs the suite from `go test`, Main from the
+// aopay-contract command.
 package contract
 
 import (
-	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
-	"sync/atomic"
+	"os"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/admin"
-	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
-// FixtureRegistration is the partner of the mock's built-in fixtures.
-const FixtureRegistration = "AOP-554"
+// SuiteName names the suite in reports.
+const SuiteName = "AOPay RechargeStatus contract"
 
-// maxPolls bounds how many times a lifecycle spec enquires a pending
-// transaction before it gives up on it resolving.
-const maxPolls = 10
-
-// suiteRun is what every spec of one run shares, set up before the first.
-type suiteRun struct {
-	cfg    Config
-	client *Client
-	admin  *Admin
-	judge  *Judge
-	// tag makes this run's referenceids its own, so that runs against the
-	// same mock do not meet each other's transactions.
-	tag string
-	seq atomic.Int64
+// Outcome is how a run ended.
+type Outcome struct {
+	// Passed is true when every spec that ran passed and at least one ran.
+	Passed bool
+	// Summary counts the specs that ran and says why others did not.
+	Summary framework.Summary
+	// Unusable is why the run did not start: bad settings, or no spec
+	// selected.
+	Unusable error
+	// Preflight is why the run stopped before its first spec.
+	Preflight error
 }
 
-var run *suiteRun
+// Run runs the contract suite under t as cfg says: cfg must name the
+// endpoint's base URL. Ginkgo runs one suite per process, so Run may be
+// called once; its report goes to standard output, and to the report files
+// cfg names. Ginkgo's own flags (-ginkgo.focus, -ginkgo.v...) still apply.
+// A run that cannot start fails t and says why in Outcome.Unusable.
+func Run(t ginkgo.GinkgoTestingT, cfg framework.Config) Outcome {
+	out := Outcome{}
+	if err := cfg.Validate(); err != nil {
+		out.Unusable = err
+		return fail(t, out)
+	}
+	doc, err := rechargestatus.LoadSpec("")
+	if err != nil {
+		out.Unusable = err
+		return fail(t, out)
+	}
+	s, err := framework.NewSuite(cfg, doc, ginkgo.GinkgoWriter)
+	if err != nil {
+		out.Unusable = err
+		return fail(t, out)
+	}
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	defineSuite(s, &out)
+	suiteConfig, reporterConfig := configure(cfg)
+	description := fmt.Sprintf("%s (target %s at %s)", SuiteName, cfg.Target, s.Client.Redactor().URL(cfg.BaseURL))
 
-func setUpRun(cfg Config, doc *openapi3.T) {
-	baseURL := cfg.BaseURL
-	if baseURL == "" {
-		url, stop, err := startMock()
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(stop)
-		baseURL = url
+	preview := ginkgo.PreviewSpecs(description, suiteConfig, reporterConfig)
+	if selected := framework.Summarize(preview, cfg, s.Client.Redactor()); selected.Ran == 0 {
+		out.Unusable = fmt.Errorf("no spec selected: %s", noneSelected(selected))
+		return fail(t, out)
 	}
-	validator, err := conformance.NewValidator(doc)
-	Expect(err).NotTo(HaveOccurred())
-	adminDoc, err := admin.LoadSpec()
-	Expect(err).NotTo(HaveOccurred())
-	adminValidator, err := conformance.NewValidator(adminDoc)
-	Expect(err).NotTo(HaveOccurred())
-	var extra http.Header
-	if cfg.AuthorisedKey != "" {
-		extra = http.Header{"Authorisedkey": {cfg.AuthorisedKey}}
-	}
-	client := NewClient(baseURL, ClientOptions{
-		Timeout:        cfg.Timeout,
-		RPS:            cfg.EffectiveRPS(),
-		TokenKey:       cfg.TokenKey,
-		PartnerID:      cfg.PartnerID,
-		RegistrationID: cfg.RegistrationID,
-		Header:         extra,
-		Log:            GinkgoWriter,
+	out.Passed = ginkgo.RunSpecs(t, description, suiteConfig, reporterConfig) && out.Summary.Ran > 0
+	return out
+}
+
+// defineSuite builds the spec tree of s: the preflight, every capability's
+// specs, and the summary and reports after the last spec.
+func defineSuite(s *framework.Suite, out *Outcome) {
+	ginkgo.SynchronizedBeforeSuite(func(ctx ginkgo.SpecContext) []byte {
+		if !s.Config.Preflight {
+			return nil
+		}
+		if err := framework.Preflight(ctx, s); err != nil {
+			out.Preflight = err
+			ginkgo.AbortSuite(err.Error())
+		}
+		return nil
+	}, func([]byte) {})
+	describeKnownTransactions(s)
+	describeUnknownTransaction(s)
+	describeUnknownPartner(s)
+	describeMalformedRequests(s)
+	describeTokens(s)
+	describeAuthenticationConventions(s)
+	describeFixtureExamples(s)
+	describeLifecycle(s)
+	describeFinalConventions(s)
+	describeHeaderFaultAnswers(s)
+	describeHeaderFaultBreaks(s)
+	describeFaultRules(s)
+	describeAdminScenarios(s)
+	describeAdminClock(s)
+	describeAdminReplacements(s)
+	describeAdminViews(s)
+	ginkgo.ReportAfterSuite("summary and reports", func(report ginkgo.Report) {
+		if report.SuiteConfig.DryRun {
+			return
+		}
+		out.Summary = framework.Summarize(report, s.Config, s.Client.Redactor())
+		fmt.Fprintf(os.Stdout, "\n%s\n", out.Summary)
+		if err := framework.WriteReports(report, s.Config); err != nil {
+			ginkgo.Fail(err.Error())
+		}
 	})
-	run = &suiteRun{
-		cfg:    cfg,
-		client: client,
-		admin:  NewAdmin(client, cfg.AdminToken),
-		judge:  &Judge{Validator: validator, Admin: adminValidator, History: conformance.NewHistory(0)},
-		tag:    NewRequestID()[:8] + strconv.Itoa(GinkgoParallelProcess()),
-	}
-	fmt.Fprintf(GinkgoWriter, "checking %s as target %s; referenceids of this run carry CT%s\n", baseURL, cfg.Target, run.tag)
 }
 
-// ref is a referenceid no one has enquired yet, starting with prefix to pick
-// a scenario of the mock's conventions.
-func (r *suiteRun) ref(prefix string) string {
-	return fmt.Sprintf("%sCT%s-%d", prefix, r.tag, r.seq.Add(1))
-}
-
-// enquire asks the status of q, carrying extra headers.
-func (r *suiteRun) enquire(ctx context.Context, q rechargestatus.Enquiry, header http.Header) *Exchange {
-	req := EnquiryRequest(q)
-	for name, values := range header {
-		req.Header[name] = values
-	}
-	return r.client.Do(ctx, req)
-}
-
-// expectAnswer asserts that ex honours the contract and returns its envelope.
-func (r *suiteRun) expectAnswer(ex *Exchange) Answer {
-	GinkgoHelper()
-	Expect(ex).To(HonourContract(r.judge))
-	a, err := ex.Answer()
-	Expect(err).NotTo(HaveOccurred(), ex.Dump())
-	return a
-}
-
-// expectFound asserts that ex honours the contract and found q's transaction.
-func (r *suiteRun) expectFound(ex *Exchange) *Data {
-	GinkgoHelper()
-	a := r.expectAnswer(ex)
-	Expect(ex).To(HaveStatus(http.StatusOK))
-	Expect(a.ResponseCode).To(Equal(rechargestatus.CodeFound), "response_code\n\n%s", ex.Dump())
-	Expect(a.Data).NotTo(BeNil(), "data\n\n%s", ex.Dump())
-	return a.Data
-}
-
-// poll enquires q until its answer shows phase want, at most maxPolls times,
-// and returns every answer's data in order.
-func (r *suiteRun) poll(ctx context.Context, q rechargestatus.Enquiry, want conformance.Phase) []*Data {
-	GinkgoHelper()
-	var seen []*Data
-	for len(seen) < maxPolls {
-		d := r.expectFound(r.enquire(ctx, q, nil))
-		seen = append(seen, d)
-		if d.Phase() == want {
-			return seen
+// configure turns cfg into Ginkgo's settings, on top of Ginkgo's own flags.
+func configure(cfg framework.Config) (types.SuiteConfig, types.ReporterConfig) {
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	if filter := cfg.EffectiveLabelFilter(); filter != "" {
+		if suiteConfig.LabelFilter != "" {
+			filter = "(" + suiteConfig.LabelFilter + ") && " + filter
 		}
+		suiteConfig.LabelFilter = filter
 	}
-	Fail(fmt.Sprintf("%s did not become %s in %d enquiries; phases seen: %v", q.ReferenceID, want, maxPolls, phases(seen)))
-	return nil
+	if cfg.Focus != "" {
+		suiteConfig.FocusStrings = append(suiteConfig.FocusStrings, cfg.Focus)
+	}
+	suiteConfig.Timeout = cfg.SuiteTimeout
+	if cfg.Verbose && !reporterConfig.VeryVerbose {
+		reporterConfig.Verbose = true
+		reporterConfig.Succinct = false
+	}
+	if cfg.NoColor || !isTerminal(os.Stdout) {
+		reporterConfig.NoColor = true
+	}
+	return suiteConfig, reporterConfig
 }
 
-// phases lists the distinct phases of a sequence of answers, in order.
-func phases(seen []*Data) []conformance.Phase {
-	var out []conformance.Phase
-	for _, d := range seen {
-		if p := d.Phase(); len(out) == 0 || out[len(out)-1] != p {
-			out = append(out, p)
-		}
+func noneSelected(sum framework.Summary) string {
+	if len(sum.Skipped) == 0 {
+		return "the suite has no spec"
 	}
+	reason := fmt.Sprintf("of %d specs,", sum.Total)
+	for _, skip := range sum.Skipped {
+		reason += fmt.Sprintf(" %d %s;", skip.Count, skip.Reason)
+	}
+	return reason[:len(reason)-1]
+}
+
+func fail(t ginkgo.GinkgoTestingT, out Outcome) Outcome {
+	t.Fail()
 	return out
 }
 
-// txnIDs lists the distinct txnids of a sequence of answers.
-func txnIDs(seen []*Data) []string {
-	var out []string
-	for _, d := range seen {
-		if len(out) == 0 || out[len(out)-1] != d.TxnID {
-			out = append(out, d.TxnID)
-		}
-	}
-	return out
+// isTerminal reports whether f is a terminal, where colours belong.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-// exampleOf is the named example openapi.yaml gives for an answer of the
-// RechargeStatus operation with HTTP status, as JSON.
-func exampleOf(doc *openapi3.T, status int, name string) ([]byte, error) {
-	op := doc.Paths.Find(rechargestatus.EnquiryPath).Post
-	resp := op.Responses.Status(status)
-	if resp == nil || resp.Value == nil {
-		return nil, fmt.Errorf("openapi.yaml declares no HTTP %d answer", status)
+// ExitCode is the exit code of an aopay-contract run that ended as out.
+func (out Outcome) ExitCode() int {
+	switch {
+	case out.Unusable != nil:
+		return ExitUsage
+	case errors.As(out.Preflight, new(*framework.PreflightError)):
+		return ExitPreflight
+	case !out.Passed:
+		return ExitFailed
 	}
-	media := resp.Value.Content.Get("application/json")
-	if media == nil || media.Examples[name] == nil || media.Examples[name].Value == nil {
-		return nil, fmt.Errorf("openapi.yaml has no example %q of the HTTP %d answer", name, status)
-	}
-	return json.Marshal(media.Examples[name].Value.Value)
+	return ExitPassed
 }

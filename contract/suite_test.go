@@ -10,18 +10,26 @@ import (
 	_ "github.com/onsi/ginkgo/v2"
 
 	"github.com/aopay-sandbox/rechargestatus/contract"
+	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
 // cfg takes the suite's settings from the test binary's command line
-// (`go test ./contract -args --base-url ...`, or after `--` with ginkgo) and
-// from AOPAY_CONTRACT_* variables.
-var cfg = contract.DefaultConfig()
+// (`go test ./contract/... -args --base-url ...`, or after `--` with ginkgo)
+// and from AOPAY_CONTRACT_* variables.
+var cfg = framework.DefaultConfig()
 
 func init() { cfg.RegisterFlags(flag.CommandLine) }
 
+// TestContract runs the suite as its flags say; without --base-url, against
+// an in-process mock.
 func TestContract(t *testing.T) {
 	if err := cfg.LoadEnv(flag.CommandLine, os.Getenv); err != nil {
 		t.Fatal(err)
 	}
-	contract.RunSuite(t, cfg)
+	if cfg.BaseURL == "" && cfg.Target == framework.TargetMock {
+		cfg.BaseURL = startMock(t)
+	}
+	if out := contract.Run(t, cfg); out.Unusable != nil {
+		t.Fatal(out.Unusable)
+	}
 }

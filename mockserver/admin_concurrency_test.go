@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 )
 
 // TestConcurrentClientsLoseNoUpdate has many clients mix enquiries, admin
@@ -19,11 +19,14 @@ import (
 // every update is there: each enquiry counted, each transition applied at
 // most once, each client's last write present.
 func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
+	t.Parallel()
 	const (
 		clients    = 16
 		sharedKeys = 8
 	)
-	opsPerClient := 200
+	// A hundred operations each keep sixteen clients contending for eight
+	// transactions throughout.
+	opsPerClient := 100
 	if testing.Short() {
 		opsPerClient = 50
 	}
@@ -39,7 +42,7 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 
 	type tally struct {
 		enquiries   map[string]int
-		transitions map[string]map[recharge.State]int // key → target → successes
+		transitions map[string]map[admin.State]int // key → target → successes
 		lastAmount  string
 	}
 	tallies := make([]tally, clients)
@@ -50,7 +53,7 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(c), 99))
 			own := fmt.Sprintf("CC-OWN-%d", c)
-			tl := tally{enquiries: map[string]int{}, transitions: map[string]map[recharge.State]int{}}
+			tl := tally{enquiries: map[string]int{}, transitions: map[string]map[admin.State]int{}}
 			for i := range opsPerClient {
 				key := shared[rng.IntN(sharedKeys)]
 				switch op := rng.IntN(10); {
@@ -66,12 +69,12 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 					}
 					tl.enquiries[key]++
 				case op < 8:
-					to := []recharge.State{recharge.StateSuccess, recharge.StateFailed, recharge.StateRefunded}[rng.IntN(3)]
+					to := []admin.State{admin.StateSuccess, admin.StateFailed, admin.StateRefunded}[rng.IntN(3)]
 					status, _ := sb.concurrentAdmin(http.MethodPost, "/__admin/transactions/AOP-554/"+key+"/transition", map[string]any{"to": to})
 					switch status {
 					case http.StatusOK:
 						if tl.transitions[key] == nil {
-							tl.transitions[key] = map[recharge.State]int{}
+							tl.transitions[key] = map[admin.State]int{}
 						}
 						tl.transitions[key][to]++
 					case http.StatusConflict:
@@ -99,32 +102,32 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 
 	for _, key := range shared {
 		sent := 0
-		wins := map[recharge.State]int{}
+		wins := map[admin.State]int{}
 		for _, tl := range tallies {
 			sent += tl.enquiries[key]
 			for to, n := range tl.transitions[key] {
 				wins[to] += n
 			}
 		}
-		var tx AdminTransaction
+		var tx admin.TransactionView
 		sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/"+key, nil).decode(t, &tx)
 		if tx.Enquiries != sent {
 			t.Errorf("%s counted %d enquiries, %d were answered", key, tx.Enquiries, sent)
 		}
-		if resolved := wins[recharge.StateSuccess] + wins[recharge.StateFailed]; resolved > 1 {
+		if resolved := wins[admin.StateSuccess] + wins[admin.StateFailed]; resolved > 1 {
 			t.Errorf("%s was resolved %d times: %v", key, resolved, wins)
 		}
-		if wins[recharge.StateRefunded] > 1 || (wins[recharge.StateRefunded] == 1 && wins[recharge.StateFailed] != 1) {
+		if wins[admin.StateRefunded] > 1 || (wins[admin.StateRefunded] == 1 && wins[admin.StateFailed] != 1) {
 			t.Errorf("%s refunds %v are impossible", key, wins)
 		}
-		want := recharge.StatePending
+		want := admin.StatePending
 		switch {
-		case wins[recharge.StateRefunded] == 1:
-			want = recharge.StateRefunded
-		case wins[recharge.StateFailed] == 1:
-			want = recharge.StateFailed
-		case wins[recharge.StateSuccess] == 1:
-			want = recharge.StateSuccess
+		case wins[admin.StateRefunded] == 1:
+			want = admin.StateRefunded
+		case wins[admin.StateFailed] == 1:
+			want = admin.StateFailed
+		case wins[admin.StateSuccess] == 1:
+			want = admin.StateSuccess
 		}
 		if tx.State != want {
 			t.Errorf("%s is %s, the transitions that succeeded (%v) make it %s", key, tx.State, wins, want)
@@ -134,7 +137,7 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 		if tl.lastAmount == "" {
 			continue
 		}
-		var tx AdminTransaction
+		var tx admin.TransactionView
 		sb.admin(http.MethodGet, fmt.Sprintf("/__admin/transactions/AOP-554/CC-OWN-%d", c), nil).decode(t, &tx)
 		if tx.Data.Amount != tl.lastAmount {
 			t.Errorf("client %d's last PUT set amount %s, the transaction holds %s", c, tl.lastAmount, tx.Data.Amount)

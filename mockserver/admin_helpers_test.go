@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -67,7 +69,7 @@ func (a adminAnswer) decode(t *testing.T, v any) {
 // errorMessage is the message of an admin error answer.
 func (a adminAnswer) errorMessage(t *testing.T) (code, message string) {
 	t.Helper()
-	var e AdminError
+	var e admin.ErrorEnvelope
 	a.decode(t, &e)
 	return e.Error.Code, e.Error.Message
 }
@@ -212,10 +214,21 @@ func dataStatus(parsed map[string]any) string {
 func (sb *sandbox) waitJournalLen(n int) {
 	sb.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for sb.srv.Journal().Len() < n {
+	for sb.srv.journal.Len() < n {
 		if time.Now().After(deadline) {
-			sb.t.Fatalf("the journal holds %d entries after 5s, want %d", sb.srv.Journal().Len(), n)
+			sb.t.Fatalf("the journal holds %d entries after 5s, want %d", sb.srv.journal.Len(), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// httpServer serves srv as aopay-mock does: the sandbox's timeouts, the
+// server's errors logged to logger, and faults ended as shutdown begins.
+func httpServer(srv *Server, logger *slog.Logger) *http.Server {
+	hs := HTTPServer("127.0.0.1:0", srv)
+	if logger != nil {
+		hs.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	}
+	hs.RegisterOnShutdown(srv.Stop)
+	return hs
 }

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"crypto/sha256"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,10 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 )
 
 func TestAdminPutTransaction(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	path := "/__admin/transactions/AOP-554/ORDER-1"
 
@@ -24,9 +24,9 @@ func TestAdminPutTransaction(t *testing.T) {
 	if loc := created.header.Get("Location"); loc != path {
 		t.Errorf("Location %q, want %q", loc, path)
 	}
-	var tx AdminTransaction
+	var tx admin.TransactionView
 	created.decode(t, &tx)
-	if tx.Origin != recharge.OriginAdmin || tx.State != recharge.StateSuccess || tx.Data.Status != "1" || tx.Data.RefID != "ORDER-1" {
+	if tx.Origin != admin.OriginAdmin || tx.State != admin.StateSuccess || tx.Data.Status != "1" || tx.Data.RefID != "ORDER-1" {
 		t.Fatalf("created %+v", tx)
 	}
 	if tx.Data.TxnID == "" || tx.Data.OperatorName == "" || tx.Data.CANumber == "" || tx.Data.OperatorID == "" {
@@ -42,7 +42,7 @@ func TestAdminPutTransaction(t *testing.T) {
 		t.Fatalf("second PUT: %d %s, want 200", replaced.status, replaced.body)
 	}
 	replaced.decode(t, &tx)
-	if tx.State != recharge.StatePending || tx.Data.Amount != "499.00" || tx.Data.TxnID != "900" || tx.Resolve == nil || tx.Resolve.AfterEnquiries != 2 || tx.Refund == nil || tx.Refund.To != "" {
+	if tx.State != admin.StatePending || tx.Data.Amount != "499.00" || tx.Data.TxnID != "900" || tx.Resolve == nil || tx.Resolve.AfterEnquiries != 2 || tx.Refund == nil || tx.Refund.To != "" {
 		t.Fatalf("replaced %+v", tx)
 	}
 
@@ -59,12 +59,13 @@ func TestAdminPutTransaction(t *testing.T) {
 
 	got := sb.admin(http.MethodGet, path, nil)
 	got.decode(t, &tx)
-	if got.status != http.StatusOK || tx.State != recharge.StateRefunded || tx.Enquiries != 4 || tx.Data.RefundTxnID != "RF900" {
+	if got.status != http.StatusOK || tx.State != admin.StateRefunded || tx.Enquiries != 4 || tx.Data.RefundTxnID != "RF900" {
 		t.Fatalf("GET after enquiries: %d %+v", got.status, tx)
 	}
 }
 
 func TestAdminPutTransactionErrors(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name       string
@@ -74,19 +75,19 @@ func TestAdminPutTransactionErrors(t *testing.T) {
 		wantCode   string
 		wantInMsg  string
 	}{
-		{name: "unknown registration", path: "/__admin/transactions/NOPE/X-1", body: map[string]any{"state": "success"}, wantStatus: 404, wantCode: AdminNotFound, wantInMsg: `no registration "NOPE"`},
-		{name: "state missing", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"amount": "1"}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "state is required"},
-		{name: "state unknown", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "done"}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "state"},
-		{name: "amount not decimal", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "amount": "1,00"}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "amount"},
-		{name: "amount a number", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "amount": 1}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "amount must be a string"},
-		{name: "dateadded not provider format", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "dateadded": "2026-03-05T12:00:00Z"}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "dateadded"},
-		{name: "resolve on a final state", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "resolve": map[string]any{"to": "failed", "afterEnquiries": 1}}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "resolve applies only to a pending transaction; this one is success"},
-		{name: "resolve without a trigger", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "pending", "resolve": map[string]any{"to": "success"}}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "resolve: a rule needs afterEnquiries or after"},
-		{name: "resolve to refunded", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "pending", "resolve": map[string]any{"to": "refunded", "afterEnquiries": 1}}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "resolve.to"},
-		{name: "resolve.after not a duration", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "pending", "resolve": map[string]any{"to": "success", "after": "soon"}}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "resolve.after"},
-		{name: "refund fields on success", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "refundtxnid": "RF1"}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "refundtxnid and daterefunded apply only to state refunded"},
-		{name: "unknown field", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "colour": "blue"}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "colour"},
-		{name: "not JSON", path: "/__admin/transactions/AOP-554/X-1", body: `{"state":`, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "not valid JSON"},
+		{name: "unknown registration", path: "/__admin/transactions/NOPE/X-1", body: map[string]any{"state": "success"}, wantStatus: 404, wantCode: admin.CodeNotFound, wantInMsg: `no registration "NOPE"`},
+		{name: "state missing", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"amount": "1"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "state is required"},
+		{name: "state unknown", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "done"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "state"},
+		{name: "amount not decimal", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "amount": "1,00"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "amount"},
+		{name: "amount a number", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "amount": 1}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "amount must be a string"},
+		{name: "dateadded not provider format", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "dateadded": "2026-03-05T12:00:00Z"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "dateadded"},
+		{name: "resolve on a final state", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "resolve": map[string]any{"to": "failed", "afterEnquiries": 1}}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "resolve applies only to a pending transaction; this one is success"},
+		{name: "resolve without a trigger", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "pending", "resolve": map[string]any{"to": "success"}}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "resolve: a rule needs afterEnquiries or after"},
+		{name: "resolve to refunded", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "pending", "resolve": map[string]any{"to": "refunded", "afterEnquiries": 1}}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "resolve.to"},
+		{name: "resolve.after not a duration", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "pending", "resolve": map[string]any{"to": "success", "after": "soon"}}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "resolve.after"},
+		{name: "refund fields on success", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "refundtxnid": "RF1"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "refundtxnid and daterefunded apply only to state refunded"},
+		{name: "unknown field", path: "/__admin/transactions/AOP-554/X-1", body: map[string]any{"state": "success", "colour": "blue"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "colour"},
+		{name: "not JSON", path: "/__admin/transactions/AOP-554/X-1", body: `{"state":`, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "not valid JSON"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +104,7 @@ func TestAdminPutTransactionErrors(t *testing.T) {
 }
 
 func TestAdminGetAndDeleteTransaction(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name, method, path string
@@ -121,7 +123,7 @@ func TestAdminGetAndDeleteTransaction(t *testing.T) {
 				t.Fatalf("%s %s: %d %s, want %d", tt.method, tt.path, a.status, a.body, tt.wantStatus)
 			}
 			if a.status == http.StatusNotFound {
-				if code, msg := a.errorMessage(t); code != AdminNotFound || !strings.Contains(msg, "no transaction AOP-554/") {
+				if code, msg := a.errorMessage(t); code != admin.CodeNotFound || !strings.Contains(msg, "no transaction AOP-554/") {
 					t.Fatalf("404 says %s %q", code, msg)
 				}
 			}
@@ -135,18 +137,19 @@ func TestAdminGetAndDeleteTransaction(t *testing.T) {
 }
 
 func TestAdminListTransactions(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	sb.admin(http.MethodPut, "/__admin/transactions/AOP-SECURE/S-1", map[string]any{"state": "failed"})
 	tests := []struct {
 		name, query string
 		wantStatus  int
-		want        func(AdminTransaction) bool
+		want        func(admin.TransactionView) bool
 		wantMin     int
 	}{
-		{name: "all", query: "", wantStatus: 200, want: func(AdminTransaction) bool { return true }, wantMin: 8},
-		{name: "by registration", query: "?registrationId=AOP-SECURE", wantStatus: 200, want: func(t AdminTransaction) bool { return t.RegistrationID == "AOP-SECURE" }, wantMin: 1},
-		{name: "by state", query: "?state=pending", wantStatus: 200, want: func(t AdminTransaction) bool { return t.State == recharge.StatePending }, wantMin: 4},
-		{name: "by both", query: "?registrationId=AOP-SECURE&state=failed", wantStatus: 200, want: func(t AdminTransaction) bool { return t.ReferenceID == "S-1" }, wantMin: 1},
+		{name: "all", query: "", wantStatus: 200, want: func(admin.TransactionView) bool { return true }, wantMin: 8},
+		{name: "by registration", query: "?registrationId=AOP-SECURE", wantStatus: 200, want: func(t admin.TransactionView) bool { return t.RegistrationID == "AOP-SECURE" }, wantMin: 1},
+		{name: "by state", query: "?state=pending", wantStatus: 200, want: func(t admin.TransactionView) bool { return t.State == admin.StatePending }, wantMin: 4},
+		{name: "by both", query: "?registrationId=AOP-SECURE&state=failed", wantStatus: 200, want: func(t admin.TransactionView) bool { return t.ReferenceID == "S-1" }, wantMin: 1},
 		{name: "bad state", query: "?state=done", wantStatus: 400},
 	}
 	all := 0
@@ -157,12 +160,12 @@ func TestAdminListTransactions(t *testing.T) {
 				t.Fatalf("%d %s, want %d", a.status, a.body, tt.wantStatus)
 			}
 			if tt.wantStatus != 200 {
-				if code, msg := a.errorMessage(t); code != AdminInvalid || !strings.Contains(msg, "state") {
+				if code, msg := a.errorMessage(t); code != admin.CodeInvalid || !strings.Contains(msg, "state") {
 					t.Fatalf("error %s %q does not name state", code, msg)
 				}
 				return
 			}
-			var list struct{ Transactions []AdminTransaction }
+			var list struct{ Transactions []admin.TransactionView }
 			a.decode(t, &list)
 			if len(list.Transactions) < tt.wantMin {
 				t.Fatalf("%d transactions, want at least %d", len(list.Transactions), tt.wantMin)
@@ -182,24 +185,25 @@ func TestAdminListTransactions(t *testing.T) {
 }
 
 func TestAdminTransition(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name       string
 		ref        string
 		body       any
 		wantStatus int
-		wantState  recharge.State
+		wantState  admin.State
 		wantCode   string
 		wantInMsg  string
 	}{
-		{name: "stuck to success", ref: "STUCK-1001", body: map[string]string{"to": "success"}, wantStatus: 200, wantState: recharge.StateSuccess},
-		{name: "success again", ref: "STUCK-1001", body: map[string]string{"to": "success"}, wantStatus: 409, wantCode: AdminConflict, wantInMsg: "the transaction is already success"},
-		{name: "failed to refunded", ref: "FAILED-1001", body: map[string]string{"to": "refunded"}, wantStatus: 200, wantState: recharge.StateRefunded},
-		{name: "refund a success", ref: "12345678", body: map[string]string{"to": "refunded"}, wantStatus: 409, wantCode: AdminConflict, wantInMsg: "only a failed transaction can be refunded; this one is success"},
-		{name: "success to failed", ref: "12345678", body: map[string]string{"to": "failed"}, wantStatus: 409, wantCode: AdminConflict, wantInMsg: "a success transaction is final and cannot become failed"},
-		{name: "back to pending", ref: "12345678", body: map[string]string{"to": "pending"}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "to"},
-		{name: "to missing", ref: "12345678", body: map[string]string{}, wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "to is required"},
-		{name: "unknown transaction", ref: "NEVER-1", body: map[string]string{"to": "success"}, wantStatus: 404, wantCode: AdminNotFound, wantInMsg: "no transaction AOP-554/NEVER-1"},
+		{name: "stuck to success", ref: "STUCK-1001", body: map[string]string{"to": "success"}, wantStatus: 200, wantState: admin.StateSuccess},
+		{name: "success again", ref: "STUCK-1001", body: map[string]string{"to": "success"}, wantStatus: 409, wantCode: admin.CodeConflict, wantInMsg: "the transaction is already success"},
+		{name: "failed to refunded", ref: "FAILED-1001", body: map[string]string{"to": "refunded"}, wantStatus: 200, wantState: admin.StateRefunded},
+		{name: "refund a success", ref: "12345678", body: map[string]string{"to": "refunded"}, wantStatus: 409, wantCode: admin.CodeConflict, wantInMsg: "only a failed transaction can be refunded; this one is success"},
+		{name: "success to failed", ref: "12345678", body: map[string]string{"to": "failed"}, wantStatus: 409, wantCode: admin.CodeConflict, wantInMsg: "a success transaction is final and cannot become failed"},
+		{name: "back to pending", ref: "12345678", body: map[string]string{"to": "pending"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "to"},
+		{name: "to missing", ref: "12345678", body: map[string]string{}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "to is required"},
+		{name: "unknown transaction", ref: "NEVER-1", body: map[string]string{"to": "success"}, wantStatus: 404, wantCode: admin.CodeNotFound, wantInMsg: "no transaction AOP-554/NEVER-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,13 +212,13 @@ func TestAdminTransition(t *testing.T) {
 				t.Fatalf("%d %s, want %d", a.status, a.body, tt.wantStatus)
 			}
 			if tt.wantStatus == 200 {
-				var tx AdminTransaction
+				var tx admin.TransactionView
 				a.decode(t, &tx)
 				if tx.State != tt.wantState {
 					t.Fatalf("state %s, want %s", tx.State, tt.wantState)
 				}
 				_, parsed := sb.enquireValid("AOP-554", tt.ref, nil)
-				want := map[recharge.State]string{recharge.StateSuccess: "1", recharge.StateRefunded: "0"}[tt.wantState]
+				want := map[admin.State]string{admin.StateSuccess: "1", admin.StateRefunded: "0"}[tt.wantState]
 				if dataStatus(parsed) != want {
 					t.Fatalf("enquiry after the transition answers status %q, want %q", dataStatus(parsed), want)
 				}
@@ -228,9 +232,10 @@ func TestAdminTransition(t *testing.T) {
 }
 
 func TestTimedTransitionUnderVirtualClock(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
-	view := func() AdminTransaction {
-		var tx AdminTransaction
+	view := func() admin.TransactionView {
+		var tx admin.TransactionView
 		sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/TIMED-1001", nil).decode(t, &tx)
 		return tx
 	}
@@ -275,8 +280,9 @@ func TestTimedTransitionUnderVirtualClock(t *testing.T) {
 }
 
 func TestAdminClock(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
-	var c ClockView
+	var c admin.Clock
 	a := sb.admin(http.MethodGet, "/__admin/clock", nil)
 	a.decode(t, &c)
 	if !c.Now.Equal(sandboxEpoch) || !c.Frozen {
@@ -311,7 +317,7 @@ func TestAdminClock(t *testing.T) {
 				t.Fatalf("%d %s, want %d", a.status, a.body, tt.wantStatus)
 			}
 			if tt.wantStatus != 200 {
-				if code, msg := a.errorMessage(t); code != AdminInvalid || !strings.Contains(msg, tt.wantInMsg) {
+				if code, msg := a.errorMessage(t); code != admin.CodeInvalid || !strings.Contains(msg, tt.wantInMsg) {
 					t.Fatalf("error %s %q, want one naming %q", code, msg, tt.wantInMsg)
 				}
 				return
@@ -321,7 +327,7 @@ func TestAdminClock(t *testing.T) {
 			if d := c.Now.Sub(tt.wantNow); d < 0 || d > time.Second || c.Frozen != tt.wantFrozen {
 				t.Fatalf("clock %+v, want now %s frozen %v", c, tt.wantNow, tt.wantFrozen)
 			}
-			if now := sb.srv.Clock().Now(); now.Sub(tt.wantNow) > time.Second || now.Before(tt.wantNow) {
+			if now := sb.srv.control.clock.Now(); now.Sub(tt.wantNow) > time.Second || now.Before(tt.wantNow) {
 				t.Fatalf("the server's clock reads %s, want %s", now, tt.wantNow)
 			}
 		})
@@ -329,6 +335,7 @@ func TestAdminClock(t *testing.T) {
 }
 
 func TestAdminJournal(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	for range 3 {
 		sb.enquireValid("AOP-554", "PENDING-1001", nil)
@@ -359,14 +366,14 @@ func TestAdminJournal(t *testing.T) {
 				t.Fatalf("count %d %s, list %d %s, want %d", count.status, count.body, list.status, list.body, tt.wantStatus)
 			}
 			if tt.wantStatus != 200 {
-				if code, msg := count.errorMessage(t); code != AdminInvalid || !strings.Contains(msg, "since") {
+				if code, msg := count.errorMessage(t); code != admin.CodeInvalid || !strings.Contains(msg, "since") {
 					t.Fatalf("error %s %q does not name since", code, msg)
 				}
 				return
 			}
 			var n struct{ Count int }
 			count.decode(t, &n)
-			var entries struct{ Requests []JournalEntry }
+			var entries struct{ Requests []admin.JournalEntry }
 			list.decode(t, &entries)
 			if n.Count != tt.wantCount || len(entries.Requests) != tt.wantCount {
 				t.Fatalf("count %d, list %d, want %d", n.Count, len(entries.Requests), tt.wantCount)
@@ -374,7 +381,7 @@ func TestAdminJournal(t *testing.T) {
 		})
 	}
 
-	var entries struct{ Requests []JournalEntry }
+	var entries struct{ Requests []admin.JournalEntry }
 	sb.admin(http.MethodGet, "/__admin/requests?limit=2", nil).decode(t, &entries)
 	if len(entries.Requests) != 2 || entries.Requests[0].ReferenceID != "12345678" || entries.Requests[1].Status != http.StatusUnauthorized {
 		t.Fatalf("limit=2 gave %+v, want the last two requests, oldest first", entries.Requests)
@@ -393,8 +400,9 @@ func TestAdminJournal(t *testing.T) {
 }
 
 func TestAdminReset(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
-	var before struct{ Transactions []AdminTransaction }
+	var before struct{ Transactions []admin.TransactionView }
 	sb.admin(http.MethodGet, "/__admin/transactions", nil).decode(t, &before)
 
 	sb.admin(http.MethodPut, "/__admin/transactions/AOP-554/ORDER-9", map[string]any{"state": "success"})
@@ -423,12 +431,12 @@ func TestAdminReset(t *testing.T) {
 			}
 		})
 	}
-	var stuck AdminTransaction
+	var stuck admin.TransactionView
 	sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/STUCK-1001", nil).decode(t, &stuck)
-	if stuck.State != recharge.StatePending || stuck.Enquiries != 0 {
+	if stuck.State != admin.StatePending || stuck.Enquiries != 0 {
 		t.Fatalf("STUCK-1001 after reset: %s with %d enquiries", stuck.State, stuck.Enquiries)
 	}
-	var faults FaultList
+	var faults admin.FaultList
 	sb.admin(http.MethodGet, "/__admin/faults", nil).decode(t, &faults)
 	var n struct{ Count int }
 	sb.admin(http.MethodGet, "/__admin/requests/count", nil).decode(t, &n)
@@ -438,6 +446,7 @@ func TestAdminReset(t *testing.T) {
 }
 
 func TestFixturesReloadKeepsRuntimeState(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "fixtures.yaml")
 	write := func(content string) {
@@ -468,7 +477,7 @@ transactions:
   - {registration: P-2, referenceid: OTHER, state: success}
 `)
 	a := sb.admin(http.MethodPost, "/__admin/fixtures/reload", nil)
-	var res ReloadResult
+	var res admin.ReloadResult
 	a.decode(t, &res)
 	if a.status != http.StatusOK || res.Registrations != 2 || res.Transactions != 4 {
 		t.Fatalf("reload: %d %s", a.status, a.body)
@@ -476,15 +485,15 @@ transactions:
 	tests := []struct {
 		name, key  string
 		wantStatus int
-		wantState  recharge.State
+		wantState  admin.State
 	}{
-		{name: "runtime change wins over the file", key: "P-1/KEEP", wantStatus: 200, wantState: recharge.StateFailed},
-		{name: "untouched fixture already in the store is kept", key: "P-1/EDITED", wantStatus: 200, wantState: recharge.StatePending},
-		{name: "new fixture added", key: "P-1/ADDED", wantStatus: 200, wantState: recharge.StateRefunded},
-		{name: "new registration's fixture added", key: "P-2/OTHER", wantStatus: 200, wantState: recharge.StateSuccess},
+		{name: "runtime change wins over the file", key: "P-1/KEEP", wantStatus: 200, wantState: admin.StateFailed},
+		{name: "untouched fixture already in the store is kept", key: "P-1/EDITED", wantStatus: 200, wantState: admin.StatePending},
+		{name: "new fixture added", key: "P-1/ADDED", wantStatus: 200, wantState: admin.StateRefunded},
+		{name: "new registration's fixture added", key: "P-2/OTHER", wantStatus: 200, wantState: admin.StateSuccess},
 		{name: "fixture gone from the file removed", key: "P-1/DROPPED", wantStatus: 404},
-		{name: "admin-created kept", key: "P-1/MINE", wantStatus: 200, wantState: recharge.StateFailed},
-		{name: "enquiry-created kept", key: "P-1/AUTO-1", wantStatus: 200, wantState: recharge.StateSuccess},
+		{name: "admin-created kept", key: "P-1/MINE", wantStatus: 200, wantState: admin.StateFailed},
+		{name: "enquiry-created kept", key: "P-1/AUTO-1", wantStatus: 200, wantState: admin.StateSuccess},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -493,7 +502,7 @@ transactions:
 				t.Fatalf("%d %s, want %d", a.status, a.body, tt.wantStatus)
 			}
 			if tt.wantStatus == 200 {
-				var tx AdminTransaction
+				var tx admin.TransactionView
 				a.decode(t, &tx)
 				if tx.State != tt.wantState {
 					t.Fatalf("state %s, want %s", tx.State, tt.wantState)
@@ -508,7 +517,7 @@ transactions:
 
 	write("registrations: [{id: P-1}]\ntransactions:\n  - {registration: P-1, referenceid: X, state: done}\n")
 	a = sb.admin(http.MethodPost, "/__admin/fixtures/reload", nil)
-	if code, msg := a.errorMessage(t); a.status != http.StatusUnprocessableEntity || code != AdminInvalid || !strings.Contains(msg, `state "done"`) {
+	if code, msg := a.errorMessage(t); a.status != http.StatusUnprocessableEntity || code != admin.CodeInvalid || !strings.Contains(msg, `state "done"`) {
 		t.Fatalf("broken file: %d %s %q", a.status, code, msg)
 	}
 	if a := sb.admin(http.MethodGet, "/__admin/transactions/P-2/OTHER", nil); a.status != http.StatusOK {
@@ -517,6 +526,7 @@ transactions:
 }
 
 func TestAdminAuth(t *testing.T) {
+	t.Parallel()
 	const token = "s3cret-admin-token"
 	sb := newSandbox(t, Config{AdminToken: token})
 	operations := []struct{ method, path string }{
@@ -553,7 +563,7 @@ func TestAdminAuth(t *testing.T) {
 			t.Run(op.method+" "+op.path+" "+w.name, func(t *testing.T) {
 				a := sb.adminAs(w.token, op.method, op.path, nil)
 				code, msg := a.errorMessage(t)
-				if a.status != http.StatusUnauthorized || code != AdminUnauthorized || !strings.Contains(msg, "Authorization: Bearer") {
+				if a.status != http.StatusUnauthorized || code != admin.CodeUnauthorized || !strings.Contains(msg, "Authorization: Bearer") {
 					t.Fatalf("%d %s %q, want 401 unauthorized", a.status, code, msg)
 				}
 				if !strings.HasPrefix(a.header.Get("WWW-Authenticate"), "Bearer") {
@@ -580,45 +590,18 @@ func TestAdminAuth(t *testing.T) {
 	})
 }
 
-func TestBearerMatches(t *testing.T) {
-	want := sha256.Sum256([]byte("tok"))
-	tests := []struct {
-		name, header string
-		match        bool
-	}{
-		{"exact", "Bearer tok", true},
-		{"scheme in lower case", "bearer tok", true},
-		{"empty", "", false},
-		{"no scheme", "tok", false},
-		{"basic scheme", "Basic tok", false},
-		{"empty token", "Bearer ", false},
-		{"longer", "Bearer tok2", false},
-		{"shorter", "Bearer to", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := bearerMatches(tt.header, want); got != tt.match {
-				t.Fatalf("bearerMatches(%q) = %v, want %v", tt.header, got, tt.match)
-			}
-		})
-	}
-	empty := sha256.Sum256(nil)
-	if bearerMatches("Bearer ", empty) {
-		t.Fatal("an empty token matched the hash of an empty token")
-	}
-}
-
 func TestAdminErrorsKeepTheAdminShape(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	tests := []struct {
 		name, method, path, contentType, body string
 		wantStatus                            int
 		wantCode, wantInMsg                   string
 	}{
-		{name: "unknown admin path", method: http.MethodGet, path: "/__admin/nothing", wantStatus: 404, wantCode: AdminNotFound, wantInMsg: "/__admin/nothing"},
-		{name: "wrong method", method: http.MethodPatch, path: "/__admin/clock", wantStatus: 405, wantCode: AdminInvalid, wantInMsg: "PATCH"},
-		{name: "not JSON", method: http.MethodPost, path: "/__admin/clock", contentType: "text/plain", body: "advance 5m", wantStatus: 415, wantCode: AdminInvalid, wantInMsg: "Content-Type"},
-		{name: "bad limit", method: http.MethodGet, path: "/__admin/requests?limit=zero", wantStatus: 400, wantCode: AdminInvalid, wantInMsg: "limit"},
+		{name: "unknown admin path", method: http.MethodGet, path: "/__admin/nothing", wantStatus: 404, wantCode: admin.CodeNotFound, wantInMsg: "/__admin/nothing"},
+		{name: "wrong method", method: http.MethodPatch, path: "/__admin/clock", wantStatus: 405, wantCode: admin.CodeInvalid, wantInMsg: "PATCH"},
+		{name: "not JSON", method: http.MethodPost, path: "/__admin/clock", contentType: "text/plain", body: "advance 5m", wantStatus: 415, wantCode: admin.CodeInvalid, wantInMsg: "Content-Type"},
+		{name: "bad limit", method: http.MethodGet, path: "/__admin/requests?limit=zero", wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -631,7 +614,7 @@ func TestAdminErrorsKeepTheAdminShape(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer res.Body.Close()
-			var e AdminError
+			var e admin.ErrorEnvelope
 			a := adminAnswer{status: res.StatusCode}
 			a.body = readAll(t, res)
 			a.decode(t, &e)
@@ -643,6 +626,7 @@ func TestAdminErrorsKeepTheAdminShape(t *testing.T) {
 }
 
 func TestAdminPathsKeepEscapedSlashes(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	put := sb.admin(http.MethodPut, "/__admin/transactions/AOP-554/a%2Fb", map[string]any{"state": "success"})
 	if put.status != http.StatusCreated {

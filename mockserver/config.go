@@ -1,34 +1,38 @@
 // Package mockserver serves AOPay's RechargeStatus endpoint from the
-// sandbox's domain, validating every request against openapi.yaml first.
+// sandbox's domain, validating every request against openapi.yaml first, and
+// the sandbox's admin API beside it. New returns an http.Handler; listening,
+// signals and shutdown belong to the program that serves it (mockserver/cli).
 package mockserver
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
-// Config is everything a Server is built from. The zero value of each field
-// means its default.
+// Config is what a Server is built from: settings, and the store and clock
+// it runs on. The zero value of each field means its default.
 type Config struct {
 	// Spec is the provider's OpenAPI document, to which the admin API's is
 	// added; the embedded one when nil.
 	Spec *openapi3.T
-	// Fixtures is the starting data; the embedded default set when nil.
+	// Fixtures is the starting data; the file at FixturesPath when nil.
 	Fixtures *fixtures.Set
-	// FixturesPath is reread by a fixtures reload; empty means the built-in set.
+	// FixturesPath is read at start and by a fixtures reload; empty means
+	// the built-in set.
 	FixturesPath string
 	// Store keeps transactions; in memory when nil.
 	Store recharge.Store
 	// Clock is the sandbox's virtual clock; one following the system clock
 	// when nil.
 	Clock *recharge.VirtualClock
-	// Seed makes generated transactions reproducible.
+	// Seed makes generated transactions and fault draws reproducible.
 	Seed int64
 	// Unknown is what an unknown referenceid answers: create (the default) or
 	// notfound.
@@ -59,17 +63,15 @@ type Config struct {
 	// CaseInsensitiveFields accepts the enquiry's members in any letter case
 	// (`ReferenceID`), as the provider's ASP.NET binding is believed to.
 	CaseInsensitiveFields bool
-	// Metrics is where the server registers its collectors; a registry of
-	// its own when nil.
-	Metrics *prometheus.Registry
 	// ProxyUpstream, when set, is the base URL of an endpoint (the real
 	// provider) that RechargeStatus enquiries are forwarded to, their
 	// answers judged against the contract and relayed unchanged.
 	ProxyUpstream string
-	// ProxyTimeout bounds one upstream exchange; DefaultProxyTimeout when zero.
+	// ProxyTimeout bounds one upstream exchange; proxy.DefaultTimeout when
+	// zero.
 	ProxyTimeout time.Duration
 	// RecordDir, with ProxyUpstream, is where the transactions the upstream
-	// answers are written as fixtures (RecordFile).
+	// answers are written as fixtures (proxy.RecordFile).
 	RecordDir string
 }
 
@@ -80,8 +82,10 @@ const (
 	DefaultAddr         = "127.0.0.1:8080"
 )
 
-// Server timeouts: long enough for a slow client on a bad network, short
-// enough that slow clients cannot hold connections open for ever.
+// Timeouts and limits of the server that serves the mock: long enough for a
+// slow client on a bad network, short enough that slow clients cannot hold
+// connections open for ever. Fault delays and the proxy's upstream exchanges
+// end before WriteTimeout.
 const (
 	ReadHeaderTimeout = 5 * time.Second
 	ReadTimeout       = 15 * time.Second
@@ -89,6 +93,19 @@ const (
 	IdleTimeout       = 90 * time.Second
 	MaxHeaderBytes    = 16 << 10
 )
+
+// HTTPServer is a net/http server of h with the timeouts and limits above.
+func HTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+	}
+}
 
 func (c Config) withDefaults() Config {
 	if c.Unknown == "" {
@@ -101,7 +118,7 @@ func (c Config) withDefaults() Config {
 		c.PendingStatus = recharge.DefaultStatusCodes.Pending
 	}
 	if c.ValidationStatus == 0 {
-		c.ValidationStatus = 400
+		c.ValidationStatus = http.StatusBadRequest
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
@@ -113,7 +130,7 @@ func (c Config) withDefaults() Config {
 		c.MaxTransactions = recharge.DefaultMaxAutoCreated
 	}
 	if c.ProxyTimeout <= 0 {
-		c.ProxyTimeout = DefaultProxyTimeout
+		c.ProxyTimeout = proxy.DefaultTimeout
 	}
 	if c.Logger == nil {
 		// A handler that is never enabled spares formatting request logs

@@ -12,32 +12,17 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // pageExampleBody is the answer the provider's page shows for 12345678.
 const pageExampleBody = `{"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`
 
-// specValidator checks the mock's traffic against the provider's document
-// and the admin API's, as the mock does.
-var specValidator = func() *conformance.Validator {
-	provider, err := rechargestatus.LoadSpec("")
-	if err != nil {
-		panic(err)
-	}
-	doc, err := SandboxSpec(provider)
-	if err != nil {
-		panic(err)
-	}
-	v, err := conformance.NewValidator(doc)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}()
+var specValidator = testkit.Spec
 
 type enquiryAnswer struct {
 	status int
@@ -111,6 +96,7 @@ func postEnquiry(t *testing.T, h http.Handler, registrationID, referenceID strin
 }
 
 func TestPageExampleAnswersExactly(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	a := postEnquiry(t, s, "AOP-554", "12345678")
 	if a.status != http.StatusOK {
@@ -122,6 +108,7 @@ func TestPageExampleAnswersExactly(t *testing.T) {
 }
 
 func TestScenarios(t *testing.T) {
+	t.Parallel()
 	type step struct {
 		status       int
 		responseCode float64
@@ -200,6 +187,7 @@ func TestScenarios(t *testing.T) {
 }
 
 func TestFinalTransactionAnswersTheSameBody(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	first := postEnquiry(t, s, "AOP-554", "REFUND-77")
 	for range 3 {
@@ -210,6 +198,7 @@ func TestFinalTransactionAnswersTheSameBody(t *testing.T) {
 }
 
 func TestTokenHeader(t *testing.T) {
+	t.Parallel()
 	clock := recharge.NewFrozenClock(sandboxEpoch)
 	s := enquiryTestServer(t, Config{Clock: clock})
 	send := func(token string) enquiryAnswer {
@@ -230,7 +219,7 @@ func TestTokenHeader(t *testing.T) {
 	if a := send(broken); a.status != 401 || a.field("message") != rechargestatus.MessageInvalidSignatureEncoding || a.field("response_code") != float64(7) {
 		t.Fatalf("bad signature encoding: %d %s", a.status, a.body)
 	}
-	entries := s.Journal().Entries(JournalFilter{ReferenceID: "SECURE-1001"})
+	entries := s.journal.Entries(admin.JournalQuery{ReferenceID: "SECURE-1001"})
 	if len(entries) != 3 {
 		t.Fatalf("journal holds %d entries, want 3", len(entries))
 	}
@@ -242,6 +231,7 @@ func TestTokenHeader(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	big := `{"referenceid":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `","RegistrationID":"AOP-554"}`
 	tests := []struct {
 		name, method, path, contentType, body string
@@ -289,12 +279,13 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	if n := s.Journal().Count(JournalFilter{}); n != len(tests) {
+	if n := s.journal.Count(admin.JournalQuery{}); n != len(tests) {
 		t.Fatalf("journal counted %d requests, want %d", n, len(tests))
 	}
 }
 
 func TestConfigurableAnswers(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{ValidationStatus: 401, PendingStatus: "3", Unknown: recharge.UnknownNotFound})
 	if a := sendToMock(t, s, "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":""}`, nil); a.status != 401 || a.field("response_code") != float64(rechargestatus.CodeValidation) {
 		t.Fatalf("validation status 401: %d %s", a.status, a.body)
@@ -311,6 +302,7 @@ func TestConfigurableAnswers(t *testing.T) {
 }
 
 func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
@@ -342,7 +334,7 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	tx, err := s.Service().Store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
+	tx, err := s.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,6 +344,7 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 }
 
 func TestHealthEndpointCountsTransactions(t *testing.T) {
+	t.Parallel()
 	s := enquiryTestServer(t, Config{})
 	a := sendToMock(t, s, "GET", "/__admin/health", "", "", nil)
 	if a.status != 200 || a.field("status") != "ok" || a.field("transactions").(float64) < 9 {
@@ -360,6 +353,7 @@ func TestHealthEndpointCountsTransactions(t *testing.T) {
 }
 
 func TestCaseInsensitiveFields(t *testing.T) {
+	t.Parallel()
 	mixed := `{"ReferenceID":"12345678","registrationid":"AOP-554"}`
 	tests := []struct {
 		name       string
@@ -383,7 +377,7 @@ func TestCaseInsensitiveFields(t *testing.T) {
 			if tt.wantRefID != "" && a.field("data", "refid") != tt.wantRefID {
 				t.Fatalf("refid %v, want %s", a.field("data", "refid"), tt.wantRefID)
 			}
-			if entries := s.Journal().Entries(JournalFilter{}); len(entries) != 1 || entries[0].RequestBody != tt.body {
+			if entries := s.journal.Entries(admin.JournalQuery{}); len(entries) != 1 || entries[0].RequestBody != tt.body {
 				t.Fatalf("the journal keeps what the client sent: %+v", entries)
 			}
 		})

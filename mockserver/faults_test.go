@@ -13,6 +13,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -67,6 +68,7 @@ func wantViolation(rule string) func(t *testing.T, e enquiry) {
 }
 
 func TestFaultKindsAsClientsSeeThem(t *testing.T) {
+	t.Parallel()
 	pageAnswer := `{"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`
 	tests := []struct {
 		name          string
@@ -94,10 +96,10 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 				t.Fatalf("Retry-After %q, want 1", got)
 			}
 		}},
-		{name: "status after a delay", rule: map[string]any{"kind": "status", "status": 503, "latency": "150ms"}, check: func(t *testing.T, e enquiry) {
+		{name: "status after a delay", rule: map[string]any{"kind": "status", "status": 503, "latency": "60ms"}, check: func(t *testing.T, e enquiry) {
 			wantProviderError(503, 5, "Service Unavailable")(t, e)
-			if e.elapsed < 150*time.Millisecond {
-				t.Fatalf("answered after %s, want at least 150ms", e.elapsed)
+			if e.elapsed < 60*time.Millisecond {
+				t.Fatalf("answered after %s, want at least 60ms", e.elapsed)
 			}
 		}},
 		{name: "reset", rule: map[string]any{"kind": "reset"}, check: wantConnectionCut},
@@ -135,40 +137,40 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 			}
 			wantViolation("content-type")(t, e)
 		}},
-		{name: "trickle", rule: map[string]any{"kind": "trickle", "latency": "400ms"}, counted: true, check: func(t *testing.T, e enquiry) {
+		{name: "trickle", rule: map[string]any{"kind": "trickle", "latency": "120ms"}, counted: true, check: func(t *testing.T, e enquiry) {
 			if e.err != nil || e.status != 200 || string(e.body) != pageAnswer {
 				t.Fatalf("got %v %d %q, want the whole real answer", e.err, e.status, e.body)
 			}
 			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
 				t.Fatalf("trickled answer breaks openapi.yaml: %v", v)
 			}
-			if e.elapsed < 350*time.Millisecond {
-				t.Fatalf("arrived in %s, want it spread over about 400ms", e.elapsed)
-			}
-		}},
-		{name: "latency", rule: map[string]any{"kind": "latency", "latency": "200ms"}, counted: true, check: func(t *testing.T, e enquiry) {
-			if e.err != nil || string(e.body) != pageAnswer {
-				t.Fatalf("got %v %q, want the real answer", e.err, e.body)
-			}
-			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
-				t.Fatalf("delayed answer breaks openapi.yaml: %v", v)
-			}
-			if e.elapsed < 200*time.Millisecond {
-				t.Fatalf("answered in %s, want at least 200ms", e.elapsed)
-			}
-		}},
-		{name: "latency range", rule: map[string]any{"kind": "latency", "latencyMin": "100ms", "latencyMax": "200ms"}, counted: true, check: func(t *testing.T, e enquiry) {
-			if e.err != nil || string(e.body) != pageAnswer {
-				t.Fatalf("got %v %q, want the real answer", e.err, e.body)
-			}
-			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
-				t.Fatalf("delayed answer breaks openapi.yaml: %v", v)
-			}
 			if e.elapsed < 100*time.Millisecond {
-				t.Fatalf("answered in %s, want at least 100ms", e.elapsed)
+				t.Fatalf("arrived in %s, want it spread over about 120ms", e.elapsed)
 			}
 		}},
-		{name: "hang until the client gives up", rule: map[string]any{"kind": "hang", "latency": "20s"}, clientTimeout: 300 * time.Millisecond, check: func(t *testing.T, e enquiry) {
+		{name: "latency", rule: map[string]any{"kind": "latency", "latency": "60ms"}, counted: true, check: func(t *testing.T, e enquiry) {
+			if e.err != nil || string(e.body) != pageAnswer {
+				t.Fatalf("got %v %q, want the real answer", e.err, e.body)
+			}
+			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
+				t.Fatalf("delayed answer breaks openapi.yaml: %v", v)
+			}
+			if e.elapsed < 60*time.Millisecond {
+				t.Fatalf("answered in %s, want at least 60ms", e.elapsed)
+			}
+		}},
+		{name: "latency range", rule: map[string]any{"kind": "latency", "latencyMin": "40ms", "latencyMax": "80ms"}, counted: true, check: func(t *testing.T, e enquiry) {
+			if e.err != nil || string(e.body) != pageAnswer {
+				t.Fatalf("got %v %q, want the real answer", e.err, e.body)
+			}
+			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
+				t.Fatalf("delayed answer breaks openapi.yaml: %v", v)
+			}
+			if e.elapsed < 40*time.Millisecond {
+				t.Fatalf("answered in %s, want at least 40ms", e.elapsed)
+			}
+		}},
+		{name: "hang until the client gives up", rule: map[string]any{"kind": "hang", "latency": "20s"}, clientTimeout: 100 * time.Millisecond, check: func(t *testing.T, e enquiry) {
 			var ne net.Error
 			if !errors.As(e.err, &ne) || !ne.Timeout() {
 				t.Fatalf("client error %v, want its timeout", e.err)
@@ -177,17 +179,18 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 				t.Fatalf("gave up after %s", e.elapsed)
 			}
 		}},
-		{name: "hang until its bound", rule: map[string]any{"kind": "hang", "latency": "200ms"}, check: func(t *testing.T, e enquiry) {
+		{name: "hang until its bound", rule: map[string]any{"kind": "hang", "latency": "60ms"}, check: func(t *testing.T, e enquiry) {
 			wantConnectionCut(t, e)
-			if e.elapsed < 200*time.Millisecond {
-				t.Fatalf("connection closed after %s, want at least 200ms", e.elapsed)
+			if e.elapsed < 60*time.Millisecond {
+				t.Fatalf("connection closed after %s, want at least 60ms", e.elapsed)
 			}
 		}},
 	}
-	sb := newSandbox(t, Config{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb.admin(http.MethodDelete, "/__admin/faults", nil)
+			// A sandbox of its own: the faults wait in parallel.
+			t.Parallel()
+			sb := newSandbox(t, Config{})
 			rule := map[string]any{"count": 1, "referenceId": "12345678"}
 			for k, v := range tt.rule {
 				rule[k] = v
@@ -195,9 +198,9 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 			if a := sb.admin(http.MethodPost, "/__admin/faults", rule); a.status != http.StatusCreated {
 				t.Fatalf("add rule: %d %s", a.status, a.body)
 			}
-			var before AdminTransaction
+			var before admin.TransactionView
 			sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/12345678", nil).decode(t, &before)
-			journaled := sb.srv.Journal().Len()
+			journaled := sb.srv.journal.Len()
 
 			// A fresh client each time, so that a cut connection is not reused.
 			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
@@ -210,12 +213,12 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 			// The server journals a request once its handler is done, which
 			// may be after the client gave up or read the last byte.
 			sb.waitJournalLen(journaled + 1)
-			var entries struct{ Requests []JournalEntry }
+			var entries struct{ Requests []admin.JournalEntry }
 			sb.admin(http.MethodGet, "/__admin/requests?limit=1", nil).decode(t, &entries)
 			if len(entries.Requests) != 1 || !strings.HasPrefix(entries.Requests[0].Fault, "rule f") || !strings.Contains(entries.Requests[0].Fault, tt.rule["kind"].(string)) {
 				t.Fatalf("journal entry %+v does not record the fault", entries.Requests)
 			}
-			var after AdminTransaction
+			var after admin.TransactionView
 			sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/12345678", nil).decode(t, &after)
 			if counted := after.Enquiries - before.Enquiries; counted != map[bool]int{true: 1, false: 0}[tt.counted] {
 				t.Fatalf("the faulted enquiry counted %d times, want counted=%v", counted, tt.counted)
@@ -230,6 +233,7 @@ func TestFaultKindsAsClientsSeeThem(t *testing.T) {
 }
 
 func TestFaultScopes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		rule    map[string]any
@@ -259,9 +263,10 @@ func TestFaultScopes(t *testing.T) {
 }
 
 func TestFaultCountExpires(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	a := sb.admin(http.MethodPost, "/__admin/faults", map[string]any{"kind": "status", "status": 500, "count": 2})
-	var rule FaultRule
+	var rule admin.FaultRule
 	a.decode(t, &rule)
 	if a.status != http.StatusCreated || rule.ID == "" || rule.Remaining == nil || *rule.Remaining != 2 {
 		t.Fatalf("add: %d %s", a.status, a.body)
@@ -284,7 +289,7 @@ func TestFaultCountExpires(t *testing.T) {
 			if v := violations("AOP-554", "12345678", e); len(v) > 0 {
 				t.Fatal(v)
 			}
-			var list FaultList
+			var list admin.FaultList
 			sb.admin(http.MethodGet, "/__admin/faults", nil).decode(t, &list)
 			switch {
 			case st.wantRemaining < 0 && len(list.Faults) != 0:
@@ -317,6 +322,7 @@ func faultPattern(t *testing.T, seed int64, n int) string {
 }
 
 func TestFaultProbabilityIsDeterministicForASeed(t *testing.T) {
+	t.Parallel()
 	const n = 40
 	first := faultPattern(t, 7, n)
 	again := faultPattern(t, 7, n)
@@ -332,49 +338,8 @@ func TestFaultProbabilityIsDeterministicForASeed(t *testing.T) {
 	}
 }
 
-func TestParseFaultHeader(t *testing.T) {
-	tests := []struct {
-		header    string
-		want      FaultRule
-		wantInErr string
-	}{
-		{header: "reset", want: FaultRule{Kind: FaultReset}},
-		{header: "status=503", want: FaultRule{Kind: FaultStatus, Status: 503}},
-		{header: "status=429;retryAfter=5", want: FaultRule{Kind: FaultStatus, Status: 429, RetryAfter: "5"}},
-		{header: "latency=2s", want: FaultRule{Kind: FaultLatency, Latency: recharge.Duration(2 * time.Second)}},
-		{header: "latency;latencyMin=10ms;latencyMax=20ms", want: FaultRule{Kind: FaultLatency, LatencyMin: recharge.Duration(10 * time.Millisecond), LatencyMax: recharge.Duration(20 * time.Millisecond)}},
-		{header: "hang;latency=1s", want: FaultRule{Kind: FaultHang, Latency: recharge.Duration(time.Second)}},
-		{header: " Trickle ; latency=300ms ", want: FaultRule{Kind: FaultTrickle, Latency: recharge.Duration(300 * time.Millisecond)}},
-		{header: "boom", wantInErr: `kind "boom" is not one of`},
-		{header: "status", wantInErr: "status is required for kind status"},
-		{header: "status=418", wantInErr: "status 418 is not one of"},
-		{header: "status=abc", wantInErr: `status "abc" is not a number`},
-		{header: "reset;status=500", wantInErr: "status applies only to kind status"},
-		{header: "latency=soon", wantInErr: `latency "soon" is not a duration`},
-		{header: "latency=5m", wantInErr: "exceeds the largest delay"},
-		{header: "hang;colour=red", wantInErr: `unknown parameter "colour"`},
-		{header: "hang;latency", wantInErr: "must be name=value"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.header, func(t *testing.T) {
-			got, err := ParseFaultHeader(tt.header)
-			if tt.wantInErr != "" {
-				if err == nil || !strings.Contains(errorMessageOf(err), tt.wantInErr) || !strings.HasPrefix(errorMessageOf(err), FaultHeader) {
-					t.Fatalf("error %v, want one starting with %s containing %q", err, FaultHeader, tt.wantInErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Spec() != tt.want.Spec() {
-				t.Fatalf("parsed %s, want %s", got.Spec(), tt.want.Spec())
-			}
-		})
-	}
-}
-
 func TestFaultHeaderOverHTTP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		disabled   bool
@@ -397,11 +362,11 @@ func TestFaultHeaderOverHTTP(t *testing.T) {
 			if tt.disabled {
 				sb = off
 			}
-			e, parsed := sb.enquireValid("AOP-554", "12345678", http.Header{FaultHeader: {tt.header}})
+			e, parsed := sb.enquireValid("AOP-554", "12345678", http.Header{admin.FaultHeader: {tt.header}})
 			if e.status != tt.wantStatus || !strings.Contains(string(e.body), tt.wantInBody) {
 				t.Fatalf("got %d %s (%v), want %d containing %q", e.status, e.body, parsed, tt.wantStatus, tt.wantInBody)
 			}
-			var entries struct{ Requests []JournalEntry }
+			var entries struct{ Requests []admin.JournalEntry }
 			sb.admin(http.MethodGet, "/__admin/requests?limit=1", nil).decode(t, &entries)
 			if got := entries.Requests[0].Fault; got != tt.wantFault {
 				t.Fatalf("journal fault %q, want %q", got, tt.wantFault)
@@ -410,18 +375,19 @@ func TestFaultHeaderOverHTTP(t *testing.T) {
 	}
 	t.Run("header reset", func(t *testing.T) {
 		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
-		wantConnectionCut(t, on.enquire(client, "AOP-554", "12345678", http.Header{FaultHeader: {"reset"}}))
+		wantConnectionCut(t, on.enquire(client, "AOP-554", "12345678", http.Header{admin.FaultHeader: {"reset"}}))
 	})
 	t.Run("header wins over rules", func(t *testing.T) {
 		on.admin(http.MethodPut, "/__admin/faults", map[string]any{"faults": []any{map[string]any{"kind": "status", "status": 500}}})
 		defer on.admin(http.MethodDelete, "/__admin/faults", nil)
-		if e, _ := on.enquireValid("AOP-554", "12345678", http.Header{FaultHeader: {"status=504"}}); e.status != 504 {
+		if e, _ := on.enquireValid("AOP-554", "12345678", http.Header{admin.FaultHeader: {"status=504"}}); e.status != 504 {
 			t.Fatalf("got %d", e.status)
 		}
 	})
 }
 
 func TestFaultRuleAdmin(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	steps := []struct {
 		name       string
@@ -438,17 +404,17 @@ func TestFaultRuleAdmin(t *testing.T) {
 			map[string]any{"id": "slow", "kind": "trickle"},
 		}}, wantStatus: 200, wantIDs: []string{"f1", "slow"}},
 		{name: "add", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "reset", "probability": 0}, wantStatus: 201, wantIDs: []string{"f1", "slow", "f2"}},
-		{name: "add with a taken id", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"id": "slow", "kind": "empty"}, wantStatus: 409, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminConflict, wantInMsg: `a fault rule with id "slow" already exists`},
-		{name: "add without status", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "status"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: "status is required for kind status"},
-		{name: "add an unknown status", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "status", "status": 418}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: "status"},
-		{name: "add a probability above one", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "reset", "probability": 2}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: "probability"},
-		{name: "add an inverted range", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "latency", "latencyMin": "2s", "latencyMax": "1s"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: "latencyMin 2s must not exceed latencyMax 1s"},
-		{name: "add a delay too long", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "hang", "latency": "10m"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: "latency 10m0s exceeds the largest delay"},
-		{name: "add retryAfter to a 503", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "status", "status": 503, "retryAfter": "2"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: "retryAfter applies only to status 429"},
-		{name: "replace with a bad rule changes nothing", method: http.MethodPut, path: "/__admin/faults", body: map[string]any{"faults": []any{map[string]any{"kind": "reset"}, map[string]any{"kind": "latency"}}}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: "faults[1].latency"},
-		{name: "replace with a duplicate id", method: http.MethodPut, path: "/__admin/faults", body: map[string]any{"faults": []any{map[string]any{"id": "a", "kind": "reset"}, map[string]any{"id": "a", "kind": "empty"}}}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: AdminInvalid, wantInMsg: `id "a" is used twice`},
+		{name: "add with a taken id", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"id": "slow", "kind": "empty"}, wantStatus: 409, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeConflict, wantInMsg: `a fault rule with id "slow" already exists`},
+		{name: "add without status", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "status"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: "status is required for kind status"},
+		{name: "add an unknown status", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "status", "status": 418}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: "status"},
+		{name: "add a probability above one", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "reset", "probability": 2}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: "probability"},
+		{name: "add an inverted range", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "latency", "latencyMin": "2s", "latencyMax": "1s"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: "latencyMin 2s must not exceed latencyMax 1s"},
+		{name: "add a delay too long", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "hang", "latency": "10m"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: "latency 10m0s exceeds the largest delay"},
+		{name: "add retryAfter to a 503", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "status", "status": 503, "retryAfter": "2"}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: "retryAfter applies only to status 429"},
+		{name: "replace with a bad rule changes nothing", method: http.MethodPut, path: "/__admin/faults", body: map[string]any{"faults": []any{map[string]any{"kind": "reset"}, map[string]any{"kind": "latency"}}}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: "faults[1].latency"},
+		{name: "replace with a duplicate id", method: http.MethodPut, path: "/__admin/faults", body: map[string]any{"faults": []any{map[string]any{"id": "a", "kind": "reset"}, map[string]any{"id": "a", "kind": "empty"}}}, wantStatus: 400, wantIDs: []string{"f1", "slow", "f2"}, wantCode: admin.CodeInvalid, wantInMsg: `id "a" is used twice`},
 		{name: "delete one", method: http.MethodDelete, path: "/__admin/faults/slow", wantStatus: 204, wantIDs: []string{"f1", "f2"}},
-		{name: "delete a missing one", method: http.MethodDelete, path: "/__admin/faults/slow", wantStatus: 404, wantIDs: []string{"f1", "f2"}, wantCode: AdminNotFound, wantInMsg: `no fault rule with id "slow"`},
+		{name: "delete a missing one", method: http.MethodDelete, path: "/__admin/faults/slow", wantStatus: 404, wantIDs: []string{"f1", "f2"}, wantCode: admin.CodeNotFound, wantInMsg: `no fault rule with id "slow"`},
 		{name: "delete all", method: http.MethodDelete, path: "/__admin/faults", wantStatus: 204, wantIDs: []string{}},
 		{name: "ids keep counting", method: http.MethodPost, path: "/__admin/faults", body: map[string]any{"kind": "empty"}, wantStatus: 201, wantIDs: []string{"f3"}},
 	}
@@ -463,7 +429,7 @@ func TestFaultRuleAdmin(t *testing.T) {
 					t.Fatalf("error %s %q, want %s containing %q", code, msg, st.wantCode, st.wantInMsg)
 				}
 			}
-			var list FaultList
+			var list admin.FaultList
 			sb.admin(http.MethodGet, "/__admin/faults", nil).decode(t, &list)
 			ids := []string{}
 			for _, f := range list.Faults {
@@ -477,6 +443,7 @@ func TestFaultRuleAdmin(t *testing.T) {
 }
 
 func TestFaultsAndClockSurviveARestartOnTheSameStore(t *testing.T) {
+	t.Parallel()
 	store := recharge.NewMemoryStore()
 	first := newSandbox(t, Config{Store: store, Clock: recharge.NewFrozenClock(sandboxEpoch)})
 	first.admin(http.MethodPut, "/__admin/faults", map[string]any{"faults": []any{
@@ -487,12 +454,12 @@ func TestFaultsAndClockSurviveARestartOnTheSameStore(t *testing.T) {
 	first.admin(http.MethodPost, "/__admin/clock", map[string]any{"advance": "2h"})
 
 	second := newSandbox(t, Config{Store: store, Clock: recharge.NewFrozenClock(time.Now())})
-	var list FaultList
+	var list admin.FaultList
 	second.admin(http.MethodGet, "/__admin/faults", nil).decode(t, &list)
 	if len(list.Faults) != 2 || list.Faults[0].ID != "f1" || *list.Faults[0].Remaining != 2 {
 		t.Fatalf("restored rules %+v, want f1 with 2 remaining and f2", list.Faults)
 	}
-	var c ClockView
+	var c admin.Clock
 	second.admin(http.MethodGet, "/__admin/clock", nil).decode(t, &c)
 	if want := sandboxEpoch.Add(2 * time.Hour); !c.Now.Equal(want) || !c.Frozen {
 		t.Fatalf("restored clock %+v, want frozen at %s", c, want)
@@ -512,6 +479,7 @@ func (failingSettings) SaveSetting(context.Context, string, []byte) error {
 }
 
 func TestAdminWritesFailWhenTheStoreCannotCommit(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{Store: failingSettings{recharge.NewMemoryStore()}})
 	tests := []struct {
 		name, method, path string
@@ -524,37 +492,15 @@ func TestAdminWritesFailWhenTheStoreCannotCommit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := sb.admin(tt.method, tt.path, tt.body)
-			if code, msg := a.errorMessage(t); a.status != http.StatusInternalServerError || code != AdminInternal || !strings.Contains(msg, "disk full") {
+			if code, msg := a.errorMessage(t); a.status != http.StatusInternalServerError || code != admin.CodeInternal || !strings.Contains(msg, "disk full") {
 				t.Fatalf("got %d %s %q, want 500 internal", a.status, code, msg)
 			}
 		})
 	}
-	if len(sb.srv.Faults()) != 0 {
+	if len(sb.srv.control.faults.List()) != 0 {
 		t.Fatal("a rule the store did not commit is in force")
 	}
-	if now := sb.srv.Clock().Now(); !now.Equal(sandboxEpoch) {
+	if now := sb.srv.control.clock.Now(); !now.Equal(sandboxEpoch) {
 		t.Fatalf("the clock moved to %s although its state was not committed", now)
-	}
-}
-
-func TestCountedRuleExpiresEvenWhenTheStoreFails(t *testing.T) {
-	fs := newFaultSet(1, func(context.Context, []byte) error { return errors.New("disk full") })
-	if err := fs.restore([]byte(`{"rules":[{"id":"f1","kind":"reset","count":2}],"nextId":1}`)); err != nil {
-		t.Fatal(err)
-	}
-	steps := []struct {
-		name       string
-		wantPicked bool
-	}{{"first", true}, {"second", true}, {"third", false}}
-	for _, st := range steps {
-		t.Run(st.name, func(t *testing.T) {
-			_, picked, err := fs.Pick(t.Context(), "AOP-554", "X")
-			if picked != st.wantPicked {
-				t.Fatalf("picked %v, want %v", picked, st.wantPicked)
-			}
-			if picked && err == nil {
-				t.Fatal("the failed save was not reported")
-			}
-		})
 	}
 }

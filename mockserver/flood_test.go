@@ -53,20 +53,21 @@ func (b *syncBuffer) String() string {
 
 const (
 	floodHeaderTimeout = 300 * time.Millisecond
-	floodReadTimeout   = time.Second
+	floodReadTimeout   = 500 * time.Millisecond
 )
 
 func startFloodServer(t *testing.T) *floodServer {
 	t.Helper()
 	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := New(Config{
 		Clock:  recharge.NewFrozenClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)),
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := srv.HTTPServer("127.0.0.1:0")
+	hs := httpServer(srv, logger)
 	hs.ReadHeaderTimeout = floodHeaderTimeout
 	hs.ReadTimeout = floodReadTimeout
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -305,13 +306,16 @@ func checkFloodOutcome(h hostile, o floodOutcome) error {
 	return nil
 }
 
-// TestFloodOfHostileRequests throws thousands of malformed, oversized, deeply
+// TestFloodOfHostileRequests throws a thousand malformed, oversized, deeply
 // nested, wrongly encoded and wrongly framed requests and a few slow clients
 // at a real server on loopback: none may get a 5xx or an answer outside the
 // envelope, none may crash the server or hold a connection past its
 // timeouts, and the server must answer correctly afterwards.
 func TestFloodOfHostileRequests(t *testing.T) {
-	total := 3000
+	t.Parallel()
+	// A thousand requests draw each kind about ninety times, every variant
+	// of each many times over.
+	total := 1000
 	if testing.Short() {
 		total = 300
 	}
@@ -391,6 +395,7 @@ feed:
 // never finishes its headers, or its body, loses its connection once the
 // server's timeout has passed, and not much later.
 func TestSlowClientsAreCutOff(t *testing.T) {
+	t.Parallel()
 	fs := startFloodServer(t)
 	tests := []struct {
 		name    string
@@ -402,6 +407,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			c, err := net.Dial("tcp", fs.addr)
 			if err != nil {
 				t.Fatal(err)

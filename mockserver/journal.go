@@ -3,55 +3,43 @@ package mockserver
 import (
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
-	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 )
 
-// JournalEntry is one request and the answer it got.
-type JournalEntry struct {
-	ID              uint64              `json:"id"`
-	Time            time.Time           `json:"time"`
-	Method          string              `json:"method"`
-	Path            string              `json:"path"`
-	RemoteAddr      string              `json:"remoteAddr"`
-	RequestHeaders  map[string][]string `json:"requestHeaders"`
-	RequestBody     string              `json:"requestBody"`
-	RegistrationID  string              `json:"registrationId,omitempty"`
-	ReferenceID     string              `json:"referenceId,omitempty"`
-	Status          int                 `json:"status"`
-	ResponseHeaders map[string][]string `json:"responseHeaders"`
-	ResponseBody    string              `json:"responseBody"`
-	Scenario        string              `json:"scenario,omitempty"`
-	Fault           string              `json:"fault,omitempty"`
-	DurationMillis  float64             `json:"durationMs"`
+// matches reports whether q selects e.
+func matches(q *admin.JournalQuery, e *admin.JournalEntry) bool {
+	return (q.ReferenceID == "" || e.ReferenceID == q.ReferenceID) &&
+		(q.RegistrationID == "" || e.RegistrationID == q.RegistrationID) &&
+		(q.Since.IsZero() || !e.Time.Before(q.Since)) &&
+		(q.Until.IsZero() || e.Time.Before(q.Until))
 }
 
-// JournalFilter narrows a journal query; empty fields match everything.
-type JournalFilter struct {
-	ReferenceID    string
-	RegistrationID string
-	Since, Until   time.Time
-	Path           string
-}
-
-func (f JournalFilter) match(e *JournalEntry) bool {
-	return (f.ReferenceID == "" || e.ReferenceID == f.ReferenceID) &&
-		(f.RegistrationID == "" || e.RegistrationID == f.RegistrationID) &&
-		(f.Path == "" || e.Path == f.Path) &&
-		(f.Since.IsZero() || !e.Time.Before(f.Since)) &&
-		(f.Until.IsZero() || e.Time.Before(f.Until))
-}
-
-// Journal keeps the last entries in a fixed-size ring.
+// Journal keeps the last requests to the provider's endpoint (or any path
+// but the admin API's) in a fixed-size ring.
 type Journal struct {
 	mu      sync.Mutex
-	entries []JournalEntry
+	entries []record
 	next    int
 	full    bool
 	lastID  uint64
+}
+
+// record is an entry as the journal keeps it: its bodies as the bytes that
+// came and went, written out as strings only when listed, which most
+// entries never are.
+type record struct {
+	admin.JournalEntry
+	requestBody, responseBody []byte
+}
+
+// entry is r as the admin API lists it.
+func (r *record) entry() admin.JournalEntry {
+	e := r.JournalEntry
+	e.RequestBody, e.ResponseBody = clip(r.requestBody), clip(r.responseBody)
+	return e
 }
 
 // NewJournal returns a journal keeping the last size entries.
@@ -59,25 +47,37 @@ func NewJournal(size int) *Journal {
 	if size <= 0 {
 		size = DefaultJournalSize
 	}
-	return &Journal{entries: make([]JournalEntry, size)}
+	return &Journal{entries: make([]record, size)}
 }
 
-// Add records e, evicting the oldest entry when full, and returns its ID.
-func (j *Journal) Add(e JournalEntry) uint64 {
+// Add records e with its bodies, evicting the oldest entry when full, and
+// returns its ID. The bodies are kept as they are, cut to what the journal
+// shows: the caller must not write into them again.
+func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
+	rec := record{JournalEntry: e, requestBody: keepable(requestBody), responseBody: keepable(responseBody)}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastID++
-	e.ID = j.lastID
-	j.entries[j.next] = e
+	rec.ID = j.lastID
+	j.entries[j.next] = rec
 	j.next++
 	if j.next == len(j.entries) {
 		j.next = 0
 		j.full = true
 	}
-	return e.ID
+	return rec.ID
 }
 
-func (j *Journal) each(fn func(*JournalEntry)) {
+// keepable is b, or a copy of what the journal shows of it when b is
+// longer, so that an entry never holds more.
+func keepable(b []byte) []byte {
+	if len(b) <= journalBodyLimit+1 {
+		return b
+	}
+	return slices.Clone(b[:journalBodyLimit+1])
+}
+
+func (j *Journal) each(fn func(*record)) {
 	start, n := 0, j.next
 	if j.full {
 		start, n = j.next, len(j.entries)
@@ -87,26 +87,30 @@ func (j *Journal) each(fn func(*JournalEntry)) {
 	}
 }
 
-// Entries lists the matching entries, oldest first.
-func (j *Journal) Entries(f JournalFilter) []JournalEntry {
+// Entries lists the entries q selects, oldest first: the last q.Limit of
+// them when it is positive.
+func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := []JournalEntry{}
-	j.each(func(e *JournalEntry) {
-		if f.match(e) {
-			out = append(out, *e)
+	out := []admin.JournalEntry{}
+	j.each(func(r *record) {
+		if matches(&q, &r.JournalEntry) {
+			out = append(out, r.entry())
 		}
 	})
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[len(out)-q.Limit:]
+	}
 	return out
 }
 
-// Count counts the matching entries.
-func (j *Journal) Count(f JournalFilter) int {
+// Count counts the entries q selects, whatever its Limit.
+func (j *Journal) Count(q admin.JournalQuery) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
-	j.each(func(e *JournalEntry) {
-		if f.match(e) {
+	j.each(func(r *record) {
+		if matches(&q, &r.JournalEntry) {
 			n++
 		}
 	})
@@ -131,8 +135,8 @@ func (j *Journal) Clear() {
 	j.next, j.full = 0, false
 }
 
-// RedactHeaders copies h with secret values replaced.
-func RedactHeaders(h http.Header) map[string][]string {
+// redactHeaders copies h with secret values replaced.
+func redactHeaders(h http.Header) map[string][]string {
 	n := 0
 	for _, v := range h {
 		n += len(v) + 1
@@ -178,9 +182,9 @@ func journalHeaders(h http.Header) map[string][]string {
 	}
 	switch {
 	case size > journalHeaderLimit:
-		return clipHeaders(RedactHeaders(h))
+		return clipHeaders(redactHeaders(h))
 	case secret:
-		return RedactHeaders(h)
+		return redactHeaders(h)
 	}
 	return h
 }
@@ -220,5 +224,3 @@ func clip(b []byte) string {
 	}
 	return string(b[:journalBodyLimit]) + "…[truncated]"
 }
-
-func isAdminPath(p string) bool { return strings.HasPrefix(p, "/__admin/") || p == "/metrics" }

@@ -6,11 +6,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -26,13 +26,9 @@ type metrics struct {
 	upstreamFailures *prometheus.CounterVec
 }
 
-func newMetrics(registry *prometheus.Registry, store recharge.Store) (*metrics, error) {
-	own := registry == nil
-	if own {
-		registry = prometheus.NewRegistry()
-	}
+func newMetrics(store recharge.Store) (*metrics, error) {
 	m := &metrics{
-		registry: registry,
+		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aopay_mock_requests_total",
 			Help: "Requests answered, by route, scenario and HTTP status code.",
@@ -55,40 +51,24 @@ func newMetrics(registry *prometheus.Registry, store recharge.Store) (*metrics, 
 			Help: "Upstream exchanges in proxy mode that failed, by kind (refused, timeout, not-json, status-503, ...).",
 		}, []string{"kind"}),
 	}
-	cs := []prometheus.Collector{m.requests, m.duration, m.faults, m.violations, m.upstreamFailures, &transactionsCollector{store: store}}
-	if own {
-		cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	}
-	for _, c := range cs {
-		if err := registry.Register(c); err != nil {
+	for _, c := range []prometheus.Collector{
+		m.requests, m.duration, m.faults, m.violations, m.upstreamFailures, &transactionsCollector{store: store},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := m.registry.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
 }
 
-// Metrics is the registry the server's collectors are in.
-func (s *Server) Metrics() *prometheus.Registry { return s.control.metrics.registry }
-
-func (s *Server) metricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.control.metrics.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
-// nameRoute tells the exchange which route matched, for the metrics' labels:
-// a path template, never the path itself, whose values are unbounded.
-func nameRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if route := mux.CurrentRoute(r); route != nil {
-			if tpl, err := route.GetPathTemplate(); err == nil {
-				exchangeFrom(r).route = tpl
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) recordRequest(_ *http.Request, status int, ex *exchange, elapsed time.Duration) {
-	route := ex.route
+// request counts a finished request; route is a path template, never the
+// path itself, whose values are unbounded.
+func (m *metrics) request(route, scenario string, status int, elapsed time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
@@ -96,10 +76,17 @@ func (s *Server) recordRequest(_ *http.Request, status int, ex *exchange, elapse
 	if status != 0 {
 		code = strconv.Itoa(status)
 	}
-	m := s.control.metrics
-	m.requests.WithLabelValues(route, ex.scenario, code).Inc()
+	m.requests.WithLabelValues(route, scenario, code).Inc()
 	m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
 }
+
+func (m *metrics) faultInjected(kind admin.FaultKind, source string) {
+	m.faults.WithLabelValues(string(kind), source).Inc()
+}
+
+func (m *metrics) violation(source, rule string) { m.violations.WithLabelValues(source, rule).Inc() }
+
+func (m *metrics) upstreamFailure(kind string) { m.upstreamFailures.WithLabelValues(kind).Inc() }
 
 // transactionsCollector counts the transactions in the store by state at
 // each scrape, so the figure is right whoever changed them.

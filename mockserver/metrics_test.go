@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -48,19 +49,20 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	sb := newSandbox(t, Config{})
 	for range 3 {
 		sb.enquireValid("AOP-554", "12345678", nil)
 	}
 	sb.enquireValid("AOP-554", "PENDING-77", nil)
-	sb.enquireValid("AOP-554", "12345678", http.Header{FaultHeader: {"status=503"}})
+	sb.enquireValid("AOP-554", "12345678", http.Header{admin.FaultHeader: {"status=503"}})
 	sb.admin(http.MethodPost, "/__admin/faults", map[string]any{"kind": "empty", "count": 2})
 	sb.enquire(sb.client, "AOP-554", "X-1", nil)
 	sb.enquire(sb.client, "AOP-554", "X-2", nil)
 	sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/NEVER", nil)
 
-	reg := sb.srv.Metrics()
-	txs, _ := sb.srv.Service().Store.List(t.Context(), recharge.Filter{})
+	reg := sb.srv.metrics.registry
+	txs, _ := sb.srv.control.store.List(t.Context(), recharge.Filter{})
 	byState := map[recharge.State]float64{}
 	for _, tx := range txs {
 		byState[tx.State]++
@@ -111,22 +113,15 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestEachServerHasItsOwnMetrics(t *testing.T) {
+	t.Parallel()
 	first := newSandbox(t, Config{})
 	second := newSandbox(t, Config{})
 	first.enquireValid("AOP-554", "12345678", nil)
 	labels := map[string]string{"route": rechargestatus.EnquiryPath, "code": "200"}
-	if got := metricValue(t, first.srv.Metrics(), "aopay_mock_requests_total", labels); got != 1 {
+	if got := metricValue(t, first.srv.metrics.registry, "aopay_mock_requests_total", labels); got != 1 {
 		t.Fatalf("first server counted %v enquiries", got)
 	}
-	if got := metricValue(t, second.srv.Metrics(), "aopay_mock_requests_total", labels); got != 0 {
+	if got := metricValue(t, second.srv.metrics.registry, "aopay_mock_requests_total", labels); got != 0 {
 		t.Fatalf("second server counted %v enquiries it never got", got)
-	}
-
-	shared := prometheus.NewRegistry()
-	if _, err := New(Config{Metrics: shared}); err != nil {
-		t.Fatalf("first server on a given registry: %v", err)
-	}
-	if _, err := New(Config{Metrics: shared}); err == nil {
-		t.Fatal("two servers registered the same collectors in one registry")
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -139,7 +141,7 @@ func (c *modelClient) enquire(ref string) (recharge.State, string, bool) {
 		c.t.Errorf("enquiry of %s: %d %s", ref, status, body)
 		return "", "", false
 	}
-	return stateOf(e.Data.Status, e.Data.Refunded), e.Data.TxnID, true
+	return recharge.State(conformance.PhaseOf(e.Data.Status, e.Data.Refunded)), e.Data.TxnID, true
 }
 
 // TestConcurrentClientsMatchModel has clients enquire, write and transition
@@ -147,6 +149,7 @@ func (c *modelClient) enquire(ref string) (recharge.State, string, bool) {
 // all at once over HTTP, then checks every answer, and the final state,
 // against a model of the lifecycle.
 func TestConcurrentClientsMatchModel(t *testing.T) {
+	t.Parallel()
 	const (
 		clients       = 6
 		keysPerClient = 3
@@ -205,12 +208,12 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 					body, m.state = map[string]any{"state": "success"}, recharge.StateSuccess
 				}
 				status, got := c.do(http.MethodPut, "/__admin/transactions/AOP-554/"+ref, body)
-				var view AdminTransaction
+				var view admin.TransactionView
 				if (status != http.StatusOK && status != http.StatusCreated) || json.Unmarshal(got, &view) != nil {
 					t.Errorf("PUT %s: %d %s", ref, status, got)
 					return
 				}
-				if view.State != m.state || view.Enquiries != 0 {
+				if string(view.State) != string(m.state) || view.Enquiries != 0 {
 					t.Errorf("PUT %s answered %s with %d enquiries, want %s and none", ref, view.State, view.Enquiries, m.state)
 				}
 				m.since, m.txnid = view.StateSince, view.Data.TxnID
@@ -299,7 +302,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 		fired += timeFired[ci]
 	}
 	status, body := c.do(http.MethodGet, "/__admin/clock", nil)
-	var clock ClockView
+	var clock admin.Clock
 	if status != http.StatusOK || json.Unmarshal(body, &clock) != nil || !clock.Now.Equal(end) {
 		t.Fatalf("clock %d %s, want %s", status, body, end)
 	}
@@ -316,7 +319,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 			if got != want.state || txnid != m.txnid {
 				t.Errorf("%s ends %s (txnid %s), model says %s (txnid %s)", ref, got, txnid, want.state, m.txnid)
 			}
-			tx, err := srv.Service().Store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: ref})
+			tx, err := srv.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: ref})
 			if err != nil || tx.Enquiries != m.enquiries+1 {
 				t.Errorf("%s counted %d enquiries (%v), model says %d", ref, tx.Enquiries, err, m.enquiries+1)
 			}
@@ -330,7 +333,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 	for _, n := range sharedEnquiries {
 		total += n
 	}
-	if tx, err := srv.Service().Store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: shared}); total > 0 && (err != nil || tx.Enquiries != total || tx.State != recharge.StatePending) {
+	if tx, err := srv.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: shared}); total > 0 && (err != nil || tx.Enquiries != total || tx.State != recharge.StatePending) {
 		t.Errorf("%s: %d enquiries, state %s (%v); want %d, pending", shared, tx.Enquiries, tx.State, err, total)
 	}
 }

@@ -2,42 +2,41 @@ package mockserver
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
+	"errors"
 	"net/http"
+	"sync"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/conformance"
-
-	"github.com/gorilla/mux"
+	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/adminhttp"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // Server is the mock provider: the RechargeStatus endpoint and the sandbox's
-// own endpoints under /__admin/.
+// admin API under /__admin/. It is an http.Handler and starts nothing: its
+// only work outside a request is writing a proxy recording behind it, which
+// Close ends.
 type Server struct {
-	cfg Config
-	// fieldCase, when set, accepts enquiry members in any letter case.
-	fieldCase   *fieldCase
-	log         *slog.Logger
-	service     *recharge.Service
-	store       recharge.Store
-	clock       *recharge.VirtualClock
-	validator   *conformance.Validator
-	journal     *Journal
-	statusCodes recharge.StatusCodes
-	started     time.Time
-	handler     http.Handler
-	control     *controlPlane
-	// upstream is proxy mode's state; nil when the mock answers itself.
-	upstream *upstreamProxy
+	handler  http.Handler
+	control  *control
+	stopping chan struct{}
+	stopOnce sync.Once
 
-	// afterRequest, when set, sees every finished request.
-	afterRequest func(r *http.Request, status int, ex *exchange, elapsed time.Duration)
+	journal *Journal
+	metrics *metrics
 }
+
+// embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
+// and servers only read it, so that a test may start a mock per case.
+var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
 
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
@@ -45,11 +44,11 @@ func New(cfg Config) (*Server, error) {
 	doc := cfg.Spec
 	if doc == nil {
 		var err error
-		if doc, err = rechargestatus.LoadSpec(""); err != nil {
+		if doc, err = embeddedSpec(); err != nil {
 			return nil, err
 		}
 	}
-	sandboxDoc, err := SandboxSpec(doc)
+	sandboxDoc, err := admin.SandboxSpec(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -57,163 +56,161 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := cfg.Fixtures
-	if set == nil {
-		loaded, err := fixtures.Load(cfg.FixturesPath)
-		if err != nil {
-			return nil, err
-		}
-		set = &loaded
+	set, err := startingFixtures(cfg)
+	if err != nil {
+		return nil, err
 	}
 	service := recharge.NewService(cfg.Store, cfg.Clock, cfg.Seed)
 	service.Unknown = cfg.Unknown
 	service.DefaultRule = cfg.ResolveRule
 	service.MaxAutoCreated = max(cfg.MaxTransactions, 0)
-	s := &Server{
-		cfg:         cfg,
-		log:         cfg.Logger,
-		service:     service,
-		store:       cfg.Store,
-		clock:       cfg.Clock,
-		validator:   validator,
-		journal:     NewJournal(cfg.JournalSize),
-		statusCodes: recharge.StatusCodes{Success: "1", Failed: "0", Pending: cfg.PendingStatus},
-		started:     time.Now(),
-	}
-	if cfg.CaseInsensitiveFields {
-		s.fieldCase = enquiryFieldCase(doc)
-	}
-	if err := s.initControlPlane(*set); err != nil {
+	m, err := newMetrics(cfg.Store)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.initProxy(); err != nil {
-		return nil, err
+	s := &Server{stopping: make(chan struct{}), journal: NewJournal(cfg.JournalSize), metrics: m}
+	c := &control{
+		service: service,
+		store:   cfg.Store,
+		clock:   cfg.Clock,
+		journal: s.journal,
+		codes:   recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.PendingStatus},
+		started: time.Now(),
+		reread:  func() (fixtures.Set, error) { return rereadFixtures(cfg) },
 	}
+	c.settings, _ = cfg.Store.(recharge.Settings)
+	c.faults = faults.NewSet(cfg.Seed, c.saveFaults)
+	s.control = c
+	// The clock comes back before the fixtures load, so that they are
+	// completed on the restored clock.
 	ctx := context.Background()
-	n, err := cfg.Store.Count(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("count stored transactions: %w", err)
+	if err := c.restore(ctx); err != nil {
+		return nil, err
 	}
-	if n == 0 {
-		err = service.Reset(ctx, set.Registrations, set.Transactions)
-	} else {
-		// A persisted store keeps its state across restarts; the fixtures
-		// only add what it lacks.
-		err = service.Reload(ctx, set.Registrations, set.Transactions)
+	if cfg.ProxyUpstream != "" {
+		if c.proxy, err = s.newProxy(cfg, validator); err != nil {
+			return nil, err
+		}
+	} else if cfg.RecordDir != "" {
+		return nil, errors.New("record: recording needs a proxy upstream, whose answers it records")
 	}
-	if err != nil {
-		return nil, fmt.Errorf("load fixtures: %w", err)
+	if err := c.load(ctx, set); err != nil {
+		s.Close()
+		return nil, err
 	}
-	s.handler = s.routes()
+	s.handler = s.routes(cfg, validator)
 	return s, nil
+}
+
+// startingFixtures is the set cfg starts with.
+func startingFixtures(cfg Config) (fixtures.Set, error) {
+	if cfg.Fixtures != nil {
+		return *cfg.Fixtures, nil
+	}
+	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+}
+
+// rereadFixtures is the set a reload applies: the file again, or the set
+// cfg gave.
+func rereadFixtures(cfg Config) (fixtures.Set, error) {
+	if cfg.FixturesPath == "" && cfg.Fixtures != nil {
+		return *cfg.Fixtures, nil
+	}
+	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+}
+
+func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.Proxy, error) {
+	c := s.control
+	return proxy.New(proxy.Config{
+		Upstream:       cfg.ProxyUpstream,
+		Timeout:        cfg.ProxyTimeout,
+		WriteTimeout:   WriteTimeout,
+		Validator:      validator,
+		ViolationLimit: cfg.JournalSize,
+		RecordDir:      cfg.RecordDir,
+		Loadable: func(t fixtures.Transaction) error {
+			tx, err := transactionOf(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
+			if err == nil {
+				c.service.Complete(&tx, c.clock.Now())
+				err = tx.Validate()
+			}
+			if err != nil {
+				return errors.New(recharge.ErrorMessage(err))
+			}
+			return nil
+		},
+		Log:       cfg.Logger,
+		Now:       c.clock.Now,
+		Stopping:  s.stopping,
+		Violation: s.metrics.violation,
+		Failure:   s.metrics.upstreamFailure,
+	})
+}
+
+// routes puts the handlers together: the admin API under its paths, the
+// RechargeStatus endpoint (or the proxy) behind validation and faults, and
+// any other path answered in the provider's envelope.
+func (s *Server) routes(cfg Config, validator *conformance.Validator) http.Handler {
+	c := s.control
+	var answer http.Handler = answerer{service: c.service, codes: c.codes, validationStatus: cfg.ValidationStatus}
+	if c.proxy != nil {
+		// The same validation and faults, then the upstream answers
+		// instead of the store.
+		answer = c.proxy
+	}
+	checks := requestCheck{validator: validator, maxBodyBytes: cfg.MaxBodyBytes, validationStatus: cfg.ValidationStatus}
+	if cfg.CaseInsensitiveFields {
+		checks.fieldCase = enquiryFieldCase(validator.Doc())
+	}
+	enquiry := check(checks, faults.Inject(faults.Options{
+		Rules:    c.faults,
+		Header:   !cfg.DisableFaultHeader,
+		Stopping: s.stopping,
+		Log:      cfg.Logger,
+		Injected: s.metrics.faultInjected,
+	}, answer))
+	// Other paths go through validation too, which answers them in the
+	// provider's envelope.
+	other := check(checks, http.NotFoundHandler())
+	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler()})
+	dispatch := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case isEnquiry(r):
+			reqnote.From(r).Route = rechargestatus.EnquiryPath
+			enquiry.ServeHTTP(w, r)
+		case admin.IsAdminPath(r.URL.Path):
+			adminAPI.ServeHTTP(w, r)
+		default:
+			other.ServeHTTP(w, r)
+		}
+	})
+	return observe(observer{log: cfg.Logger, journal: s.journal, metrics: s.metrics, now: c.clock.Now}, dispatch)
 }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Service is the domain service behind the endpoint.
-func (s *Server) Service() *recharge.Service { return s.service }
+// Admin is the sandbox's admin API in process, the same operations as over
+// HTTP with the same answers.
+func (s *Server) Admin() admin.Admin { return s.control }
 
-// Clock is the sandbox's virtual clock.
-func (s *Server) Clock() *recharge.VirtualClock { return s.clock }
-
-// Journal is the request journal.
-func (s *Server) Journal() *Journal { return s.journal }
-
-// routes lists every route the server answers.
-func (s *Server) routes() http.Handler {
-	// gorilla/mux would answer a path such as //api/AOP/RechargeStatus with
-	// a bodyless 301 to its cleaned form; the sandbox answers every path in
-	// its envelope instead.
-	// Routes match the encoded path so that a referenceid holding %2F stays
-	// one path segment; handlers unescape their variables.
-	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
-	r.Use(nameRoute)
-	admin := r.PathPrefix("/__admin/").Subrouter()
-	admin.Use(s.requireAdmin, s.validateAdmin)
-	admin.HandleFunc("/health", s.handleHealth).Methods(http.MethodGet)
-	admin.HandleFunc("/transactions", s.handleListTransactions).Methods(http.MethodGet)
-	admin.HandleFunc("/transactions/{registrationId}/{referenceId}", s.handleGetTransaction).Methods(http.MethodGet)
-	admin.HandleFunc("/transactions/{registrationId}/{referenceId}", s.handlePutTransaction).Methods(http.MethodPut)
-	admin.HandleFunc("/transactions/{registrationId}/{referenceId}", s.handleDeleteTransaction).Methods(http.MethodDelete)
-	admin.HandleFunc("/transactions/{registrationId}/{referenceId}/transition", s.handleTransition).Methods(http.MethodPost)
-	admin.HandleFunc("/requests", s.handleListRequests).Methods(http.MethodGet)
-	admin.HandleFunc("/requests", s.handleClearRequests).Methods(http.MethodDelete)
-	admin.HandleFunc("/requests/count", s.handleCountRequests).Methods(http.MethodGet)
-	admin.HandleFunc("/reset", s.handleReset).Methods(http.MethodPost)
-	admin.HandleFunc("/clock", s.handleGetClock).Methods(http.MethodGet)
-	admin.HandleFunc("/clock", s.handleMoveClock).Methods(http.MethodPost)
-	admin.HandleFunc("/fixtures/reload", s.handleReloadFixtures).Methods(http.MethodPost)
-	admin.HandleFunc("/faults", s.handleListFaults).Methods(http.MethodGet)
-	admin.HandleFunc("/faults", s.handleReplaceFaults).Methods(http.MethodPut)
-	admin.HandleFunc("/faults", s.handleAddFault).Methods(http.MethodPost)
-	admin.HandleFunc("/faults", s.handleClearFaults).Methods(http.MethodDelete)
-	admin.HandleFunc("/faults/{id}", s.handleDeleteFault).Methods(http.MethodDelete)
-	admin.HandleFunc("/violations", s.handleListViolations).Methods(http.MethodGet)
-	admin.HandleFunc("/violations", s.handleClearViolations).Methods(http.MethodDelete)
-	admin.NotFoundHandler = s.adminFallback()
-	admin.MethodNotAllowedHandler = s.adminFallback()
-	r.Handle("/metrics", s.requireAdmin(s.validateAdmin(s.metricsHandler()))).Methods(http.MethodGet)
-
-	enquiry := http.HandlerFunc(s.handleEnquiry)
-	if s.upstream != nil {
-		// The same validation and faults, then the upstream answers
-		// instead of the store.
-		enquiry = s.forwardEnquiry
-	}
-	api := s.validate(s.injectFaults(enquiry))
-	r.Handle(rechargestatus.EnquiryPath, api)
-	// Unknown paths go through validation too, which answers them in the
-	// provider's envelope.
-	r.NotFoundHandler = s.validate(http.NotFoundHandler())
-	adminFallback := s.adminFallback()
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isAdminPath(r.URL.Path) {
-			adminFallback.ServeHTTP(w, r)
-			return
-		}
-		writeError(w, http.StatusMethodNotAllowed, rechargestatus.CodeValidation, fmt.Sprintf("%s: method %s is not allowed on %s", rechargestatus.MessageValidation, r.Method, r.URL.Path), "")
-	})
-	return s.observe(r)
+// ReloadFixtures rereads the fixtures, as POST /__admin/fixtures/reload does.
+func (s *Server) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
+	return s.control.ReloadFixtures(ctx)
 }
 
-type healthAnswer struct {
-	Status        string    `json:"status"`
-	Transactions  int       `json:"transactions"`
-	JournalLength int       `json:"journalLength"`
-	Uptime        string    `json:"uptime"`
-	Clock         time.Time `json:"clock"`
-}
+// Stop ends the waits of faults in progress (hangs, delays, trickles) and
+// of upstream exchanges, so that a graceful shutdown need not wait for them:
+// call it as the shutdown begins (http.Server.RegisterOnShutdown).
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	n, err := s.store.Count(r.Context())
-	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
-		return
+// Close ends what runs beside the requests, once the server serves no more
+// of them (after http.Server.Shutdown returns): it stops as Stop does, and
+// writes a proxy recording whole.
+func (s *Server) Close() error {
+	s.Stop()
+	if s.control.proxy == nil {
+		return nil
 	}
-	writeJSON(w, http.StatusOK, healthAnswer{
-		Status:        "ok",
-		Transactions:  n,
-		JournalLength: s.journal.Len(),
-		Uptime:        time.Since(s.started).Round(time.Second).String(),
-		Clock:         s.clock.Now(),
-	})
-}
-
-// HTTPServer wraps the handler in a net/http server with the sandbox's
-// timeouts and limits.
-func (s *Server) HTTPServer(addr string) *http.Server {
-	hs := &http.Server{
-		Addr:              addr,
-		Handler:           s,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	// Hanging and slow faults end at shutdown instead of holding it up.
-	hs.RegisterOnShutdown(s.Stop)
-	return hs
+	return s.control.proxy.Close()
 }

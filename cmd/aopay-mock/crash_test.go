@@ -21,10 +21,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -183,7 +183,7 @@ func newSpecValidator(t *testing.T) *conformance.Validator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := mockserver.SandboxSpec(provider)
+	doc, err := admin.SandboxSpec(provider)
 	if err != nil {
 		t.Fatal(err)
 	}

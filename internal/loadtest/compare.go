@@ -208,7 +208,7 @@ func Compare(ctx context.Context, opts CompareOptions, progress io.Writer) (*Com
 	if err != nil {
 		return nil, err
 	}
-	mockSrv, err := serveLoopback(mock.HTTPServer("127.0.0.1:0"))
+	mockSrv, err := serveLoopback(mockserver.HTTPServer("127.0.0.1:0", mock))
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func Compare(ctx context.Context, opts CompareOptions, progress io.Writer) (*Com
 		return nil, fmt.Errorf("first enquiry of the mock: %w", err)
 	}
 	bare := &http.Server{Handler: BareHandler(contentType, want)}
-	copyLimits(bare, mock.HTTPServer(""))
+	copyLimits(bare, mockserver.HTTPServer("", nil))
 	bareSrv, err := serveLoopback(bare)
 	if err != nil {
 		return nil, err

@@ -187,7 +187,11 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (*MemoryReport, erro
 	}
 	r.EnquiryTime = time.Since(start)
 	r.HeapAfter, r.RSSAfter = heapInuse(), residentSetSize()
-	r.JournalLen = s.Journal().Len()
+	health, err := s.Admin().Health(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.JournalLen = health.JournalLength
 
 	before := heapInuse()
 	for i := range opts.Creations {
@@ -208,7 +212,8 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (*MemoryReport, erro
 }
 
 func measureCap(ctx context.Context, limit int, r *MemoryReport) error {
-	s, err := mockserver.New(mockserver.Config{MaxTransactions: limit})
+	store := recharge.NewMemoryStore()
+	s, err := mockserver.New(mockserver.Config{MaxTransactions: limit, Store: store})
 	if err != nil {
 		return err
 	}
@@ -222,7 +227,7 @@ func measureCap(ctx context.Context, limit int, r *MemoryReport) error {
 			return err
 		}
 	}
-	auto, err := s.Service().Store.List(ctx, recharge.Filter{})
+	auto, err := store.List(ctx, recharge.Filter{})
 	if err != nil {
 		return err
 	}

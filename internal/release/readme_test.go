@@ -24,9 +24,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/contract"
-	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
 
 // The addresses the README's commands are written for: a mock on its
@@ -122,7 +122,7 @@ func TestReadmeCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sandboxDoc, err := mockserver.SandboxSpec(provider)
+	sandboxDoc, err := admin.SandboxSpec(provider)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -278,7 +278,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Past the limit, new connections wait in the kernel's backlog until
 	// one is admitted, so no flood can run the process out of descriptors.
 	gate := newConnGate(ln, o.maxConns)
-	httpServer := srv.HTTPServer(o.addr)
+	httpServer := mockserver.HTTPServer(o.addr, srv)
+	httpServer.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	// Hanging and slow faults end at shutdown instead of holding it up.
+	httpServer.RegisterOnShutdown(srv.Stop)
 	gate.serveGated(httpServer)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(gate) }()

@@ -3,6 +3,7 @@ package cli
 import (
 	"container/list"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -212,6 +213,16 @@ func (g *connGate) interruptReads() {
 	for _, c := range waiting {
 		c.interruptRead()
 	}
+}
+
+// SetLinger reaches the TCP connection beneath, so that a reset fault still
+// resets through the gate.
+func (c *gatedConn) SetLinger(sec int) error {
+	tcp, ok := c.Conn.(*net.TCPConn)
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	return tcp.SetLinger(sec)
 }
 
 type gatedConnKey struct{}

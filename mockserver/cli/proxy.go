@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 )
 
 // proxyOptions are the flags of proxy mode and recording.
@@ -22,7 +23,7 @@ type proxyOptions struct {
 
 func (p *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.upstream, "proxy-upstream", "", "forward RechargeStatus enquiries to this base URL (the real provider) and relay its answers, judged against the contract (default: the mock answers itself)")
-	fs.DurationVar(&p.timeout, "proxy-timeout", mockserver.DefaultProxyTimeout, "with --proxy-upstream, longest an upstream exchange may take, connection to last byte, before the client gets 504; positive, under the server's write timeout")
+	fs.DurationVar(&p.timeout, "proxy-timeout", proxy.DefaultTimeout, "with --proxy-upstream, longest an upstream exchange may take, connection to last byte, before the client gets 504; positive, under the server's write timeout")
 	fs.StringVar(&p.record, "record", "", "with --proxy-upstream, write the transactions the upstream answers into this directory as fixtures, for --fixtures to replay")
 }
 
@@ -39,12 +40,12 @@ func (p proxyOptions) apply(cfg *mockserver.Config, listen string) error {
 	if p.timeout <= 0 || p.timeout >= mockserver.WriteTimeout {
 		return fmt.Errorf("proxy-timeout %s: want a positive duration under the server's write timeout, %s", p.timeout, mockserver.WriteTimeout)
 	}
-	u, err := mockserver.ParseUpstream(p.upstream)
+	u, err := proxy.ParseUpstream(p.upstream)
 	if err != nil {
 		return err
 	}
 	if sameAddress(u, listen) {
-		return fmt.Errorf("proxy upstream %s is the sandbox's own address %s: it would forward every enquiry to itself", mockserver.DisplayURL(u), listen)
+		return fmt.Errorf("proxy upstream %s is the sandbox's own address %s: it would forward every enquiry to itself", proxy.DisplayURL(u), listen)
 	}
 	cfg.ProxyUpstream, cfg.ProxyTimeout, cfg.RecordDir = p.upstream, p.timeout, p.record
 	return nil
@@ -93,8 +94,8 @@ func (p proxyOptions) announce(logger *slog.Logger) {
 	if p.upstream == "" {
 		return
 	}
-	u, _ := mockserver.ParseUpstream(p.upstream)
-	attrs := []any{"upstream", mockserver.DisplayURL(u), "timeout", p.timeout.String()}
+	u, _ := proxy.ParseUpstream(p.upstream)
+	attrs := []any{"upstream", proxy.DisplayURL(u), "timeout", p.timeout.String()}
 	if p.record != "" {
 		attrs = append(attrs, "record", p.record)
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/mockserver"
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 )
 
 func TestProxyFlags(t *testing.T) {
@@ -28,7 +29,7 @@ func TestProxyFlags(t *testing.T) {
 		wantTimeout time.Duration
 		wantRecord  string
 	}{
-		{name: "off by default", wantTimeout: mockserver.DefaultProxyTimeout},
+		{name: "off by default", wantTimeout: proxy.DefaultTimeout},
 		{name: "flags", args: []string{"--proxy-upstream", "https://api.aopay.co.in", "--proxy-timeout", "3s", "--record", dir},
 			wantProxy: "https://api.aopay.co.in", wantTimeout: 3 * time.Second, wantRecord: dir},
 		{name: "environment", env: map[string]string{"AOPAY_MOCK_PROXY_UPSTREAM": "http://127.0.0.1:9000/gw", "AOPAY_MOCK_RECORD": dir, "AOPAY_MOCK_PROXY_TIMEOUT": "500ms"},
@@ -36,7 +37,7 @@ func TestProxyFlags(t *testing.T) {
 		{name: "zero timeout without an upstream means nothing", env: map[string]string{"AOPAY_MOCK_PROXY_TIMEOUT": "0"}},
 		{name: "huge timeout without an upstream means nothing", args: []string{"--proxy-timeout", "5m"}, wantTimeout: 5 * time.Minute},
 		{name: "same port on another host", args: []string{"--addr", "127.0.0.1:8080", "--proxy-upstream", "http://10.0.0.8:8080"},
-			wantProxy: "http://10.0.0.8:8080", wantTimeout: mockserver.DefaultProxyTimeout},
+			wantProxy: "http://10.0.0.8:8080", wantTimeout: proxy.DefaultTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,15 +146,15 @@ func postEnquiry(t *testing.T, url, body string) (*http.Response, string) {
 func TestProxyRecordAndReplayCommands(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "recorded")
 	upstream := serve(t)
-	proxy, stopProxy := serveStoppable(t, "--proxy-upstream", upstream, "--record", dir, "--proxy-timeout", "2s")
+	proxyURL, stopProxy := serveStoppable(t, "--proxy-upstream", upstream, "--record", dir, "--proxy-timeout", "2s")
 	const enquiry = `{"referenceid":"REFUND-1001","RegistrationID":"AOP-554"}`
-	res, proxied := postEnquiry(t, proxy, enquiry)
-	if res.StatusCode != http.StatusOK || res.Header.Get(mockserver.ContractViolationsHeader) != "0" || !strings.Contains(proxied, `"refunded":"1"`) {
-		t.Fatalf("through the proxy: %d %s=%q %s", res.StatusCode, mockserver.ContractViolationsHeader, res.Header.Get(mockserver.ContractViolationsHeader), proxied)
+	res, proxied := postEnquiry(t, proxyURL, enquiry)
+	if res.StatusCode != http.StatusOK || res.Header.Get(admin.ContractViolationsHeader) != "0" || !strings.Contains(proxied, `"refunded":"1"`) {
+		t.Fatalf("through the proxy: %d %s=%q %s", res.StatusCode, admin.ContractViolationsHeader, res.Header.Get(admin.ContractViolationsHeader), proxied)
 	}
 	// A graceful stop writes what the recording holds.
 	stopProxy()
-	recorded, err := os.ReadFile(filepath.Join(dir, mockserver.RecordFile))
+	recorded, err := os.ReadFile(filepath.Join(dir, proxy.RecordFile))
 	if err != nil || !strings.Contains(string(recorded), "REFUND-1001") {
 		t.Fatalf("not recorded: %v %s", err, recorded)
 	}
@@ -162,7 +163,7 @@ func TestProxyRecordAndReplayCommands(t *testing.T) {
 	if res.StatusCode != http.StatusOK || replayed != proxied {
 		t.Fatalf("replayed %d %s\nproxied %s", res.StatusCode, replayed, proxied)
 	}
-	if res.Header.Get(mockserver.ContractViolationsHeader) != "" {
+	if res.Header.Get(admin.ContractViolationsHeader) != "" {
 		t.Fatal("the replaying mock, no proxy, sent a violation count")
 	}
 }

@@ -1,0 +1,45 @@
+package admin
+
+import "context"
+
+// Admin is the sandbox's admin API. A Client implements it over HTTP; the
+// mock server implements it in process (mockserver.Server.Admin), and the two
+// answer alike: the same values, and *Error for every refusal.
+type Admin interface {
+	// PutTransaction creates or replaces the transaction at key and reports
+	// whether it created it. The registration must be among the fixtures'.
+	PutTransaction(ctx context.Context, key Key, t Transaction) (view TransactionView, created bool, err error)
+	GetTransaction(ctx context.Context, key Key) (TransactionView, error)
+	DeleteTransaction(ctx context.Context, key Key) error
+	ListTransactions(ctx context.Context, f TransactionFilter) ([]TransactionView, error)
+	// Transition forces the transaction into state to, as the provider's
+	// back office would; an impossible transition is a CodeConflict Error.
+	Transition(ctx context.Context, key Key, to State) (TransactionView, error)
+
+	ListRequests(ctx context.Context, q JournalQuery) ([]JournalEntry, error)
+	CountRequests(ctx context.Context, q JournalQuery) (int, error)
+	ClearRequests(ctx context.Context) error
+
+	// Reset puts the transactions back to the fixtures last loaded and
+	// clears the fault rules and the journal.
+	Reset(ctx context.Context) (ResetResult, error)
+	// ReloadFixtures rereads the fixtures; runtime state wins over the file.
+	ReloadFixtures(ctx context.Context) (ReloadResult, error)
+	Health(ctx context.Context) (Health, error)
+
+	Clock(ctx context.Context) (Clock, error)
+	MoveClock(ctx context.Context, m ClockMove) (Clock, error)
+
+	ListFaults(ctx context.Context) ([]FaultRule, error)
+	// ReplaceFaults puts rules in force instead of the current ones.
+	ReplaceFaults(ctx context.Context, rules []FaultRule) ([]FaultRule, error)
+	// AddFault appends a rule, tried after the others.
+	AddFault(ctx context.Context, rule FaultRule) (FaultRule, error)
+	DeleteFault(ctx context.Context, id string) error
+	ClearFaults(ctx context.Context) error
+
+	// Violations lists what proxy mode found wrong in upstream answers;
+	// nothing outside proxy mode.
+	Violations(ctx context.Context, q ViolationQuery) (ViolationList, error)
+	ClearViolations(ctx context.Context) error
+}

@@ -1,0 +1,59 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes of the admin API's errors, the `error.code` of its error answers.
+const (
+	CodeInvalid      = "invalid"
+	CodeNotFound     = "not_found"
+	CodeConflict     = "conflict"
+	CodeUnauthorized = "unauthorized"
+	CodeInternal     = "internal"
+	// CodeUnavailable is what Client.Health reports of a sandbox whose store
+	// cannot be read; the answer itself is a Health.
+	CodeUnavailable = "unavailable"
+)
+
+// ErrorEnvelope is the body of every admin error answer.
+type ErrorEnvelope struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error is an admin call the sandbox refused: the HTTP status and the error
+// envelope it answered. A Client returns it for every answer that is not a
+// success, and the sandbox's in-process Admin returns the same values.
+type Error struct {
+	// Status is the HTTP status of the answer.
+	Status int
+	ErrorDetail
+}
+
+func (e *Error) Error() string {
+	if e.Code == "" {
+		return fmt.Sprintf("admin API: HTTP %d: %s", e.Status, e.Message)
+	}
+	return fmt.Sprintf("admin API: HTTP %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// Errorf makes an Error of status and code, its message formatted.
+func Errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, ErrorDetail: ErrorDetail{Code: code, Message: fmt.Sprintf(format, args...)}}
+}
+
+// ErrorCode is the code of err when it is, or wraps, an *Error; "" otherwise.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

@@ -1,0 +1,168 @@
+package framework
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+)
+
+// Exchange is one request and what came back of it.
+type Exchange struct {
+	Method        string
+	URL           string
+	Path          string
+	RequestHeader http.Header
+	RequestBody   []byte
+	Enquiry       rechargestatus.Enquiry
+
+	// Status, Header and Body are the answer; Status is zero when none came.
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Elapsed time.Duration
+	// Err is why no complete answer came: a refused or reset connection, a
+	// timeout, a body cut short or larger than the client reads.
+	Err error
+	// RateLimited counts the 429 answers the client waited out before this
+	// answer.
+	RateLimited int
+
+	redactor *Redactor
+}
+
+// Redirected reports whether the answer is a redirect, which the client
+// does not follow: a contract answer is never one.
+func (ex *Exchange) Redirected() bool {
+	return ex.Status >= 300 && ex.Status < 400
+}
+
+// Failure says why the exchange has no answer to judge, nil when it has one:
+// nothing came, the answer broke off or was too large, or it was a redirect.
+func (ex *Exchange) Failure() error {
+	switch {
+	case ex.Err != nil:
+		return ex.Err
+	case ex.Status == 0:
+		return errors.New("no answer")
+	case ex.Redirected():
+		where := ex.Header.Get("Location")
+		if where == "" {
+			where = "nowhere (no Location)"
+		}
+		return fmt.Errorf("the endpoint answered a redirect, HTTP %d to %s, which the suite does not follow: --base-url should be the endpoint's own address", ex.Status, ex.redactor.URL(where))
+	}
+	return nil
+}
+
+// Answer decodes the envelope of a processed enquiry (HTTP 200).
+func (ex *Exchange) Answer() (rechargestatus.Answer, error) {
+	var a rechargestatus.Answer
+	if err := json.Unmarshal(ex.Body, &a); err != nil {
+		return a, fmt.Errorf("the answer is not the JSON envelope: %w", err)
+	}
+	return a, nil
+}
+
+// ErrorAnswer decodes the error envelope.
+func (ex *Exchange) ErrorAnswer() (rechargestatus.ErrorAnswer, error) {
+	var a rechargestatus.ErrorAnswer
+	if err := json.Unmarshal(ex.Body, &a); err != nil {
+		return a, fmt.Errorf("the answer is not the JSON error envelope: %w", err)
+	}
+	return a, nil
+}
+
+// Data is the raw data member of the answer, nil when there is none.
+func (ex *Exchange) Data() json.RawMessage {
+	var envelope struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(ex.Body, &envelope) != nil || string(envelope.Data) == "null" {
+		return nil
+	}
+	return envelope.Data
+}
+
+// PhaseOf is where a found transaction's data places it.
+func PhaseOf(d *rechargestatus.Data) conformance.Phase {
+	return conformance.PhaseOf(d.Status, d.Refunded)
+}
+
+// dumpBodyLimit bounds how much of a body a dump shows.
+const dumpBodyLimit = 2048
+
+// Dump shows the exchange as a person debugging it wants to read it: what was
+// asked, then what came back and how long it took; no credential shows.
+func (ex *Exchange) Dump() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "→ %s %s\n", ex.Method, ex.redactor.URL(ex.URL))
+	ex.writeHeaders(&b, ex.RequestHeader)
+	ex.writeBody(&b, ex.RequestBody)
+	switch {
+	case ex.Status == 0 && ex.Err != nil:
+		fmt.Fprintf(&b, "← no answer after %s: %s\n", ex.Elapsed.Round(time.Millisecond), ex.redactor.Text(ex.Err.Error()))
+	default:
+		fmt.Fprintf(&b, "← HTTP %d %s (%s)\n", ex.Status, http.StatusText(ex.Status), ex.Elapsed.Round(time.Millisecond))
+		ex.writeHeaders(&b, ex.Header)
+		ex.writeBody(&b, ex.Body)
+		if ex.Err != nil {
+			fmt.Fprintf(&b, "  (%s)\n", ex.redactor.Text(ex.Err.Error()))
+		}
+	}
+	if ex.RateLimited > 0 {
+		fmt.Fprintf(&b, "  (after waiting out %d answer(s) 429 Too Many Requests)\n", ex.RateLimited)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Line sums the exchange up on one line, for a verbose run's log.
+func (ex *Exchange) Line() string {
+	answer := fmt.Sprintf("HTTP %d", ex.Status)
+	if ex.Status == 0 {
+		answer = "no answer"
+	}
+	if ex.Err != nil {
+		answer += ": " + ex.redactor.Text(ex.Err.Error())
+	}
+	return fmt.Sprintf("→ %s %s ← %s (%s)", ex.Method, ex.redactor.URL(ex.URL), answer, ex.Elapsed.Round(time.Millisecond))
+}
+
+func (ex *Exchange) writeHeaders(b *strings.Builder, h http.Header) {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, v := range h[name] {
+			fmt.Fprintf(b, "  %s: %s\n", name, ex.redactor.Header(name, v))
+		}
+	}
+}
+
+func (ex *Exchange) writeBody(b *strings.Builder, body []byte) {
+	if len(body) == 0 {
+		b.WriteString("  (no body)\n")
+		return
+	}
+	shown := body
+	if len(shown) > dumpBodyLimit {
+		shown = shown[:dumpBodyLimit]
+	}
+	if utf8.Valid(shown) {
+		fmt.Fprintf(b, "  %s\n", ex.redactor.Text(string(shown)))
+	} else {
+		fmt.Fprintf(b, "  %s\n", ex.redactor.Text(fmt.Sprintf("%q", shown)))
+	}
+	if len(body) > len(shown) {
+		fmt.Fprintf(b, "  … %d more bytes\n", len(body)-len(shown))
+	}
+}

@@ -1,0 +1,81 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+)
+
+// Problems is everything wrong with one answer.
+type Problems struct {
+	// Transport is why there is no answer to judge.
+	Transport error
+	// Findings list where the answer breaks openapi.yaml or the invariants.
+	Findings []conformance.Finding
+}
+
+// None reports whether the answer is a declared, consistent one.
+func (p Problems) None() bool { return p.Transport == nil && len(p.Findings) == 0 }
+
+func (p Problems) String() string {
+	var b strings.Builder
+	if p.Transport != nil {
+		fmt.Fprintf(&b, "got no answer to judge: %v\n", p.Transport)
+	}
+	for _, source := range []struct{ name, title string }{
+		{conformance.SourceOpenAPI, "breaks openapi.yaml:"},
+		{conformance.SourceInvariants, "breaks the invariants:"},
+	} {
+		title := false
+		for _, f := range p.Findings {
+			if f.Source != source.name {
+				continue
+			}
+			if !title {
+				b.WriteString(source.title + "\n")
+				title = true
+			}
+			fmt.Fprintf(&b, "  %s\n", f.Violation)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Judge holds the answers of a run to the contract with conformance.Judge,
+// which remembers final transactions across the run.
+type Judge struct {
+	judge *conformance.Judge
+}
+
+// NewJudge judges with j.
+func NewJudge(j *conformance.Judge) *Judge { return &Judge{judge: j} }
+
+// Forget drops what the judge remembers of q's transaction, for when a spec
+// replaces it on purpose.
+func (j *Judge) Forget(q rechargestatus.Enquiry) { j.judge.Forget(q) }
+
+// Problems judges ex, an exchange with the RechargeStatus path. Its answer
+// is held to the RechargeStatus operation whatever method or content type
+// the request used, since every answer of that path is declared there.
+func (j *Judge) Problems(ctx context.Context, ex *Exchange) Problems {
+	if err := ex.Failure(); err != nil {
+		return Problems{Transport: err}
+	}
+	if ex.Path != rechargestatus.EnquiryPath {
+		return Problems{Transport: fmt.Errorf("%s is not the RechargeStatus path; only its answers are judged", ex.Path)}
+	}
+	route, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://endpoint"+ex.Path, nil)
+	if err != nil {
+		return Problems{Transport: err}
+	}
+	route.Header = ex.RequestHeader.Clone()
+	if route.Header == nil {
+		route.Header = http.Header{}
+	}
+	route.Header.Set("Content-Type", "application/json")
+	return Problems{Findings: j.judge.Enquiry(ctx, ex.Enquiry, route, ex.RequestBody, ex.Status, ex.Header, ex.Body)}
+}

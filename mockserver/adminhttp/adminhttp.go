@@ -1,0 +1,197 @@
+// Package adminhttp serves the sandbox's admin API over HTTP: the
+// operations of admin's route table, each decoded, handed to an admin.Admin
+// and encoded back, behind the admin token and the admin API's OpenAPI
+// document.
+package adminhttp
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+)
+
+// MaxBodyBytes bounds an admin request body: a full fault list or a
+// transaction fits many times over.
+const MaxBodyBytes = 1 << 20
+
+// Config is what the admin API is served from.
+type Config struct {
+	// Admin carries out the operations.
+	Admin admin.Admin
+	// Token, when set, is the bearer token every call needs.
+	Token string
+	// Validator holds every request to the admin API's OpenAPI document
+	// before it is decoded.
+	Validator *conformance.Validator
+	// Metrics serves GET /metrics.
+	Metrics http.Handler
+}
+
+// New serves the admin API: every path under admin.PathPrefix, and
+// admin.MetricsPath.
+func New(cfg Config) http.Handler {
+	h := &handlers{admin: cfg.Admin}
+	ops := map[admin.Operation]http.HandlerFunc{
+		admin.OpHealth:            h.health,
+		admin.OpListTransactions:  h.listTransactions,
+		admin.OpGetTransaction:    h.getTransaction,
+		admin.OpPutTransaction:    h.putTransaction,
+		admin.OpDeleteTransaction: h.deleteTransaction,
+		admin.OpTransition:        h.transition,
+		admin.OpListRequests:      h.listRequests,
+		admin.OpClearRequests:     h.clearRequests,
+		admin.OpCountRequests:     h.countRequests,
+		admin.OpReset:             h.reset,
+		admin.OpGetClock:          h.clock,
+		admin.OpSetClock:          h.moveClock,
+		admin.OpReloadFixtures:    h.reloadFixtures,
+		admin.OpListFaults:        h.listFaults,
+		admin.OpReplaceFaults:     h.replaceFaults,
+		admin.OpAddFault:          h.addFault,
+		admin.OpClearFaults:       h.clearFaults,
+		admin.OpDeleteFault:       h.deleteFault,
+		admin.OpListViolations:    h.listViolations,
+		admin.OpClearViolations:   h.clearViolations,
+		admin.OpMetrics:           cfg.Metrics.ServeHTTP,
+	}
+	// Routes match the encoded path so that a referenceid holding %2F stays
+	// one path segment; handlers unescape their variables. gorilla/mux would
+	// answer a path such as //__admin/clock with a bodyless 301 to its
+	// cleaned form; the admin API answers every path in its envelope.
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
+	for _, route := range admin.Routes() {
+		op, ok := ops[route.Op]
+		if !ok {
+			panic("adminhttp: no handler for " + string(route.Op))
+		}
+		r.Handle(route.Pattern, noteRoute(route.Pattern, op)).Methods(route.Method)
+	}
+	// Validation has answered for any path or method the document lacks;
+	// these answer for what the document has and the routes lack.
+	r.NotFoundHandler = http.HandlerFunc(noOperation)
+	r.MethodNotAllowedHandler = http.HandlerFunc(noOperation)
+	return requireToken(cfg.Token, validate(cfg.Validator, r))
+}
+
+func noOperation(w http.ResponseWriter, r *http.Request) {
+	writeError(w, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no operation at %s %s", r.Method, r.URL.Path))
+}
+
+// noteRoute tells the metrics which operation a request is: a path
+// template, never the path itself, whose values are unbounded.
+func noteRoute(pattern string, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqnote.From(r).Route = pattern
+		next(w, r)
+	})
+}
+
+const unauthorizedMessage = "this admin API needs the header Authorization: Bearer <admin token>"
+
+// requireToken lets a request through only with the admin token, when one
+// is set. Both sides are hashed first so that the comparison takes the same
+// time whatever the length or content of the token sent.
+func requireToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !bearerMatches(r.Header.Get("Authorization"), want) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="aopay-mock admin"`)
+			writeError(w, admin.Errorf(http.StatusUnauthorized, admin.CodeUnauthorized, unauthorizedMessage))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func bearerMatches(header string, want [sha256.Size]byte) bool {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		token = ""
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	match := subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	return match && token != ""
+}
+
+// validate reads a request's body within MaxBodyBytes and holds the request
+// to the admin API's document; a failure answers in the admin error shape.
+// The body is left for the handler to read.
+func validate(v *conformance.Validator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeError(w, admin.Errorf(http.StatusRequestEntityTooLarge, admin.CodeInvalid, "request body is larger than %d bytes", MaxBodyBytes))
+				return
+			}
+			writeError(w, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "request body could not be read: %s", err.Error()))
+			return
+		}
+		if p := v.CheckRequest(r.Context(), r, body); p != nil {
+			code := admin.CodeInvalid
+			if p.Status == http.StatusNotFound {
+				code = admin.CodeNotFound
+			}
+			writeError(w, admin.Errorf(p.Status, code, "%s", p.Message))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeError answers err: an *admin.Error as it says, any other error as an
+// internal one.
+func writeError(w http.ResponseWriter, err error) {
+	var e *admin.Error
+	if !errors.As(err, &e) {
+		e = admin.Errorf(http.StatusInternalServerError, admin.CodeInternal, "%s", err.Error())
+	}
+	envelope.WriteJSON(w, e.Status, admin.ErrorEnvelope{Error: e.ErrorDetail})
+}
+
+// decode reads the JSON body the validation accepted into v; on failure it
+// answers and reports false.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, _ := io.ReadAll(r.Body) // read already, from memory
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		return true
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		err = fmt.Errorf("%s must be %s", typeErr.Field, typeErr.Type.String())
+	} else {
+		err = fmt.Errorf("request body: %s", err.Error())
+	}
+	writeError(w, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "%s", err.Error()))
+	return false
+}
+
+// pathVar is a route variable, unescaped: the router matches encoded paths.
+func pathVar(r *http.Request, name string) string {
+	raw := mux.Vars(r)[name]
+	if v, err := url.PathUnescape(raw); err == nil {
+		return v
+	}
+	return raw
+}

@@ -1,0 +1,268 @@
+package mockserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+// control is the sandbox's admin API in process: the transactions, the
+// journal, the clock, the fault rules and the proxy's findings. adminhttp
+// serves it over HTTP.
+type control struct {
+	service *recharge.Service
+	store   recharge.Store
+	clock   *recharge.VirtualClock
+	// settings keeps the clock and the fault rules; nil when the store
+	// keeps no settings, and they then last as long as the process.
+	settings recharge.Settings
+	journal  *Journal
+	faults   *faults.Set
+	// proxy is proxy mode's; nil when the mock answers itself.
+	proxy   *proxy.Proxy
+	codes   recharge.StatusCodes
+	started time.Time
+	// reread reads the fixtures again, for a reload.
+	reread func() (fixtures.Set, error)
+
+	// mu makes reset, reload and clock moves happen one at a time.
+	mu sync.Mutex
+	// fixtures is what a reset goes back to.
+	fixtures fixtures.Set
+}
+
+var _ admin.Admin = (*control)(nil)
+
+// Names of the settings a store keeps for the sandbox.
+const (
+	clockSetting  = "clock"
+	faultsSetting = "faults"
+)
+
+// restore puts back the clock and the fault rules the store kept.
+func (c *control) restore(ctx context.Context) error {
+	if c.settings == nil {
+		return nil
+	}
+	if data, found, err := c.settings.LoadSetting(ctx, clockSetting); err != nil {
+		return fmt.Errorf("load clock: %w", err)
+	} else if found {
+		var st recharge.ClockState
+		if err := json.Unmarshal(data, &st); err != nil {
+			return fmt.Errorf("saved clock: %w", err)
+		}
+		c.clock.Restore(st)
+	}
+	if data, found, err := c.settings.LoadSetting(ctx, faultsSetting); err != nil {
+		return fmt.Errorf("load faults: %w", err)
+	} else if found {
+		return c.faults.Restore(data)
+	}
+	return nil
+}
+
+// saveFaults commits the fault rules, when the store keeps settings.
+func (c *control) saveFaults(ctx context.Context, data []byte) error {
+	if c.settings == nil {
+		return nil
+	}
+	return c.settings.SaveSetting(ctx, faultsSetting, data)
+}
+
+// load puts set in the store: in place of everything when the store is
+// empty, else as a reload, a persisted store keeping its state.
+func (c *control) load(ctx context.Context, set fixtures.Set) error {
+	regs, txs, err := domainFixtures(set)
+	if err != nil {
+		return err
+	}
+	n, err := c.store.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count stored transactions: %w", err)
+	}
+	if n == 0 {
+		err = c.service.Reset(ctx, regs, txs)
+	} else {
+		err = c.service.Reload(ctx, regs, txs)
+	}
+	if err != nil {
+		return fmt.Errorf("load fixtures: %w", err)
+	}
+	c.fixtures = set
+	return nil
+}
+
+func toRecharge(k admin.Key) recharge.Key {
+	return recharge.Key{RegistrationID: k.RegistrationID, ReferenceID: k.ReferenceID}
+}
+
+func (c *control) PutTransaction(ctx context.Context, key admin.Key, in admin.Transaction) (admin.TransactionView, bool, error) {
+	if _, ok := c.service.Registration(key.RegistrationID); !ok {
+		return admin.TransactionView{}, false, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no registration %q; registrations come from the fixtures", key.RegistrationID)
+	}
+	t, err := transactionOf(key, in, recharge.OriginAdmin, "admin-"+string(in.State))
+	if err != nil {
+		return admin.TransactionView{}, false, adminError(err)
+	}
+	now := c.clock.Now()
+	c.service.Complete(&t, now)
+	if err := t.Validate(); err != nil {
+		return admin.TransactionView{}, false, adminError(err)
+	}
+	created := false
+	stored, err := c.store.Update(ctx, t.Key, func(_ recharge.Transaction, found bool) (recharge.Transaction, error) {
+		created = !found
+		return t, nil
+	})
+	if err != nil {
+		return admin.TransactionView{}, false, adminError(err)
+	}
+	return view(stored, now, c.codes), created, nil
+}
+
+func (c *control) GetTransaction(ctx context.Context, key admin.Key) (admin.TransactionView, error) {
+	t, err := c.store.Get(ctx, toRecharge(key))
+	if err != nil {
+		return admin.TransactionView{}, adminError(err)
+	}
+	return view(t, c.clock.Now(), c.codes), nil
+}
+
+func (c *control) DeleteTransaction(ctx context.Context, key admin.Key) error {
+	return adminError(c.store.Delete(ctx, toRecharge(key)))
+}
+
+func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilter) ([]admin.TransactionView, error) {
+	if f.State != "" && !f.State.Valid() {
+		return nil, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "state %q is not one of pending, success, failed, refunded", f.State)
+	}
+	txs, err := c.store.List(ctx, recharge.Filter{RegistrationID: f.RegistrationID})
+	if err != nil {
+		return nil, adminError(err)
+	}
+	now := c.clock.Now()
+	out := []admin.TransactionView{}
+	for _, t := range txs {
+		// The state is the one the next enquiry will find.
+		if v := view(t, now, c.codes); f.State == "" || v.State == f.State {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (c *control) Transition(ctx context.Context, key admin.Key, to admin.State) (admin.TransactionView, error) {
+	t, err := c.service.Transition(ctx, toRecharge(key), recharge.State(to))
+	if err != nil {
+		return admin.TransactionView{}, adminError(err)
+	}
+	return view(t, c.clock.Now(), c.codes), nil
+}
+
+func (c *control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin.JournalEntry, error) {
+	if q.Limit < 0 {
+		return nil, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %d must not be negative", q.Limit)
+	}
+	return c.journal.Entries(q), nil
+}
+
+func (c *control) CountRequests(_ context.Context, q admin.JournalQuery) (int, error) {
+	return c.journal.Count(q), nil
+}
+
+func (c *control) ClearRequests(context.Context) error {
+	c.journal.Clear()
+	return nil
+}
+
+func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	regs, txs, err := domainFixtures(c.fixtures)
+	if err == nil {
+		err = c.service.Reset(ctx, regs, txs)
+	}
+	if err == nil {
+		err = c.faults.Clear(ctx)
+	}
+	if err != nil {
+		return admin.ResetResult{}, adminError(err)
+	}
+	c.journal.Clear()
+	n, err := c.store.Count(ctx)
+	return admin.ResetResult{Transactions: n}, adminError(err)
+}
+
+func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
+	set, err := c.reread()
+	if err != nil {
+		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", err.Error())
+	}
+	regs, txs, err := domainFixtures(set)
+	if err != nil {
+		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", recharge.ErrorMessage(err))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.service.Reload(ctx, regs, txs); err != nil {
+		return admin.ReloadResult{}, adminError(err)
+	}
+	c.fixtures = set
+	return admin.ReloadResult{Registrations: len(regs), Transactions: len(txs)}, nil
+}
+
+func (c *control) Health(ctx context.Context) (admin.Health, error) {
+	n, err := c.store.Count(ctx)
+	if err != nil {
+		h := admin.Health{Status: admin.HealthUnavailable, Error: err.Error()}
+		return h, admin.Errorf(http.StatusServiceUnavailable, admin.CodeUnavailable, "%s", h.Error)
+	}
+	return admin.Health{
+		Status:        admin.HealthOK,
+		Transactions:  n,
+		JournalLength: c.journal.Len(),
+		Uptime:        time.Since(c.started).Round(time.Second).String(),
+		Clock:         c.clock.Now(),
+	}, nil
+}
+
+func (c *control) ListFaults(context.Context) ([]admin.FaultRule, error) { return c.faults.List(), nil }
+
+func (c *control) ReplaceFaults(ctx context.Context, rules []admin.FaultRule) ([]admin.FaultRule, error) {
+	out, err := c.faults.Replace(ctx, rules)
+	return out, adminError(err)
+}
+
+func (c *control) AddFault(ctx context.Context, rule admin.FaultRule) (admin.FaultRule, error) {
+	out, err := c.faults.Add(ctx, rule)
+	return out, adminError(err)
+}
+
+func (c *control) DeleteFault(ctx context.Context, id string) error {
+	return adminError(c.faults.Delete(ctx, id))
+}
+
+func (c *control) ClearFaults(ctx context.Context) error { return adminError(c.faults.Clear(ctx)) }
+
+func (c *control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
+	if c.proxy == nil {
+		return admin.ViolationList{Violations: []admin.Violation{}}, nil
+	}
+	return c.proxy.Violations(q), nil
+}
+
+func (c *control) ClearViolations(context.Context) error {
+	if c.proxy != nil {
+		c.proxy.ClearViolations()
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package mockserver
+
+import (
+	"net/http"
+	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+// The admin API's types and the fixtures' are the sandbox's words for what
+// a person describes; the domain's are what it keeps. These convert between
+// them.
+
+// transactionOf is the domain transaction that t describes at key, its
+// fields left out still to be generated. It accepts what t.Validate accepts.
+func transactionOf(key admin.Key, t admin.Transaction, origin recharge.Origin, scenario string) (recharge.Transaction, error) {
+	if err := t.Validate(); err != nil {
+		return recharge.Transaction{}, recharge.Errorf(recharge.EINVALID, "%s", err.Error())
+	}
+	tx := recharge.Transaction{
+		Key:          recharge.Key{RegistrationID: key.RegistrationID, ReferenceID: key.ReferenceID},
+		State:        recharge.State(t.State),
+		TxnID:        t.TxnID,
+		OperatorName: t.OperatorName,
+		CANumber:     t.CANumber,
+		Amount:       t.Amount,
+		Comm:         t.Comm,
+		TDS:          t.TDS,
+		OperatorID:   t.OperatorID,
+		RefundTxnID:  t.RefundTxnID,
+		Resolve:      ruleOf(t.Resolve),
+		Refund:       ruleOf(t.Refund),
+		Origin:       origin,
+		Scenario:     scenario,
+	}
+	// Validate has read the dates already.
+	if t.DateAdded != "" {
+		tx.DateAdded, _ = rechargestatus.ParseTime(t.DateAdded)
+	}
+	if t.DateRefunded != "" {
+		at, _ := rechargestatus.ParseTime(t.DateRefunded)
+		tx.DateRefunded = &at
+	}
+	if tx.Refund != nil {
+		tx.Refund.To = recharge.StateRefunded
+	}
+	return tx, nil
+}
+
+func ruleOf(r *admin.Rule) *recharge.Rule {
+	if r == nil {
+		return nil
+	}
+	return &recharge.Rule{To: recharge.State(r.To), AfterEnquiries: r.AfterEnquiries, After: recharge.Duration(r.After)}
+}
+
+func adminRule(r *recharge.Rule) *admin.Rule {
+	if r == nil {
+		return nil
+	}
+	return &admin.Rule{To: admin.State(r.To), AfterEnquiries: r.AfterEnquiries, After: admin.Duration(r.After)}
+}
+
+// domainFixtures turns a fixtures set into what the service loads.
+func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
+	regs := make([]recharge.Registration, len(set.Registrations))
+	for i, r := range set.Registrations {
+		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled}
+	}
+	txs := make([]recharge.Transaction, len(set.Transactions))
+	for i, t := range set.Transactions {
+		tx, err := transactionOf(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
+		if err != nil {
+			return nil, nil, err
+		}
+		txs[i] = tx
+	}
+	return regs, txs, nil
+}
+
+// view shows t as the next enquiry would find it: transitions already due
+// are applied, without storing them (the enquiry will).
+func view(t recharge.Transaction, now time.Time, codes recharge.StatusCodes) admin.TransactionView {
+	t.Settle(now)
+	v := admin.TransactionView{
+		Key:            admin.Key{RegistrationID: t.RegistrationID, ReferenceID: t.ReferenceID},
+		State:          admin.State(t.State),
+		Data:           t.Data(codes),
+		Resolve:        adminRule(t.Resolve),
+		Refund:         adminRule(t.Refund),
+		Enquiries:      t.Enquiries,
+		StateEnquiries: t.StateEnquiries,
+		StateSince:     t.StateSince.UTC(),
+		Origin:         admin.Origin(t.Origin),
+		Scenario:       t.Scenario,
+	}
+	if v.Refund != nil {
+		// A refund always goes to refunded; saying so adds nothing.
+		v.Refund.To = ""
+	}
+	return v
+}
+
+// adminError is the admin API's word for a domain error.
+func adminError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*admin.Error); ok {
+		return err
+	}
+	msg := recharge.ErrorMessage(err)
+	switch recharge.ErrorCode(err) {
+	case recharge.EINVALID:
+		return admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "%s", msg)
+	case recharge.ENOTFOUND:
+		return admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "%s", msg)
+	case recharge.ECONFLICT:
+		return admin.Errorf(http.StatusConflict, admin.CodeConflict, "%s", msg)
+	}
+	return admin.Errorf(http.StatusInternalServerError, admin.CodeInternal, "%s", err.Error())
+}

@@ -1,0 +1,104 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/admin"
+)
+
+func TestParseHeader(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		header    string
+		want      admin.FaultRule
+		wantInErr string
+	}{
+		{header: "reset", want: admin.FaultRule{Kind: admin.FaultReset}},
+		{header: "status=503", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 503}},
+		{header: "status=429;retryAfter=5", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 429, RetryAfter: "5"}},
+		{header: "latency=2s", want: admin.FaultRule{Kind: admin.FaultLatency, Latency: admin.Duration(2 * time.Second)}},
+		{header: "latency;latencyMin=10ms;latencyMax=20ms", want: admin.FaultRule{Kind: admin.FaultLatency, LatencyMin: admin.Duration(10 * time.Millisecond), LatencyMax: admin.Duration(20 * time.Millisecond)}},
+		{header: "hang;latency=1s", want: admin.FaultRule{Kind: admin.FaultHang, Latency: admin.Duration(time.Second)}},
+		{header: " Trickle ; latency=300ms ", want: admin.FaultRule{Kind: admin.FaultTrickle, Latency: admin.Duration(300 * time.Millisecond)}},
+		{header: "boom", wantInErr: `kind "boom" is not one of`},
+		{header: "status", wantInErr: "status is required for kind status"},
+		{header: "status=418", wantInErr: "status 418 is not one of"},
+		{header: "status=abc", wantInErr: `status "abc" is not a number`},
+		{header: "reset;status=500", wantInErr: "status applies only to kind status"},
+		{header: "latency=soon", wantInErr: `latency "soon" is not a duration`},
+		{header: "latency=5m", wantInErr: "exceeds the largest delay"},
+		{header: "hang;colour=red", wantInErr: `unknown parameter "colour"`},
+		{header: "hang;latency", wantInErr: "must be name=value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.header, func(t *testing.T) {
+			got, err := ParseHeader(tt.header)
+			if tt.wantInErr != "" {
+				if err == nil || !strings.Contains(messageOf(err), tt.wantInErr) || !strings.HasPrefix(messageOf(err), admin.FaultHeader) {
+					t.Fatalf("error %v, want one starting with %s containing %q", err, admin.FaultHeader, tt.wantInErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("parsed %+v (%s), want %+v", got, Describe(got), tt.want)
+			}
+		})
+	}
+}
+
+func TestCountedRuleExpiresEvenWhenTheStoreFails(t *testing.T) {
+	t.Parallel()
+	fs := NewSet(1, func(context.Context, []byte) error { return errors.New("disk full") })
+	if err := fs.Restore([]byte(`{"rules":[{"id":"f1","kind":"reset","count":2}],"nextId":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name       string
+		wantPicked bool
+	}{{"first", true}, {"second", true}, {"third", false}}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			_, picked, err := fs.Pick(t.Context(), "AOP-554", "X")
+			if picked != st.wantPicked {
+				t.Fatalf("picked %v, want %v", picked, st.wantPicked)
+			}
+			if picked && err == nil {
+				t.Fatal("the failed save was not reported")
+			}
+		})
+	}
+}
+
+// FuzzFaultHeader feeds arbitrary X-Mock-Fault values to the parser: it
+// must not panic, what it accepts is a rule Validate accepts, and Describe
+// writes it back as a header that parses to the same rule.
+//
+//	go test -run='^$' -fuzz='^FuzzFaultHeader$' -fuzztime=30s ./mockserver/faults
+func FuzzFaultHeader(f *testing.F) {
+	for _, sd := range []string{"status=503", "latency=2s", "reset", "hang;latency=1s", "status=429;retryAfter=2", "latency=-1s", "status=abc", ";;;", "trickle;latency=99999h"} {
+		f.Add(sd)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		rule, err := ParseHeader(v)
+		if err != nil {
+			return
+		}
+		if rule.Kind == "" {
+			t.Fatalf("%q parsed to a rule without a kind: %+v", v, rule)
+		}
+		if err := Validate(rule); err != nil {
+			t.Fatalf("%q parsed to %+v, which Validate refuses: %v", v, rule, err)
+		}
+		again, err := ParseHeader(Describe(rule))
+		if err != nil || again != rule {
+			t.Fatalf("%q parsed to %+v, written as %q, read back as %+v, %v", v, rule, Describe(rule), again, err)
+		}
+	})
+}

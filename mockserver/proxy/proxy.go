@@ -1,0 +1,309 @@
+// Package proxy is the mock's proxy mode: the RechargeStatus endpoint
+// forwards each valid enquiry to an upstream (the real provider, or any
+// server speaking its API), judges the answer against the contract, and hands
+// it to the client unchanged, with the number of violations found in a
+// header. The transactions answered can be recorded as fixtures.
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+)
+
+// writeDeadlineMargin is kept free before the server's write deadline, so
+// that the answer saying the upstream was too slow still leaves.
+const writeDeadlineMargin = 2 * time.Second
+
+// hopByHopHeaders describe one connection, not the answer, and are not
+// relayed (RFC 9110, section 7.6.1).
+var hopByHopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// Config is what a Proxy is made of.
+type Config struct {
+	// Upstream is the base URL enquiries are forwarded to.
+	Upstream string
+	// Timeout bounds one upstream exchange; DefaultTimeout when zero.
+	Timeout time.Duration
+	// WriteTimeout is the serving server's: the proxy answers before it.
+	WriteTimeout time.Duration
+	// Validator holds the upstream's answers to the spec.
+	Validator *conformance.Validator
+	// ViolationLimit bounds the violations kept.
+	ViolationLimit int
+	// RecordDir, when set, is where the transactions answered are recorded
+	// as fixtures (RecordFile).
+	RecordDir string
+	// Loadable reports why a recorded transaction would not load as a
+	// fixture, so that the recording never holds one.
+	Loadable func(fixtures.Transaction) error
+	// Log hears of failures, violations and recordings not written.
+	Log *slog.Logger
+	// Now is the sandbox clock, which times the violations.
+	Now func() time.Time
+	// Stopping, once closed, ends the exchanges in progress: a graceful
+	// shutdown need not wait for slow upstreams.
+	Stopping <-chan struct{}
+	// Violation and Failure, when set, hear of each violation found (its
+	// source and rule) and each failed exchange (its kind).
+	Violation func(source, rule string)
+	Failure   func(kind string)
+}
+
+// Proxy forwards enquiries. It is safe for concurrent use.
+type Proxy struct {
+	cfg        Config
+	target     string
+	display    string
+	judge      *conformance.Judge
+	client     *http.Client
+	violations *violationLog
+	// recorder keeps the transactions answered; nil without RecordDir.
+	recorder *recorder
+}
+
+// New prepares proxy mode, and opens the recording when cfg asks for one.
+func New(cfg Config) (*Proxy, error) {
+	u, err := ParseUpstream(cfg.Upstream)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	target := enquiryURL(u)
+	p := &Proxy{
+		cfg:        cfg,
+		target:     target.String(),
+		display:    DisplayURL(target),
+		judge:      conformance.NewJudge(cfg.Validator, conformance.DefaultHistoryLimit),
+		client:     newUpstreamClient(cfg.Timeout),
+		violations: newViolationLog(cfg.ViolationLimit),
+	}
+	if cfg.RecordDir != "" {
+		logFailure := func(err error) { cfg.Log.Error("recording not written", "error", err.Error()) }
+		if p.recorder, err = openRecorder(cfg.RecordDir, DisplayURL(u), cfg.Loadable, logFailure, cfg.Stopping); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Close writes the recording whole, once no enquiry is served any more. An
+// exchange recorded after Close writes the file before it is answered.
+func (p *Proxy) Close() error {
+	p.client.CloseIdleConnections()
+	if p.recorder == nil {
+		return nil
+	}
+	return p.recorder.Close()
+}
+
+// ServeHTTP answers a RechargeStatus enquiry that the mock has validated;
+// its reqnote names the transaction.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	note := reqnote.From(r)
+	q := rechargestatus.Enquiry{RegistrationID: note.RegistrationID, ReferenceID: note.ReferenceID}
+	body, _ := io.ReadAll(r.Body) // read already, from memory
+	if throughSandbox(r.Header) {
+		p.fail(w, r, q, &failure{kind: UpstreamLoop, status: http.StatusBadGateway,
+			remarks: "the enquiry already went through an aopay-mock proxy (Via " + viaToken + "): the upstream leads back to a sandbox proxy"}, -1)
+		return
+	}
+	bound := upstreamBound(p.cfg.Timeout, p.cfg.WriteTimeout, time.Since(note.Start))
+	if bound <= 0 {
+		p.fail(w, r, q, &failure{kind: UpstreamTimeout, status: http.StatusGatewayTimeout,
+			remarks: "upstream timeout: no time left for the upstream before the server's write deadline"}, -1)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), bound)
+	defer cancel()
+	go func() {
+		select {
+		case <-p.cfg.Stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	a, failed := p.exchange(ctx, r.Header, body, bound)
+	if failed != nil {
+		switch {
+		case r.Context().Err() != nil:
+			// The client gave up first: nobody is left to answer.
+			note.Scenario = "proxy:client-gone"
+			panic(http.ErrAbortHandler)
+		case errors.Is(ctx.Err(), context.Canceled):
+			failed = &failure{kind: UpstreamShutdown, status: http.StatusServiceUnavailable, remarks: "the sandbox is shutting down"}
+		}
+		p.fail(w, r, q, failed, -1)
+		return
+	}
+	found := p.judge.Enquiry(r.Context(), q, r, body, a.status, a.header, a.body)
+	p.noteViolations(r, q, a.status, found)
+	note.Scenario = "proxy"
+	if len(found) > 0 {
+		note.Scenario = "proxy:violations"
+	}
+	if p.recorder != nil {
+		if _, err := p.recorder.Record(q, a.status, a.body); err != nil {
+			p.cfg.Log.Warn("answer not recorded", "registration", q.RegistrationID, "referenceid", q.ReferenceID, "error", err.Error())
+		}
+	}
+	p.answer(w, r, q, a, len(found))
+}
+
+// answer relays the upstream's answer, or says in the envelope why it
+// cannot be relayed.
+func (p *Proxy) answer(w http.ResponseWriter, r *http.Request, q rechargestatus.Enquiry, a *upstreamAnswer, violations int) {
+	switch {
+	case a.status >= 300 && a.status < 400:
+		p.fail(w, r, q, &failure{kind: UpstreamRedirect, status: http.StatusBadGateway,
+			remarks: fmt.Sprintf("upstream answered a redirect, HTTP %d, which the sandbox does not follow", a.status)}, violations)
+		return
+	case a.status >= 500 && isEnvelope(a.body):
+		// The upstream's own error goes to the client as it came: it is what
+		// the client has to cope with without the sandbox in between.
+		f := &failure{kind: "status-" + strconv.Itoa(a.status)}
+		p.noteFailure(r, q, f)
+		w.Header().Set(admin.UpstreamErrorHeader, f.kind)
+	case a.status >= 500:
+		// An error page of some gateway: the client gets the same status,
+		// in the envelope it can read.
+		p.fail(w, r, q, &failure{kind: "status-" + strconv.Itoa(a.status), status: gatewayStatus(a.status),
+			remarks: fmt.Sprintf("upstream answered HTTP %d without the provider's envelope: Content-Type %s, %d bytes", a.status, orNone(a.header.Get("Content-Type")), len(a.body))}, violations)
+		return
+	case !json.Valid(a.body):
+		p.fail(w, r, q, &failure{kind: UpstreamNotJSON, status: http.StatusBadGateway,
+			remarks: fmt.Sprintf("upstream answer is not JSON: HTTP %d, Content-Type %s, %d bytes", a.status, orNone(a.header.Get("Content-Type")), len(a.body))}, violations)
+		return
+	}
+	relay(w, a, violations)
+}
+
+// upstreamBound is how long the upstream may take for a request that began
+// elapsed ago: the proxy timeout, but never past the server's write deadline
+// less a margin, so that a fault's latency plus a slow upstream still ends
+// in an answer rather than a closed connection.
+func upstreamBound(timeout, writeTimeout, elapsed time.Duration) time.Duration {
+	return min(timeout, writeTimeout-writeDeadlineMargin-elapsed)
+}
+
+// gatewayStatus is the status the sandbox answers for an upstream 5xx:
+// the same, when openapi.yaml declares it, and 502 otherwise.
+func gatewayStatus(status int) int {
+	switch status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return status
+	}
+	return http.StatusBadGateway
+}
+
+// isEnvelope reports whether body is a JSON object in the provider's
+// envelope, with at least its response_code.
+func isEnvelope(body []byte) bool {
+	var e struct {
+		ResponseCode json.RawMessage `json:"response_code"`
+	}
+	return json.Unmarshal(body, &e) == nil && len(e.ResponseCode) > 0
+}
+
+// noteViolations logs, lists and counts what an answer broke.
+func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, found []conformance.Finding) {
+	if len(found) == 0 {
+		return
+	}
+	now := p.cfg.Now()
+	out := make([]admin.Violation, len(found))
+	for i, f := range found {
+		out[i] = admin.Violation{Time: now, RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID, Status: status,
+			Source: f.Source, Pointer: f.Pointer, Rule: f.Rule, Message: f.Message}
+		p.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "contract violation",
+			slog.String("registration", q.RegistrationID),
+			slog.String("referenceid", q.ReferenceID),
+			slog.Int("status", status),
+			slog.String("source", f.Source),
+			slog.String("rule", f.Rule),
+			slog.String("pointer", f.Pointer),
+			slog.String("message", f.Message),
+		)
+		if p.cfg.Violation != nil {
+			p.cfg.Violation(f.Source, f.Rule)
+		}
+	}
+	p.violations.add(out)
+}
+
+// noteFailure logs and counts a failed exchange.
+func (p *Proxy) noteFailure(r *http.Request, q rechargestatus.Enquiry, f *failure) {
+	reqnote.From(r).Scenario = "proxy:upstream-" + f.kind
+	if p.cfg.Failure != nil {
+		p.cfg.Failure(f.kind)
+	}
+	p.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "upstream failure",
+		slog.String("upstream", p.display),
+		slog.String("registration", q.RegistrationID),
+		slog.String("referenceid", q.ReferenceID),
+		slog.String("kind", f.kind),
+		slog.String("remarks", f.remarks),
+	)
+}
+
+// fail notes a failed exchange and answers for it in the provider's
+// envelope; violations, when not negative, is how many the unusable answer
+// showed.
+func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, q rechargestatus.Enquiry, f *failure, violations int) {
+	p.noteFailure(r, q, f)
+	w.Header().Set(admin.UpstreamErrorHeader, f.kind)
+	if violations >= 0 {
+		w.Header().Set(admin.ContractViolationsHeader, strconv.Itoa(violations))
+	}
+	envelope.WriteError(w, f.status, rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess, f.remarks)
+}
+
+// relay sends the upstream's answer on as it came, but for the headers that
+// only concerned the upstream's connection.
+func relay(w http.ResponseWriter, a *upstreamAnswer, violations int) {
+	h := w.Header()
+	for name, values := range a.header {
+		h[name] = values
+	}
+	for _, v := range a.header.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			h.Del(strings.TrimSpace(name))
+		}
+	}
+	for _, name := range hopByHopHeaders {
+		h.Del(name)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	h.Set(admin.ContractViolationsHeader, strconv.Itoa(violations))
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,62 @@
+package proxy
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/aopay-sandbox/rechargestatus/admin"
+)
+
+// DefaultViolationLimit is how many violations are kept when the Config
+// sets no limit.
+const DefaultViolationLimit = 1000
+
+// violationLog keeps the latest violations, oldest first.
+type violationLog struct {
+	mu      sync.Mutex
+	limit   int
+	entries []admin.Violation
+	total   uint64
+}
+
+func newViolationLog(limit int) *violationLog {
+	if limit <= 0 {
+		limit = DefaultViolationLimit
+	}
+	return &violationLog{limit: limit}
+}
+
+func (l *violationLog) add(vs []admin.Violation) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, vs...)
+	l.total += uint64(len(vs))
+	if over := len(l.entries) - l.limit; over > 0 {
+		l.entries = slices.Delete(l.entries, 0, over)
+	}
+}
+
+// Violations lists the kept violations that q matches, oldest first, and
+// how many were found in all.
+func (p *Proxy) Violations(q admin.ViolationQuery) admin.ViolationList {
+	l := p.violations
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := admin.ViolationList{Violations: []admin.Violation{}, Total: l.total}
+	for _, v := range l.entries {
+		if (q.RegistrationID == "" || v.RegistrationID == q.RegistrationID) &&
+			(q.ReferenceID == "" || v.ReferenceID == q.ReferenceID) &&
+			(q.Rule == "" || v.Rule == q.Rule) {
+			out.Violations = append(out.Violations, v)
+		}
+	}
+	return out
+}
+
+// ClearViolations forgets every violation, and the total.
+func (p *Proxy) ClearViolations() {
+	l := p.violations
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries, l.total = nil, 0
+}
