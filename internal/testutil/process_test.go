@@ -83,6 +83,28 @@ func TestStopReportsTheExitCode(t *testing.T) {
 	}
 }
 
+// TestStopReachesTheProcessGroup stops a shell that runs the server as its
+// child, as go run does: the signal must reach the child too.
+func TestStopReachesTheProcessGroup(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no process groups")
+	}
+	cmd := helperCommand("0")
+	cmd.Args = []string{"sh", "-c", `"$0" -test.run='^$'; echo after`, os.Args[0]}
+	cmd.Path = "/bin/sh"
+	p := StartProcess(t, cmd, LoggedURL("/"))
+	start := time.Now()
+	if err := p.Stop(os.Interrupt); err != nil && strings.Contains(err.Error(), "killed") {
+		t.Fatalf("Stop: %v: the shell's child did not get the signal", err)
+	}
+	if elapsed := time.Since(start); elapsed > StopTimeout/2 {
+		t.Errorf("Stop took %s", elapsed)
+	}
+	if answers(p.URL) {
+		t.Errorf("%s still answers after Stop", p.URL)
+	}
+}
+
 func TestStartProcessFailsWhenTheProcessExitsFirst(t *testing.T) {
 	ft := &fatalTB{TB: t}
 	start := time.Now()
