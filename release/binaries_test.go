@@ -163,6 +163,7 @@ func startMock(t *testing.T, path string, env []string, args ...string) *testuti
 // TestImageHealthcheck runs the mock as the image does and the image's
 // HEALTHCHECK against it while it serves and once it has stopped.
 func TestImageHealthcheck(t *testing.T) {
+	t.Parallel()
 	b := binaries(t)
 	df := loadDockerfile(t)
 	cases := []struct {

@@ -163,6 +163,7 @@ func TestCIRunsTheReadmeTestCommand(t *testing.T) {
 
 // TestReadmeScript runs testdata/readme.txt.
 func TestReadmeScript(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the README's commands: servers, go run and the contract suite")
 	}
