@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +23,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -39,8 +38,9 @@ const (
 	// pendingAnswers is how many enquiries a PENDING- transaction answers
 	// pending under the default rule (--resolve-after 3).
 	pendingAnswers = 3
-	startTimeout   = 15 * time.Second
 )
+
+func TestMain(m *testing.M) { testutil.Main(m) }
 
 // TestStateFile runs the aopay-mock binary on a --state file, as a user
 // would, through crashes, a second process and a clean stop.
@@ -48,7 +48,7 @@ func TestStateFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and repeatedly kills the aopay-mock binary")
 	}
-	bin := buildMock(t)
+	bin := testutil.BuildBinary(t, ".")
 	t.Run("acknowledged writes survive SIGKILL", func(t *testing.T) { testAcknowledgedWritesSurviveSIGKILL(t, bin) })
 	t.Run("a second process on the file fails fast", func(t *testing.T) { testSecondProcessFailsFast(t, bin) })
 	t.Run("SIGTERM leaves a file the store opens", func(t *testing.T) { testCleanStop(t, bin) })
@@ -69,7 +69,7 @@ func testAcknowledgedWritesSurviveSIGKILL(t *testing.T, bin string) {
 			t.Fatalf("out of time after %d cycles", cycle)
 		}
 		p := startMock(t, bin, state)
-		c := newCrashClient(t, p.url, validator)
+		c := newCrashClient(t, p.URL, validator)
 		m.verify(c)
 		if t.Failed() {
 			p.kill(t)
@@ -85,7 +85,7 @@ func testAcknowledgedWritesSurviveSIGKILL(t *testing.T, bin string) {
 		t.Logf("cycle %d: killed after %d acknowledged writes, %d in flight", cycle, target, m.inDoubt())
 	}
 	p := startMock(t, bin, state)
-	m.verify(newCrashClient(t, p.url, validator))
+	m.verify(newCrashClient(t, p.URL, validator))
 	p.kill(t)
 	if m.checkedEnquiries == 0 || m.checkedAdmin == 0 {
 		t.Fatalf("checked %d enquiry and %d admin transactions, want some of each", m.checkedEnquiries, m.checkedAdmin)
@@ -123,16 +123,17 @@ func testSecondProcessFailsFast(t *testing.T, bin string) {
 func testCleanStop(t *testing.T, bin string) {
 	state := filepath.Join(t.TempDir(), "state.db")
 	p := startMock(t, bin, state)
-	c := newCrashClient(t, p.url, newSpecValidator(t))
+	c := newCrashClient(t, p.URL, newSpecValidator(t))
 	ref := "PENDING-CLEAN-STOP"
 	if _, err := c.enquire(ref); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.stop(syscall.SIGTERM); err != nil {
-		t.Fatalf("aopay-mock ended with %v after SIGTERM, want exit code 0; stderr: %s", err, p.stderr)
+	p.exited = true
+	if err := p.Stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("aopay-mock ended with %v after SIGTERM, want exit code 0; stderr: %s", err, p.Stderr())
 	}
-	if p.stderr.Len() > 0 {
-		t.Errorf("stderr after a clean stop: %s", p.stderr)
+	if p.Stderr() != "" {
+		t.Errorf("stderr after a clean stop: %s", p.Stderr())
 	}
 	s, err := boltstore.Open(state)
 	if err != nil {
@@ -143,36 +144,6 @@ func testCleanStop(t *testing.T, bin string) {
 	if err != nil || tx.Enquiries != 1 || tx.State != recharge.StatePending {
 		t.Errorf("stored %s: %+v, %v; want pending with 1 enquiry", ref, tx, err)
 	}
-}
-
-// buildMock compiles aopay-mock into the test's temporary directory, with
-// the race detector when the test has it, so the build reuses the packages
-// the test binary was built from.
-func buildMock(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "aopay-mock")
-	args := []string{"build", "-o", bin}
-	if raceEnabled() {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, ".")...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func raceEnabled() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 // newSpecValidator checks answers against the provider's document and the
@@ -196,11 +167,8 @@ func newSpecValidator(t *testing.T) *conformance.Validator {
 
 // mockProcess is one run of the binary.
 type mockProcess struct {
-	cmd     *exec.Cmd
-	url     string
-	stderr  *bytes.Buffer
-	drained chan struct{}
-	exited  bool
+	*testutil.Process
+	exited bool
 }
 
 // startMock runs the binary on state and waits for the URL it listens on.
@@ -208,42 +176,10 @@ func startMock(t *testing.T, bin, state string) *mockProcess {
 	t.Helper()
 	cmd := exec.Command(bin, "--state", state, "--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json")
 	cmd.Env = cleanEnv()
-	p := &mockProcess{cmd: cmd, stderr: &bytes.Buffer{}, drained: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.kill(t) })
-	urls := make(chan string, 1)
-	go func() {
-		defer close(p.drained)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var line struct {
-				Msg string `json:"msg"`
-				URL string `json:"url"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "aopay-mock listening" {
-				urls <- line.URL
-			}
-		}
-	}()
-	select {
-	case p.url = <-urls:
-	case <-p.drained:
+	p := &mockProcess{Process: testutil.StartProcess(t, cmd, testutil.LoggedURL("/__admin/health"))}
+	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") {
 		p.kill(t)
-		t.Fatalf("aopay-mock exited before listening: %s", p.stderr)
-	case <-time.After(startTimeout):
-		p.kill(t)
-		t.Fatalf("aopay-mock did not say where it listens within %s: %s", startTimeout, p.stderr)
-	}
-	if !strings.HasPrefix(p.url, "http://127.0.0.1:") {
-		p.kill(t)
-		t.Fatalf("aopay-mock listens on %q, want loopback", p.url)
+		t.Fatalf("aopay-mock listens on %q, want loopback", p.URL)
 	}
 	return p
 }
@@ -265,20 +201,11 @@ func (p *mockProcess) kill(t *testing.T) {
 	if p.exited {
 		return
 	}
-	err := p.stop(syscall.SIGKILL)
-	if ee, ok := err.(*exec.ExitError); !ok || ee.Exited() {
-		t.Errorf("aopay-mock ended with %v before it was killed; stderr: %s", err, p.stderr)
-	}
-}
-
-// stop signals the process and waits for it to end.
-func (p *mockProcess) stop(sig os.Signal) error {
 	p.exited = true
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		return err
+	err := p.Kill()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.Exited() {
+		t.Errorf("aopay-mock ended with %v before it was killed; stderr: %s", err, p.Stderr())
 	}
-	<-p.drained
-	return p.cmd.Wait()
 }
 
 // crashClient talks to one run of the server.

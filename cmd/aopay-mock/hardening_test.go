@@ -17,6 +17,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore/boltstoretest"
 )
 
@@ -31,7 +32,7 @@ func TestBinaryHardening(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the aopay-mock binary")
 	}
-	bin := buildMock(t)
+	bin := testutil.BuildBinary(t, ".")
 	t.Run("damaged state files", func(t *testing.T) { testDamagedStateFiles(t, bin) })
 	t.Run("SIGTERM while a body is half sent", func(t *testing.T) { testSIGTERMWithHalfSentBody(t, bin) })
 }
@@ -111,7 +112,7 @@ func testSIGTERMWithHalfSentBody(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	p := startMock(t, bin, state)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,16 +134,15 @@ func testSIGTERMWithHalfSentBody(t *testing.T, bin string) {
 	}
 	start := time.Now()
 	stopped := make(chan error, 1)
-	go func() { stopped <- p.stop(syscall.SIGTERM) }()
+	go func() { stopped <- p.Stop(syscall.SIGTERM) }()
 	select {
 	case err := <-stopped:
 		if err != nil {
-			t.Fatalf("ended with %v, want exit code 0; stderr: %s", err, p.stderr)
+			t.Fatalf("ended with %v, want exit code 0; stderr: %s", err, p.Stderr())
 		}
 		t.Logf("stopped in %v", time.Since(start).Round(time.Millisecond))
 	case <-time.After(promptly):
-		_ = p.cmd.Process.Kill()
-		<-stopped
+		_ = p.Kill()
 		t.Fatalf("still running %v after SIGTERM", promptly)
 	}
 }

@@ -8,12 +8,12 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -109,24 +109,23 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-var listeningURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
-
-// waitForURL polls the log for the listening line until a deadline.
+// waitForURL waits until the in-process server logs the URL it listens on.
 func waitForURL(t *testing.T, out *lockedBuffer, exited <-chan int) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listeningURL.FindStringSubmatch(out.String()); m != nil {
-			return m[1]
-		}
+	var url string
+	err := testutil.Poll(testutil.StartTimeout, func() (bool, error) {
 		select {
 		case code := <-exited:
-			t.Fatalf("server exited with %d before listening: %s", code, out.String())
-		case <-time.After(10 * time.Millisecond):
+			return false, fmt.Errorf("server exited with %d before listening", code)
+		default:
 		}
+		url = testutil.ListeningURL(out.String())
+		return url != "", nil
+	})
+	if err != nil {
+		t.Fatalf("%v: %s", err, out.String())
 	}
-	t.Fatalf("server did not log its address: %s", out.String())
-	return ""
+	return url
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
@@ -169,23 +168,7 @@ func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 	go func() {
 		exited <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"}, envOf(nil), &out, io.Discard)
 	}()
-	jsonURL := regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+)"`)
-	deadline := time.Now().Add(10 * time.Second)
-	var url string
-	for url == "" && time.Now().Before(deadline) {
-		if m := jsonURL.FindStringSubmatch(out.String()); m != nil {
-			url = m[1]
-			break
-		}
-		select {
-		case code := <-exited:
-			t.Fatalf("exited %d: %s", code, out.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	if url == "" {
-		t.Fatalf("no listening line: %s", out.String())
-	}
+	url := waitForURL(t, &out, exited)
 	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"1","RegistrationID":"AOP-554"}`))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package release
 
 import (
 	"bufio"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,19 +183,7 @@ func TestDockerfileFinalStage(t *testing.T) {
 // does not need and keeps every file the binaries are built from.
 func TestDockerIgnore(t *testing.T) {
 	root := repoRoot(t)
-	f, err := os.Open(filepath.Join(root, ".dockerignore"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	patterns, err := ignorefile.ReadAll(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	matcher, err := patternmatcher.New(patterns)
-	if err != nil {
-		t.Fatal(err)
-	}
+	matcher := dockerIgnore(t, root)
 	ignored := func(path string) bool {
 		t.Helper()
 		m, err := matcher.MatchesOrParentMatches(path)
@@ -203,7 +192,11 @@ func TestDockerIgnore(t *testing.T) {
 		}
 		return m
 	}
-	for _, path := range []string{".git/HEAD", "bin/aopay-mock", "reports/junit.xml", "mockserver/cli/cli.test", "cover.out"} {
+	// go.work names ./release, which the build does not need: without
+	// both, the builder's go build uses go.mod alone, as the static binary
+	// checks do (GOWORK=off).
+	for _, path := range []string{".git/HEAD", "bin/aopay-mock", "reports/junit.xml", "mockserver/cli/cli.test", "cover.out",
+		"go.work", "go.work.sum", "release/go.mod"} {
 		if !ignored(path) {
 			t.Errorf("%s is sent to the builder", path)
 		}
@@ -213,7 +206,7 @@ func TestDockerIgnore(t *testing.T) {
 		"-f", `{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{end}}{{end}}`,
 		"./cmd/...")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
@@ -239,5 +232,65 @@ func TestDockerIgnore(t *testing.T) {
 		if ignored(path) {
 			t.Errorf(".dockerignore leaves out %s, which the build needs", path)
 		}
+	}
+}
+
+// dockerIgnore matches the paths .dockerignore leaves out of the build
+// context.
+func dockerIgnore(t *testing.T, root string) *patternmatcher.PatternMatcher {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	matcher, err := patternmatcher.New(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return matcher
+}
+
+// copyBuildContext copies what `docker build` sends from root to dir: the
+// main module, without what .dockerignore leaves out.
+func copyBuildContext(t *testing.T, root, dir string) {
+	t.Helper()
+	matcher := dockerIgnore(t, root)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil || rel == "." {
+			return err
+		}
+		if ignored, err := matcher.MatchesOrParentMatches(filepath.ToSlash(rel)); err != nil || ignored {
+			if d.IsDir() && err == nil {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		target := filepath.Join(dir, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("copy the build context: %v", err)
 	}
 }

@@ -23,10 +23,10 @@ const (
 	versionVar     = "github.com/aopay-sandbox/rechargestatus/internal/buildinfo.Version"
 )
 
-// repoRoot is the module's root, two levels above this package.
+// repoRoot is the repository's root, the main module's, above this one.
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,113 @@
+package testutil
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// built holds the binaries built by this test binary, by package.
+var built struct {
+	sync.Mutex
+	dir  string // removed by Main
+	main bool   // Main runs the tests
+	bins map[string]*binary
+}
+
+type binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// Main runs the tests of a package that calls BuildBinary, then removes the
+// binaries built: call it from TestMain.
+func Main(m *testing.M) {
+	built.Lock()
+	built.main = true
+	built.Unlock()
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// BuildBinary builds the main package pkg (an import path, or a directory
+// relative to the test's) once per test binary and returns the binary's
+// path. It builds with the race detector when the test binary has it, so the
+// build reuses the packages the test was compiled from.
+func BuildBinary(t testing.TB, pkg string) string {
+	t.Helper()
+	built.Lock()
+	if !built.main {
+		built.Unlock()
+		t.Fatal("testutil.BuildBinary needs func TestMain(m *testing.M) { testutil.Main(m) } to remove what it builds")
+	}
+	if built.bins == nil {
+		built.bins = map[string]*binary{}
+	}
+	b := built.bins[pkg]
+	if b == nil {
+		b = &binary{}
+		built.bins[pkg] = b
+	}
+	built.Unlock()
+	b.once.Do(func() { b.path, b.err = build(pkg) })
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+func build(pkg string) (string, error) {
+	built.Lock()
+	var err error
+	if built.dir == "" {
+		built.dir, err = os.MkdirTemp("", "testutil-bin-")
+	}
+	dir := built.dir
+	built.Unlock()
+	if err != nil {
+		return "", err
+	}
+	out, err := os.MkdirTemp(dir, "")
+	if err != nil {
+		return "", err
+	}
+	args := []string{"build", "-o", out + string(filepath.Separator)}
+	if raceEnabled() {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, output)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return "", err
+	}
+	if len(entries) != 1 {
+		return "", fmt.Errorf("go build %s made %d files, want one binary", pkg, len(entries))
+	}
+	return filepath.Join(out, entries[0].Name()), nil
+}
+
+// raceEnabled tells whether the running test binary has the race detector.
+func raceEnabled() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
