@@ -4,7 +4,9 @@ import "context"
 
 // Admin is the sandbox's admin API. A Client implements it over HTTP; the
 // mock server implements it in process (mockserver.Server.Admin), and the two
-// answer alike: the same values, and *Error for every refusal.
+// answer alike: the same values, and an *Error of the same status and code
+// for every refusal (over HTTP, the admin API's OpenAPI document may word
+// the message first).
 type Admin interface {
 	// PutTransaction creates or replaces the transaction at key and reports
 	// whether it created it. The registration must be among the fixtures'.

@@ -458,9 +458,9 @@ func TestFixturesReloadKeepsRuntimeState(t *testing.T) {
 	write(`registrations:
   - id: P-1
 transactions:
-  - {registration: P-1, referenceid: KEEP, state: pending}
-  - {registration: P-1, referenceid: EDITED, state: pending}
-  - {registration: P-1, referenceid: DROPPED, state: success}
+  - {registrationId: P-1, referenceId: KEEP, state: pending}
+  - {registrationId: P-1, referenceId: EDITED, state: pending}
+  - {registrationId: P-1, referenceId: DROPPED, state: success}
 `)
 	sb := newSandbox(t, Config{FixturesPath: path})
 	sb.admin(http.MethodPost, "/__admin/transactions/P-1/KEEP/transition", map[string]string{"to": "failed"})
@@ -471,10 +471,10 @@ transactions:
   - id: P-1
   - id: P-2
 transactions:
-  - {registration: P-1, referenceid: KEEP, state: success}
-  - {registration: P-1, referenceid: EDITED, state: success}
-  - {registration: P-1, referenceid: ADDED, state: refunded}
-  - {registration: P-2, referenceid: OTHER, state: success}
+  - {registrationId: P-1, referenceId: KEEP, state: success}
+  - {registrationId: P-1, referenceId: EDITED, state: success}
+  - {registrationId: P-1, referenceId: ADDED, state: refunded}
+  - {registrationId: P-2, referenceId: OTHER, state: success}
 `)
 	a := sb.admin(http.MethodPost, "/__admin/fixtures/reload", nil)
 	var res admin.ReloadResult
@@ -515,7 +515,7 @@ transactions:
 		t.Fatalf("P-2/OTHER answers %v", parsed)
 	}
 
-	write("registrations: [{id: P-1}]\ntransactions:\n  - {registration: P-1, referenceid: X, state: done}\n")
+	write("registrations: [{id: P-1}]\ntransactions:\n  - {registrationId: P-1, referenceId: X, state: done}\n")
 	a = sb.admin(http.MethodPost, "/__admin/fixtures/reload", nil)
 	if code, msg := a.errorMessage(t); a.status != http.StatusUnprocessableEntity || code != admin.CodeInvalid || !strings.Contains(msg, `state "done"`) {
 		t.Fatalf("broken file: %d %s %q", a.status, code, msg)

@@ -10,6 +10,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/fieldcase"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -19,7 +20,7 @@ import (
 type requestCheck struct {
 	validator *conformance.Validator
 	// fieldCase, when set, accepts enquiry members in any letter case.
-	fieldCase        *fieldCase
+	fieldCase        *fieldcase.Renamer
 	maxBodyBytes     int64
 	validationStatus int
 }
@@ -50,7 +51,7 @@ func check(c requestCheck, next http.Handler) http.Handler {
 		note.Body = body
 		enquiry := isEnquiry(r)
 		if c.fieldCase != nil && enquiry {
-			body = c.fieldCase.canonical(body)
+			body = c.fieldCase.Canonical(body)
 		}
 		value, p := c.validator.CheckRequestBody(r.Context(), r, body)
 		if p != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/adminhttp"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/fieldcase"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -160,7 +161,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator) http.Handl
 	}
 	checks := requestCheck{validator: validator, maxBodyBytes: cfg.MaxBodyBytes, validationStatus: cfg.ValidationStatus}
 	if cfg.CaseInsensitiveFields {
-		checks.fieldCase = enquiryFieldCase(validator.Doc())
+		checks.fieldCase = fieldcase.ForEnquiry(validator.Doc())
 	}
 	enquiry := check(checks, faults.Inject(faults.Options{
 		Rules:    c.faults,

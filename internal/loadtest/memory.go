@@ -157,23 +157,9 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (*MemoryReport, erro
 	if err != nil {
 		return nil, err
 	}
-	bodies := [][]byte{PageExampleRequest}
-	for i := range opts.Existing {
-		bodies = append(bodies, enquiryBody(fmt.Sprintf("MEM-%d", i)))
-	}
-	// Creating the transactions and filling the journal first leaves only
-	// what the enquiries themselves might keep.
-	for range 2 {
-		for _, b := range bodies {
-			if err := p.enquire(b); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for range mockserver.DefaultJournalSize {
-		if err := p.enquire(PageExampleRequest); err != nil {
-			return nil, err
-		}
+	bodies, err := warmUp(p, opts.Existing)
+	if err != nil {
+		return nil, err
 	}
 	r.HeapBefore, r.RSSBefore = heapInuse(), residentSetSize()
 	start := time.Now()
@@ -209,6 +195,29 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (*MemoryReport, erro
 		}
 	}
 	return r, nil
+}
+
+// warmUp creates existing transactions besides the page's example and fills
+// the journal, which leaves only what the enquiries themselves might keep.
+// It returns the bodies of enquiries of those transactions.
+func warmUp(p *inProcess, existing int) ([][]byte, error) {
+	bodies := [][]byte{PageExampleRequest}
+	for i := range existing {
+		bodies = append(bodies, enquiryBody(fmt.Sprintf("MEM-%d", i)))
+	}
+	for range 2 {
+		for _, b := range bodies {
+			if err := p.enquire(b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for range mockserver.DefaultJournalSize {
+		if err := p.enquire(PageExampleRequest); err != nil {
+			return nil, err
+		}
+	}
+	return bodies, nil
 }
 
 func measureCap(ctx context.Context, limit int, r *MemoryReport) error {

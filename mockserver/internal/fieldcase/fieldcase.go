@@ -1,4 +1,7 @@
-package mockserver
+// Package fieldcase accepts an enquiry's members in any letter case
+// (`ReferenceID`, `registrationid`), as the provider's ASP.NET binding is
+// believed to, by renaming them to the spec's spelling before validation.
+package fieldcase
 
 import (
 	"encoding/json"
@@ -9,36 +12,35 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
-// fieldCase renames the members of an enquiry body that differ from the
-// spec's names only in letter case (`ReferenceID`, `registrationid`), as the
-// provider's ASP.NET binding is believed to accept them.
-type fieldCase struct {
+// Renamer renames the members of an enquiry body that differ from the
+// spec's names only in letter case.
+type Renamer struct {
 	names []string
 }
 
-// enquiryFieldCase reads the property names of the enquiry's request body
-// from the spec, so a spec that renames them is followed.
-func enquiryFieldCase(doc *openapi3.T) *fieldCase {
+// ForEnquiry reads the property names of the enquiry's request body from the
+// spec, so a spec that renames them is followed.
+func ForEnquiry(doc *openapi3.T) *Renamer {
 	item := doc.Paths.Value(rechargestatus.EnquiryPath)
 	if item == nil || item.Post == nil || item.Post.RequestBody == nil || item.Post.RequestBody.Value == nil {
-		return &fieldCase{}
+		return &Renamer{}
 	}
 	media := item.Post.RequestBody.Value.Content.Get("application/json")
 	if media == nil || media.Schema == nil || media.Schema.Value == nil {
-		return &fieldCase{}
+		return &Renamer{}
 	}
-	fc := &fieldCase{}
+	fc := &Renamer{}
 	for name := range media.Schema.Value.Properties {
 		fc.names = append(fc.names, name)
 	}
 	return fc
 }
 
-// canonical returns body with its members renamed to the spec's spelling, or
+// Canonical returns body with its members renamed to the spec's spelling, or
 // body itself when there is nothing to rename or it is not a JSON object
 // (validation then words what is wrong with it). A member already spelt
 // exactly wins over one spelt otherwise.
-func (fc *fieldCase) canonical(body []byte) []byte {
+func (fc *Renamer) Canonical(body []byte) []byte {
 	var members map[string]json.RawMessage
 	if len(fc.names) == 0 || json.Unmarshal(body, &members) != nil || members == nil {
 		return body

@@ -1,0 +1,117 @@
+package mocktest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mocktest"
+)
+
+// enquire posts the enquiry of registrationID and referenceID to the mock,
+// as the code under test would, and returns the answer.
+func enquire(mock *mocktest.Mock, registrationID, referenceID string) string {
+	body := fmt.Sprintf(`{"referenceid":%q,"RegistrationID":%q}`, referenceID, registrationID)
+	res, err := http.Post(mock.EnquiryURL(), "application/json", strings.NewReader(body))
+	if err != nil {
+		return err.Error()
+	}
+	defer res.Body.Close()
+	answer, _ := io.ReadAll(res.Body)
+	return fmt.Sprintf("%d %s", res.StatusCode, answer)
+}
+
+// A test starts the mock with mocktest.New(t), which closes it when the
+// test ends; outside a test, Start and Close do the same. The built-in
+// fixtures answer the provider page's example.
+func Example() {
+	mock, err := mocktest.Start()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer mock.Close()
+	fmt.Println(enquire(mock, "AOP-554", "12345678"))
+	// Output:
+	// 200 {"response_code":1,"status":true,"data":{"txnid":"6469","operatorname":"ICICI Bank","canumber":"DL10CG6228","amount":"1","comm":"0.00","tds":"0.00","status":"1","refid":"12345678","operatorid":"MockLazYafrYZ7","dateadded":"2021-08-20 15:41:08","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}
+}
+
+// A transaction arranged through the admin API stays pending for two
+// enquiries, then succeeds.
+func Example_pendingThenSuccess() {
+	mock, err := mocktest.Start()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer mock.Close()
+	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-7"}
+	_, _, err = mock.Admin.PutTransaction(context.Background(), key, admin.Transaction{
+		State:   admin.StatePending,
+		Amount:  "250.00",
+		Resolve: &admin.Rule{To: admin.StateSuccess, AfterEnquiries: 2},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for range 3 {
+		answer := enquire(mock, key.RegistrationID, key.ReferenceID)
+		status := answer[strings.Index(answer, `"status":"`)+10:][:1]
+		fmt.Println("data.status", status)
+	}
+	// Output:
+	// data.status 2
+	// data.status 2
+	// data.status 1
+}
+
+// Time on the sandbox clock moves a transaction on: the clock starts frozen
+// here, and the admin API moves it.
+func Example_clock() {
+	mock, err := mocktest.Start(mocktest.WithClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer mock.Close()
+	ctx := context.Background()
+	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-8"}
+	if _, _, err := mock.Admin.PutTransaction(ctx, key, admin.Transaction{
+		State:   admin.StatePending,
+		Resolve: &admin.Rule{To: admin.StateFailed, After: admin.Duration(30 * time.Minute)},
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	clock, _ := mock.Admin.MoveClock(ctx, admin.Advance(30*time.Minute))
+	view, _ := mock.Admin.GetTransaction(ctx, key)
+	fmt.Println(clock.Now.Format(time.RFC3339), view.State)
+	// Output:
+	// 2026-03-05T12:30:00Z failed
+}
+
+// A fault rule makes the next enquiry fail the way the provider can: here
+// one 503, then answers as usual.
+func Example_faults() {
+	mock, err := mocktest.Start()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer mock.Close()
+	if _, err := mock.Admin.AddFault(context.Background(), admin.FaultRule{Kind: admin.FaultStatus, Status: 503, Count: 1}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for range 2 {
+		fmt.Println(enquire(mock, "AOP-554", "FAILED-1001")[:3])
+	}
+	// Output:
+	// 503
+	// 200
+}
