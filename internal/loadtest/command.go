@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -17,8 +15,9 @@ const usage = `Usage: aopay-load [compare|memory|startup] [flags]
 
 Measures the mock on this machine, on loopback only.
 
-  compare   drive the mock and a bare net/http handler serving the same bytes,
-            alternating, and print throughput, p50, p99 and their ratios (default)
+  compare   start aopay-mock and a bare net/http server answering the same
+            bytes, drive each with wrk (Debian's package wrk) in alternating
+            rounds, and print throughput, p50, p99 and their ratios (default)
   memory    heap and RSS across many enquiries of existing transactions, and
             the cost of each auto-created transaction, in process
   startup   time from starting an aopay-mock binary to its first correct answer
@@ -41,7 +40,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch sub {
 	case "compare":
-		err = runCompare(ctx, args, stdout, stderr)
+		err = runWrkCompare(ctx, args, stdout, stderr)
 	case "memory":
 		err = runMemory(ctx, args, stdout, stderr)
 	case "startup":
@@ -85,49 +84,6 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 func machine() string {
 	return fmt.Sprintf("%s %s/%s, %d CPUs, GOMAXPROCS %d", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0))
-}
-
-func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	opts := DefaultCompareOptions
-	fs := flag.NewFlagSet("aopay-load compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.IntVar(&opts.Connections, "conns", opts.Connections, "keep-alive connections (and workers) per target")
-	fs.IntVar(&opts.Rounds, "rounds", opts.Rounds, "rounds; each drives the bare handler and the mock once, in alternating order")
-	fs.DurationVar(&opts.RoundTime, "round-time", opts.RoundTime, "longest turn of a target in a round")
-	fs.IntVar(&opts.RoundRequests, "round-requests", opts.RoundRequests, "most requests of a target in a round")
-	fs.DurationVar(&opts.Warmup, "warmup", opts.Warmup, "warm-up of each target before the first round")
-	assert := fs.Bool("assert", false, fmt.Sprintf("exit 1 unless mock throughput >= %.2f of bare and mock p99 <= %.0fx bare", MinThroughputRatio, MaxP99Ratio))
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	fmt.Fprintf(stdout, "aopay-load compare: %d connections, %d rounds of at most %s or %d requests per target; %s\n",
-		opts.Connections, opts.Rounds, opts.RoundTime, opts.RoundRequests, machine())
-	r, err := Compare(ctx, opts, nil)
-	if err != nil {
-		return err
-	}
-	WriteCompareReport(stdout, r)
-	if misses := r.Misses(); len(misses) > 0 {
-		for _, m := range misses {
-			fmt.Fprintln(stdout, "MISSED:", m)
-		}
-		if *assert {
-			return errors.New("targets missed")
-		}
-	}
-	return nil
 }
 
 func runMemory(ctx context.Context, args []string, stdout, stderr io.Writer) error {

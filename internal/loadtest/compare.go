@@ -17,6 +17,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/internal/loadtest/barehttp"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
 
@@ -165,19 +166,10 @@ func (s *loopbackServer) close() error {
 	return nil
 }
 
-// BareHandler answers every request with body and contentType, reading the
-// request body as any server must to keep the connection alive: the least
-// work net/http allows for the same exchange.
+// BareHandler is the bare net/http handler serving body, the floor of the
+// comparison.
 func BareHandler(contentType string, body []byte) http.Handler {
-	length := fmt.Sprint(len(body))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		h := w.Header()
-		h.Set("Content-Type", contentType)
-		h.Set("Content-Length", length)
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body)
-	})
+	return barehttp.Handler(contentType, body)
 }
 
 // NewClient is the client both targets are driven with: keep-alive
