@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aopay-sandbox/rechargestatus/contract"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
 
@@ -50,8 +51,8 @@ func TestAMockRunHoldsTheSpecNotTheMocksDefaults(t *testing.T) {
 		cfg    mockserver.Config
 		labels string
 	}{
-		{"validation errors as HTTP 401, as the upstream answers them", mockserver.Config{Seed: 1, ValidationStatus: http.StatusUnauthorized}, "negative"},
-		{"pending as data.status 3, another seed", mockserver.Config{Seed: 42, PendingStatus: "3"}, "fixtures"},
+		{"validation errors as HTTP 401, as the upstream answers them", mockserver.Config{Seed: 1, Dialect: mustDialect(t, "page;validation-status=401")}, "negative"},
+		{"pending as data.status 3, another seed", mockserver.Config{Seed: 42, Dialect: mustDialect(t, "page;pending-status=3")}, "fixtures"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,4 +63,13 @@ func TestAMockRunHoldsTheSpecNotTheMocksDefaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustDialect(t *testing.T, spec string) dialect.Dialect {
+	t.Helper()
+	d, err := dialect.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
