@@ -41,24 +41,24 @@ const MaxJournalSize = 1_000_000
 const ShutdownTimeout = 10 * time.Second
 
 type options struct {
-	addr                  string
-	spec                  string
-	fixtures              string
-	state                 string
-	seed                  int64
-	unknown               string
-	resolveAfter          string
-	dialect               *dialect.Flags
-	dialectHeader         bool
-	maxBodyBytes          int64
-	journalSize           int
-	maxTransactions       int
-	maxConns              int
-	logFormat             string
-	logLevel              string
-	adminToken            string
-	faultHeader           bool
-	proxy                 proxyOptions
+	addr            string
+	spec            string
+	fixtures        string
+	state           string
+	seed            int64
+	unknown         string
+	resolveAfter    string
+	dialect         *dialect.Flags
+	dialectHeader   bool
+	maxBodyBytes    int64
+	journalSize     int
+	maxTransactions int
+	maxConns        int
+	logFormat       string
+	logLevel        string
+	adminToken      string
+	faultHeader     bool
+	proxy           proxyOptions
 }
 
 func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
