@@ -12,7 +12,7 @@ import (
 // as provider-notes.md records the upstream aggregator: held to the page, the
 // run fails and its failures name the known dialect, citing the notes; with
 // --accept-dialect upstream, the run holds the endpoint to that dialect and
-// passes.
+// passes, as it still passes an endpoint answering as the page.
 func TestARunAgainstTheUpstreamDialect(t *testing.T) {
 	t.Parallel()
 	upstream := mustDialect(t, dialect.Upstream)
@@ -28,6 +28,13 @@ func TestARunAgainstTheUpstreamDialect(t *testing.T) {
 			"the captured 401 body with code 25 (provider-notes.md:44"})
 		r.expectCaught(t, caught{"Refusal of an unknown partner refuses an unknown RegistrationID in the error envelope",
 			"--accept-dialect upstream holds the endpoint to that dialect instead"})
+	})
+	t.Run("accepting it of a page endpoint", func(t *testing.T) {
+		t.Parallel()
+		r := runSuite(t, nil, "--base-url="+startMock(t), "--accept-dialect=upstream")
+		if r.code != contract.ExitPassed {
+			t.Fatalf("exit %d, want %d: accepting a dialect holds the endpoint to the page still\n%s\n%s", r.code, contract.ExitPassed, r.failures(), r.output)
+		}
 	})
 	t.Run("accepting it", func(t *testing.T) {
 		t.Parallel()
