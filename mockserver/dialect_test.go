@@ -372,10 +372,16 @@ func TestDialectPrecedence(t *testing.T) {
 			}
 		})
 	}
+	// A dialect the header names decides the pending status too.
+	a := send(t, off, http.MethodPost, rechargestatus.EnquiryPath, "application/json", enquiryJSON("AOP-554", "STUCK-1"), nil)
+	b := send(t, on, http.MethodPost, rechargestatus.EnquiryPath, "application/json", enquiryJSON("AOP-554", "STUCK-1"), http.Header{dialect.Header: {"page;pending-status=4"}})
+	if !bytes.Contains(a.body, []byte(`"status":"2"`)) || !bytes.Contains(b.body, []byte(`"status":"4"`)) {
+		t.Errorf("pending: %s without a header, %s with pending-status=4", a.body, b.body)
+	}
 	// A registration found by its Token's partnerId, not its id, answers in
 	// its dialect too.
 	token := signed("UP-PARTNER", "k", "r1")(t)
-	a := send(t, on, http.MethodPost, rechargestatus.EnquiryPath, "application/json", `{"referenceid":"UP-1"}`, token)
+	a = send(t, on, http.MethodPost, rechargestatus.EnquiryPath, "application/json", `{"referenceid":"UP-1"}`, token)
 	if a.status != http.StatusOK || a.header.Get(dialect.Header) != dialect.Upstream || !bytes.HasPrefix(a.body, []byte(`{"responsecode":1,`)) {
 		t.Errorf("AOP-UP-SECURE by its Token: HTTP %d %s %v", a.status, a.body, a.header)
 	}
