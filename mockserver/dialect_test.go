@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
@@ -101,7 +103,9 @@ func headerOf(name, value string) func(*testing.T) http.Header {
 	return func(*testing.T) http.Header { return http.Header{name: {value}} }
 }
 
-func enquiryJSON(registrationID, referenceID string) string { return string(enquiryBody(registrationID, referenceID)) }
+func enquiryJSON(registrationID, referenceID string) string {
+	return string(enquiryBody(registrationID, referenceID))
+}
 
 // scenarios are every answer the mock gives an enquiry: each state of a
 // transaction, none found, each refusal of the request and of the partner,
@@ -417,5 +421,35 @@ func TestRegistrationDialectsFollowTheFixtures(t *testing.T) {
 	set.Registrations[0].Dialect = "aggregator"
 	if _, err := New(Config{Fixtures: &set}); err == nil || !strings.Contains(err.Error(), `registration AOP-554: unknown dialect "aggregator"`) {
 		t.Fatalf("a fixture naming no dialect: %v", err)
+	}
+}
+
+// TestSandboxHeadersAreHeldToTheSpecWhenSent: a request that sends none of
+// the sandbox's own headers is held to the spec without them, for less; one
+// that sends one is held to the whole spec, which bounds its length.
+func TestSandboxHeadersAreHeldToTheSpecWhenSent(t *testing.T) {
+	t.Parallel()
+	v := specValidator
+	bare, dropped := withoutSandboxHeaders(v.Doc())
+	if !slices.Equal(dropped, []string{admin.FaultHeader, dialect.Header}) {
+		t.Errorf("dropped %v, want the sandbox's two headers", dropped)
+	}
+	names := func(doc *openapi3.T) (out []string) {
+		for _, p := range doc.Paths.Value(rechargestatus.EnquiryPath).Post.Parameters {
+			out = append(out, p.Value.Name)
+		}
+		return out
+	}
+	if got := names(bare); !slices.Equal(got, []string{rechargestatus.TokenHeader}) {
+		t.Errorf("the bare spec declares %v, want the Token alone", got)
+	}
+	if got := names(v.Doc()); len(got) != 3 {
+		t.Errorf("the spec itself lost parameters: %v", got)
+	}
+	s := enquiryTestServer(t, Config{})
+	long := "page;pending-status=" + strings.Repeat("9", 300)
+	a := send(t, s, http.MethodPost, rechargestatus.EnquiryPath, "application/json", enquiryJSON("AOP-554", "12345678"), http.Header{dialect.Header: {long}})
+	if a.status != http.StatusBadRequest || !bytes.Contains(a.body, []byte("X-Mock-Dialect")) {
+		t.Errorf("an X-Mock-Dialect longer than the spec allows: HTTP %d %s, want 400 naming it", a.status, a.body)
 	}
 }

@@ -101,7 +101,12 @@ func New(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.handler = s.routes(cfg, validator)
+	validators, err := newRequestValidators(validator)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.handler = s.routes(cfg, validator, validators)
 	return s, nil
 }
 
@@ -154,7 +159,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 // routes puts the handlers together: the admin API under its paths, the
 // RechargeStatus endpoint (or the proxy) behind validation and faults, and
 // any other path answered in the provider's envelope.
-func (s *Server) routes(cfg Config, validator *conformance.Validator) http.Handler {
+func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators) http.Handler {
 	c := s.control
 	var answer http.Handler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
@@ -162,7 +167,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator) http.Handl
 		// instead of the store.
 		answer = c.proxy
 	}
-	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
+	checks := requestCheck{validators: validators, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	enquiry := check(checks, faults.Inject(faults.Options{
 		Rules:    c.faults,
 		Header:   !cfg.DisableFaultHeader,
