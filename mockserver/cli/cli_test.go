@@ -214,7 +214,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	case <-time.After(ShutdownTimeout + 5*time.Second):
 		t.Fatal("no shutdown")
 	}
-	if !strings.Contains(out.String(), "msg=request") || !strings.Contains(out.String(), "referenceid=12345678") {
+	if !strings.Contains(out.String(), "msg=request") || !strings.Contains(out.String(), "referenceid=12345678") || !strings.Contains(out.String(), "dialect=page") {
 		t.Fatalf("no request log: %s", out.String())
 	}
 }
