@@ -1,7 +1,9 @@
 // Package mockserver serves AOPay's RechargeStatus endpoint from the
-// sandbox's domain, validating every request against openapi.yaml first, and
-// the sandbox's admin API beside it. New returns an http.Handler; listening,
-// signals and shutdown belong to the program that serves it (mockserver/cli).
+// sandbox's domain, validating every request against openapi.yaml first and
+// answering in the dialect of the provider each request calls for (package
+// dialect), and the sandbox's admin API beside it. New returns an
+// http.Handler; listening, signals and shutdown belong to the program that
+// serves it (mockserver/cli).
 package mockserver
 
 import (
