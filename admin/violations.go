@@ -29,6 +29,13 @@ type Violation struct {
 	// Rule is the schema keyword or invariant broken.
 	Rule    string `json:"rule"`
 	Message string `json:"message"`
+	// Dialects are the known dialects of the provider (such as upstream)
+	// the answer matches whole: a violation of one of them is a known
+	// inconsistency of the provider rather than a new break.
+	Dialects []string `json:"dialects,omitempty"`
+	// Explanation says so, citing the provider notes the dialect comes
+	// from, or which accepted dialect the answer was judged as.
+	Explanation string `json:"explanation,omitempty"`
 }
 
 // ViolationList is the answer of GET /__admin/violations.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aopay-sandbox/rechargestatus/contract"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
 
@@ -29,7 +30,7 @@ func TestAMockRunHoldsTheSandboxToItsOwnPromises(t *testing.T) {
 		if r.code != contract.ExitFailed {
 			t.Fatalf("exit %d, want %d\n%s", r.code, contract.ExitFailed, r.output)
 		}
-		r.expectCaught(t, caught{"names the field at fault in its message when RegistrationID is empty", "message: Expected"})
+		r.expectCaught(t, caught{"names the field at fault in its message (or where the accepted dialect says it) when RegistrationID is empty", "message: Expected"})
 		r.expectCaught(t, caught{"Refusal of an unknown partner answers it HTTP 401, response_code 7", "response_code: Expected"})
 	})
 	t.Run("real", func(t *testing.T) {
@@ -50,8 +51,8 @@ func TestAMockRunHoldsTheSpecNotTheMocksDefaults(t *testing.T) {
 		cfg    mockserver.Config
 		labels string
 	}{
-		{"validation errors as HTTP 401, as the upstream answers them", mockserver.Config{Seed: 1, ValidationStatus: http.StatusUnauthorized}, "negative"},
-		{"pending as data.status 3, another seed", mockserver.Config{Seed: 42, PendingStatus: "3"}, "fixtures"},
+		{"validation errors as HTTP 401, as the upstream answers them", mockserver.Config{Seed: 1, Dialect: mustDialect(t, "page;validation-status=401")}, "negative"},
+		{"pending as data.status 3, another seed", mockserver.Config{Seed: 42, Dialect: mustDialect(t, "page;pending-status=3")}, "fixtures"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,4 +63,13 @@ func TestAMockRunHoldsTheSpecNotTheMocksDefaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustDialect(t *testing.T, spec string) dialect.Dialect {
+	t.Helper()
+	d, err := dialect.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -10,6 +10,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 // tokenCase is a Token header the endpoint must refuse, and the message the
@@ -18,6 +19,9 @@ type tokenCase struct {
 	// token makes the header's value; nil sends none.
 	token   func(subject framework.TokenSubject) string
 	message string
+	// failure is what the refusal is: the JWT decoder's refusal of the
+	// Token, or another failed authentication, which dialects answer apart.
+	failure dialect.Failure
 }
 
 // sign makes a token of subject's partner with key, issued at.
@@ -45,22 +49,22 @@ func tamper(token string) string {
 
 func tokenEntries() []TableEntry {
 	return []TableEntry{
-		Entry("no Token", tokenCase{nil, rechargestatus.MessageAuthenticationFailed}),
-		Entry("a Token of two segments", tokenCase{func(framework.TokenSubject) string { return "eyJhbGciOiJIUzI1NiJ9.e30" }, rechargestatus.MessageWrongSegments}),
+		Entry("no Token", tokenCase{nil, rechargestatus.MessageAuthenticationFailed, dialect.Authentication}),
+		Entry("a Token of two segments", tokenCase{func(framework.TokenSubject) string { return "eyJhbGciOiJIUzI1NiJ9.e30" }, rechargestatus.MessageWrongSegments, dialect.TokenRejected}),
 		Entry("a Token whose signature is not base64url", tokenCase{func(s framework.TokenSubject) string {
 			t := validToken(s)
 			return t[:strings.LastIndex(t, ".")+1] + "not*base64"
-		}, rechargestatus.MessageInvalidSignatureEncoding}),
-		Entry("a Token with a tampered signature", tokenCase{func(s framework.TokenSubject) string { return tamper(validToken(s)) }, rechargestatus.MessageSignatureFailed}),
+		}, rechargestatus.MessageInvalidSignatureEncoding, dialect.TokenRejected}),
+		Entry("a Token with a tampered signature", tokenCase{func(s framework.TokenSubject) string { return tamper(validToken(s)) }, rechargestatus.MessageSignatureFailed, dialect.TokenRejected}),
 		Entry("a Token signed with another key", tokenCase{func(s framework.TokenSubject) string {
 			return sign("not-the-partner-key", s.PartnerID, time.Now())
-		}, rechargestatus.MessageSignatureFailed}),
+		}, rechargestatus.MessageSignatureFailed, dialect.TokenRejected}),
 		Entry("a Token whose timestamp is ten minutes old", tokenCase{func(s framework.TokenSubject) string {
 			return sign(s.Key, s.PartnerID, time.Now().Add(-2*rechargestatus.TokenWindow))
-		}, rechargestatus.MessageExpiredToken}),
+		}, rechargestatus.MessageExpiredToken, dialect.TokenRejected}),
 		Entry("a Token of another partner's id", tokenCase{func(s framework.TokenSubject) string {
 			return sign(s.Key, s.PartnerID+"-OTHER", time.Now())
-		}, rechargestatus.MessageAuthenticationFailed}),
+		}, rechargestatus.MessageAuthenticationFailed, dialect.Authentication}),
 	}
 }
 
@@ -89,14 +93,12 @@ func describeTokens(s *framework.Suite) {
 			tokenEntries(),
 		)
 
-		DescribeTable("words the refusal as the JWT decoder does, with HTTP 401 and response_code 7", Label(framework.LabelSandbox),
+		DescribeTable("words the refusal as the JWT decoder does, with HTTP 401 and response_code 7 (or as the accepted dialect words it)", Label(framework.LabelSandbox),
 			func(ctx SpecContext, c tokenCase) {
 				f.ExpectSandboxPromise("token-messages")
 				ex := send(ctx, c)
 				f.ExpectRefusal(ex)
-				Expect(ex).To(framework.HaveStatus(http.StatusUnauthorized))
-				Expect(ex).To(framework.HaveResponseCode(Equal(rechargestatus.CodeAuthFailed)))
-				Expect(ex).To(framework.HaveMessage(Equal(c.message)))
+				expectRefusalAs(ex, c.failure, c.message)
 			},
 			tokenEntries(),
 		)
@@ -119,8 +121,7 @@ func describeTokens(s *framework.Suite) {
 				f.ExpectSandboxPromise("token-messages")
 				f.ExpectFound(first)
 				f.ExpectRefusal(replay)
-				Expect(replay).To(framework.HaveResponseCode(Equal(rechargestatus.CodeAuthFailed)))
-				Expect(replay).To(framework.HaveMessage(Equal(rechargestatus.MessageAuthenticationFailed)))
+				expectRefusalAs(replay, dialect.Authentication, rechargestatus.MessageAuthenticationFailed)
 			})
 		})
 	})
@@ -131,16 +132,29 @@ func describeTokens(s *framework.Suite) {
 func describeAuthenticationConventions(s *framework.Suite) {
 	Describe("Authentication failures picked by a referenceid of the mock", Label(framework.LabelFixtures), func() {
 		f := framework.New(s)
-		DescribeTable("answers HTTP 401, response_code 7 and the provider's message",
-			func(ctx SpecContext, referenceID, message string) {
+		DescribeTable("answers HTTP 401, response_code 7 and the provider's message (or as the accepted dialect answers it)",
+			func(ctx SpecContext, referenceID string, failure dialect.Failure, message string) {
 				ex := f.Enquire(ctx, rechargestatus.Enquiry{ReferenceID: referenceID, RegistrationID: framework.FixtureRegistration}, nil)
 				f.ExpectRefusal(ex)
-				Expect(ex).To(framework.HaveStatus(http.StatusUnauthorized))
-				Expect(ex).To(framework.HaveResponseCode(Equal(rechargestatus.CodeAuthFailed)))
-				Expect(ex).To(framework.HaveMessage(Equal(message)))
+				expectRefusalAs(ex, failure, message)
 			},
-			Entry("AUTHFAIL-", "AUTHFAIL-1001", rechargestatus.MessageAuthenticationFailed),
-			Entry("BADSIG-", "BADSIG-1001", rechargestatus.MessageInvalidSignatureEncoding),
+			Entry("AUTHFAIL-", "AUTHFAIL-1001", dialect.Authentication, rechargestatus.MessageAuthenticationFailed),
+			Entry("BADSIG-", "BADSIG-1001", dialect.TokenRejected, rechargestatus.MessageInvalidSignatureEncoding),
 		)
 	})
+}
+
+// expectRefusalAs asserts that ex refuses the request as the dialect it is
+// expected in (the page, unless --accept-dialect names the one it came in)
+// answers failure, worded by the page as message: the HTTP status, then the
+// response_code, message and remarks the dialect words it with.
+func expectRefusalAs(ex *framework.Exchange, failure dialect.Failure, message string) {
+	GinkgoHelper()
+	want := ex.ExpectedRefusal(failure, message, "")
+	Expect(ex).To(framework.HaveStatus(want.Status))
+	Expect(ex).To(framework.HaveResponseCode(Equal(want.Answer.ResponseCode)))
+	Expect(ex).To(framework.HaveMessage(Equal(want.Answer.Message)))
+	if want.Answer.Remarks != "" {
+		Expect(ex).To(framework.HaveRemarks(Equal(want.Answer.Remarks)))
+	}
 }

@@ -80,7 +80,7 @@ func describeHeaderFaultAnswers(s *framework.Suite) {
 			func(ctx SpecContext, fault string, atLeast time.Duration) {
 				ex := h.with(ctx, fault)
 				h.f.ExpectFound(ex)
-				Expect(ex).To(framework.MatchJSONBody(h.control.Body))
+				Expect(ex).To(framework.MatchJSONBody(h.control.PageBody()))
 				Expect(ex).To(framework.HaveElapsed(BeNumerically(">=", atLeast)))
 			},
 			Entry("a fixed delay", "latency="+faultLatency.String(), faultLatency),
@@ -90,7 +90,7 @@ func describeHeaderFaultAnswers(s *framework.Suite) {
 		It("delivers the whole normal answer a few bytes at a time when trickling", func(ctx SpecContext) {
 			ex := h.with(ctx, "trickle;latency="+faultLatency.String())
 			h.f.ExpectFound(ex)
-			Expect(ex).To(framework.MatchJSONBody(h.control.Body))
+			Expect(ex).To(framework.MatchJSONBody(h.control.PageBody()))
 			Expect(ex).To(framework.HaveElapsed(BeNumerically(">=", faultLatency/2)))
 		})
 	})

@@ -1,7 +1,9 @@
 // Package mockserver serves AOPay's RechargeStatus endpoint from the
-// sandbox's domain, validating every request against openapi.yaml first, and
-// the sandbox's admin API beside it. New returns an http.Handler; listening,
-// signals and shutdown belong to the program that serves it (mockserver/cli).
+// sandbox's domain, validating every request against openapi.yaml first and
+// answering in the dialect of the provider each request calls for (package
+// dialect), and the sandbox's admin API beside it. New returns an
+// http.Handler; listening, signals and shutdown belong to the program that
+// serves it (mockserver/cli).
 package mockserver
 
 import (
@@ -11,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -40,11 +43,14 @@ type Config struct {
 	// ResolveRule is when pending transactions made by convention resolve;
 	// three enquiries when zero.
 	ResolveRule recharge.Rule
-	// PendingStatus is `data.status` of a pending transaction; "2" when empty.
-	PendingStatus string
-	// ValidationStatus is the HTTP status of a malformed request: 400 (the
-	// default) or 401 as the upstream aggregator documents.
-	ValidationStatus int
+	// Dialect is the way the mock answers, a known dialect of the provider
+	// and any knobs set on their own (dialect.Parse): the page's and
+	// openapi.yaml's (dialect.Default) when zero. A registration of the
+	// fixtures may name its own, and a request its own in the X-Mock-Dialect
+	// header, in that order of precedence over this one.
+	Dialect dialect.Dialect
+	// DisableDialectHeader ignores the per-request X-Mock-Dialect header.
+	DisableDialectHeader bool
 	// MaxBodyBytes bounds a request body; 16 KiB when zero.
 	MaxBodyBytes int64
 	// JournalSize bounds the request journal; 1000 entries when zero.
@@ -60,13 +66,13 @@ type Config struct {
 	AdminToken string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
-	// CaseInsensitiveFields accepts the enquiry's members in any letter case
-	// (`ReferenceID`), as the provider's ASP.NET binding is believed to.
-	CaseInsensitiveFields bool
 	// ProxyUpstream, when set, is the base URL of an endpoint (the real
 	// provider) that RechargeStatus enquiries are forwarded to, their
 	// answers judged against the contract and relayed unchanged.
 	ProxyUpstream string
+	// ProxyAcceptDialects are known dialects an upstream answer is held to
+	// besides the page (proxy.Config.AcceptDialects).
+	ProxyAcceptDialects []string
 	// ProxyTimeout bounds one upstream exchange; proxy.DefaultTimeout when
 	// zero.
 	ProxyTimeout time.Duration
@@ -114,11 +120,8 @@ func (c Config) withDefaults() Config {
 	if c.ResolveRule.AfterEnquiries == 0 && c.ResolveRule.After == 0 {
 		c.ResolveRule = recharge.DefaultResolveRule
 	}
-	if c.PendingStatus == "" {
-		c.PendingStatus = recharge.DefaultStatusCodes.Pending
-	}
-	if c.ValidationStatus == 0 {
-		c.ValidationStatus = http.StatusBadRequest
+	if c.Dialect.IsZero() {
+		c.Dialect = dialect.Default()
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

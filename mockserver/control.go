@@ -33,6 +33,8 @@ type control struct {
 	started time.Time
 	// reread reads the fixtures again, for a reload.
 	reread func() (fixtures.Set, error)
+	// fixturesLoaded hears of each set of fixtures put in force.
+	fixturesLoaded func(fixtures.Set)
 
 	// mu makes reset, reload and clock moves happen one at a time.
 	mu sync.Mutex
@@ -98,6 +100,7 @@ func (c *control) load(ctx context.Context, set fixtures.Set) error {
 		return fmt.Errorf("load fixtures: %w", err)
 	}
 	c.fixtures = set
+	c.fixturesLoaded(set)
 	return nil
 }
 
@@ -217,6 +220,7 @@ func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error
 		return admin.ReloadResult{}, adminError(err)
 	}
 	c.fixtures = set
+	c.fixturesLoaded(set)
 	return admin.ReloadResult{Registrations: len(regs), Transactions: len(txs)}, nil
 }
 

@@ -68,6 +68,9 @@ func adminRule(r *recharge.Rule) *admin.Rule {
 func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
 	regs := make([]recharge.Registration, len(set.Registrations))
 	for i, r := range set.Registrations {
+		if _, err := registrationDialect(r); err != nil {
+			return nil, nil, recharge.Errorf(recharge.EINVALID, "%s", err.Error())
+		}
 		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled}
 	}
 	txs := make([]recharge.Transaction, len(set.Transactions))

@@ -9,8 +9,8 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/fieldcase"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -18,11 +18,9 @@ import (
 // requestCheck is how a request to any path but the admin API's is checked
 // before a handler answers it.
 type requestCheck struct {
-	validator *conformance.Validator
-	// fieldCase, when set, accepts enquiry members in any letter case.
-	fieldCase        *fieldcase.Renamer
-	maxBodyBytes     int64
-	validationStatus int
+	validators   *requestValidators
+	dialects     *dialects
+	maxBodyBytes int64
 }
 
 // isEnquiry reports whether r is sent to the RechargeStatus endpoint.
@@ -30,39 +28,41 @@ func isEnquiry(r *http.Request) bool {
 	return r.URL.Path == rechargestatus.EnquiryPath && r.URL.RawPath == ""
 }
 
-// check reads the body within the size limit and holds the request to the
-// spec before next answers it; an enquiry's transaction goes in the
-// request's reqnote. Anything else is answered in the provider's envelope.
+// check reads the body within the size limit, chooses the dialect the
+// request is answered in, and holds the request to the spec under that
+// dialect's field rules before next answers it; an enquiry's transaction
+// goes in the request's reqnote. Anything else is answered in the
+// provider's envelope.
 func check(c requestCheck, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		note := reqnote.From(r)
+		enquiry := isEnquiry(r)
 		body, err := readBody(w, r, c.maxBodyBytes)
+		peek := body
+		if !enquiry || err != nil {
+			peek = nil
+		}
+		if !c.dialects.choose(w, r, note, peek) {
+			return
+		}
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				envelope.WriteValidationError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", c.maxBodyBytes))
+				envelope.WriteRefusal(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", c.maxBodyBytes))
 				return
 			}
-			envelope.WriteValidationError(w, c.validationStatus, "request body could not be read: "+err.Error())
+			envelope.WriteFailure(w, r, dialect.Validation, "request body could not be read: "+err.Error(), "")
 			return
 		}
 		// The journal keeps what the client sent; the handlers read the body
 		// with the spec's spelling.
 		note.Body = body
-		enquiry := isEnquiry(r)
-		if c.fieldCase != nil && enquiry {
-			body = c.fieldCase.Canonical(body)
+		if enquiry {
+			body = note.Dialect().Canonical(body, r.Header.Get(rechargestatus.TokenHeader), c.dialects.registrationFor)
 		}
-		value, p := c.validator.CheckRequestBody(r.Context(), r, body)
+		value, p := c.validators.forRequest(r).CheckRequestBody(r.Context(), r, body)
 		if p != nil {
-			status := p.Status
-			switch status {
-			case http.StatusBadRequest:
-				status = c.validationStatus
-			case http.StatusMethodNotAllowed:
-				w.Header().Set("Allow", http.MethodPost)
-			}
-			envelope.WriteValidationError(w, status, p.Message)
+			c.refuse(w, r, p, enquiry)
 			return
 		}
 		if enquiry {
@@ -71,7 +71,7 @@ func check(c requestCheck, next http.Handler) http.Handler {
 			// the spec's members, strings both.
 			members, _ := value.(map[string]any)
 			if members == nil || !json.Valid(body) {
-				envelope.WriteValidationError(w, c.validationStatus, "request body is not valid JSON")
+				envelope.WriteFailure(w, r, dialect.Validation, "request body is not valid JSON", "")
 				return
 			}
 			note.ReferenceID, _ = members["referenceid"].(string)
@@ -79,6 +79,47 @@ func check(c requestCheck, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuse answers a request the spec does not allow, as its dialect words
+// the refusal.
+func (c requestCheck) refuse(w http.ResponseWriter, r *http.Request, p *conformance.RequestProblem, enquiry bool) {
+	switch p.Status {
+	case http.StatusBadRequest:
+		if enquiry {
+			if f, message, remarks, ok := c.readingOf(r, p); ok {
+				envelope.WriteFailure(w, r, f, message, remarks)
+				return
+			}
+		}
+		envelope.WriteFailure(w, r, dialect.Validation, p.Message, "")
+		return
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", http.MethodPost)
+	}
+	envelope.WriteRefusal(w, r, p.Status, p.Message)
+}
+
+// readingOf words the refusal of an enquiry as the dialect's reading of
+// its body does, when the dialect reads the members otherwise than the page
+// and its reading says more than the spec's: the other spellings it
+// accepts, or a Token whose partnerId no registration has. ok is false when
+// the spec's words stand.
+func (c requestCheck) readingOf(r *http.Request, p *conformance.RequestProblem) (f dialect.Failure, message, remarks string, ok bool) {
+	d := reqnote.From(r).Dialect()
+	if k := d.Knobs(); !k.CaseInsensitiveFields && !k.FieldAliases && !k.RegistrationFromToken {
+		return 0, "", "", false
+	}
+	req, err := d.ReadEnquiry(reqnote.From(r).Body, r.Header.Get(rechargestatus.TokenHeader))
+	var fault *dialect.EnquiryError
+	switch {
+	case errors.As(err, &fault) && fault.Field != "" && fault.Field == p.Field:
+		return dialect.Validation, fault.Message, "", true
+	case err == nil && p.Field == "RegistrationID" && req.RegistrationID == "" && req.TokenPartner != "":
+		return dialect.Authentication, rechargestatus.MessageAuthenticationFailed,
+			fmt.Sprintf("no registration has partnerId %q, which the Token names", req.TokenPartner), true
+	}
+	return 0, "", "", false
 }
 
 // readBody reads r's body within limit: into a buffer of the announced
@@ -107,12 +148,12 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 
 // answerer answers RechargeStatus enquiries from the domain.
 type answerer struct {
-	service          *recharge.Service
-	codes            recharge.StatusCodes
-	validationStatus int
+	service *recharge.Service
+	// codes are the values of data.status; a pending one is the dialect's.
+	codes recharge.StatusCodes
 }
 
-// ServeHTTP answers an enquiry that check has accepted.
+// ServeHTTP answers an enquiry that check has accepted, in its dialect.
 func (a answerer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	note := reqnote.From(r)
 	res, err := a.service.Enquire(r.Context(), recharge.Enquiry{
@@ -122,20 +163,23 @@ func (a answerer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		note.Scenario = "error:" + recharge.ErrorCode(err)
-		a.writeError(w, err)
+		writeError(w, r, err)
 		return
 	}
 	note.Scenario = res.Scenario
 	if !res.Found {
-		envelope.WriteAnswer(w, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeNotFound, Status: false, Message: rechargestatus.MessageNotFound})
+		envelope.WriteAnswer(w, r, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeNotFound, Status: false, Message: rechargestatus.MessageNotFound})
 		return
 	}
-	data := res.Transaction.Data(a.codes)
-	envelope.WriteAnswer(w, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeFound, Status: true, Data: &data, Message: rechargestatus.MessageFound})
+	codes := a.codes
+	codes.Pending = note.Dialect().Knobs().PendingStatus
+	data := res.Transaction.Data(codes)
+	envelope.WriteAnswer(w, r, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeFound, Status: true, Data: &data, Message: rechargestatus.MessageFound})
 }
 
-// writeError maps a domain error onto the provider's answers.
-func (a answerer) writeError(w http.ResponseWriter, err error) {
+// writeError answers a domain error as the request's dialect answers that
+// failure.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *recharge.Error
 	msg, remarks := recharge.ErrorMessage(err), ""
 	if errors.As(err, &e) {
@@ -143,12 +187,16 @@ func (a answerer) writeError(w http.ResponseWriter, err error) {
 	}
 	switch recharge.ErrorCode(err) {
 	case recharge.EUNAUTHORIZED:
-		envelope.WriteError(w, http.StatusUnauthorized, rechargestatus.CodeAuthFailed, msg, remarks)
+		f := dialect.Authentication
+		if e != nil && e.TokenRejected {
+			f = dialect.TokenRejected
+		}
+		envelope.WriteFailure(w, r, f, msg, remarks)
 	case recharge.EDISABLED:
-		envelope.WriteError(w, http.StatusNotFound, rechargestatus.CodeServiceDisabled, rechargestatus.MessageServiceDisabled, remarks)
+		envelope.WriteFailure(w, r, dialect.ServiceDisabled, "", remarks)
 	case recharge.EINVALID:
-		envelope.WriteValidationError(w, a.validationStatus, msg)
+		envelope.WriteFailure(w, r, dialect.Validation, msg, "")
 	default:
-		envelope.WriteError(w, http.StatusInternalServerError, rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess, "")
+		envelope.WriteFailure(w, r, dialect.UnableToProcess, "", "")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -286,7 +287,11 @@ func TestBadInput(t *testing.T) {
 
 func TestConfigurableAnswers(t *testing.T) {
 	t.Parallel()
-	s := enquiryTestServer(t, Config{ValidationStatus: 401, PendingStatus: "3", Unknown: recharge.UnknownNotFound})
+	d, err := dialect.Parse("page;validation-status=401;pending-status=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := enquiryTestServer(t, Config{Dialect: d, Unknown: recharge.UnknownNotFound})
 	if a := sendToMock(t, s, "POST", rechargestatus.EnquiryPath, "application/json", `{"referenceid":""}`, nil); a.status != 401 || a.field("response_code") != float64(rechargestatus.CodeValidation) {
 		t.Fatalf("validation status 401: %d %s", a.status, a.body)
 	}
@@ -369,7 +374,11 @@ func TestCaseInsensitiveFields(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := enquiryTestServer(t, Config{CaseInsensitiveFields: tt.lenient})
+			d := dialect.Default()
+			if tt.lenient {
+				d, _ = dialect.Parse("page;case-insensitive-fields")
+			}
+			s := enquiryTestServer(t, Config{Dialect: d})
 			a := sendToMock(t, s, http.MethodPost, rechargestatus.EnquiryPath, "application/json", tt.body, nil)
 			if a.status != tt.wantStatus {
 				t.Fatalf("status %d: %s", a.status, a.body)

@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"time"
 
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
@@ -79,7 +79,7 @@ func observe(o observer, next http.Handler) http.Handler {
 				}
 				o.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
 				if c.status == 0 {
-					envelope.WriteError(c, http.StatusInternalServerError, rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess, "")
+					envelope.WriteFailure(c, r, dialect.UnableToProcess, "", "")
 				}
 			}
 			o.finish(r, c, note)
@@ -125,6 +125,9 @@ func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
 	}
 	if note.Fault != "" {
 		attrs = append(attrs, slog.String("fault", note.Fault))
+	}
+	if note.Chosen != nil {
+		attrs = append(attrs, slog.String("dialect", note.Chosen.String()))
 	}
 	o.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/adminhttp"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/fieldcase"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -31,8 +30,9 @@ type Server struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 
-	journal *Journal
-	metrics *metrics
+	journal  *Journal
+	metrics  *metrics
+	dialects *dialects
 }
 
 // embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
@@ -75,10 +75,12 @@ func New(cfg Config) (*Server, error) {
 		store:   cfg.Store,
 		clock:   cfg.Clock,
 		journal: s.journal,
-		codes:   recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.PendingStatus},
+		codes:   recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
 		started: time.Now(),
 		reread:  func() (fixtures.Set, error) { return rereadFixtures(cfg) },
 	}
+	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
+	c.fixturesLoaded = s.dialects.setRegistrations
 	c.settings, _ = cfg.Store.(recharge.Settings)
 	c.faults = faults.NewSet(cfg.Seed, c.saveFaults)
 	s.control = c
@@ -99,7 +101,12 @@ func New(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.handler = s.routes(cfg, validator)
+	validators, err := newRequestValidators(validator)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.handler = s.routes(cfg, validator, validators)
 	return s, nil
 }
 
@@ -127,6 +134,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 		Timeout:        cfg.ProxyTimeout,
 		WriteTimeout:   WriteTimeout,
 		Validator:      validator,
+		AcceptDialects: cfg.ProxyAcceptDialects,
 		ViolationLimit: cfg.JournalSize,
 		RecordDir:      cfg.RecordDir,
 		Loadable: func(t fixtures.Transaction) error {
@@ -151,18 +159,15 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 // routes puts the handlers together: the admin API under its paths, the
 // RechargeStatus endpoint (or the proxy) behind validation and faults, and
 // any other path answered in the provider's envelope.
-func (s *Server) routes(cfg Config, validator *conformance.Validator) http.Handler {
+func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators) http.Handler {
 	c := s.control
-	var answer http.Handler = answerer{service: c.service, codes: c.codes, validationStatus: cfg.ValidationStatus}
+	var answer http.Handler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
 		// The same validation and faults, then the upstream answers
 		// instead of the store.
 		answer = c.proxy
 	}
-	checks := requestCheck{validator: validator, maxBodyBytes: cfg.MaxBodyBytes, validationStatus: cfg.ValidationStatus}
-	if cfg.CaseInsensitiveFields {
-		checks.fieldCase = fieldcase.ForEnquiry(validator.Doc())
-	}
+	checks := requestCheck{validators: validators, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	enquiry := check(checks, faults.Inject(faults.Options{
 		Rules:    c.faults,
 		Header:   !cfg.DisableFaultHeader,

@@ -21,6 +21,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -66,6 +67,12 @@ func WithAdminToken(token string) Option { return func(c *mockserver.Config) { c
 func WithClock(t time.Time) Option {
 	return func(c *mockserver.Config) { c.Clock = recharge.NewFrozenClock(t) }
 }
+
+// WithDialect makes the mock answer in d, a known dialect of the provider
+// and any knobs set on their own (dialect.Parse), as aopay-mock --dialect
+// does; the page's when not given. A request still picks its own in the
+// X-Mock-Dialect header.
+func WithDialect(d dialect.Dialect) Option { return func(c *mockserver.Config) { c.Dialect = d } }
 
 // WithLogger sends the mock's request logs to l; they are discarded when
 // not given.

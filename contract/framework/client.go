@@ -87,6 +87,10 @@ type ClientOptions struct {
 	Redactor *Redactor
 	// Log receives a line per exchange; nothing when nil.
 	Log io.Writer
+	// AcceptDialects are the known dialects of the provider the run holds
+	// the endpoint to besides the page: an answer in one of them is read in
+	// the page form it stands for (Exchange.PageBody).
+	AcceptDialects []string
 }
 
 // Client calls one endpoint within a timeout, a request rate and a request
@@ -168,7 +172,7 @@ func (c *Client) prepare(r Request) *Exchange {
 			header[name] = values
 		}
 	}
-	ex := &Exchange{Method: method, URL: c.baseURL + path, Path: path, RequestHeader: header, RequestBody: r.Body, Enquiry: r.Enquiry, redactor: c.opts.Redactor}
+	ex := &Exchange{Method: method, URL: c.baseURL + path, Path: path, RequestHeader: header, RequestBody: r.Body, Enquiry: r.Enquiry, redactor: c.opts.Redactor, accept: c.opts.AcceptDialects}
 	if s := c.opts.Signer; s != nil && !r.Unsigned && path == rechargestatus.EnquiryPath && header.Get(rechargestatus.TokenHeader) == "" && r.Enquiry.RegistrationID == s.RegistrationID {
 		token, err := s.Sign(time.Now())
 		if err != nil {

@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 // Target is the kind of endpoint the suite checks.
@@ -157,6 +159,12 @@ type Config struct {
 	// Preflight checks the target once before any spec, and stops the run
 	// when it cannot be checked.
 	Preflight bool
+	// AcceptDialects are known dialects of the provider (dialect.Names) the
+	// endpoint is held to besides the page: an answer in one of them is
+	// judged in the page form it stands for, so that a scheduled run holds
+	// the provider to that dialect as its known baseline. Without it, an
+	// answer in a known dialect fails and its failure names the dialect.
+	AcceptDialects dialect.Accept
 
 	// headerErrors are the malformed headers given, reported by Validate
 	// without their values.
@@ -182,7 +190,7 @@ func flagNames() []string {
 	return []string{
 		"base-url", "target", "registration-id", "reference", "partner-id", "partner-key", "header",
 		"junit-report", "json-report", "timeout", "suite-timeout", "rps", "max-requests", "max-answer-bytes",
-		"label-filter", "focus", "verbose", "no-color", "reset", "preflight",
+		"label-filter", "focus", "verbose", "no-color", "reset", "preflight", dialect.FlagAcceptDialect,
 	}
 }
 
@@ -213,6 +221,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.NoColor, "no-color", c.NoColor, "no colours in the report (also off when NO_COLOR is set or the output is not a terminal)")
 	fs.BoolVar(&c.Reset, "reset", c.Reset, "target mock: put the mock's fixtures, clock and fault rules back before the first spec")
 	fs.BoolVar(&c.Preflight, "preflight", c.Preflight, "check the target once before any spec and stop when it cannot be checked")
+	fs.Var(&c.AcceptDialects, dialect.FlagAcceptDialect, fmt.Sprintf("known dialects of the provider (%s, comma-separated) the endpoint is held to besides the page: an answer in one is judged in the page form it stands for (default: none; a failing answer in a known dialect names it)", strings.Join(dialect.Names(), ", ")))
 }
 
 // LoadEnv fills every setting of fs that the command line left unset from its

@@ -114,6 +114,12 @@ func TestConfigPrecedence(t *testing.T) {
 					t.Errorf("filter %q, want %q", got, want)
 				}
 			}},
+		{"a dialect accepted from the environment", nil, map[string]string{"AOPAY_CONTRACT_ACCEPT_DIALECT": "Upstream, page"},
+			func(t *testing.T, c Config) {
+				if !reflect.DeepEqual([]string(c.AcceptDialects), []string{"upstream"}) {
+					t.Errorf("accepted dialects %v, want [upstream]: page adds nothing", c.AcceptDialects)
+				}
+			}},
 		{"a real target with a partner key runs the token specs", []string{"--target=real", "--base-url=http://127.0.0.1:1", "--reference=R-1", "--partner-key=k"}, nil,
 			func(t *testing.T, c Config) {
 				if got := c.EffectiveLabelFilter(); strings.Contains(got, LabelToken) {
@@ -158,6 +164,7 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 		{"header without a colon", []string{"--header=X-Api-Key s3cret"}, nil, "--header: want 'Name: value'"},
 		{"secret header without a name", nil, map[string]string{EnvSecretHeader: ": s3cret"}, EnvSecretHeader},
 		{"bad duration variable", nil, map[string]string{"AOPAY_CONTRACT_TIMEOUT": "soon"}, "AOPAY_CONTRACT_TIMEOUT"},
+		{"unknown dialect", []string{"--accept-dialect=aggregator"}, nil, `unknown dialect "aggregator", want page or upstream`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 // Exchange is one request and what came back of it.
@@ -36,6 +37,9 @@ type Exchange struct {
 	RateLimited int
 
 	redactor *Redactor
+	// accept are the known dialects the run holds the endpoint to besides
+	// the page.
+	accept []string
 }
 
 // Redirected reports whether the answer is a redirect, which the client
@@ -62,19 +66,105 @@ func (ex *Exchange) Failure() error {
 	return nil
 }
 
-// Answer decodes the envelope of a processed enquiry (HTTP 200).
+// judgedAs is the dialect the run accepts that the answer is in, and the
+// answer in the page form it stands for; "" and the body as it came when it
+// is in none, or in the page's.
+func (ex *Exchange) judgedAs() (string, []byte) {
+	if len(ex.accept) == 0 || ex.Status == 0 {
+		return "", ex.Body
+	}
+	names := dialect.MatchNames(dialect.Classify(ex.Status, ex.Header, ex.Body))
+	if slices.Contains(names, dialect.Page) {
+		return "", ex.Body
+	}
+	for _, name := range ex.accept {
+		if !slices.Contains(names, name) {
+			continue
+		}
+		if page, ok := dialect.Normalize(name, ex.Status, ex.Body); ok {
+			return name, page
+		}
+	}
+	return "", ex.Body
+}
+
+// PageBody is the answer as the specs read it: the body as it came, or, when
+// it is in a dialect the run accepts (--accept-dialect), the page form it
+// stands for, its code spelt response_code.
+func (ex *Exchange) PageBody() []byte {
+	_, body := ex.judgedAs()
+	return body
+}
+
+// dialects are the dialects the specs expect the answer in: the page's,
+// then each the run accepts. An accepted one the mock names in its
+// X-Mock-Dialect answer header comes with the knobs the mock set.
+func (ex *Exchange) dialects() []dialect.Dialect {
+	out := []dialect.Dialect{dialect.Default()}
+	for _, name := range ex.accept {
+		d, err := dialect.Parse(ex.Header.Get(dialect.Header))
+		if err != nil || d.Name() != name {
+			d, _ = dialect.Lookup(name)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// Refusal is how a dialect refuses a request: the HTTP status, and the
+// envelope in page form, as PageBody reads it.
+type Refusal struct {
+	// Dialect names the dialect.
+	Dialect string
+	Status  int
+	Answer  rechargestatus.ErrorAnswer
+}
+
+// ExpectedRefusal is how the answer is expected to refuse failure f, worded
+// by the page as message and remarks: the page's refusal, or that of a
+// dialect the run accepts when the answer is that dialect's refusal.
+func (ex *Exchange) ExpectedRefusal(f dialect.Failure, message, remarks string) Refusal {
+	got, _ := ex.ErrorAnswer()
+	var out []Refusal
+	for _, d := range ex.dialects() {
+		status, e := d.ErrorAnswer(f, message, remarks)
+		page, _ := dialect.Normalize(d.Name(), status, d.AppendError(nil, e))
+		want := Refusal{Dialect: d.Name(), Status: status}
+		_ = json.Unmarshal(page, &want.Answer)
+		if ex.Status == status && got.ResponseCode == want.Answer.ResponseCode && got.Message == want.Answer.Message &&
+			(want.Answer.Remarks == "" || got.Remarks == want.Answer.Remarks) {
+			return want
+		}
+		out = append(out, want)
+	}
+	return out[0]
+}
+
+// detailInRemarks reports whether a dialect the run accepts says what was
+// wrong with a refused request in remarks rather than in its message.
+func (ex *Exchange) detailInRemarks() bool {
+	for _, d := range ex.dialects() {
+		if d.Knobs().ValidationDetail == dialect.DetailInRemarks {
+			return true
+		}
+	}
+	return false
+}
+
+// Answer decodes the envelope of a processed enquiry (HTTP 200), in page
+// form (PageBody).
 func (ex *Exchange) Answer() (rechargestatus.Answer, error) {
 	var a rechargestatus.Answer
-	if err := json.Unmarshal(ex.Body, &a); err != nil {
+	if err := json.Unmarshal(ex.PageBody(), &a); err != nil {
 		return a, fmt.Errorf("the answer is not the JSON envelope: %w", err)
 	}
 	return a, nil
 }
 
-// ErrorAnswer decodes the error envelope.
+// ErrorAnswer decodes the error envelope, in page form (PageBody).
 func (ex *Exchange) ErrorAnswer() (rechargestatus.ErrorAnswer, error) {
 	var a rechargestatus.ErrorAnswer
-	if err := json.Unmarshal(ex.Body, &a); err != nil {
+	if err := json.Unmarshal(ex.PageBody(), &a); err != nil {
 		return a, fmt.Errorf("the answer is not the JSON error envelope: %w", err)
 	}
 	return a, nil
@@ -85,7 +175,7 @@ func (ex *Exchange) Data() json.RawMessage {
 	var envelope struct {
 		Data json.RawMessage `json:"data"`
 	}
-	if json.Unmarshal(ex.Body, &envelope) != nil || string(envelope.Data) == "null" {
+	if json.Unmarshal(ex.PageBody(), &envelope) != nil || string(envelope.Data) == "null" {
 		return nil
 	}
 	return envelope.Data

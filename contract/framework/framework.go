@@ -27,6 +27,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 // Suite is what every spec of one run shares: its settings, the spec
@@ -54,13 +55,17 @@ func NewSuite(cfg Config, doc *openapi3.T, log io.Writer) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
+	judge, err := dialect.NewJudge(conformance.NewJudge(validator, 0), cfg.AcceptDialects...)
+	if err != nil {
+		return nil, err
+	}
 	client := NewClient(cfg.BaseURL, clientOptions(cfg, log))
 	return &Suite{
 		Config: cfg,
 		Doc:    doc,
 		Client: client,
 		Admin:  admin.NewClient(cfg.BaseURL, admin.WithToken(cfg.AdminToken), admin.WithHTTPClient(client.HTTPClient())),
-		Judge:  NewJudge(conformance.NewJudge(validator, 0)),
+		Judge:  NewJudge(judge),
 		tag:    NewRequestID()[:8] + strconv.Itoa(ginkgo.GinkgoParallelProcess()),
 	}, nil
 }
@@ -85,6 +90,7 @@ func clientOptions(cfg Config, log io.Writer) ClientOptions {
 		WaitOutRateLimits: cfg.Target == TargetReal,
 		Header:            header,
 		Redactor:          NewRedactor(names, cfg.Secrets()),
+		AcceptDialects:    cfg.AcceptDialects,
 	}
 	if cfg.PartnerKey != "" {
 		o.Signer = &TokenSigner{Key: cfg.PartnerKey, PartnerID: cfg.PartnerID, RegistrationID: cfg.RegistrationID}

@@ -8,6 +8,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 // Problems is everything wrong with one answer.
@@ -16,6 +17,10 @@ type Problems struct {
 	Transport error
 	// Findings list where the answer breaks openapi.yaml or the invariants.
 	Findings []conformance.Finding
+	// Explanation says what the known dialects of the provider tell of the
+	// answer: that a failing answer matches one, citing the provider notes,
+	// or which accepted dialect it was judged as (dialect.Verdict.Explain).
+	Explanation string
 }
 
 // None reports whether the answer is a declared, consistent one.
@@ -42,21 +47,25 @@ func (p Problems) String() string {
 			fmt.Fprintf(&b, "  %s\n", f.Violation)
 		}
 	}
+	if p.Explanation != "" {
+		fmt.Fprintf(&b, "known dialect: %s\n", p.Explanation)
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Judge holds the answers of a run to the contract with conformance.Judge,
-// which remembers final transactions across the run.
+// Judge holds the answers of a run to the contract with dialect.Judge, which
+// remembers final transactions across the run and names the known dialects
+// of the provider an answer matches.
 type Judge struct {
-	judge *conformance.Judge
+	judge *dialect.Judge
 }
 
 // NewJudge judges with j.
-func NewJudge(j *conformance.Judge) *Judge { return &Judge{judge: j} }
+func NewJudge(j *dialect.Judge) *Judge { return &Judge{judge: j} }
 
 // Forget drops what the judge remembers of q's transaction, for when a spec
 // replaces it on purpose.
-func (j *Judge) Forget(q rechargestatus.Enquiry) { j.judge.Forget(q) }
+func (j *Judge) Forget(q rechargestatus.Enquiry) { j.judge.Conformance().Forget(q) }
 
 // Problems judges ex, an exchange with the RechargeStatus path. Its answer
 // is held to the RechargeStatus operation whatever method or content type
@@ -77,5 +86,6 @@ func (j *Judge) Problems(ctx context.Context, ex *Exchange) Problems {
 		route.Header = http.Header{}
 	}
 	route.Header.Set("Content-Type", "application/json")
-	return Problems{Findings: j.judge.Enquiry(ctx, ex.Enquiry, route, ex.RequestBody, ex.Status, ex.Header, ex.Body)}
+	v := j.judge.Enquiry(ctx, ex.Enquiry, route, ex.RequestBody, ex.Status, ex.Header, ex.Body)
+	return Problems{Findings: v.Findings, Explanation: v.Explain()}
 }

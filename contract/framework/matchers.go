@@ -111,7 +111,7 @@ func HaveResponseCode(inner types.GomegaMatcher) types.GomegaMatcher {
 		var v struct {
 			ResponseCode *int `json:"response_code"`
 		}
-		if err := json.Unmarshal(ex.Body, &v); err != nil || v.ResponseCode == nil {
+		if err := json.Unmarshal(ex.PageBody(), &v); err != nil || v.ResponseCode == nil {
 			return nil, fmt.Errorf("the answer has no integer response_code")
 		}
 		return *v.ResponseCode, nil
@@ -120,13 +120,57 @@ func HaveResponseCode(inner types.GomegaMatcher) types.GomegaMatcher {
 
 // HaveMessage matches an *Exchange's message, as a string, with inner.
 func HaveMessage(inner types.GomegaMatcher) types.GomegaMatcher {
-	return &partMatcher{name: "message", inner: inner, part: func(ex *Exchange) (any, error) {
-		var v struct{ Message *string }
-		if err := json.Unmarshal(ex.Body, &v); err != nil || v.Message == nil {
-			return nil, fmt.Errorf("the answer has no string message")
+	return stringMember("message", inner)
+}
+
+// HaveRemarks matches an *Exchange's remarks, as a string, with inner; an
+// answer without remarks fails.
+func HaveRemarks(inner types.GomegaMatcher) types.GomegaMatcher {
+	return stringMember("remarks", inner)
+}
+
+func stringMember(name string, inner types.GomegaMatcher) types.GomegaMatcher {
+	return &partMatcher{name: name, inner: inner, part: func(ex *Exchange) (any, error) {
+		var v map[string]json.RawMessage
+		var s string
+		if err := json.Unmarshal(ex.PageBody(), &v); err != nil || json.Unmarshal(v[name], &s) != nil {
+			return nil, fmt.Errorf("the answer has no string %s", name)
 		}
-		return *v.Message, nil
+		return s, nil
 	}}
+}
+
+// HaveValidationDetail matches what a refused request's answer says was
+// wrong with it, with inner: its message, or its remarks when a dialect the
+// run accepts says it there. Its failure is the message's.
+func HaveValidationDetail(inner types.GomegaMatcher) types.GomegaMatcher {
+	return &detailMatcher{inner: inner}
+}
+
+type detailMatcher struct {
+	inner types.GomegaMatcher
+	part  types.GomegaMatcher
+}
+
+func (m *detailMatcher) Match(actual any) (bool, error) {
+	ex, err := exchangeOf(actual)
+	if err != nil {
+		return false, err
+	}
+	m.part = HaveMessage(m.inner)
+	if ok, err := m.part.Match(actual); ok || err != nil || !ex.detailInRemarks() {
+		return ok, err
+	}
+	if ok, err := HaveRemarks(m.inner).Match(actual); ok || err != nil {
+		return ok, err
+	}
+	return false, nil
+}
+
+func (m *detailMatcher) FailureMessage(actual any) string { return m.part.FailureMessage(actual) }
+
+func (m *detailMatcher) NegatedFailureMessage(actual any) string {
+	return m.part.NegatedFailureMessage(actual)
 }
 
 // HaveHeader matches an *Exchange's answer header name with inner.
@@ -205,12 +249,12 @@ func (m *partMatcher) FailureMessage(actual any) string { return m.message(actua
 
 func (m *partMatcher) NegatedFailureMessage(actual any) string { return m.message(actual, true) }
 
-// MatchJSONBody succeeds when an *Exchange's body is the JSON document want,
-// member for member. Its failure message says where they differ and shows
-// both in the same key order.
+// MatchJSONBody succeeds when an *Exchange's body, in page form (PageBody),
+// is the JSON document want, member for member. Its failure message says
+// where they differ and shows both in the same key order.
 func MatchJSONBody(want []byte) types.GomegaMatcher {
 	return &partMatcher{name: "the body", inner: &jsonMatcher{want: want}, part: func(ex *Exchange) (any, error) {
-		return ex.Body, nil
+		return ex.PageBody(), nil
 	}}
 }
 

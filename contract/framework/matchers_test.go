@@ -12,6 +12,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 func newJudge(t *testing.T) *Judge {
@@ -20,7 +21,11 @@ func newJudge(t *testing.T) *Judge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewJudge(conformance.NewJudge(v, 0))
+	j, err := dialect.NewJudge(conformance.NewJudge(v, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewJudge(j)
 }
 
 func enquiryExchange(status int, body string) *Exchange {

@@ -12,6 +12,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 // PreflightError is why a run stops before its first spec: the target cannot
@@ -151,20 +152,26 @@ func checkEnquiry(ctx context.Context, s *Suite) error {
 }
 
 // envelopeOf reads the members every answer of the provider carries:
-// status, response_code and message, in a JSON object. Whether it comes as
-// application/json is for the specs to judge.
+// status, response_code and message, in a JSON object. The code may be
+// spelt responsecode, as the upstream aggregator spells it: whether that
+// keeps the contract is for the specs to judge and explain, as it is
+// whether the answer comes as application/json.
 func envelopeOf(ex *Exchange) (rechargestatus.ErrorAnswer, bool) {
 	var raw map[string]json.RawMessage
 	if json.Unmarshal(ex.Body, &raw) != nil {
 		return rechargestatus.ErrorAnswer{}, false
 	}
-	for _, member := range []string{"status", "response_code", "message"} {
-		if _, ok := raw[member]; !ok {
+	if _, ok := raw[string(dialect.CodeKeyPage)]; !ok {
+		raw[string(dialect.CodeKeyPage)] = raw[string(dialect.CodeKeyUpstream)]
+	}
+	for _, member := range []string{"status", string(dialect.CodeKeyPage), "message"} {
+		if raw[member] == nil {
 			return rechargestatus.ErrorAnswer{}, false
 		}
 	}
+	page, err := json.Marshal(raw)
 	var a rechargestatus.ErrorAnswer
-	return a, json.Unmarshal(ex.Body, &a) == nil
+	return a, err == nil && json.Unmarshal(page, &a) == nil
 }
 
 func clipBody(ex *Exchange) string {

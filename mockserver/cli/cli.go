@@ -19,6 +19,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -40,25 +41,24 @@ const MaxJournalSize = 1_000_000
 const ShutdownTimeout = 10 * time.Second
 
 type options struct {
-	addr                  string
-	spec                  string
-	fixtures              string
-	state                 string
-	seed                  int64
-	unknown               string
-	resolveAfter          string
-	pendingStatus         string
-	caseInsensitiveFields bool
-	validationStatus      int
-	maxBodyBytes          int64
-	journalSize           int
-	maxTransactions       int
-	maxConns              int
-	logFormat             string
-	logLevel              string
-	adminToken            string
-	faultHeader           bool
-	proxy                 proxyOptions
+	addr            string
+	spec            string
+	fixtures        string
+	state           string
+	seed            int64
+	unknown         string
+	resolveAfter    string
+	dialect         *dialect.Flags
+	dialectHeader   bool
+	maxBodyBytes    int64
+	journalSize     int
+	maxTransactions int
+	maxConns        int
+	logFormat       string
+	logLevel        string
+	adminToken      string
+	faultHeader     bool
+	proxy           proxyOptions
 }
 
 func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
@@ -71,9 +71,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&o.seed, "seed", 1, "seed of generated transaction data")
 	fs.StringVar(&o.unknown, "unknown", string(recharge.UnknownCreate), "what an unknown referenceid answers: create (by referenceid convention) or notfound")
 	fs.StringVar(&o.resolveAfter, "resolve-after", "3", "when pending transactions made by convention resolve: a number of enquiries (3) or a duration on the sandbox clock (10m)")
-	fs.StringVar(&o.pendingStatus, "pending-status", recharge.DefaultStatusCodes.Pending, "data.status of a pending transaction")
-	fs.IntVar(&o.validationStatus, "validation-status", 400, "HTTP status of a malformed request: 400, or 401 as the upstream aggregator answers")
-	fs.BoolVar(&o.caseInsensitiveFields, "case-insensitive-fields", false, "accept referenceid and RegistrationID in any letter case, as the provider's ASP.NET binding is believed to")
+	o.dialect = dialect.RegisterFlags(fs)
+	fs.BoolVar(&o.dialectHeader, "dialect-header", true, "honour the X-Mock-Dialect request header, which picks the dialect of one call")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
@@ -160,17 +159,16 @@ func ParseResolveRule(s string) (recharge.Rule, error) {
 
 func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	cfg := mockserver.Config{
-		FixturesPath:          o.fixtures,
-		Seed:                  o.seed,
-		PendingStatus:         o.pendingStatus,
-		ValidationStatus:      o.validationStatus,
-		MaxBodyBytes:          o.maxBodyBytes,
-		JournalSize:           o.journalSize,
-		MaxTransactions:       o.maxTransactions,
-		Logger:                logger,
-		AdminToken:            o.adminToken,
-		DisableFaultHeader:    !o.faultHeader,
-		CaseInsensitiveFields: o.caseInsensitiveFields,
+		FixturesPath:         o.fixtures,
+		Seed:                 o.seed,
+		Dialect:              o.dialect.Dialect(),
+		DisableDialectHeader: !o.dialectHeader,
+		MaxBodyBytes:         o.maxBodyBytes,
+		JournalSize:          o.journalSize,
+		MaxTransactions:      o.maxTransactions,
+		Logger:               logger,
+		AdminToken:           o.adminToken,
+		DisableFaultHeader:   !o.faultHeader,
 	}
 	if o.spec != "" {
 		doc, err := rechargestatus.LoadSpec(o.spec)
@@ -186,18 +184,11 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	if cfg.ResolveRule, err = ParseResolveRule(o.resolveAfter); err != nil {
 		return cfg, err
 	}
-	if o.validationStatus != 400 && o.validationStatus != 401 {
-		return cfg, fmt.Errorf("validation-status %d, want 400 or 401", o.validationStatus)
-	}
 	if o.maxBodyBytes <= 0 || o.journalSize <= 0 {
 		return cfg, errors.New("max-body-bytes and journal-size must be positive")
 	}
 	if o.journalSize > MaxJournalSize {
 		return cfg, fmt.Errorf("journal-size %d, at most %d: the journal is allocated at start", o.journalSize, MaxJournalSize)
-	}
-	switch o.pendingStatus {
-	case "", recharge.DefaultStatusCodes.Success, recharge.DefaultStatusCodes.Failed:
-		return cfg, fmt.Errorf("pending-status %q: a pending transaction cannot answer the status of a success (1) or a failure (0)", o.pendingStatus)
 	}
 	switch {
 	case o.maxTransactions < 0:

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -66,6 +67,11 @@ func TestUsageErrors(t *testing.T) {
 		{"bad validation status", []string{"--validation-status", "422"}, nil, 2, "400 or 401"},
 		{"pending status of a success", []string{"--pending-status", "1"}, nil, 2, "pending-status"},
 		{"pending status of a failure", []string{"--pending-status", "0"}, nil, 2, "pending-status"},
+		{"unknown dialect", []string{"--dialect", "aggregator"}, nil, 2, `unknown dialect "aggregator", want page or upstream`},
+		{"unknown dialect variable", nil, map[string]string{"AOPAY_MOCK_DIALECT": "upstream;jwt-failure=code9"}, 2, "AOPAY_MOCK_DIALECT"},
+		{"bad knob", []string{"--auth-failure-body", "code9"}, nil, 2, "want code7, code5 or code25"},
+		{"accepted dialect without an upstream", []string{"--accept-dialect", "upstream"}, nil, 2, "needs --proxy-upstream"},
+		{"unknown accepted dialect", []string{"--accept-dialect", "aggregator", "--proxy-upstream", "http://127.0.0.1:1"}, nil, 2, `unknown dialect "aggregator"`},
 		{"journal too large to allocate", []string{"--journal-size", "2000000000"}, nil, 2, "journal-size"},
 		{"missing spec", []string{"--spec", "/does/not/exist.yaml"}, nil, 2, "spec"},
 		{"missing fixtures", []string{"--fixtures", "/does/not/exist.yaml", "--addr", "127.0.0.1:0"}, nil, 1, "fixtures"},
@@ -79,6 +85,59 @@ func TestUsageErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d mentioning %q", code, stderr.String(), tt.wantCode, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestDialectFlags: --dialect names the bundle, a knob set on its own (on
+// the command line or in its variable) overrides it, and the former flags
+// keep their names and meaning.
+func TestDialectFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+		// header is whether X-Mock-Dialect is honoured.
+		header bool
+	}{
+		{"the page by default", nil, nil, "page", true},
+		{"a bundle", []string{"--dialect", "upstream"}, nil, "upstream", true},
+		{"a bundle and its knobs in one", []string{"--dialect", "upstream;auth-failure-body=code5"}, nil, "upstream;auth-failure-body=code5", true},
+		{"a knob over the bundle", []string{"--dialect", "upstream", "--validation-status", "400"}, nil, "upstream;validation-status=400", true},
+		{"a knob from the environment over the flag's bundle", []string{"--dialect", "upstream"}, map[string]string{"AOPAY_MOCK_JWT_FAILURE": "code7"}, "upstream;jwt-failure=code7", true},
+		{"the former flags", []string{"--validation-status", "401", "--pending-status", "3", "--case-insensitive-fields"}, nil,
+			"page;validation-status=401;pending-status=3;case-insensitive-fields=true", true},
+		{"the header switched off", nil, map[string]string{"AOPAY_MOCK_DIALECT_HEADER": "false"}, "page", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := o.config(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Dialect.String() != tt.want || cfg.DisableDialectHeader == tt.header {
+				t.Fatalf("dialect %q, header honoured %t; want %q, %t", cfg.Dialect, !cfg.DisableDialectHeader, tt.want, tt.header)
+			}
+		})
+	}
+}
+
+// TestAFixtureNamingNoDialectIsOneLine: a registration of the fixtures
+// naming no known dialect stops the start with one line saying which.
+func TestAFixtureNamingNoDialectIsOneLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fixtures.yaml")
+	if err := os.WriteFile(path, []byte("registrations:\n  - id: AOP-UP\n    dialect: aggregator\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	code := Run(context.Background(), []string{"--fixtures", path, "--addr", "127.0.0.1:0"}, envOf(nil), io.Discard, &stderr)
+	want := `registrations[0] (AOP-UP): unknown dialect "aggregator", want page or upstream`
+	if code != 1 || strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), want) {
+		t.Fatalf("exit %d, stderr %q; want 1 and one line saying %q", code, stderr.String(), want)
 	}
 }
 
@@ -155,7 +214,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	case <-time.After(ShutdownTimeout + 5*time.Second):
 		t.Fatal("no shutdown")
 	}
-	if !strings.Contains(out.String(), "msg=request") || !strings.Contains(out.String(), "referenceid=12345678") {
+	if !strings.Contains(out.String(), "msg=request") || !strings.Contains(out.String(), "referenceid=12345678") || !strings.Contains(out.String(), "dialect=page") {
 		t.Fatalf("no request log: %s", out.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 )
@@ -19,12 +20,14 @@ type proxyOptions struct {
 	upstream string
 	timeout  time.Duration
 	record   string
+	accept   dialect.Accept
 }
 
 func (p *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.upstream, "proxy-upstream", "", "forward RechargeStatus enquiries to this base URL (the real provider) and relay its answers, judged against the contract (default: the mock answers itself)")
 	fs.DurationVar(&p.timeout, "proxy-timeout", proxy.DefaultTimeout, "with --proxy-upstream, longest an upstream exchange may take, connection to last byte, before the client gets 504; positive, under the server's write timeout")
 	fs.StringVar(&p.record, "record", "", "with --proxy-upstream, write the transactions the upstream answers into this directory as fixtures, for --fixtures to replay")
+	fs.Var(&p.accept, dialect.FlagAcceptDialect, fmt.Sprintf("with --proxy-upstream, known dialects (%s, comma-separated) an upstream answer is held to besides the page: an answer in one is judged in the page form it stands for instead of listed as violations (default: none; violations name the dialect they match either way)", strings.Join(dialect.Names(), ", ")))
 }
 
 // apply sets proxy mode up in cfg for a server listening on listen.
@@ -32,6 +35,9 @@ func (p proxyOptions) apply(cfg *mockserver.Config, listen string) error {
 	if p.upstream == "" {
 		if p.record != "" {
 			return errors.New("record: recording needs --proxy-upstream, whose answers it records")
+		}
+		if len(p.accept) > 0 {
+			return errors.New("accept-dialect: judging an upstream's answers needs --proxy-upstream")
 		}
 		// Without an upstream the timeout means nothing, so no value of it
 		// stops a plain mock from starting.
@@ -47,7 +53,7 @@ func (p proxyOptions) apply(cfg *mockserver.Config, listen string) error {
 	if sameAddress(u, listen) {
 		return fmt.Errorf("proxy upstream %s is the sandbox's own address %s: it would forward every enquiry to itself", proxy.DisplayURL(u), listen)
 	}
-	cfg.ProxyUpstream, cfg.ProxyTimeout, cfg.RecordDir = p.upstream, p.timeout, p.record
+	cfg.ProxyUpstream, cfg.ProxyTimeout, cfg.RecordDir, cfg.ProxyAcceptDialects = p.upstream, p.timeout, p.record, p.accept
 	return nil
 }
 

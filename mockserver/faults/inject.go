@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
@@ -43,7 +45,7 @@ func Inject(o Options, next http.Handler) http.Handler {
 		note := reqnote.From(r)
 		picked, ok, err := pick(o, r, note)
 		if err != nil {
-			envelope.WriteValidationError(w, http.StatusBadRequest, messageOf(err))
+			envelope.WriteFailure(w, r, dialect.Validation, messageOf(err), "")
 			return
 		}
 		if !ok {
@@ -101,7 +103,7 @@ func apply(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, f P
 		next.ServeHTTP(w, r)
 	case admin.FaultStatus:
 		note.Scenario = "fault:status"
-		writeStatus(w, f.Rule)
+		writeStatus(w, r, f.Rule)
 	case admin.FaultReset:
 		note.Scenario = "fault:reset"
 		closeConnection(w, true)
@@ -136,8 +138,8 @@ func orDefault(d, otherwise time.Duration) time.Duration {
 }
 
 // writeStatus answers the status of a status fault in the provider's
-// envelope.
-func writeStatus(w http.ResponseWriter, rule admin.FaultRule) {
+// envelope, spelt as r's dialect spells errors.
+func writeStatus(w http.ResponseWriter, r *http.Request, rule admin.FaultRule) {
 	sa := statusAnswers[rule.Status]
 	if rule.Status == http.StatusTooManyRequests {
 		retry := rule.RetryAfter
@@ -146,7 +148,7 @@ func writeStatus(w http.ResponseWriter, rule admin.FaultRule) {
 		}
 		w.Header().Set("Retry-After", retry)
 	}
-	envelope.WriteError(w, rule.Status, sa.code, sa.message, "")
+	envelope.WriteError(w, r, rule.Status, rechargestatus.ErrorAnswer{ResponseCode: sa.code, Message: sa.message})
 }
 
 // pause waits for d, and reports false when the client went away or the

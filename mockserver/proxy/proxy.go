@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
@@ -43,6 +45,11 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Validator holds the upstream's answers to the spec.
 	Validator *conformance.Validator
+	// AcceptDialects are known dialects (dialect.Names) an upstream answer
+	// is held to besides the page: an answer in one of them is judged in the
+	// page form it stands for. Whether accepted or not, a violation names
+	// the known dialects its answer matches.
+	AcceptDialects []string
 	// ViolationLimit bounds the violations kept.
 	ViolationLimit int
 	// RecordDir, when set, is where the transactions answered are recorded
@@ -69,7 +76,7 @@ type Proxy struct {
 	cfg        Config
 	target     string
 	display    string
-	judge      *conformance.Judge
+	judge      *dialect.Judge
 	client     *http.Client
 	violations *violationLog
 	// recorder keeps the transactions answered; nil without RecordDir.
@@ -91,12 +98,16 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	judge, err := dialect.NewJudge(conformance.NewJudge(cfg.Validator, conformance.DefaultHistoryLimit), cfg.AcceptDialects...)
+	if err != nil {
+		return nil, fmt.Errorf("accept-dialect: %w", err)
+	}
 	target := enquiryURL(u)
 	p := &Proxy{
 		cfg:        cfg,
 		target:     target.String(),
 		display:    DisplayURL(target),
-		judge:      conformance.NewJudge(cfg.Validator, conformance.DefaultHistoryLimit),
+		judge:      judge,
 		client:     newUpstreamClient(cfg.Timeout),
 		violations: newViolationLog(cfg.ViolationLimit),
 	}
@@ -158,18 +169,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, q, failed, -1)
 		return
 	}
-	found := p.judge.Enquiry(r.Context(), q, r, body, a.status, a.header, a.body)
-	p.noteViolations(r, q, a.status, found)
+	verdict := p.judge.Enquiry(r.Context(), q, r, body, a.status, a.header, a.body)
+	p.noteViolations(r, q, a.status, verdict)
 	note.Scenario = "proxy"
-	if len(found) > 0 {
+	if len(verdict.Findings) > 0 {
 		note.Scenario = "proxy:violations"
 	}
 	if p.recorder != nil {
-		if _, err := p.recorder.Record(q, a.status, a.body); err != nil {
+		if _, err := p.recorder.Record(q, a.status, pageForm(verdict, a.status, a.body)); err != nil {
 			p.cfg.Log.Warn("answer not recorded", "registration", q.RegistrationID, "referenceid", q.ReferenceID, "error", err.Error())
 		}
 	}
-	p.answer(w, r, q, a, len(found))
+	p.answer(w, r, q, a, len(verdict.Findings))
 }
 
 // answer relays the upstream's answer, or says in the envelope why it
@@ -219,25 +230,49 @@ func gatewayStatus(status int) int {
 }
 
 // isEnvelope reports whether body is a JSON object in the provider's
-// envelope, with at least its response_code.
+// envelope, with at least its response code, spelt response_code or, as the
+// upstream aggregator spells it, responsecode.
 func isEnvelope(body []byte) bool {
 	var e struct {
-		ResponseCode json.RawMessage `json:"response_code"`
+		ResponseCode         json.RawMessage `json:"response_code"`
+		UpstreamResponseCode json.RawMessage `json:"responsecode"`
 	}
-	return json.Unmarshal(body, &e) == nil && len(e.ResponseCode) > 0
+	return json.Unmarshal(body, &e) == nil && (len(e.ResponseCode) > 0 || len(e.UpstreamResponseCode) > 0)
 }
 
-// noteViolations logs, lists and counts what an answer broke.
-func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, found []conformance.Finding) {
-	if len(found) == 0 {
+// pageForm is an answer that matches a known dialect other than the page in
+// the page form it stands for, so that the recording reads it as any other;
+// body itself otherwise.
+func pageForm(v dialect.Verdict, status int, body []byte) []byte {
+	names := dialect.MatchNames(v.Matches)
+	if slices.Contains(names, dialect.Page) {
+		return body
+	}
+	for _, name := range names {
+		if page, ok := dialect.Normalize(name, status, body); ok {
+			return page
+		}
+	}
+	return body
+}
+
+// noteViolations logs, lists and counts what an answer broke, and the known
+// dialects it matches.
+func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, v dialect.Verdict) {
+	if len(v.Findings) == 0 {
 		return
 	}
 	now := p.cfg.Now()
-	out := make([]admin.Violation, len(found))
-	for i, f := range found {
+	var dialects []string
+	if len(v.Matches) > 0 {
+		dialects = dialect.MatchNames(v.Matches)
+	}
+	explanation := v.Explain()
+	out := make([]admin.Violation, len(v.Findings))
+	for i, f := range v.Findings {
 		out[i] = admin.Violation{Time: now, RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID, Status: status,
-			Source: f.Source, Pointer: f.Pointer, Rule: f.Rule, Message: f.Message}
-		p.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "contract violation",
+			Source: f.Source, Pointer: f.Pointer, Rule: f.Rule, Message: f.Message, Dialects: dialects, Explanation: explanation}
+		attrs := []slog.Attr{
 			slog.String("registration", q.RegistrationID),
 			slog.String("referenceid", q.ReferenceID),
 			slog.Int("status", status),
@@ -245,7 +280,11 @@ func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status
 			slog.String("rule", f.Rule),
 			slog.String("pointer", f.Pointer),
 			slog.String("message", f.Message),
-		)
+		}
+		if explanation != "" {
+			attrs = append(attrs, slog.Any("dialects", dialects), slog.String("explanation", explanation))
+		}
+		p.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "contract violation", attrs...)
 		if p.cfg.Violation != nil {
 			p.cfg.Violation(f.Source, f.Rule)
 		}
@@ -277,13 +316,15 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, q rechargestatus.En
 	if violations >= 0 {
 		w.Header().Set(admin.ContractViolationsHeader, strconv.Itoa(violations))
 	}
-	envelope.WriteError(w, f.status, rechargestatus.CodeUnableToProcess, rechargestatus.MessageUnableToProcess, f.remarks)
+	envelope.WriteError(w, r, f.status, rechargestatus.ErrorAnswer{ResponseCode: rechargestatus.CodeUnableToProcess, Message: rechargestatus.MessageUnableToProcess, Remarks: f.remarks})
 }
 
 // relay sends the upstream's answer on as it came, but for the headers that
-// only concerned the upstream's connection.
+// only concerned the upstream's connection. The answer is the upstream's,
+// in no dialect the sandbox chose: the sandbox's X-Mock-Dialect goes.
 func relay(w http.ResponseWriter, a *upstreamAnswer, violations int) {
 	h := w.Header()
+	h.Del(dialect.Header)
 	for name, values := range a.header {
 		h[name] = values
 	}

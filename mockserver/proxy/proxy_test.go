@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -735,7 +736,7 @@ func TestViolationListAdmin(t *testing.T) {
 			t.Fatalf("violation %d is %+v, want the refid of %s (newest last)", i, v, want)
 		}
 	}
-	if got, err := rig.srv.Admin().Violations(t.Context(), admin.ViolationQuery{}); err != nil || got.Total != list.Total || len(got.Violations) != len(list.Violations) || got.Violations[2] != list.Violations[2] {
+	if got, err := rig.srv.Admin().Violations(t.Context(), admin.ViolationQuery{}); err != nil || got.Total != list.Total || len(got.Violations) != len(list.Violations) || !reflect.DeepEqual(got.Violations[2], list.Violations[2]) {
 		t.Fatalf("Admin().Violations %+v (%v), the admin API lists %+v", got, err, list)
 	}
 	if got := rig.violations("?referenceId=ORDER-3&rule=refid"); len(got.Violations) != 1 || got.Violations[0].ReferenceID != "ORDER-3" {

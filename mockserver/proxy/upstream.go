@@ -55,8 +55,8 @@ const (
 
 // forwardedHeaders are the client's request headers the upstream gets.
 // Nothing else of the client's request leaves the sandbox: not its cookies,
-// not the sandbox's own X-Mock-Fault. The sandbox adds its User-Agent and
-// Via.
+// not the sandbox's own X-Mock-Fault and X-Mock-Dialect. The sandbox adds
+// its User-Agent and Via.
 var forwardedHeaders = []string{"Content-Type", rechargestatus.TokenHeader, rechargestatus.AuthorisedKeyHeader}
 
 // viaToken marks, in the Via header, a request the sandbox forwarded.

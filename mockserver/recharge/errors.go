@@ -21,6 +21,10 @@ type Error struct {
 	Message string
 	// Remarks is extra detail the provider sometimes adds to an answer.
 	Remarks string
+	// TokenRejected marks an EUNAUTHORIZED error as the JWT decoder's
+	// refusal of the Token, its Message the decoder's: dialects answer it
+	// apart from the other authentication failures.
+	TokenRejected bool
 }
 
 func (e *Error) Error() string {

@@ -25,8 +25,12 @@ type Scenario struct {
 	Stuck bool
 	// NotFound answers "No Transaction found" and makes nothing.
 	NotFound bool
-	// AuthMessage answers 401 with this message and makes nothing.
+	// AuthMessage answers an authentication failure with this message and
+	// makes nothing.
 	AuthMessage string
+	// TokenRejected words that failure as the JWT decoder's refusal of the
+	// Token, which a dialect may answer apart (Error.TokenRejected).
+	TokenRejected bool
 }
 
 // Scenarios are the referenceid conventions, most specific prefix first.
@@ -39,8 +43,8 @@ var Scenarios = []Scenario{
 	{Prefix: "FAILED-", Name: "failed", Summary: "failed, not refunded", State: StateFailed},
 	{Prefix: "REFUND-", Name: "refunded", Summary: "failed and refunded (refund fields set)", State: StateRefunded},
 	{Prefix: "NOTFOUND-", Name: "not-found", Summary: `HTTP 200, response_code 2, "No Transaction found"`, NotFound: true},
-	{Prefix: "AUTHFAIL-", Name: "auth-failed", Summary: `HTTP 401, response_code 7, "Authentication failed"`, AuthMessage: rechargestatus.MessageAuthenticationFailed},
-	{Prefix: "BADSIG-", Name: "invalid-signature", Summary: `HTTP 401, response_code 7, "Invalid signature encoding" (the page's 401 example)`, AuthMessage: rechargestatus.MessageInvalidSignatureEncoding},
+	{Prefix: "AUTHFAIL-", Name: "auth-failed", Summary: `HTTP 401, response_code 7, "Authentication failed"; the dialect's answer to a failed authentication`, AuthMessage: rechargestatus.MessageAuthenticationFailed},
+	{Prefix: "BADSIG-", Name: "invalid-signature", Summary: `HTTP 401, response_code 7, "Invalid signature encoding" (the page's 401 example); the dialect's answer to a rejected Token`, AuthMessage: rechargestatus.MessageInvalidSignatureEncoding, TokenRejected: true},
 }
 
 // DefaultScenario is the scenario of a referenceid with no known prefix.

@@ -167,7 +167,7 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 			sc := ScenarioFor(q.ReferenceID)
 			switch {
 			case sc.AuthMessage != "":
-				return cur, authError(sc.AuthMessage, "")
+				return cur, &Error{Code: EUNAUTHORIZED, Message: sc.AuthMessage, TokenRejected: sc.TokenRejected}
 			case sc.NotFound || s.Unknown == UnknownNotFound:
 				return cur, Errorf(ENOTFOUND, "No Transaction found")
 			}

@@ -33,6 +33,8 @@ func TestEnquireByConvention(t *testing.T) {
 		states   []State // answered by successive enquiries
 		notFound bool
 		authMsg  string
+		// rejected: answered as the JWT decoder's refusal of a Token.
+		rejected bool
 	}{
 		{ref: "ORDER-1", states: []State{StateSuccess, StateSuccess}},
 		{ref: "PENDING-1", states: []State{StatePending, StatePending, StatePending, StateSuccess, StateSuccess}},
@@ -43,7 +45,7 @@ func TestEnquireByConvention(t *testing.T) {
 		{ref: "REFUND-1", states: []State{StateRefunded}},
 		{ref: "NOTFOUND-1", notFound: true},
 		{ref: "AUTHFAIL-1", authMsg: rechargestatus.MessageAuthenticationFailed},
-		{ref: "BADSIG-1", authMsg: rechargestatus.MessageInvalidSignatureEncoding},
+		{ref: "BADSIG-1", authMsg: rechargestatus.MessageInvalidSignatureEncoding, rejected: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
@@ -51,8 +53,8 @@ func TestEnquireByConvention(t *testing.T) {
 			if tt.notFound || tt.authMsg != "" {
 				res, err := enquire(t, s, tt.ref)
 				if tt.authMsg != "" {
-					if ErrorCode(err) != EUNAUTHORIZED || ErrorMessage(err) != tt.authMsg {
-						t.Fatalf("got %v, want unauthorized %q", err, tt.authMsg)
+					if e, _ := err.(*Error); e == nil || e.Code != EUNAUTHORIZED || e.Message != tt.authMsg || e.TokenRejected != tt.rejected {
+						t.Fatalf("got %#v, want unauthorized %q, token rejected %t", err, tt.authMsg, tt.rejected)
 					}
 				} else if err != nil || res.Found {
 					t.Fatalf("got %+v %v, want not found", res, err)
@@ -127,14 +129,17 @@ func TestAuthentication(t *testing.T) {
 		name, reg, token string
 		wantCode         string
 		wantMsg          string
+		// rejected: the JWT decoder refused the Token, which dialects
+		// answer apart from other authentication failures.
+		rejected bool
 	}{
 		{name: "unknown registration", reg: "NOPE", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
 		{name: "disabled registration", reg: "AOP-OFF", wantCode: EDISABLED},
 		{name: "no token", reg: "AOP-SECURE", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
-		{name: "two segments", reg: "AOP-SECURE", token: "a.b", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageWrongSegments},
-		{name: "signature not base64url", reg: "AOP-SECURE", token: good("r1")[:len(good("r1"))-4] + "!!!!", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageInvalidSignatureEncoding},
-		{name: "wrong key", reg: "AOP-SECURE", token: wrongKey, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageSignatureFailed},
-		{name: "expired", reg: "AOP-SECURE", token: stale, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageExpiredToken},
+		{name: "two segments", reg: "AOP-SECURE", token: "a.b", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageWrongSegments, rejected: true},
+		{name: "signature not base64url", reg: "AOP-SECURE", token: good("r1")[:len(good("r1"))-4] + "!!!!", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageInvalidSignatureEncoding, rejected: true},
+		{name: "wrong key", reg: "AOP-SECURE", token: wrongKey, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageSignatureFailed, rejected: true},
+		{name: "expired", reg: "AOP-SECURE", token: stale, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageExpiredToken, rejected: true},
 		{name: "other partner", reg: "AOP-SECURE", token: otherPartner, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
 		{name: "valid", reg: "AOP-SECURE", token: replayed},
 		{name: "replayed reqid", reg: "AOP-SECURE", token: replayed, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
@@ -148,6 +153,9 @@ func TestAuthentication(t *testing.T) {
 			}
 			if tt.wantMsg != "" && ErrorMessage(err) != tt.wantMsg {
 				t.Fatalf("message %q, want %q", ErrorMessage(err), tt.wantMsg)
+			}
+			if e, _ := err.(*Error); e != nil && e.TokenRejected != tt.rejected {
+				t.Fatalf("TokenRejected %t, want %t: %v", e.TokenRejected, tt.rejected, err)
 			}
 		})
 	}

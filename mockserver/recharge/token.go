@@ -30,6 +30,12 @@ func authError(message, remarks string) *Error {
 	return &Error{Code: EUNAUTHORIZED, Message: message, Remarks: remarks}
 }
 
+// tokenRejected is the JWT decoder's refusal of a Token, worded as the
+// decoder words it.
+func tokenRejected(message string) *Error {
+	return &Error{Code: EUNAUTHORIZED, Message: message, TokenRejected: true}
+}
+
 // Verify checks token for the registration reg.
 func (v *TokenVerifier) Verify(reg Registration, token string) error {
 	if token == "" {
@@ -37,10 +43,10 @@ func (v *TokenVerifier) Verify(reg Registration, token string) error {
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return authError(rechargestatus.MessageWrongSegments, "")
+		return tokenRejected(rechargestatus.MessageWrongSegments)
 	}
 	if _, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil {
-		return authError(rechargestatus.MessageInvalidSignatureEncoding, "")
+		return tokenRejected(rechargestatus.MessageInvalidSignatureEncoding)
 	}
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithoutClaimsValidation())
 	claims := jwt.MapClaims{}
@@ -50,17 +56,17 @@ func (v *TokenVerifier) Verify(reg Registration, token string) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
-		return authError(rechargestatus.MessageAlgorithmNotAllowed, "")
+		return tokenRejected(rechargestatus.MessageAlgorithmNotAllowed)
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return authError(rechargestatus.MessageSignatureFailed, "")
+		return tokenRejected(rechargestatus.MessageSignatureFailed)
 	case errors.Is(err, jwt.ErrTokenMalformed) && strings.Contains(err.Error(), "header"):
-		return authError(rechargestatus.MessageInvalidHeaderEncoding, "")
+		return tokenRejected(rechargestatus.MessageInvalidHeaderEncoding)
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return authError(rechargestatus.MessageInvalidClaimsEncoding, "")
+		return tokenRejected(rechargestatus.MessageInvalidClaimsEncoding)
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return authError(rechargestatus.MessageAlgorithmNotAllowed, "")
+		return tokenRejected(rechargestatus.MessageAlgorithmNotAllowed)
 	default:
-		return authError(rechargestatus.MessageAuthenticationFailed, "")
+		return tokenRejected(rechargestatus.MessageAuthenticationFailed)
 	}
 	now := v.Clock.Now()
 	ts, ok := numericClaim(claims["timestamp"])
@@ -69,7 +75,7 @@ func (v *TokenVerifier) Verify(reg Registration, token string) error {
 	}
 	issued := time.Unix(ts, 0)
 	if d := now.Sub(issued); d > rechargestatus.TokenWindow || d < -rechargestatus.TokenWindow {
-		return authError(rechargestatus.MessageExpiredToken, "")
+		return tokenRejected(rechargestatus.MessageExpiredToken)
 	}
 	partner, _ := claims["partnerId"].(string)
 	if partner != reg.PartnerIDOrID() {

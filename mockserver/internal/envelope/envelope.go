@@ -1,18 +1,27 @@
 // Package envelope writes the sandbox's JSON answers: the provider's answers
-// and error envelope, and any other JSON value.
+// and error envelope, in the dialect of the request they answer, and any
+// other JSON value.
 package envelope
 
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
 
 // JSONContentType is the Content-Type of every JSON answer.
 const JSONContentType = "application/json; charset=utf-8"
 
 var jsonContentTypeValue = []string{JSONContentType}
+
+// answerBuffers keep the buffers answers are encoded into: an enquiry's
+// answer is the hottest write of the sandbox, and dialect encodes it
+// without reflection.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // WriteJSON answers v with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
@@ -21,6 +30,10 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		body = []byte(`{"status":false,"response_code":5,"message":"Unable to process request"}`)
 	}
+	write(w, status, body)
+}
+
+func write(w http.ResponseWriter, status int, body []byte) {
 	// Assigning the shared, canonical value spares Set's allocation on every
 	// answer; Set and Add replace or grow the slice, never write into it.
 	w.Header()["Content-Type"] = jsonContentTypeValue
@@ -28,13 +41,41 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(body)
 }
 
-// WriteError answers in the provider's error envelope.
-func WriteError(w http.ResponseWriter, status, code int, message, remarks string) {
-	WriteJSON(w, status, rechargestatus.ErrorAnswer{Status: false, ResponseCode: code, Message: message, Remarks: remarks})
+// writeEncoded answers with status what encode appends to a pooled buffer.
+func writeEncoded(w http.ResponseWriter, status int, encode func(dst []byte) []byte) {
+	buf := answerBuffers.Get().(*[]byte)
+	body := encode((*buf)[:0])
+	write(w, status, body)
+	// The writer has copied the body by now; the buffer can serve again.
+	*buf = body
+	answerBuffers.Put(buf)
 }
 
-// WriteValidationError answers a request the provider would refuse as
-// malformed, detail saying why.
-func WriteValidationError(w http.ResponseWriter, status int, detail string) {
-	WriteError(w, status, rechargestatus.CodeValidation, rechargestatus.MessageValidation+": "+detail, "")
+// WriteAnswer answers a, a processed enquiry, with status, as r's dialect
+// spells it.
+func WriteAnswer(w http.ResponseWriter, r *http.Request, status int, a rechargestatus.Answer) {
+	d := reqnote.From(r).Dialect()
+	writeEncoded(w, status, func(dst []byte) []byte { return d.AppendAnswer(dst, a) })
+}
+
+// WriteError answers e with status in the provider's error envelope, its
+// code spelt as r's dialect spells an error's.
+func WriteError(w http.ResponseWriter, r *http.Request, status int, e rechargestatus.ErrorAnswer) {
+	d := reqnote.From(r).Dialect()
+	writeEncoded(w, status, func(dst []byte) []byte { return d.AppendError(dst, e) })
+}
+
+// WriteFailure answers failure f as r's dialect does; message and remarks
+// are the page's wording of it (dialect.Dialect.ErrorAnswer).
+func WriteFailure(w http.ResponseWriter, r *http.Request, f dialect.Failure, message, remarks string) {
+	status, e := reqnote.From(r).Dialect().ErrorAnswer(f, message, remarks)
+	WriteError(w, r, status, e)
+}
+
+// WriteRefusal answers a request refused before it was processed with
+// status, such as 413 or 415, worded as r's dialect words a validation
+// error. detail says what is wrong with the request.
+func WriteRefusal(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	_, e := reqnote.From(r).Dialect().ErrorAnswer(dialect.Validation, detail, "")
+	WriteError(w, r, status, e)
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 // Note is what the handlers learned of one request. Each field is written by
@@ -25,6 +27,19 @@ type Note struct {
 	Scenario string
 	// Fault is the fault injected, and who asked for it.
 	Fault string
+	// Chosen is the dialect the request is answered in, once chosen; it
+	// points to a value that outlives the request, and is never written
+	// through. Dialect reads it.
+	Chosen *dialect.Dialect
+}
+
+// Dialect is the dialect the request is answered in: the page's until one
+// is chosen.
+func (n *Note) Dialect() dialect.Dialect {
+	if n.Chosen == nil {
+		return dialect.Default()
+	}
+	return *n.Chosen
 }
 
 type key struct{}
