@@ -3,7 +3,9 @@ package admin
 // FaultHeader is the request header that picks a fault for one enquiry:
 // `<kind>[=<value>][;<name>=<value>...]`, where the names are FaultRule's
 // (status, retryAfter, latency, latencyMin, latencyMax) and the first value is
-// the kind's main one (`status=503`, `latency=2s`, `hang=1s`).
+// the kind's main one (`status=503`, `latency=2s`, `hang=1s`). Spaces around
+// names, values, `=` and `;` are allowed; an empty parameter and one given
+// twice are refused.
 const FaultHeader = "X-Mock-Fault"
 
 // FaultKind is a way the RechargeStatus endpoint fails on purpose.

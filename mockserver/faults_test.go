@@ -351,6 +351,9 @@ func TestFaultHeaderOverHTTP(t *testing.T) {
 		{name: "status", header: "status=503", wantStatus: 503, wantInBody: "Service Unavailable", wantFault: "header: status=503"},
 		{name: "429", header: "status=429;retryAfter=3", wantStatus: 429, wantInBody: "Too Many Requests", wantFault: "header: status=429;retryAfter=3"},
 		{name: "invalid header", header: "status=418", wantStatus: 400, wantInBody: "X-Mock-Fault: status 418"},
+		{name: "spaces around = and ;", header: " status = 429 ; retryAfter = 3 ", wantStatus: 429, wantInBody: "Too Many Requests", wantFault: "header: status=429;retryAfter=3"},
+		{name: "empty parameters", header: "status=503;;;", wantStatus: 400, wantInBody: "X-Mock-Fault: parameter 1 after the kind is empty"},
+		{name: "repeated parameter", header: "status=503;status=500", wantStatus: 400, wantInBody: "X-Mock-Fault: parameter status is given twice"},
 		{name: "disabled", disabled: true, header: "status=503", wantStatus: 200, wantInBody: "Transaction Enquiry Successful"},
 		{name: "disabled ignores invalid headers too", disabled: true, header: "boom", wantStatus: 200, wantInBody: "Transaction Enquiry Successful"},
 	}
