@@ -8,6 +8,11 @@ package admin
 // twice are refused.
 const FaultHeader = "X-Mock-Fault"
 
+// MaxFaultRules is the most fault rules a sandbox holds, whether they come
+// one by one (AddFault) or all at once (ReplaceFaults): each is tried on
+// every enquiry.
+const MaxFaultRules = 100
+
 // FaultKind is a way the RechargeStatus endpoint fails on purpose.
 type FaultKind string
 

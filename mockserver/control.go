@@ -44,38 +44,36 @@ var _ admin.Admin = (*control)(nil)
 
 // Names of the settings a store keeps for the sandbox.
 const (
-	clockSetting  = "clock"
-	faultsSetting = "faults"
+	clockSetting = "clock"
+	// legacyFaultsSetting is where earlier releases kept every fault rule
+	// in one document, rewritten on every change; the rules now have a
+	// record each (faults.Collection).
+	legacyFaultsSetting = "faults"
 )
 
 // restore puts back the clock and the fault rules the store kept.
 func (c *control) restore(ctx context.Context) error {
-	if c.settings == nil {
-		return nil
-	}
-	if data, found, err := c.settings.LoadSetting(ctx, clockSetting); err != nil {
-		return fmt.Errorf("load clock: %w", err)
-	} else if found {
-		var st recharge.ClockState
-		if err := json.Unmarshal(data, &st); err != nil {
-			return fmt.Errorf("saved clock: %w", err)
+	if c.settings != nil {
+		if data, found, err := c.settings.LoadSetting(ctx, clockSetting); err != nil {
+			return fmt.Errorf("load clock: %w", err)
+		} else if found {
+			var st recharge.ClockState
+			if err := json.Unmarshal(data, &st); err != nil {
+				return fmt.Errorf("saved clock: %w", err)
+			}
+			c.clock.Restore(st)
 		}
-		c.clock.Restore(st)
 	}
-	if data, found, err := c.settings.LoadSetting(ctx, faultsSetting); err != nil {
+	found, err := c.faults.Load(ctx)
+	if err != nil || found || c.settings == nil {
+		return err
+	}
+	if data, found, err := c.settings.LoadSetting(ctx, legacyFaultsSetting); err != nil {
 		return fmt.Errorf("load faults: %w", err)
 	} else if found {
-		return c.faults.Restore(data)
+		return c.faults.Adopt(ctx, data)
 	}
 	return nil
-}
-
-// saveFaults commits the fault rules, when the store keeps settings.
-func (c *control) saveFaults(ctx context.Context, data []byte) error {
-	if c.settings == nil {
-		return nil
-	}
-	return c.settings.SaveSetting(ctx, faultsSetting, data)
 }
 
 // load puts set in the store: in place of everything when the store is

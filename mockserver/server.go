@@ -80,7 +80,8 @@ func New(cfg Config) (*Server, error) {
 		reread:  func() (fixtures.Set, error) { return rereadFixtures(cfg) },
 	}
 	c.settings, _ = cfg.Store.(recharge.Settings)
-	c.faults = faults.NewSet(cfg.Seed, c.saveFaults)
+	records, _ := cfg.Store.(recharge.Records)
+	c.faults = faults.NewSet(cfg.Seed, records)
 	s.control = c
 	// The clock comes back before the fixtures load, so that they are
 	// completed on the restored clock.

@@ -1,13 +1,13 @@
 package faults
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -70,10 +70,12 @@ func TestParseHeader(t *testing.T) {
 
 func TestCountedRuleExpiresEvenWhenTheStoreFails(t *testing.T) {
 	t.Parallel()
-	fs := NewSet(1, func(context.Context, []byte) error { return errors.New("disk full") })
-	if err := fs.Restore([]byte(`{"rules":[{"id":"f1","kind":"reset","count":2}],"nextId":1}`)); err != nil {
+	keep := &countingRecords{MemoryStore: recharge.NewMemoryStore()}
+	fs := NewSet(1, keep)
+	if _, err := fs.Add(t.Context(), admin.FaultRule{ID: "f1", Kind: admin.FaultReset, Count: 2}); err != nil {
 		t.Fatal(err)
 	}
+	keep.fail = errors.New("disk full")
 	steps := []struct {
 		name       string
 		wantPicked bool
