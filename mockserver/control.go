@@ -221,8 +221,14 @@ func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error
 func (c *control) Health(ctx context.Context) (admin.Health, error) {
 	n, err := c.store.Count(ctx)
 	if err != nil {
-		h := admin.Health{Status: admin.HealthUnavailable, Error: err.Error()}
-		return h, admin.Errorf(http.StatusServiceUnavailable, admin.CodeUnavailable, "%s", h.Error)
+		return unhealthy("the store cannot be read: " + err.Error())
+	}
+	// A store that cannot write loses what it is told: the sandbox is not
+	// fit to serve until a write succeeds again.
+	if wh, ok := c.store.(recharge.WriteHealth); ok {
+		if err := wh.WriteError(); err != nil {
+			return unhealthy("the store's latest write failed, and every change fails until one succeeds again: " + err.Error())
+		}
 	}
 	return admin.Health{
 		Status:        admin.HealthOK,
@@ -231,6 +237,12 @@ func (c *control) Health(ctx context.Context) (admin.Health, error) {
 		Uptime:        time.Since(c.started).Round(time.Second).String(),
 		Clock:         c.clock.Now(),
 	}, nil
+}
+
+// unhealthy is the health of a sandbox that cannot serve, and why.
+func unhealthy(reason string) (admin.Health, error) {
+	h := admin.Health{Status: admin.HealthUnavailable, Error: reason}
+	return h, admin.Errorf(http.StatusServiceUnavailable, admin.CodeUnavailable, "%s", reason)
 }
 
 func (c *control) ListFaults(context.Context) ([]admin.FaultRule, error) { return c.faults.List(), nil }
