@@ -49,6 +49,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// JournalSize bounds the request journal; 1000 entries when zero.
 	JournalSize int
+	// JournalBytes bounds the bytes the request journal's entries hold,
+	// roughly; DefaultJournalBytes when zero.
+	JournalBytes int64
 	// MaxTransactions bounds the transactions made on first enquiry, the
 	// oldest evicted first; 100,000 when zero, unbounded when negative.
 	// Fixture and admin transactions do not count and are never evicted.
@@ -79,6 +82,10 @@ type Config struct {
 const (
 	DefaultMaxBodyBytes = 16 << 10
 	DefaultJournalSize  = 1000
+	DefaultJournalBytes = 64 << 20
+	// MaxJournalPageBytes bounds the entries of one page of the journal,
+	// whatever its limit, so that no listing answers a huge body.
+	MaxJournalPageBytes = 4 << 20
 	DefaultAddr         = "127.0.0.1:8080"
 )
 
@@ -125,6 +132,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.JournalSize <= 0 {
 		c.JournalSize = DefaultJournalSize
+	}
+	if c.JournalBytes <= 0 {
+		c.JournalBytes = DefaultJournalBytes
 	}
 	if c.MaxTransactions == 0 {
 		c.MaxTransactions = recharge.DefaultMaxAutoCreated

@@ -173,6 +173,16 @@ func (c *control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin
 	return c.journal.Entries(q), nil
 }
 
+func (c *control) ListRequestPage(_ context.Context, q admin.JournalQuery) (admin.JournalList, error) {
+	switch {
+	case q.Limit == 0:
+		q.Limit = admin.DefaultJournalPage
+	case q.Limit < 0 || q.Limit > admin.MaxJournalPage:
+		return admin.JournalList{}, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %d must be from 1 to %d", q.Limit, admin.MaxJournalPage)
+	}
+	return c.journal.Page(q), nil
+}
+
 func (c *control) CountRequests(_ context.Context, q admin.JournalQuery) (int, error) {
 	return c.journal.Count(q), nil
 }

@@ -69,7 +69,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{stopping: make(chan struct{}), journal: NewJournal(cfg.JournalSize), metrics: m}
+	s := &Server{stopping: make(chan struct{}), journal: NewJournal(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	c := &control{
 		service: service,
 		store:   cfg.Store,

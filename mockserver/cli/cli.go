@@ -33,7 +33,7 @@ func EnvName(flagName string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// MaxJournalSize bounds --journal-size, whose ring is allocated whole at start.
+// MaxJournalSize bounds --journal-size.
 const MaxJournalSize = 1_000_000
 
 // ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
@@ -52,6 +52,7 @@ type options struct {
 	validationStatus      int
 	maxBodyBytes          int64
 	journalSize           int
+	journalBytes          int64
 	maxTransactions       int
 	maxConns              int
 	logFormat             string
@@ -75,7 +76,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.validationStatus, "validation-status", 400, "HTTP status of a malformed request: 400, or 401 as the upstream aggregator answers")
 	fs.BoolVar(&o.caseInsensitiveFields, "case-insensitive-fields", false, "accept referenceid and RegistrationID in any letter case, as the provider's ASP.NET binding is believed to")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
-	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
+	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal, the oldest forgotten first")
+	fs.Int64Var(&o.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "bytes of memory the request journal's entries may hold, roughly; past them the oldest are forgotten first, whatever --journal-size")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
 	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), fmt.Sprintf("connections open at once (0: no limit); at the limit the longest-idle keep-alive connection is closed to admit a new one, or the new one waits when none is idle. The default is %d, or half of (open-file limit - %d) when that is lower", DefaultMaxConns, reservedFiles))
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
@@ -166,6 +168,7 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		ValidationStatus:      o.validationStatus,
 		MaxBodyBytes:          o.maxBodyBytes,
 		JournalSize:           o.journalSize,
+		JournalBytes:          o.journalBytes,
 		MaxTransactions:       o.maxTransactions,
 		Logger:                logger,
 		AdminToken:            o.adminToken,
@@ -189,11 +192,11 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	if o.validationStatus != 400 && o.validationStatus != 401 {
 		return cfg, fmt.Errorf("validation-status %d, want 400 or 401", o.validationStatus)
 	}
-	if o.maxBodyBytes <= 0 || o.journalSize <= 0 {
-		return cfg, errors.New("max-body-bytes and journal-size must be positive")
+	if o.maxBodyBytes <= 0 || o.journalSize <= 0 || o.journalBytes <= 0 {
+		return cfg, errors.New("max-body-bytes, journal-size and journal-bytes must be positive")
 	}
 	if o.journalSize > MaxJournalSize {
-		return cfg, fmt.Errorf("journal-size %d, at most %d: the journal is allocated at start", o.journalSize, MaxJournalSize)
+		return cfg, fmt.Errorf("journal-size %d, at most %d", o.journalSize, MaxJournalSize)
 	}
 	switch o.pendingStatus {
 	case "", recharge.DefaultStatusCodes.Success, recharge.DefaultStatusCodes.Failed:
