@@ -61,6 +61,10 @@ type Config struct {
 	// AdminToken, when set, is the bearer token every /__admin/ call and
 	// /metrics need.
 	AdminToken string
+	// AllowedHosts, when AdminToken is empty, are the Host names answered
+	// beside localhost and loopback addresses (hostcheck.New says how they
+	// are written); a request for any other Host is refused.
+	AllowedHosts []string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
 	// CaseInsensitiveFields accepts the enquiry's members in any letter case

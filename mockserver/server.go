@@ -15,7 +15,9 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/adminhttp"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/fieldcase"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -54,6 +56,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	validator, err := conformance.NewValidator(sandboxDoc)
+	if err != nil {
+		return nil, err
+	}
+	hosts, err := hostcheck.New(cfg.AllowedHosts)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +106,12 @@ func New(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.handler = s.routes(cfg, validator)
+	if cfg.AdminToken != "" {
+		// The token guards the admin API; every Host is answered.
+		s.handler = s.routes(cfg, validator, nil)
+	} else {
+		s.handler = s.routes(cfg, validator, &hosts)
+	}
 	return s, nil
 }
 
@@ -151,8 +162,10 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 
 // routes puts the handlers together: the admin API under its paths, the
 // RechargeStatus endpoint (or the proxy) behind validation and faults, and
-// any other path answered in the provider's envelope.
-func (s *Server) routes(cfg Config, validator *conformance.Validator) http.Handler {
+// any other path answered in the provider's envelope. When hosts is not
+// nil, a request for any other Host is refused, each path in its own
+// envelope.
+func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
 	var answer http.Handler = answerer{service: c.service, codes: c.codes, validationStatus: cfg.ValidationStatus}
 	if c.proxy != nil {
@@ -174,14 +187,16 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator) http.Handl
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
 	other := check(checks, http.NotFoundHandler())
-	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler()})
+	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler(), Hosts: hosts})
 	dispatch := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case admin.IsAdminPath(r.URL.Path):
+			adminAPI.ServeHTTP(w, r)
+		case hosts != nil && !hosts.Allows(r.Host):
+			envelope.WriteValidationError(w, cfg.ValidationStatus, adminhttp.HostRefusal(r.Host))
 		case isEnquiry(r):
 			reqnote.From(r).Route = rechargestatus.EnquiryPath
 			enquiry.ServeHTTP(w, r)
-		case admin.IsAdminPath(r.URL.Path):
-			adminAPI.ServeHTTP(w, r)
 		default:
 			other.ServeHTTP(w, r)
 		}

@@ -21,6 +21,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -58,6 +59,7 @@ type options struct {
 	logFormat             string
 	logLevel              string
 	adminToken            string
+	allowedHosts          string
 	faultHeader           bool
 	proxy                 proxyOptions
 }
@@ -77,12 +79,13 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.caseInsensitiveFields, "case-insensitive-fields", false, "accept referenceid and RegistrationID in any letter case, as the provider's ASP.NET binding is believed to")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal, the oldest forgotten first")
-	fs.Int64Var(&o.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "bytes of memory the request journal's entries may hold, roughly; past them the oldest are forgotten first, whatever --journal-size")
+	fs.Int64Var(&o.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "bytes of memory the request journal's entries may hold, roughly (67108864 is 64 MiB); past them the oldest are forgotten first, whatever --journal-size")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
 	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), fmt.Sprintf("connections open at once (0: no limit); at the limit the longest-idle keep-alive connection is closed to admit a new one, or the new one waits when none is idle. The default is %d, or half of (open-file limit - %d) when that is lower", DefaultMaxConns, reservedFiles))
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
+	fs.StringVar(&o.allowedHosts, "allowed-hosts", "", "without --admin-token, the Host names answered beside localhost and loopback addresses, comma separated: a name (mock), a domain and every name under it (.example.test) or * for any; requests for any other Host are refused, so that no web page reaches the sandbox through a name of its own (DNS rebinding)")
 	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
 	o.proxy.register(fs)
 	fs.Usage = func() {
@@ -172,6 +175,7 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		MaxTransactions:       o.maxTransactions,
 		Logger:                logger,
 		AdminToken:            o.adminToken,
+		AllowedHosts:          splitList(o.allowedHosts),
 		DisableFaultHeader:    !o.faultHeader,
 		CaseInsensitiveFields: o.caseInsensitiveFields,
 	}
@@ -211,10 +215,25 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		// Config reads zero as the default and a negative value as no limit.
 		cfg.MaxTransactions = -1
 	}
+	if _, err := hostcheck.New(cfg.AllowedHosts); err != nil {
+		return cfg, fmt.Errorf("allowed-hosts: %w", err)
+	}
 	if err := o.proxy.apply(&cfg, o.addr); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// splitList reads a comma-separated flag: its items, spaces trimmed, the
+// empty ones left out.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // Run is aopay-mock: it serves until ctx is done, then shuts down gracefully.
@@ -296,8 +315,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if files, known := openFileLimit(); known && o.maxConns > files-reservedFiles {
 		logger.Warn("--max-conns is more than the open-file limit allows: clients may be refused with \"too many open files\"; raise the limit (ulimit -n) or lower --max-conns", "maxConns", o.maxConns, "openFileLimit", files)
 	}
-	if o.adminToken == "" && !isLoopback(ln.Addr()) {
-		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or " + EnvName("admin-token") + ")")
+	if warning := exposureWarning(ln.Addr(), o.adminToken, cfg.AllowedHosts); warning != "" {
+		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or "+EnvName("admin-token")+")", "addr", ln.Addr().String())
+		fmt.Fprint(stderr, warning)
 	}
 
 	select {
@@ -340,6 +360,30 @@ func newStoreNotice(path string) string {
 		return "state file is empty: it starts a new store"
 	}
 	return ""
+}
+
+// exposureWarning is what to tell, loudly, of a sandbox that listens on
+// addr without an admin token: nothing when addr is loopback or a token is
+// set, and otherwise the risk and its fix.
+func exposureWarning(addr net.Addr, token string, allowedHosts []string) string {
+	if token != "" || isLoopback(addr) {
+		return ""
+	}
+	hosts := "localhost and loopback addresses"
+	if len(allowedHosts) > 0 {
+		hosts += " and " + strings.Join(allowedHosts, ", ")
+	}
+	lines := []string{
+		"WARNING: aopay-mock listens on " + addr.String() + ", beyond this machine, with no admin token.",
+		"  Anyone who can reach this address can reset the sandbox, rewrite its transactions,",
+		"  fault rules and clock, and read every request in its journal. Only requests for",
+		"  the Host " + hosts + " are answered, which keeps web pages",
+		"  out but not a client on the network that sends one of those names.",
+		"  Fix: set --admin-token (" + EnvName("admin-token") + ") and send it as \"Authorization: Bearer <token>\",",
+		"  or listen on loopback (--addr 127.0.0.1:8080); in Docker, publish the port on the",
+		"  host's loopback alone: docker run -p 127.0.0.1:8080:8080 ...",
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // isLoopback reports whether addr can only be reached from this machine.

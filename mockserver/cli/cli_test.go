@@ -69,6 +69,7 @@ func TestUsageErrors(t *testing.T) {
 		{"pending status of a failure", []string{"--pending-status", "0"}, nil, 2, "pending-status"},
 		{"journal too large to allocate", []string{"--journal-size", "2000000000"}, nil, 2, "journal-size"},
 		{"journal of no bytes", []string{"--journal-bytes", "0"}, nil, 2, "journal-bytes"},
+		{"allowed host with a port", nil, map[string]string{"AOPAY_MOCK_ALLOWED_HOSTS": "mock:8080"}, 2, "allowed-hosts"},
 		{"missing spec", []string{"--spec", "/does/not/exist.yaml"}, nil, 2, "spec"},
 		{"missing fixtures", []string{"--fixtures", "/does/not/exist.yaml", "--addr", "127.0.0.1:0"}, nil, 1, "fixtures"},
 		{"busy address", []string{"--addr", "256.0.0.1:1"}, nil, 1, "aopay-mock"},
