@@ -78,7 +78,7 @@ type Config struct {
 	// zero.
 	ProxyTimeout time.Duration
 	// RecordDir, with ProxyUpstream, is where the transactions the upstream
-	// answers are written as fixtures (proxy.RecordFile).
+	// answers are written as fixtures (proxy.RecordTransactionsFile).
 	RecordDir string
 }
 
