@@ -4,7 +4,12 @@
 # aopay-contract, static binaries on a distroless base, running as non-root.
 #
 #   docker build --build-arg VERSION=v1.0.0 -t aopay-sandbox .
-#   docker run --rm -p 8080:8080 -v aopay-state:/data aopay-sandbox
+#   docker run --rm -p 127.0.0.1:8080:8080 -v aopay-state:/data aopay-sandbox
+#
+# Without an admin token (AOPAY_MOCK_ADMIN_TOKEN) publish the port on the
+# host's loopback alone, as above: anyone who reaches it can drive the
+# sandbox. Containers that call the mock by a name of its own list that name
+# in AOPAY_MOCK_ALLOWED_HOSTS.
 
 # The builder runs on the build machine's platform and cross-compiles for the
 # target one, so multi-platform builds need no emulation.

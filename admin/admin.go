@@ -18,7 +18,13 @@ type Admin interface {
 	// back office would; an impossible transition is a CodeConflict Error.
 	Transition(ctx context.Context, key Key, to State) (TransactionView, error)
 
+	// ListRequests lists every journaled request q selects, oldest first:
+	// the last q.Limit of them when it is positive. Over HTTP it reads the
+	// journal page by page.
 	ListRequests(ctx context.Context, q JournalQuery) ([]JournalEntry, error)
+	// ListRequestPage reads one page of the journal, as GET
+	// /__admin/requests answers it.
+	ListRequestPage(ctx context.Context, q JournalQuery) (JournalList, error)
 	CountRequests(ctx context.Context, q JournalQuery) (int, error)
 	ClearRequests(ctx context.Context) error
 

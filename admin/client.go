@@ -153,16 +153,54 @@ func journalQuery(q JournalQuery, withLimit bool) url.Values {
 	if !q.Until.IsZero() {
 		v.Set("until", q.Until.Format(time.RFC3339Nano))
 	}
+	if q.After != nil {
+		v.Set("after", strconv.FormatUint(*q.After, 10))
+	}
 	if withLimit && q.Limit != 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
 	return v
 }
 
+// ListRequests reads the one page of the last q.Limit entries when that
+// fits a page, and otherwise every page from q.After (or the journal's
+// start), keeping the last q.Limit entries when it is positive.
 func (c *Client) ListRequests(ctx context.Context, q JournalQuery) ([]JournalEntry, error) {
+	if q.Limit < 0 {
+		// The sandbox says why, in its words.
+		_, err := c.ListRequestPage(ctx, q)
+		return nil, err
+	}
+	if q.After == nil && q.Limit > 0 && q.Limit <= MaxJournalPage {
+		page, err := c.ListRequestPage(ctx, q)
+		return page.Requests, err
+	}
+	limit := q.Limit
+	q.Limit = MaxJournalPage
+	if q.After == nil {
+		q.After = AfterID(0)
+	}
+	all := []JournalEntry{}
+	for {
+		page, err := c.ListRequestPage(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Requests...)
+		if limit > 0 && len(all) > limit {
+			all = append(all[:0], all[len(all)-limit:]...)
+		}
+		if !page.HasMore || len(page.Requests) == 0 {
+			return all, nil
+		}
+		q.After = AfterID(page.NextAfter)
+	}
+}
+
+func (c *Client) ListRequestPage(ctx context.Context, q JournalQuery) (JournalList, error) {
 	var list JournalList
 	_, err := c.call(ctx, OpListRequests, nil, journalQuery(q, true), nil, &list)
-	return list.Requests, err
+	return list, err
 }
 
 func (c *Client) CountRequests(ctx context.Context, q JournalQuery) (int, error) {

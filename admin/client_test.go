@@ -352,3 +352,44 @@ func TestTypesHoldEverythingTheServerSends(t *testing.T) {
 		}
 	}
 }
+
+// TestClientReadsTheJournalPageByPage journals more requests than a page
+// holds: a page is the latest ones, pages from a cursor read them all, and
+// ListRequests gathers every page.
+func TestClientReadsTheJournalPageByPage(t *testing.T) {
+	t.Parallel()
+	base := sandbox(t, mockserver.Config{})
+	c := admin.NewClient(base)
+	ctx := context.Background()
+	const n = admin.DefaultJournalPage*2 + 10
+	for range n {
+		enquire(t, base, "AOP-554", "12345678")
+	}
+	latest, err := c.ListRequestPage(ctx, admin.JournalQuery{})
+	if err != nil || len(latest.Requests) != admin.DefaultJournalPage || latest.Requests[0].ID != n-admin.DefaultJournalPage+1 || latest.NextAfter != n || latest.HasMore {
+		t.Fatalf("the latest page: %d requests from id %d, nextAfter %d, hasMore %v, %v", len(latest.Requests), latest.Requests[0].ID, latest.NextAfter, latest.HasMore, err)
+	}
+	var pages, read int
+	for q := (admin.JournalQuery{After: admin.AfterID(0)}); ; pages++ {
+		page, err := c.ListRequestPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read += len(page.Requests)
+		if !page.HasMore {
+			break
+		}
+		q.After = admin.AfterID(page.NextAfter)
+	}
+	if read != n || pages != 2 {
+		t.Fatalf("paging from the start read %d requests in %d pages after the first, want %d in 2", read, pages, n)
+	}
+	for _, limit := range []int{0, admin.MaxJournalPage + 1} {
+		all, err := c.ListRequests(ctx, admin.JournalQuery{Limit: limit})
+		if err != nil || len(all) != n || all[0].ID != 1 || all[n-1].ID != n {
+			t.Fatalf("ListRequests(limit %d): %d requests, %v; want all %d", limit, len(all), err, n)
+		}
+	}
+	_, err = c.ListRequestPage(ctx, admin.JournalQuery{Limit: admin.MaxJournalPage + 1})
+	wantError(t, "a page past the largest", err, http.StatusBadRequest, admin.CodeInvalid)
+}

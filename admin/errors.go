@@ -11,7 +11,10 @@ const (
 	CodeNotFound     = "not_found"
 	CodeConflict     = "conflict"
 	CodeUnauthorized = "unauthorized"
-	CodeInternal     = "internal"
+	// CodeForbidden refuses a request for where it comes from: a browser
+	// page of another origin, or a Host the sandbox does not answer.
+	CodeForbidden = "forbidden"
+	CodeInternal  = "internal"
 	// CodeUnavailable is what Client.Health reports of a sandbox whose store
 	// cannot be read; the answer itself is a Health.
 	CodeUnavailable = "unavailable"

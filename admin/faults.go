@@ -3,8 +3,15 @@ package admin
 // FaultHeader is the request header that picks a fault for one enquiry:
 // `<kind>[=<value>][;<name>=<value>...]`, where the names are FaultRule's
 // (status, retryAfter, latency, latencyMin, latencyMax) and the first value is
-// the kind's main one (`status=503`, `latency=2s`, `hang=1s`).
+// the kind's main one (`status=503`, `latency=2s`, `hang=1s`). Spaces around
+// names, values, `=` and `;` are allowed; an empty parameter and one given
+// twice are refused.
 const FaultHeader = "X-Mock-Fault"
+
+// MaxFaultRules is the most fault rules a sandbox holds, whether they come
+// one by one (AddFault) or all at once (ReplaceFaults): each is tried on
+// every enquiry.
+const MaxFaultRules = 100
 
 // FaultKind is a way the RechargeStatus endpoint fails on purpose.
 type FaultKind string

@@ -25,10 +25,27 @@ type JournalEntry struct {
 	DurationMillis float64 `json:"durationMs"`
 }
 
-// JournalList is the answer of GET /__admin/requests, oldest first.
+// JournalList is the answer of GET /__admin/requests: a page of the
+// journal, oldest first.
 type JournalList struct {
 	Requests []JournalEntry `json:"requests"`
+	// NextAfter is the After of the next page: the ID of the last entry
+	// listed or, on an empty page, the After asked (without one, the ID of
+	// the latest request journaled), so that a client can page on, or wait
+	// for what comes next.
+	NextAfter uint64 `json:"nextAfter"`
+	// HasMore says the next page already holds entries.
+	HasMore bool `json:"hasMore"`
 }
+
+// Pages of the journal (GET /__admin/requests, Admin.ListRequestPage).
+const (
+	// DefaultJournalPage is the entries of a page when no limit is asked.
+	DefaultJournalPage = 100
+	// MaxJournalPage is the most entries a page holds; a page also stops
+	// before a few MiB of entries.
+	MaxJournalPage = 1000
+)
 
 // JournalQuery narrows the journal; empty fields match everything.
 type JournalQuery struct {
@@ -37,10 +54,20 @@ type JournalQuery struct {
 	// Since and Until bound the entries' times on the sandbox clock, Since
 	// included and Until excluded.
 	Since, Until time.Time
-	// Limit keeps the last Limit entries of a listing; 0 keeps them all.
-	// Counts ignore it.
+	// After, when set, selects only the entries with a greater ID; a page
+	// then holds the first of them. Set it to a page's NextAfter to read
+	// the next, or to 0 to read the journal from its start.
+	After *uint64
+	// Limit bounds a listing. A page (ListRequestPage) holds at most Limit
+	// entries, from 1 to MaxJournalPage, DefaultJournalPage when 0: the
+	// first ones with After, otherwise the last ones. ListRequests keeps
+	// the last Limit entries it selects; 0 keeps them all. Counts ignore
+	// it.
 	Limit int
 }
+
+// AfterID is a JournalQuery.After of id.
+func AfterID(id uint64) *uint64 { return &id }
 
 // Count is the answer of GET /__admin/requests/count.
 type Count struct {

@@ -4,13 +4,14 @@ import "time"
 
 // Health is the answer of GET /__admin/health.
 type Health struct {
-	// Status is HealthOK, or HealthUnavailable when the store cannot be read.
+	// Status is HealthOK, or HealthUnavailable when the store cannot be
+	// read or its latest write failed.
 	Status        string    `json:"status"`
 	Transactions  int       `json:"transactions"`
 	JournalLength int       `json:"journalLength"`
 	Uptime        string    `json:"uptime"`
 	Clock         time.Time `json:"clock"`
-	// Error says why the store cannot be read.
+	// Error says why the sandbox is unavailable.
 	Error string `json:"error,omitempty"`
 }
 

@@ -158,3 +158,16 @@ func TestProxyHeadersAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultListCapIsMaxFaultRules holds the document's cap on a list of
+// fault rules to the one the sandbox enforces on PUT and POST alike.
+func TestFaultListCapIsMaxFaultRules(t *testing.T) {
+	doc, err := LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := doc.Components.Schemas["FaultList"].Value.Properties["faults"].Value
+	if faults.MaxItems == nil || *faults.MaxItems != MaxFaultRules {
+		t.Fatalf("FaultList.faults maxItems %v, want MaxFaultRules (%d)", faults.MaxItems, MaxFaultRules)
+	}
+}

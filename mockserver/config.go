@@ -55,6 +55,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// JournalSize bounds the request journal; 1000 entries when zero.
 	JournalSize int
+	// JournalBytes bounds the bytes the request journal's entries hold,
+	// roughly; DefaultJournalBytes when zero.
+	JournalBytes int64
 	// MaxTransactions bounds the transactions made on first enquiry, the
 	// oldest evicted first; 100,000 when zero, unbounded when negative.
 	// Fixture and admin transactions do not count and are never evicted.
@@ -64,6 +67,10 @@ type Config struct {
 	// AdminToken, when set, is the bearer token every /__admin/ call and
 	// /metrics need.
 	AdminToken string
+	// AllowedHosts, when AdminToken is empty, are the Host names answered
+	// beside localhost and loopback addresses (hostcheck.New says how they
+	// are written); a request for any other Host is refused.
+	AllowedHosts []string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
 	// ProxyUpstream, when set, is the base URL of an endpoint (the real
@@ -77,7 +84,7 @@ type Config struct {
 	// zero.
 	ProxyTimeout time.Duration
 	// RecordDir, with ProxyUpstream, is where the transactions the upstream
-	// answers are written as fixtures (proxy.RecordFile).
+	// answers are written as fixtures (proxy.RecordTransactionsFile).
 	RecordDir string
 }
 
@@ -85,6 +92,10 @@ type Config struct {
 const (
 	DefaultMaxBodyBytes = 16 << 10
 	DefaultJournalSize  = 1000
+	DefaultJournalBytes = 64 << 20
+	// MaxJournalPageBytes bounds the entries of one page of the journal,
+	// whatever its limit, so that no listing answers a huge body.
+	MaxJournalPageBytes = 4 << 20
 	DefaultAddr         = "127.0.0.1:8080"
 )
 
@@ -128,6 +139,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.JournalSize <= 0 {
 		c.JournalSize = DefaultJournalSize
+	}
+	if c.JournalBytes <= 0 {
+		c.JournalBytes = DefaultJournalBytes
 	}
 	if c.MaxTransactions == 0 {
 		c.MaxTransactions = recharge.DefaultMaxAutoCreated

@@ -46,38 +46,36 @@ var _ admin.Admin = (*control)(nil)
 
 // Names of the settings a store keeps for the sandbox.
 const (
-	clockSetting  = "clock"
-	faultsSetting = "faults"
+	clockSetting = "clock"
+	// legacyFaultsSetting is where earlier releases kept every fault rule
+	// in one document, rewritten on every change; the rules now have a
+	// record each (faults.Collection).
+	legacyFaultsSetting = "faults"
 )
 
 // restore puts back the clock and the fault rules the store kept.
 func (c *control) restore(ctx context.Context) error {
-	if c.settings == nil {
-		return nil
-	}
-	if data, found, err := c.settings.LoadSetting(ctx, clockSetting); err != nil {
-		return fmt.Errorf("load clock: %w", err)
-	} else if found {
-		var st recharge.ClockState
-		if err := json.Unmarshal(data, &st); err != nil {
-			return fmt.Errorf("saved clock: %w", err)
+	if c.settings != nil {
+		if data, found, err := c.settings.LoadSetting(ctx, clockSetting); err != nil {
+			return fmt.Errorf("load clock: %w", err)
+		} else if found {
+			var st recharge.ClockState
+			if err := json.Unmarshal(data, &st); err != nil {
+				return fmt.Errorf("saved clock: %w", err)
+			}
+			c.clock.Restore(st)
 		}
-		c.clock.Restore(st)
 	}
-	if data, found, err := c.settings.LoadSetting(ctx, faultsSetting); err != nil {
+	found, err := c.faults.Load(ctx)
+	if err != nil || found || c.settings == nil {
+		return err
+	}
+	if data, found, err := c.settings.LoadSetting(ctx, legacyFaultsSetting); err != nil {
 		return fmt.Errorf("load faults: %w", err)
 	} else if found {
-		return c.faults.Restore(data)
+		return c.faults.Adopt(ctx, data)
 	}
 	return nil
-}
-
-// saveFaults commits the fault rules, when the store keeps settings.
-func (c *control) saveFaults(ctx context.Context, data []byte) error {
-	if c.settings == nil {
-		return nil
-	}
-	return c.settings.SaveSetting(ctx, faultsSetting, data)
 }
 
 // load puts set in the store: in place of everything when the store is
@@ -178,6 +176,16 @@ func (c *control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin
 	return c.journal.Entries(q), nil
 }
 
+func (c *control) ListRequestPage(_ context.Context, q admin.JournalQuery) (admin.JournalList, error) {
+	switch {
+	case q.Limit == 0:
+		q.Limit = admin.DefaultJournalPage
+	case q.Limit < 0 || q.Limit > admin.MaxJournalPage:
+		return admin.JournalList{}, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %d must be from 1 to %d", q.Limit, admin.MaxJournalPage)
+	}
+	return c.journal.Page(q), nil
+}
+
 func (c *control) CountRequests(_ context.Context, q admin.JournalQuery) (int, error) {
 	return c.journal.Count(q), nil
 }
@@ -227,8 +235,14 @@ func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error
 func (c *control) Health(ctx context.Context) (admin.Health, error) {
 	n, err := c.store.Count(ctx)
 	if err != nil {
-		h := admin.Health{Status: admin.HealthUnavailable, Error: err.Error()}
-		return h, admin.Errorf(http.StatusServiceUnavailable, admin.CodeUnavailable, "%s", h.Error)
+		return unhealthy("the store cannot be read: " + err.Error())
+	}
+	// A store that cannot write loses what it is told: the sandbox is not
+	// fit to serve until a write succeeds again.
+	if wh, ok := c.store.(recharge.WriteHealth); ok {
+		if err := wh.WriteError(); err != nil {
+			return unhealthy("the store's latest write failed, and every change fails until one succeeds again: " + err.Error())
+		}
 	}
 	return admin.Health{
 		Status:        admin.HealthOK,
@@ -237,6 +251,12 @@ func (c *control) Health(ctx context.Context) (admin.Health, error) {
 		Uptime:        time.Since(c.started).Round(time.Second).String(),
 		Clock:         c.clock.Now(),
 	}, nil
+}
+
+// unhealthy is the health of a sandbox that cannot serve, and why.
+func unhealthy(reason string) (admin.Health, error) {
+	h := admin.Health{Status: admin.HealthUnavailable, Error: reason}
+	return h, admin.Errorf(http.StatusServiceUnavailable, admin.CodeUnavailable, "%s", reason)
 }
 
 func (c *control) ListFaults(context.Context) ([]admin.FaultRule, error) { return c.faults.List(), nil }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -351,6 +353,9 @@ func TestFaultHeaderOverHTTP(t *testing.T) {
 		{name: "status", header: "status=503", wantStatus: 503, wantInBody: "Service Unavailable", wantFault: "header: status=503"},
 		{name: "429", header: "status=429;retryAfter=3", wantStatus: 429, wantInBody: "Too Many Requests", wantFault: "header: status=429;retryAfter=3"},
 		{name: "invalid header", header: "status=418", wantStatus: 400, wantInBody: "X-Mock-Fault: status 418"},
+		{name: "spaces around = and ;", header: " status = 429 ; retryAfter = 3 ", wantStatus: 429, wantInBody: "Too Many Requests", wantFault: "header: status=429;retryAfter=3"},
+		{name: "empty parameters", header: "status=503;;;", wantStatus: 400, wantInBody: "X-Mock-Fault: parameter 1 after the kind is empty"},
+		{name: "repeated parameter", header: "status=503;status=500", wantStatus: 400, wantInBody: "X-Mock-Fault: parameter status is given twice"},
 		{name: "disabled", disabled: true, header: "status=503", wantStatus: 200, wantInBody: "Transaction Enquiry Successful"},
 		{name: "disabled ignores invalid headers too", disabled: true, header: "boom", wantStatus: 200, wantInBody: "Transaction Enquiry Successful"},
 	}
@@ -469,12 +474,16 @@ func TestFaultsAndClockSurviveARestartOnTheSameStore(t *testing.T) {
 	}
 }
 
-// failingSettings is a store whose settings cannot be saved.
+// failingSettings is a store whose settings and records cannot be saved.
 type failingSettings struct {
 	*recharge.MemoryStore
 }
 
 func (failingSettings) SaveSetting(context.Context, string, []byte) error {
+	return errors.New("disk full")
+}
+
+func (failingSettings) WriteRecords(context.Context, string, bool, []recharge.Record) error {
 	return errors.New("disk full")
 }
 
@@ -502,5 +511,53 @@ func TestAdminWritesFailWhenTheStoreCannotCommit(t *testing.T) {
 	}
 	if now := sb.srv.control.clock.Now(); !now.Equal(sandboxEpoch) {
 		t.Fatalf("the clock moved to %s although its state was not committed", now)
+	}
+}
+
+// TestAddFaultIsCappedLikeReplace adds rules one by one past the cap that
+// PUT holds a whole list to: the one past it is refused, in the admin
+// error format, and nothing is added.
+func TestAddFaultIsCappedLikeReplace(t *testing.T) {
+	t.Parallel()
+	sb := newSandbox(t, Config{})
+	for i := range admin.MaxFaultRules {
+		if a := sb.admin(http.MethodPost, "/__admin/faults", map[string]any{"kind": "reset", "referenceId": fmt.Sprintf("R-%d", i)}); a.status != http.StatusCreated {
+			t.Fatalf("rule %d: %d %s", i+1, a.status, a.body)
+		}
+	}
+	a := sb.admin(http.MethodPost, "/__admin/faults", map[string]any{"kind": "reset"})
+	if code, msg := a.errorMessage(t); a.status != http.StatusConflict || code != admin.CodeConflict || !strings.Contains(msg, fmt.Sprint(admin.MaxFaultRules)) {
+		t.Fatalf("rule %d: %d %s %q, want 409 conflict naming the cap", admin.MaxFaultRules+1, a.status, code, msg)
+	}
+	tooMany := make([]any, admin.MaxFaultRules+1)
+	for i := range tooMany {
+		tooMany[i] = map[string]any{"kind": "reset"}
+	}
+	if a := sb.admin(http.MethodPut, "/__admin/faults", map[string]any{"faults": tooMany}); a.status != http.StatusBadRequest {
+		t.Fatalf("PUT of %d rules: %d %s", len(tooMany), a.status, a.body)
+	}
+	if n := len(sb.srv.control.faults.List()); n != admin.MaxFaultRules {
+		t.Fatalf("%d rules in force, want %d", n, admin.MaxFaultRules)
+	}
+}
+
+// TestFaultRulesOfEarlierReleasesAreAdopted starts on a store holding the
+// rules as earlier releases kept them, one document in a setting: they are
+// in force, and kept a record each from then on.
+func TestFaultRulesOfEarlierReleasesAreAdopted(t *testing.T) {
+	t.Parallel()
+	store := recharge.NewMemoryStore()
+	legacy := `{"rules":[{"id":"f2","kind":"status","status":503,"count":3,"remaining":2}],"nextId":2}`
+	if err := store.SaveSetting(t.Context(), legacyFaultsSetting, []byte(legacy)); err != nil {
+		t.Fatal(err)
+	}
+	sb := newSandbox(t, Config{Store: store})
+	var list admin.FaultList
+	sb.admin(http.MethodGet, "/__admin/faults", nil).decode(t, &list)
+	if len(list.Faults) != 1 || list.Faults[0].ID != "f2" || *list.Faults[0].Remaining != 2 {
+		t.Fatalf("rules %+v, want f2 with 2 remaining", list.Faults)
+	}
+	if records, _ := store.LoadRecords(t.Context(), faults.Collection); len(records) != 2 {
+		t.Fatalf("%d records kept, want the rule's and the set's", len(records))
 	}
 }

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"net/http"
 	"slices"
+	"sort"
 	"sync"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -18,13 +19,19 @@ func matches(q *admin.JournalQuery, e *admin.JournalEntry) bool {
 }
 
 // Journal keeps the last requests to the provider's endpoint (or any path
-// but the admin API's) in a fixed-size ring.
+// but the admin API's) in a ring bounded twice: by entries and by the bytes
+// they hold. Once either bound would be passed, the oldest entries are
+// forgotten first; the latest entry is always kept.
 type Journal struct {
-	mu      sync.Mutex
-	entries []record
-	next    int
-	full    bool
-	lastID  uint64
+	mu sync.Mutex
+	// ring holds the entries oldest first from start; it grows up to
+	// maxEntries, so a journal that is never filled never costs its bound.
+	ring       []record
+	start, n   int
+	maxEntries int
+	maxBytes   int64
+	bytes      int64
+	lastID     uint64
 }
 
 // record is an entry as the journal keeps it: its bodies as the bytes that
@@ -33,6 +40,8 @@ type Journal struct {
 type record struct {
 	admin.JournalEntry
 	requestBody, responseBody []byte
+	// size is what the entry holds in memory, roughly.
+	size int64
 }
 
 // entry is r as the admin API lists it.
@@ -42,31 +51,85 @@ func (r *record) entry() admin.JournalEntry {
 	return e
 }
 
-// NewJournal returns a journal keeping the last size entries.
-func NewJournal(size int) *Journal {
-	if size <= 0 {
-		size = DefaultJournalSize
-	}
-	return &Journal{entries: make([]record, size)}
+// recordOverhead is what an entry holds beside its strings, bodies and
+// headers: the entry itself and its maps.
+const recordOverhead = 512
+
+// cost is roughly what r holds in memory.
+func (r *record) cost() int64 {
+	e := &r.JournalEntry
+	n := recordOverhead + cap(r.requestBody) + cap(r.responseBody) +
+		len(e.Method) + len(e.Path) + len(e.RemoteAddr) + len(e.RegistrationID) +
+		len(e.ReferenceID) + len(e.Scenario) + len(e.Fault) +
+		headersCost(e.RequestHeaders) + headersCost(e.ResponseHeaders)
+	return int64(n)
 }
 
-// Add records e with its bodies, evicting the oldest entry when full, and
-// returns its ID. The bodies are kept as they are, cut to what the journal
-// shows: the caller must not write into them again.
+func headersCost(h map[string][]string) int {
+	// A map entry and a slice header per name, a string header per value.
+	n := 0
+	for k, v := range h {
+		n += 64 + len(k)
+		for _, s := range v {
+			n += 16 + len(s)
+		}
+	}
+	return n
+}
+
+// NewJournal returns a journal keeping at most maxEntries entries and
+// maxBytes bytes of them; DefaultJournalSize and DefaultJournalBytes when
+// not positive.
+func NewJournal(maxEntries int, maxBytes int64) *Journal {
+	if maxEntries <= 0 {
+		maxEntries = DefaultJournalSize
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultJournalBytes
+	}
+	return &Journal{maxEntries: maxEntries, maxBytes: maxBytes}
+}
+
+// Add records e with its bodies, forgetting the oldest entries as the
+// bounds ask, and returns its ID. The bodies are kept as they are, cut to
+// what the journal shows: the caller must not write into them again.
 func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
 	rec := record{JournalEntry: e, requestBody: keepable(requestBody), responseBody: keepable(responseBody)}
+	rec.size = rec.cost()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastID++
 	rec.ID = j.lastID
-	j.entries[j.next] = rec
-	j.next++
-	if j.next == len(j.entries) {
-		j.next = 0
-		j.full = true
+	for j.n > 0 && (j.n >= j.maxEntries || j.bytes+rec.size > j.maxBytes) {
+		j.dropOldest()
 	}
+	if j.n == len(j.ring) {
+		j.grow()
+	}
+	j.ring[(j.start+j.n)%len(j.ring)] = rec
+	j.n++
+	j.bytes += rec.size
 	return rec.ID
 }
+
+func (j *Journal) dropOldest() {
+	j.bytes -= j.ring[j.start].size
+	j.ring[j.start] = record{}
+	j.start = (j.start + 1) % len(j.ring)
+	j.n--
+}
+
+// grow doubles the ring, up to maxEntries.
+func (j *Journal) grow() {
+	next := make([]record, min(max(2*len(j.ring), 64), j.maxEntries))
+	for i := range j.n {
+		next[i] = *j.at(i)
+	}
+	j.ring, j.start = next, 0
+}
+
+// at is the i-th entry, oldest first.
+func (j *Journal) at(i int) *record { return &j.ring[(j.start+i)%len(j.ring)] }
 
 // keepable is b, or a copy of what the journal shows of it when b is
 // longer, so that an entry never holds more.
@@ -77,31 +140,83 @@ func keepable(b []byte) []byte {
 	return slices.Clone(b[:journalBodyLimit+1])
 }
 
-func (j *Journal) each(fn func(*record)) {
-	start, n := 0, j.next
-	if j.full {
-		start, n = j.next, len(j.entries)
-	}
-	for i := range n {
-		fn(&j.entries[(start+i)%len(j.entries)])
-	}
+// firstAfter is the index of the oldest entry whose ID is greater than id:
+// IDs grow along the ring.
+func (j *Journal) firstAfter(id uint64) int {
+	return sort.Search(j.n, func(i int) bool { return j.at(i).ID > id })
 }
 
-// Entries lists the entries q selects, oldest first: the last q.Limit of
-// them when it is positive.
+// Page lists a page of the entries q selects, oldest first: with q.After,
+// the first q.Limit entries after it; without, the last q.Limit entries.
+// A page also stops before it holds MaxJournalPageBytes, keeping at least
+// one entry. q.Limit must be from 1 to MaxJournalPage.
+func (j *Journal) Page(q admin.JournalQuery) admin.JournalList {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	page := admin.JournalList{Requests: []admin.JournalEntry{}}
+	var bytes int64
+	fits := func(r *record) bool {
+		ok := len(page.Requests) < q.Limit && (len(page.Requests) == 0 || bytes+r.size <= MaxJournalPageBytes)
+		bytes += r.size
+		return ok
+	}
+	if q.After == nil {
+		for i := j.n - 1; i >= 0; i-- {
+			r := j.at(i)
+			if !matches(&q, &r.JournalEntry) {
+				continue
+			}
+			if !fits(r) {
+				break
+			}
+			page.Requests = append(page.Requests, r.entry())
+		}
+		slices.Reverse(page.Requests)
+		page.NextAfter = j.lastID
+		if len(page.Requests) > 0 {
+			page.NextAfter = page.Requests[len(page.Requests)-1].ID
+		}
+		return page
+	}
+	page.NextAfter = *q.After
+	for i := j.firstAfter(*q.After); i < j.n; i++ {
+		r := j.at(i)
+		if !matches(&q, &r.JournalEntry) {
+			continue
+		}
+		if !fits(r) {
+			page.HasMore = true
+			break
+		}
+		page.Requests = append(page.Requests, r.entry())
+		page.NextAfter = r.ID
+	}
+	return page
+}
+
+// Entries lists every entry q selects, oldest first, whatever their number
+// and bytes: the last q.Limit of them when it is positive.
 func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []admin.JournalEntry{}
-	j.each(func(r *record) {
-		if matches(&q, &r.JournalEntry) {
+	for i := j.from(q); i < j.n; i++ {
+		if r := j.at(i); matches(&q, &r.JournalEntry) {
 			out = append(out, r.entry())
 		}
-	})
+	}
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[len(out)-q.Limit:]
 	}
 	return out
+}
+
+// from is the index of the first entry q can select.
+func (j *Journal) from(q admin.JournalQuery) int {
+	if q.After == nil {
+		return 0
+	}
+	return j.firstAfter(*q.After)
 }
 
 // Count counts the entries q selects, whatever its Limit.
@@ -109,11 +224,11 @@ func (j *Journal) Count(q admin.JournalQuery) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
-	j.each(func(r *record) {
-		if matches(&q, &r.JournalEntry) {
+	for i := j.from(q); i < j.n; i++ {
+		if matches(&q, &j.at(i).JournalEntry) {
 			n++
 		}
-	})
+	}
 	return n
 }
 
@@ -121,18 +236,22 @@ func (j *Journal) Count(q admin.JournalQuery) int {
 func (j *Journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.full {
-		return len(j.entries)
-	}
-	return j.next
+	return j.n
 }
 
-// Clear forgets every entry.
+// Bytes is roughly how many bytes the journal's entries hold.
+func (j *Journal) Bytes() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.bytes
+}
+
+// Clear forgets every entry; IDs go on from the last one given, so that a
+// client paging with After never sees an ID twice.
 func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	clear(j.entries)
-	j.next, j.full = 0, false
+	j.ring, j.start, j.n, j.bytes = nil, 0, 0, 0
 }
 
 // redactHeaders copies h with secret values replaced.

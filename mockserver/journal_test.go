@@ -2,8 +2,11 @@ package mockserver
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aopay-sandbox/rechargestatus/admin"
 )
 
 func TestJournalHeadersAreRedactedAndBounded(t *testing.T) {
@@ -60,4 +63,119 @@ func reflectEqualHeaders(a, b map[string][]string) bool {
 		}
 	}
 	return true
+}
+
+// addEntries journals n requests of reference ref with a body of size
+// bytes each.
+func addEntries(j *Journal, n int, ref string, size int) {
+	body := []byte(strings.Repeat("b", size))
+	for range n {
+		j.Add(admin.JournalEntry{Method: http.MethodPost, Path: "/api/AOP/RechargeStatus", ReferenceID: ref}, body, nil)
+	}
+}
+
+func ids(entries []admin.JournalEntry) []uint64 {
+	out := make([]uint64, len(entries))
+	for i, e := range entries {
+		out[i] = e.ID
+	}
+	return out
+}
+
+func idRange(from, to uint64) []uint64 {
+	var out []uint64
+	for id := from; id <= to; id++ {
+		out = append(out, id)
+	}
+	return out
+}
+
+// TestJournalIsBoundedByBytes fills a journal whose byte bound is reached
+// long before its entry bound: it holds no more than the bound, forgets the
+// oldest first, and always keeps the latest entry, however large.
+func TestJournalIsBoundedByBytes(t *testing.T) {
+	t.Parallel()
+	const maxBytes = 256 << 10
+	j := NewJournal(10_000, maxBytes)
+	addEntries(j, 500, "BIG", journalBodyLimit)
+	if b := j.Bytes(); b > maxBytes {
+		t.Fatalf("the journal holds %d bytes, bound %d", b, maxBytes)
+	}
+	n := j.Len()
+	if n < 10 || n >= 500 {
+		t.Fatalf("the journal holds %d of 500 entries of %d bytes under a %d-byte bound", n, journalBodyLimit, maxBytes)
+	}
+	if got := ids(j.Entries(admin.JournalQuery{})); !slices.Equal(got, idRange(uint64(501-n), 500)) {
+		t.Fatalf("kept ids %v…, want the latest %d", got[:3], n)
+	}
+	tiny := NewJournal(10, 1)
+	addEntries(tiny, 3, "X", 100)
+	if got := ids(tiny.Entries(admin.JournalQuery{})); !slices.Equal(got, []uint64{3}) {
+		t.Fatalf("a journal bounded below one entry keeps %v, want the latest alone", got)
+	}
+	tiny.Clear()
+	if tiny.Bytes() != 0 || tiny.Len() != 0 {
+		t.Fatalf("after Clear: %d entries, %d bytes", tiny.Len(), tiny.Bytes())
+	}
+}
+
+// TestJournalPages reads a journal page by page, forwards from a cursor
+// and as its latest page, filtered, across forgotten entries, and with
+// pages cut by their bytes.
+func TestJournalPages(t *testing.T) {
+	t.Parallel()
+	j := NewJournal(300, DefaultJournalBytes)
+	addEntries(j, 200, "A", 10)
+	addEntries(j, 150, "B", 10) // ids 1..50 are forgotten
+	type want struct {
+		ids       []uint64
+		nextAfter uint64
+		hasMore   bool
+	}
+	tests := []struct {
+		name string
+		q    admin.JournalQuery
+		want want
+	}{
+		{"from the start", admin.JournalQuery{After: admin.AfterID(0), Limit: 100}, want{idRange(51, 150), 150, true}},
+		{"next page", admin.JournalQuery{After: admin.AfterID(150), Limit: 100}, want{idRange(151, 250), 250, true}},
+		{"last page", admin.JournalQuery{After: admin.AfterID(300), Limit: 100}, want{idRange(301, 350), 350, false}},
+		{"nothing new", admin.JournalQuery{After: admin.AfterID(350), Limit: 100}, want{[]uint64{}, 350, false}},
+		{"latest", admin.JournalQuery{Limit: 10}, want{idRange(341, 350), 350, false}},
+		{"filtered from the start", admin.JournalQuery{ReferenceID: "B", After: admin.AfterID(0), Limit: 100}, want{idRange(201, 300), 300, true}},
+		{"filtered latest", admin.JournalQuery{ReferenceID: "A", Limit: 5}, want{idRange(196, 200), 200, false}},
+		{"latest of nothing", admin.JournalQuery{ReferenceID: "C", Limit: 5}, want{[]uint64{}, 350, false}},
+	}
+	for _, tt := range tests {
+		page := j.Page(tt.q)
+		got := want{ids(page.Requests), page.NextAfter, page.HasMore}
+		if !slices.Equal(got.ids, tt.want.ids) || got.nextAfter != tt.want.nextAfter || got.hasMore != tt.want.hasMore {
+			t.Errorf("%s: ids %v nextAfter %d hasMore %v; want %v %d %v", tt.name, got.ids, got.nextAfter, got.hasMore, tt.want.ids, tt.want.nextAfter, tt.want.hasMore)
+		}
+	}
+	if n := j.Count(admin.JournalQuery{After: admin.AfterID(300)}); n != 50 {
+		t.Errorf("count after 300: %d, want 50", n)
+	}
+
+	big := NewJournal(admin.MaxJournalPage, DefaultJournalBytes)
+	addEntries(big, admin.MaxJournalPage, "BIG", journalBodyLimit)
+	read := 0
+	for after := uint64(0); ; {
+		page := big.Page(admin.JournalQuery{After: admin.AfterID(after), Limit: admin.MaxJournalPage})
+		var bytes int
+		for _, e := range page.Requests {
+			bytes += len(e.RequestBody)
+		}
+		if bytes > MaxJournalPageBytes {
+			t.Fatalf("a page holds %d bytes of bodies, more than %d", bytes, MaxJournalPageBytes)
+		}
+		read += len(page.Requests)
+		if !page.HasMore {
+			break
+		}
+		after = page.NextAfter
+	}
+	if read != admin.MaxJournalPage {
+		t.Fatalf("paging read %d entries, want %d", read, admin.MaxJournalPage)
+	}
 }

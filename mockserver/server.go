@@ -12,9 +12,12 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/adminhttp"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -57,6 +60,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hosts, err := hostcheck.New(cfg.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
 	set, err := startingFixtures(cfg)
 	if err != nil {
 		return nil, err
@@ -69,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{stopping: make(chan struct{}), journal: NewJournal(cfg.JournalSize), metrics: m}
+	s := &Server{stopping: make(chan struct{}), journal: NewJournal(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	c := &control{
 		service: service,
 		store:   cfg.Store,
@@ -82,7 +89,8 @@ func New(cfg Config) (*Server, error) {
 	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
 	c.fixturesLoaded = s.dialects.setRegistrations
 	c.settings, _ = cfg.Store.(recharge.Settings)
-	c.faults = faults.NewSet(cfg.Seed, c.saveFaults)
+	records, _ := cfg.Store.(recharge.Records)
+	c.faults = faults.NewSet(cfg.Seed, records)
 	s.control = c
 	// The clock comes back before the fixtures load, so that they are
 	// completed on the restored clock.
@@ -106,7 +114,12 @@ func New(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.handler = s.routes(cfg, validator, validators)
+	if cfg.AdminToken != "" {
+		// The token guards the admin API; every Host is answered.
+		s.handler = s.routes(cfg, validator, validators, nil)
+	} else {
+		s.handler = s.routes(cfg, validator, validators, &hosts)
+	}
 	return s, nil
 }
 
@@ -158,8 +171,10 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 
 // routes puts the handlers together: the admin API under its paths, the
 // RechargeStatus endpoint (or the proxy) behind validation and faults, and
-// any other path answered in the provider's envelope.
-func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators) http.Handler {
+// any other path answered in the provider's envelope. When hosts is not
+// nil, a request for any other Host is refused, each path in its own
+// envelope.
+func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
 	var answer http.Handler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
@@ -178,14 +193,16 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, validators
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
 	other := check(checks, http.NotFoundHandler())
-	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler()})
+	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler(), Hosts: hosts})
 	dispatch := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case admin.IsAdminPath(r.URL.Path):
+			adminAPI.ServeHTTP(w, r)
+		case hosts != nil && !hosts.Allows(r.Host):
+			envelope.WriteFailure(w, r, dialect.Validation, adminhttp.HostRefusal(r.Host), "")
 		case isEnquiry(r):
 			reqnote.From(r).Route = rechargestatus.EnquiryPath
 			enquiry.ServeHTTP(w, r)
-		case admin.IsAdminPath(r.URL.Path):
-			adminAPI.ServeHTTP(w, r)
 		default:
 			other.ServeHTTP(w, r)
 		}

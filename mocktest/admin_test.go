@@ -62,18 +62,31 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 	note("transition of a final one", nil, err)
 	n, err := a.CountRequests(ctx, admin.JournalQuery{ReferenceID: "PENDING-77"})
 	note("count", n, err)
-	entries, err := a.ListRequests(ctx, admin.JournalQuery{Limit: 1})
-	for i := range entries {
-		// Where the request came from and how long it took differ by run.
-		entries[i].RemoteAddr, entries[i].DurationMillis, entries[i].RequestHeaders = "", 0, nil
+	// Where a request came from and how long it took differ by run.
+	scrub := func(entries []admin.JournalEntry) []admin.JournalEntry {
+		for i := range entries {
+			entries[i].RemoteAddr, entries[i].DurationMillis, entries[i].RequestHeaders = "", 0, nil
+		}
+		return entries
 	}
-	note("list requests", entries, err)
+	entries, err := a.ListRequests(ctx, admin.JournalQuery{Limit: 1})
+	note("list requests", scrub(entries), err)
+	page, err := a.ListRequestPage(ctx, admin.JournalQuery{After: admin.AfterID(0), Limit: 1})
+	page.Requests = scrub(page.Requests)
+	note("first page of requests", page, err)
+	entries, err = a.ListRequests(ctx, admin.JournalQuery{After: admin.AfterID(page.NextAfter)})
+	note("requests after the first page", scrub(entries), err)
+	n, err = a.CountRequests(ctx, admin.JournalQuery{After: admin.AfterID(page.NextAfter)})
+	note("count after the first page", n, err)
+	_, err = a.ListRequestPage(ctx, admin.JournalQuery{Limit: admin.MaxJournalPage + 1})
+	note("a page past the largest", nil, err)
 	note("clear requests", nil, a.ClearRequests(ctx))
 	note("delete", nil, a.DeleteTransaction(ctx, key))
 	_, err = a.GetTransaction(ctx, key)
 	note("get after delete", nil, err)
 
 	c, err := a.MoveClock(ctx, admin.Advance(time.Hour))
+	c.Offset = "" // from the system clock, which moves on between the runs
 	note("advance", c, err)
 	_, err = a.MoveClock(ctx, admin.ClockMove{})
 	note("no move", nil, err)

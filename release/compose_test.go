@@ -1,6 +1,7 @@
 package release
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/schema"
 	"gopkg.in/yaml.v3"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/cli"
 )
 
 type composeFile struct {
@@ -23,10 +26,11 @@ type composeService struct {
 		Dockerfile string            `yaml:"dockerfile"`
 		Args       map[string]string `yaml:"args"`
 	} `yaml:"build"`
-	Entrypoint  []string `yaml:"entrypoint"`
-	Command     []string `yaml:"command"`
-	Ports       []string `yaml:"ports"`
-	Volumes     []string `yaml:"volumes"`
+	Entrypoint  []string          `yaml:"entrypoint"`
+	Command     []string          `yaml:"command"`
+	Ports       []string          `yaml:"ports"`
+	Environment map[string]string `yaml:"environment"`
+	Volumes     []string          `yaml:"volumes"`
 	Healthcheck *struct {
 		Test []string `yaml:"test"`
 	} `yaml:"healthcheck"`
@@ -99,8 +103,15 @@ func TestComposeMock(t *testing.T) {
 	if len(mock.Entrypoint) > 0 {
 		t.Errorf("mock overrides the image's entrypoint with %q", mock.Entrypoint)
 	}
-	if !slices.ContainsFunc(mock.Ports, func(p string) bool { return strings.HasSuffix(p, ":"+imagePort) }) {
+	if !slices.ContainsFunc(mock.Ports, func(p string) bool { _, _, container := publishedPort(p); return container == imagePort }) {
 		t.Errorf("mock publishes %q, want the image's port %s", mock.Ports, imagePort)
+	}
+	if mock.Environment[cli.EnvName("admin-token")] == "" {
+		for _, p := range mock.Ports {
+			if ip, _, _ := publishedPort(p); !isLoopbackHost(ip) {
+				t.Errorf("mock has no admin token and publishes %q beyond the host's loopback: publish 127.0.0.1:%s:%s", p, imagePort, imagePort)
+			}
+		}
 	}
 	var stateVolume string
 	for _, v := range mock.Volumes {
@@ -139,6 +150,14 @@ func TestComposeContract(t *testing.T) {
 	if base, _ := flagArg(contract.Command, "--base-url"); base != "http://mock:"+imagePort {
 		t.Errorf("contract --base-url %q, want http://mock:%s", base, imagePort)
 	}
+	mockEnv := c.Services["mock"].Environment
+	allowed := strings.Split(mockEnv[cli.EnvName("allowed-hosts")], ",")
+	for i := range allowed {
+		allowed[i] = strings.TrimSpace(allowed[i])
+	}
+	if mockEnv[cli.EnvName("admin-token")] == "" && !slices.Contains(allowed, "mock") {
+		t.Errorf("mock has no admin token and %s=%q: it would refuse the contract's requests for Host mock", cli.EnvName("allowed-hosts"), mockEnv[cli.EnvName("allowed-hosts")])
+	}
 	if target, ok := flagArg(contract.Command, "--target"); ok && target != "mock" {
 		t.Errorf("contract --target %q against the mock", target)
 	}
@@ -156,6 +175,50 @@ func TestComposeContract(t *testing.T) {
 		t.Errorf("contract depends_on %+v, want mock with condition service_healthy", contract.DependsOn)
 	}
 	checkContractFlags(t, "docker-compose.yml", contract.Command)
+}
+
+// publishedPort splits a published port, [IP:]HOST_PORT:CONTAINER_PORT[/PROTO],
+// as docker run -p and compose write it.
+func publishedPort(spec string) (ip, hostPort, containerPort string) {
+	spec, _, _ = strings.Cut(spec, "/")
+	rest, containerPort, ok := cutLast(spec, ":")
+	if !ok {
+		return "", "", spec
+	}
+	ip, hostPort, ok = cutLast(rest, ":")
+	if !ok {
+		return "", rest, containerPort
+	}
+	return strings.Trim(ip, "[]"), hostPort, containerPort
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return "", s, false
+}
+
+// isLoopbackHost reports whether a published port's IP binds the host's
+// loopback alone; an empty one binds every interface.
+func isLoopbackHost(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	return ip == "localhost" || (err == nil && addr.IsLoopback())
+}
+
+func TestPublishedPort(t *testing.T) {
+	tests := []struct{ spec, ip, host, container string }{
+		{"8080:8080", "", "8080", "8080"},
+		{"127.0.0.1:8080:8080", "127.0.0.1", "8080", "8080"},
+		{"[::1]:9090:8080/tcp", "::1", "9090", "8080"},
+		{"8080", "", "", "8080"},
+	}
+	for _, tt := range tests {
+		ip, host, container := publishedPort(tt.spec)
+		if ip != tt.ip || host != tt.host || container != tt.container {
+			t.Errorf("publishedPort(%q) = %q %q %q, want %q %q %q", tt.spec, ip, host, container, tt.ip, tt.host, tt.container)
+		}
+	}
 }
 
 func keys[V any](m map[string]V) []string {

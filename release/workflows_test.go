@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/cli"
 )
 
 const workflowDir = "examples/github-actions"
@@ -26,8 +28,9 @@ type workflow struct {
 
 type workflowJob struct {
 	Services map[string]struct {
-		Image string   `yaml:"image"`
-		Ports []string `yaml:"ports"`
+		Image string            `yaml:"image"`
+		Ports []string          `yaml:"ports"`
+		Env   map[string]string `yaml:"env"`
 	} `yaml:"services"`
 	Steps []workflowStep `yaml:"steps"`
 }
@@ -165,8 +168,12 @@ func TestWorkflowAgainstTheMock(t *testing.T) {
 		if strings.Contains(svc.Image, "rechargestatus") {
 			serviceImage = svc.Image
 			for _, p := range svc.Ports {
-				if host, container, ok := strings.Cut(p, ":"); ok && container == imagePort {
+				ip, host, container := publishedPort(p)
+				if container == imagePort {
 					hostPort = host
+				}
+				if svc.Env[cli.EnvName("admin-token")] == "" && !isLoopbackHost(ip) {
+					t.Errorf("the mock service has no admin token and publishes %q beyond the runner's loopback: publish 127.0.0.1:%s:%s", p, imagePort, imagePort)
 				}
 			}
 		}

@@ -119,7 +119,7 @@ func testSIGTERMWithHalfSentBody(t *testing.T, bin string) {
 	defer conn.Close()
 	// Expect: 100-continue makes the server say when its handler starts
 	// reading the body, so the signal is known to find it there.
-	head := "POST " + rechargestatus.EnquiryPath + " HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n" +
+	head := "POST " + rechargestatus.EnquiryPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
 		"Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n"
 	if _, err := io.WriteString(conn, head); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
 
@@ -39,6 +40,9 @@ type Config struct {
 	Validator *conformance.Validator
 	// Metrics serves GET /metrics.
 	Metrics http.Handler
+	// Hosts, when not nil, are the Host names answered; every other is
+	// refused. A sandbox without an admin token sets it.
+	Hosts *hostcheck.Hosts
 }
 
 // New serves the admin API: every path under admin.PathPrefix, and
@@ -84,7 +88,7 @@ func New(cfg Config) http.Handler {
 	// these answer for what the document has and the routes lack.
 	r.NotFoundHandler = http.HandlerFunc(noOperation)
 	r.MethodNotAllowedHandler = http.HandlerFunc(noOperation)
-	return requireToken(cfg.Token, validate(cfg.Validator, r))
+	return allowHosts(cfg.Hosts, sameOrigin(requireToken(cfg.Token, validate(cfg.Validator, r))))
 }
 
 func noOperation(w http.ResponseWriter, r *http.Request) {

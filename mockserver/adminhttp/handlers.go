@@ -99,10 +99,17 @@ func journalQuery(q url.Values) (admin.JournalQuery, error) {
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return jq, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %q must be a positive integer", v)
+		if err != nil || n < 1 || n > admin.MaxJournalPage {
+			return jq, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %q must be an integer from 1 to %d", v, admin.MaxJournalPage)
 		}
 		jq.Limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return jq, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "after %q must be a request id, such as the nextAfter of a page", v)
+		}
+		jq.After = &id
 	}
 	return jq, nil
 }
@@ -113,8 +120,8 @@ func (h *handlers) listRequests(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	entries, err := h.admin.ListRequests(r.Context(), q)
-	answer(w, http.StatusOK, admin.JournalList{Requests: entries}, err)
+	page, err := h.admin.ListRequestPage(r.Context(), q)
+	answer(w, http.StatusOK, page, err)
 }
 
 func (h *handlers) countRequests(w http.ResponseWriter, r *http.Request) {

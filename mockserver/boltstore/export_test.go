@@ -16,3 +16,9 @@ func OpenCapped(path string, maxBytes int, now func() time.Time) (*Store, error)
 	s.health.now = now
 	return s, nil
 }
+
+// PagesWritten is how many pages the store's commits have written.
+func PagesWritten(s *Store) int64 {
+	st := s.db.Stats()
+	return st.TxStats.GetWrite()
+}

@@ -26,11 +26,14 @@ var (
 	_ recharge.Store              = (*Store)(nil)
 	_ recharge.Settings           = (*Store)(nil)
 	_ recharge.ConditionalDeleter = (*Store)(nil)
+	_ recharge.Records            = (*Store)(nil)
 )
 
 var (
 	transactionsBucket = []byte("transactions")
 	settingsBucket     = []byte("settings")
+	// recordsBucket holds a bucket per collection of recharge.Records.
+	recordsBucket = []byte("records")
 )
 
 // LockTimeout is how long Open waits for the file lock another process
@@ -87,7 +90,7 @@ func prepare(db *bolt.DB) error {
 		return err
 	}
 	return db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{transactionsBucket, settingsBucket} {
+		for _, name := range [][]byte{transactionsBucket, settingsBucket, recordsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -157,3 +157,38 @@ func TestIsLoopback(t *testing.T) {
 		})
 	}
 }
+
+func TestAllowedHostsFromTheEnvironment(t *testing.T) {
+	url, _ := startMock(t, nil, map[string]string{"AOPAY_MOCK_ALLOWED_HOSTS": "mock, .example.test"})
+	for host, want := range map[string]int{"mock:8080": 200, "a.example.test": 200, "127.0.0.1": 200, "evil.example": 403} {
+		req, _ := http.NewRequest(http.MethodGet, url+"/__admin/clock", nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %q: %d, want %d", host, res.StatusCode, want)
+		}
+	}
+}
+
+func TestExposureWarning(t *testing.T) {
+	everywhere := &net.TCPAddr{IP: net.IPv4zero, Port: 8080}
+	if w := exposureWarning(&net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 8080}, "", nil); w != "" {
+		t.Errorf("on loopback: %q", w)
+	}
+	if w := exposureWarning(everywhere, "s3cret", nil); w != "" {
+		t.Errorf("with a token: %q", w)
+	}
+	w := exposureWarning(everywhere, "", []string{"mock"})
+	for _, want := range []string{"WARNING", "0.0.0.0:8080", "no admin token", "reset the sandbox", "--admin-token", EnvName("admin-token"), "mock", "-p 127.0.0.1:8080:8080"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("the warning does not say %q:\n%s", want, w)
+		}
+	}
+	if lines := strings.Count(w, "\n"); lines < 5 {
+		t.Errorf("the warning is %d lines, want a block that stands out:\n%s", lines, w)
+	}
+}

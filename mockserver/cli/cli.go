@@ -22,6 +22,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -34,7 +35,7 @@ func EnvName(flagName string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// MaxJournalSize bounds --journal-size, whose ring is allocated whole at start.
+// MaxJournalSize bounds --journal-size.
 const MaxJournalSize = 1_000_000
 
 // ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
@@ -52,11 +53,13 @@ type options struct {
 	dialectHeader   bool
 	maxBodyBytes    int64
 	journalSize     int
+	journalBytes    int64
 	maxTransactions int
 	maxConns        int
 	logFormat       string
 	logLevel        string
 	adminToken      string
+	allowedHosts    string
 	faultHeader     bool
 	proxy           proxyOptions
 }
@@ -74,12 +77,14 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	o.dialect = dialect.RegisterFlags(fs)
 	fs.BoolVar(&o.dialectHeader, "dialect-header", true, "honour the X-Mock-Dialect request header, which picks the dialect of one call")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
-	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal")
+	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept in the request journal, the oldest forgotten first")
+	fs.Int64Var(&o.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "bytes of memory the request journal's entries may hold, roughly (67108864 is 64 MiB); past them the oldest are forgotten first, whatever --journal-size")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
 	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), fmt.Sprintf("connections open at once (0: no limit); at the limit the longest-idle keep-alive connection is closed to admit a new one, or the new one waits when none is idle. The default is %d, or half of (open-file limit - %d) when that is lower", DefaultMaxConns, reservedFiles))
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
+	fs.StringVar(&o.allowedHosts, "allowed-hosts", "", "without --admin-token, the Host names answered beside localhost and loopback addresses, comma separated: a name (mock), a domain and every name under it (.example.test) or * for any; requests for any other Host are refused, so that no web page reaches the sandbox through a name of its own (DNS rebinding)")
 	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
 	o.proxy.register(fs)
 	fs.Usage = func() {
@@ -165,9 +170,11 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		DisableDialectHeader: !o.dialectHeader,
 		MaxBodyBytes:         o.maxBodyBytes,
 		JournalSize:          o.journalSize,
+		JournalBytes:         o.journalBytes,
 		MaxTransactions:      o.maxTransactions,
 		Logger:               logger,
 		AdminToken:           o.adminToken,
+		AllowedHosts:         splitList(o.allowedHosts),
 		DisableFaultHeader:   !o.faultHeader,
 	}
 	if o.spec != "" {
@@ -184,11 +191,11 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	if cfg.ResolveRule, err = ParseResolveRule(o.resolveAfter); err != nil {
 		return cfg, err
 	}
-	if o.maxBodyBytes <= 0 || o.journalSize <= 0 {
-		return cfg, errors.New("max-body-bytes and journal-size must be positive")
+	if o.maxBodyBytes <= 0 || o.journalSize <= 0 || o.journalBytes <= 0 {
+		return cfg, errors.New("max-body-bytes, journal-size and journal-bytes must be positive")
 	}
 	if o.journalSize > MaxJournalSize {
-		return cfg, fmt.Errorf("journal-size %d, at most %d: the journal is allocated at start", o.journalSize, MaxJournalSize)
+		return cfg, fmt.Errorf("journal-size %d, at most %d", o.journalSize, MaxJournalSize)
 	}
 	switch {
 	case o.maxTransactions < 0:
@@ -199,10 +206,25 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		// Config reads zero as the default and a negative value as no limit.
 		cfg.MaxTransactions = -1
 	}
+	if _, err := hostcheck.New(cfg.AllowedHosts); err != nil {
+		return cfg, fmt.Errorf("allowed-hosts: %w", err)
+	}
 	if err := o.proxy.apply(&cfg, o.addr); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// splitList reads a comma-separated flag: its items, spaces trimmed, the
+// empty ones left out.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // Run is aopay-mock: it serves until ctx is done, then shuts down gracefully.
@@ -284,8 +306,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if files, known := openFileLimit(); known && o.maxConns > files-reservedFiles {
 		logger.Warn("--max-conns is more than the open-file limit allows: clients may be refused with \"too many open files\"; raise the limit (ulimit -n) or lower --max-conns", "maxConns", o.maxConns, "openFileLimit", files)
 	}
-	if o.adminToken == "" && !isLoopback(ln.Addr()) {
-		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or " + EnvName("admin-token") + ")")
+	if warning := exposureWarning(ln.Addr(), o.adminToken, cfg.AllowedHosts); warning != "" {
+		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or "+EnvName("admin-token")+")", "addr", ln.Addr().String())
+		fmt.Fprint(stderr, warning)
 	}
 
 	select {
@@ -328,6 +351,30 @@ func newStoreNotice(path string) string {
 		return "state file is empty: it starts a new store"
 	}
 	return ""
+}
+
+// exposureWarning is what to tell, loudly, of a sandbox that listens on
+// addr without an admin token: nothing when addr is loopback or a token is
+// set, and otherwise the risk and its fix.
+func exposureWarning(addr net.Addr, token string, allowedHosts []string) string {
+	if token != "" || isLoopback(addr) {
+		return ""
+	}
+	hosts := "localhost and loopback addresses"
+	if len(allowedHosts) > 0 {
+		hosts += " and " + strings.Join(allowedHosts, ", ")
+	}
+	lines := []string{
+		"WARNING: aopay-mock listens on " + addr.String() + ", beyond this machine, with no admin token.",
+		"  Anyone who can reach this address can reset the sandbox, rewrite its transactions,",
+		"  fault rules and clock, and read every request in its journal. Only requests for",
+		"  the Host " + hosts + " are answered, which keeps web pages",
+		"  out but not a client on the network that sends one of those names.",
+		"  Fix: set --admin-token (" + EnvName("admin-token") + ") and send it as \"Authorization: Bearer <token>\",",
+		"  or listen on loopback (--addr 127.0.0.1:8080); in Docker, publish the port on the",
+		"  host's loopback alone: docker run -p 127.0.0.1:8080:8080 ...",
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // isLoopback reports whether addr can only be reached from this machine.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -73,6 +74,8 @@ func TestUsageErrors(t *testing.T) {
 		{"accepted dialect without an upstream", []string{"--accept-dialect", "upstream"}, nil, 2, "needs --proxy-upstream"},
 		{"unknown accepted dialect", []string{"--accept-dialect", "aggregator", "--proxy-upstream", "http://127.0.0.1:1"}, nil, 2, `unknown dialect "aggregator"`},
 		{"journal too large to allocate", []string{"--journal-size", "2000000000"}, nil, 2, "journal-size"},
+		{"journal of no bytes", []string{"--journal-bytes", "0"}, nil, 2, "journal-bytes"},
+		{"allowed host with a port", nil, map[string]string{"AOPAY_MOCK_ALLOWED_HOSTS": "mock:8080"}, 2, "allowed-hosts"},
 		{"missing spec", []string{"--spec", "/does/not/exist.yaml"}, nil, 2, "spec"},
 		{"missing fixtures", []string{"--fixtures", "/does/not/exist.yaml", "--addr", "127.0.0.1:0"}, nil, 1, "fixtures"},
 		{"busy address", []string{"--addr", "256.0.0.1:1"}, nil, 1, "aopay-mock"},
@@ -254,4 +257,27 @@ func TestEveryFlagIsInTheReadmeConfigurationTable(t *testing.T) {
 			t.Errorf("README.md has no configuration row starting %q", row)
 		}
 	})
+}
+
+func TestJournalBytesFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int64
+	}{
+		{"default", nil, nil, mockserver.DefaultJournalBytes},
+		{"environment", nil, map[string]string{"AOPAY_MOCK_JOURNAL_BYTES": "1048576"}, 1 << 20},
+		{"flag", []string{"--journal-bytes", "2097152"}, map[string]string{"AOPAY_MOCK_JOURNAL_BYTES": "1048576"}, 2 << 20},
+	}
+	for _, tt := range tests {
+		o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := o.config(nil)
+		if err != nil || cfg.JournalBytes != tt.want {
+			t.Errorf("%s: JournalBytes %d, %v; want %d", tt.name, cfg.JournalBytes, err, tt.want)
+		}
+	}
 }

@@ -154,7 +154,7 @@ func TestProxyRecordAndReplayCommands(t *testing.T) {
 	}
 	// A graceful stop writes what the recording holds.
 	stopProxy()
-	recorded, err := os.ReadFile(filepath.Join(dir, proxy.RecordFile))
+	recorded, err := os.ReadFile(filepath.Join(dir, proxy.RecordTransactionsFile))
 	if err != nil || !strings.Contains(string(recorded), "REFUND-1001") {
 		t.Fatalf("not recorded: %v %s", err, recorded)
 	}

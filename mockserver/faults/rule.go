@@ -154,12 +154,19 @@ func Describe(f admin.FaultRule) string {
 	return b.String()
 }
 
-// ParseHeader reads an X-Mock-Fault value: `<kind>[;param=value...]`, where
-// the first segment may carry the kind's main parameter (`status=503`,
-// `latency=2s`, `hang=1s`). The error is an *admin.Error.
+// ParseHeader reads an X-Mock-Fault value. Its one grammar:
+//
+//	header  = kind [ "=" value ] *( ";" param )
+//	param   = name "=" value
+//
+// with optional spaces around every name, value, "=" and ";". The first
+// segment's value is the kind's main parameter (`status=503`, `latency=2s`,
+// `hang=1s`). An empty segment (`;;`, a trailing `;`), a parameter without a
+// value and a parameter given twice (the main one included) are refused
+// rather than guessed at. The error is an *admin.Error.
 func ParseHeader(v string) (admin.FaultRule, error) {
 	segments := strings.Split(v, ";")
-	head, value, hasValue := strings.Cut(strings.TrimSpace(segments[0]), "=")
+	head, value, hasValue := strings.Cut(segments[0], "=")
 	f := admin.FaultRule{Kind: admin.FaultKind(strings.ToLower(strings.TrimSpace(head)))}
 	if !validKind(f.Kind) {
 		return f, invalidf("%s: %s", admin.FaultHeader, messageOf(Validate(f)))
@@ -170,20 +177,30 @@ func ParseHeader(v string) (admin.FaultRule, error) {
 		if f.Kind == admin.FaultStatus {
 			main = "status"
 		}
-		params = append(params, [2]string{main, value})
+		params = append(params, [2]string{main, strings.TrimSpace(value)})
 	}
-	for _, seg := range segments[1:] {
-		seg = strings.TrimSpace(seg)
-		if seg == "" {
-			continue
+	for i, seg := range segments[1:] {
+		if strings.TrimSpace(seg) == "" {
+			return f, invalidf("%s: parameter %d after the kind is empty; separate parameters with one ;", admin.FaultHeader, i+1)
 		}
 		k, v, ok := strings.Cut(seg, "=")
 		if !ok {
-			return f, invalidf("%s: parameter %q must be name=value", admin.FaultHeader, seg)
+			return f, invalidf("%s: parameter %q must be name=value", admin.FaultHeader, strings.TrimSpace(seg))
 		}
 		params = append(params, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
 	}
+	seen := make(map[string]bool, len(params))
 	for _, p := range params {
+		name := strings.ToLower(p[0])
+		switch {
+		case p[0] == "":
+			return f, invalidf("%s: a parameter has a value but no name", admin.FaultHeader)
+		case p[1] == "":
+			return f, invalidf("%s: parameter %s has no value", admin.FaultHeader, p[0])
+		case seen[name]:
+			return f, invalidf("%s: parameter %s is given twice", admin.FaultHeader, p[0])
+		}
+		seen[name] = true
 		if err := setParam(&f, p[0], p[1]); err != nil {
 			return f, err
 		}

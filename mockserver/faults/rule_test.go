@@ -1,13 +1,13 @@
 package faults
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -33,6 +33,21 @@ func TestParseHeader(t *testing.T) {
 		{header: "latency=5m", wantInErr: "exceeds the largest delay"},
 		{header: "hang;colour=red", wantInErr: `unknown parameter "colour"`},
 		{header: "hang;latency", wantInErr: "must be name=value"},
+		// One grammar: spaces around = and ; are allowed everywhere, empty
+		// and repeated parameters are refused everywhere.
+		{header: " status = 503 ", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 503}},
+		{header: "status = 429 ; retryAfter = 5", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 429, RetryAfter: "5"}},
+		{header: "hang = 1s", want: admin.FaultRule{Kind: admin.FaultHang, Latency: admin.Duration(time.Second)}},
+		{header: "status=503;;;", wantInErr: "parameter 1 after the kind is empty"},
+		{header: "status=503;", wantInErr: "is empty"},
+		{header: "reset; ;", wantInErr: "is empty"},
+		{header: "status=503;status=500", wantInErr: "parameter status is given twice"},
+		{header: "latency=2s;latency=1s", wantInErr: "parameter latency is given twice"},
+		{header: "latency;latencyMin=1ms;LatencyMin=2ms;latencyMax=3ms", wantInErr: "given twice"},
+		{header: "status=429;retryAfter=1;retryafter=2", wantInErr: "given twice"},
+		{header: "status=", wantInErr: "parameter status has no value"},
+		{header: "hang;latency= ", wantInErr: "parameter latency has no value"},
+		{header: "hang; =1s", wantInErr: "a parameter has a value but no name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.header, func(t *testing.T) {
@@ -55,10 +70,12 @@ func TestParseHeader(t *testing.T) {
 
 func TestCountedRuleExpiresEvenWhenTheStoreFails(t *testing.T) {
 	t.Parallel()
-	fs := NewSet(1, func(context.Context, []byte) error { return errors.New("disk full") })
-	if err := fs.Restore([]byte(`{"rules":[{"id":"f1","kind":"reset","count":2}],"nextId":1}`)); err != nil {
+	keep := &countingRecords{MemoryStore: recharge.NewMemoryStore()}
+	fs := NewSet(1, keep)
+	if _, err := fs.Add(t.Context(), admin.FaultRule{ID: "f1", Kind: admin.FaultReset, Count: 2}); err != nil {
 		t.Fatal(err)
 	}
+	keep.fail = errors.New("disk full")
 	steps := []struct {
 		name       string
 		wantPicked bool
@@ -82,7 +99,8 @@ func TestCountedRuleExpiresEvenWhenTheStoreFails(t *testing.T) {
 //
 //	go test -run='^$' -fuzz='^FuzzFaultHeader$' -fuzztime=30s ./mockserver/faults
 func FuzzFaultHeader(f *testing.F) {
-	for _, sd := range []string{"status=503", "latency=2s", "reset", "hang;latency=1s", "status=429;retryAfter=2", "latency=-1s", "status=abc", ";;;", "trickle;latency=99999h"} {
+	for _, sd := range []string{"status=503", "latency=2s", "reset", "hang;latency=1s", "status=429;retryAfter=2", "latency=-1s", "status=abc", ";;;", "trickle;latency=99999h",
+		" status = 503 ", "status=503;;;", "status=503;status=500", "hang; latency = 1s ;"} {
 		f.Add(sd)
 	}
 	f.Fuzz(func(t *testing.T, v string) {

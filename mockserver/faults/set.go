@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // Picked is a fault chosen for one request.
@@ -32,6 +34,8 @@ func (p Picked) Describe() string { return p.Source + ": " + Describe(p.Rule) }
 type liveRule struct {
 	admin.FaultRule
 	rng *rand.Rand
+	// seq orders the rule among those kept, and names its record.
+	seq uint64
 }
 
 // Set holds the rules in force. Draws come from one generator per rule,
@@ -43,36 +47,35 @@ type Set struct {
 	seed   int64
 	rules  []*liveRule
 	nextID int
+	// nextSeq is the seq of the next rule added.
+	nextSeq uint64
 	// headerRNG draws latency ranges of X-Mock-Fault headers.
 	headerRNG *rand.Rand
-	// save commits the rules before a change is acknowledged.
-	save func(ctx context.Context, data []byte) error
+	// keep commits every change before it is acknowledged; nil keeps
+	// nothing beyond the process.
+	keep recharge.Records
 }
 
-// NewSet holds rules drawn from seed. save, when not nil, commits every
-// change (as Restore reads it) before the change is acknowledged.
-func NewSet(seed int64, save func(ctx context.Context, data []byte) error) *Set {
+// NewSet holds rules drawn from seed. keep, when not nil, keeps the rules
+// (as Load reads them), each in a record of its own, so that a counted
+// rule's new count is written alone.
+func NewSet(seed int64, keep recharge.Records) *Set {
 	return &Set{
 		seed:      seed,
+		nextSeq:   1,
 		headerRNG: rand.New(rand.NewPCG(uint64(seed), 0x686561646572)),
-		save:      save,
+		keep:      keep,
 	}
 }
 
-func (s *Set) live(r admin.FaultRule) *liveRule {
+func (s *Set) live(r admin.FaultRule, seq uint64) *liveRule {
 	h := fnv.New64a()
 	h.Write([]byte(r.ID))
 	if r.Count > 0 && r.Remaining == nil {
 		n := r.Count
 		r.Remaining = &n
 	}
-	return &liveRule{FaultRule: r, rng: rand.New(rand.NewPCG(uint64(s.seed), h.Sum64()))}
-}
-
-// persisted is how the rules are saved.
-type persisted struct {
-	Rules  []admin.FaultRule `json:"rules"`
-	NextID int               `json:"nextId"`
+	return &liveRule{FaultRule: r, rng: rand.New(rand.NewPCG(uint64(s.seed), h.Sum64())), seq: seq}
 }
 
 func snapshot(rules []*liveRule) []admin.FaultRule {
@@ -91,25 +94,130 @@ func snapshot(rules []*liveRule) []admin.FaultRule {
 	return out
 }
 
-// commit saves rules as the new set and, once saved, puts them in force.
-// The caller holds s.mu.
-func (s *Set) commit(ctx context.Context, rules []*liveRule, nextID int) error {
-	data, err := json.Marshal(persisted{Rules: snapshot(rules), NextID: nextID})
-	if err != nil {
-		return err
+// Collection is the recharge.Records collection the rules are kept in: a
+// record per rule, keyed by its place in the order, and one of the set's
+// own counters.
+const Collection = "faults"
+
+// stateKey names the record of the set's counters; it sorts before every
+// rule's.
+const stateKey = "0-state"
+
+// setState is what the set keeps beside its rules.
+type setState struct {
+	// NextID numbers the ids the set gives, so that a restart never gives
+	// a deleted rule's id again.
+	NextID  int    `json:"nextId"`
+	NextSeq uint64 `json:"nextSeq"`
+}
+
+func stateRecord(nextID int, nextSeq uint64) (recharge.Record, error) {
+	data, err := json.Marshal(setState{NextID: nextID, NextSeq: nextSeq})
+	return recharge.Record{Key: stateKey, Value: data}, err
+}
+
+// ruleKey is the record key of the rule with seq: fixed-width hex, so that
+// key order is rule order.
+func ruleKey(seq uint64) string { return fmt.Sprintf("rule-%016x", seq) }
+
+func seqOf(key string) (uint64, bool) {
+	hex, ok := strings.CutPrefix(key, "rule-")
+	if !ok || len(hex) != 16 {
+		return 0, false
 	}
-	if s.save != nil {
-		if err := s.save(ctx, data); err != nil {
-			return fmt.Errorf("save faults: %w", err)
-		}
+	seq, err := strconv.ParseUint(hex, 16, 64)
+	return seq, err == nil
+}
+
+// record is the rule as it is kept.
+func (l *liveRule) record() (recharge.Record, error) {
+	data, err := json.Marshal(snapshot([]*liveRule{l})[0])
+	return recharge.Record{Key: ruleKey(l.seq), Value: data}, err
+}
+
+// write commits changes to the kept rules; with replace, in place of every
+// rule kept. The caller holds s.mu.
+func (s *Set) write(ctx context.Context, replace bool, changes ...recharge.Record) error {
+	if s.keep == nil {
+		return nil
 	}
-	s.rules, s.nextID = rules, nextID
+	if err := s.keep.WriteRecords(ctx, Collection, replace, changes); err != nil {
+		return fmt.Errorf("save faults: %w", err)
+	}
 	return nil
 }
 
-// Restore puts saved rules back in force.
-func (s *Set) Restore(data []byte) error {
-	var p persisted
+// replace keeps rules, numbered from 1, in place of every rule, then puts
+// them in force. The caller holds s.mu.
+func (s *Set) replace(ctx context.Context, rules []*liveRule, nextID int) error {
+	changes := make([]recharge.Record, 0, len(rules)+1)
+	for i, l := range rules {
+		l.seq = uint64(i) + 1
+		rec, err := l.record()
+		if err != nil {
+			return err
+		}
+		changes = append(changes, rec)
+	}
+	nextSeq := uint64(len(rules)) + 1
+	state, err := stateRecord(nextID, nextSeq)
+	if err != nil {
+		return err
+	}
+	if err := s.write(ctx, true, append(changes, state)...); err != nil {
+		return err
+	}
+	s.rules, s.nextID, s.nextSeq = rules, nextID, nextSeq
+	return nil
+}
+
+// Load puts back the rules kept, and reports whether a set was kept at all
+// (an empty one included).
+func (s *Set) Load(ctx context.Context) (bool, error) {
+	if s.keep == nil {
+		return false, nil
+	}
+	records, err := s.keep.LoadRecords(ctx, Collection)
+	if err != nil {
+		return false, fmt.Errorf("load faults: %w", err)
+	}
+	var st setState
+	found := false
+	rules := make([]*liveRule, 0, len(records))
+	for _, r := range records {
+		if r.Key == stateKey {
+			if err := json.Unmarshal(r.Value, &st); err != nil {
+				return false, fmt.Errorf("saved faults: %w", err)
+			}
+			found = true
+			continue
+		}
+		seq, ok := seqOf(r.Key)
+		if !ok {
+			return false, fmt.Errorf("saved faults: record %q is not a rule", r.Key)
+		}
+		var rule admin.FaultRule
+		if err := json.Unmarshal(r.Value, &rule); err != nil {
+			return false, fmt.Errorf("saved fault %s: %w", r.Key, err)
+		}
+		rules = append(rules, s.live(rule, seq))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules, s.nextID, s.nextSeq = rules, st.NextID, max(st.NextSeq, 1)
+	for _, l := range rules {
+		s.nextSeq = max(s.nextSeq, l.seq+1)
+	}
+	return found, nil
+}
+
+// Adopt puts in force, and keeps as Load reads them, the rules of data as
+// earlier releases kept them: one document holding every rule.
+func (s *Set) Adopt(ctx context.Context, data []byte) error {
+	var p struct {
+		Rules  []admin.FaultRule `json:"rules"`
+		NextID int               `json:"nextId"`
+	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		return fmt.Errorf("saved faults: %w", err)
 	}
@@ -117,10 +225,9 @@ func (s *Set) Restore(data []byte) error {
 	defer s.mu.Unlock()
 	rules := make([]*liveRule, 0, len(p.Rules))
 	for _, r := range p.Rules {
-		rules = append(rules, s.live(r))
+		rules = append(rules, s.live(r, 0))
 	}
-	s.rules, s.nextID = rules, p.NextID
-	return nil
+	return s.replace(ctx, rules, p.NextID)
 }
 
 // List is the rules in force, in the order they are tried.
@@ -153,6 +260,9 @@ func prepare(r admin.FaultRule, taken map[string]bool, nextID *int) (admin.Fault
 
 // Replace puts rules in force instead of the current ones.
 func (s *Set) Replace(ctx context.Context, rules []admin.FaultRule) ([]admin.FaultRule, error) {
+	if len(rules) > admin.MaxFaultRules {
+		return nil, invalidf("faults: %d rules, more than the %d the sandbox keeps", len(rules), admin.MaxFaultRules)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	taken := make(map[string]bool, len(rules))
@@ -174,9 +284,9 @@ func (s *Set) Replace(ctx context.Context, rules []admin.FaultRule) ([]admin.Fau
 		if err != nil {
 			return nil, invalidf("faults[%d].%s", i, messageOf(err))
 		}
-		live = append(live, s.live(p))
+		live = append(live, s.live(p, 0))
 	}
-	if err := s.commit(ctx, live, nextID); err != nil {
+	if err := s.replace(ctx, live, nextID); err != nil {
 		return nil, err
 	}
 	return snapshot(s.rules), nil
@@ -195,11 +305,24 @@ func (s *Set) Add(ctx context.Context, r admin.FaultRule) (admin.FaultRule, erro
 	if err != nil {
 		return admin.FaultRule{}, err
 	}
-	l := s.live(p)
-	rules := append(slices.Clip(s.rules), l)
-	if err := s.commit(ctx, rules, nextID); err != nil {
+	if len(s.rules) >= admin.MaxFaultRules {
+		return admin.FaultRule{}, admin.Errorf(http.StatusConflict, admin.CodeConflict,
+			"the sandbox holds %d fault rules, the most it keeps: delete one, or replace them all with PUT", len(s.rules))
+	}
+	l := s.live(p, s.nextSeq)
+	rec, err := l.record()
+	if err != nil {
 		return admin.FaultRule{}, err
 	}
+	state, err := stateRecord(nextID, s.nextSeq+1)
+	if err != nil {
+		return admin.FaultRule{}, err
+	}
+	if err := s.write(ctx, false, rec, state); err != nil {
+		return admin.FaultRule{}, err
+	}
+	s.rules = append(slices.Clip(s.rules), l)
+	s.nextID, s.nextSeq = nextID, s.nextSeq+1
 	return snapshot([]*liveRule{l})[0], nil
 }
 
@@ -211,14 +334,18 @@ func (s *Set) Delete(ctx context.Context, id string) error {
 	if i < 0 {
 		return admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no fault rule with id %q", id)
 	}
-	return s.commit(ctx, slices.Delete(slices.Clone(s.rules), i, i+1), s.nextID)
+	if err := s.write(ctx, false, recharge.Record{Key: ruleKey(s.rules[i].seq)}); err != nil {
+		return err
+	}
+	s.rules = slices.Delete(slices.Clone(s.rules), i, i+1)
+	return nil
 }
 
 // Clear removes every rule.
 func (s *Set) Clear(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.commit(ctx, nil, s.nextID)
+	return s.replace(ctx, nil, s.nextID)
 }
 
 // Pick chooses the fault of an enquiry, if any: the first rule whose scope
@@ -242,18 +369,19 @@ func (s *Set) Pick(ctx context.Context, registrationID, referenceID string) (Pic
 		}
 		left := *l.Remaining - 1
 		l.Remaining = &left
-		rules := s.rules
-		if left <= 0 {
-			rules = slices.Delete(slices.Clone(s.rules), i, i+1)
-		}
 		// A counted rule's remaining count is state worth keeping: a
-		// restart must not hand out the faults again. Should the store fail,
-		// the count still holds for as long as the process runs.
-		if err := s.commit(ctx, rules, s.nextID); err != nil {
-			s.rules = rules
-			return picked, true, err
+		// restart must not hand out the faults again. Only this rule's
+		// record is written. Should the store fail, the count still holds
+		// for as long as the process runs.
+		change, err := l.record()
+		if left <= 0 {
+			s.rules = slices.Delete(slices.Clone(s.rules), i, i+1)
+			change, err = recharge.Record{Key: ruleKey(l.seq)}, nil
 		}
-		return picked, true, nil
+		if err == nil {
+			err = s.write(ctx, false, change)
+		}
+		return picked, true, err
 	}
 	return Picked{}, false, nil
 }

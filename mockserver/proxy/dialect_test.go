@@ -13,6 +13,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -84,12 +85,12 @@ func TestProxyRecordsTheUpstreamDialectInPageForm(t *testing.T) {
 	if err := rig.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fixtures.Load(filepath.Join(dir, "recorded.yaml"), nil)
+	set, err := fixtures.Load(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "12345678" || set.Transactions[0].State != admin.StateSuccess {
-		raw, _ := os.ReadFile(filepath.Join(dir, "recorded.yaml"))
+		raw, _ := os.ReadFile(filepath.Join(dir, proxy.RecordTransactionsFile))
 		t.Fatalf("recorded %+v\n%s", set.Transactions, raw)
 	}
 }

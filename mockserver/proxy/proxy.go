@@ -53,7 +53,7 @@ type Config struct {
 	// ViolationLimit bounds the violations kept.
 	ViolationLimit int
 	// RecordDir, when set, is where the transactions answered are recorded
-	// as fixtures (RecordFile).
+	// as fixtures (RecordRegistrationsFile, RecordTransactionsFile).
 	RecordDir string
 	// Loadable reports why a recorded transaction would not load as a
 	// fixture, so that the recording never holds one.

@@ -768,7 +768,7 @@ func TestViolationListOutsideProxyMode(t *testing.T) {
 	t.Parallel()
 	srv := newMockUpstream(t)
 	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/__admin/violations", nil))
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/__admin/violations", nil))
 	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"violations":[],"total":0}` {
 		t.Fatalf("%d %s", rec.Code, rec.Body.String())
 	}

@@ -1,17 +1,22 @@
 package proxy
 
 import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sync"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
@@ -19,100 +24,304 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 )
 
-// RecordFile is the fixtures file --record DIR keeps in DIR.
-const RecordFile = "recorded.yaml"
+// The fixtures files --record DIR keeps in DIR: the registrations the
+// upstream answered for, and the transactions it answered. Each change is
+// appended to them, so that recording costs what it records and no more;
+// loaded as one set (aopay-mock --fixtures DIR), a transaction's latest
+// entry wins.
+const (
+	RecordRegistrationsFile = "recorded-registrations.yaml"
+	RecordTransactionsFile  = "recorded-transactions.yaml"
+)
+
+// legacyRecordFile is the one file earlier releases rewrote whole on every
+// change; a recording found in it is moved to the appended files.
+const legacyRecordFile = "recorded.yaml"
 
 // RecordedScenario names, in the fixtures, a transaction recorded from an
 // upstream.
 const RecordedScenario = "recorded"
 
 // recordFlushInterval is the longest a recorded change waits in memory
-// before the file is rewritten: exchanges never wait for the disk, and a
-// burst of them costs one rewrite.
+// before it is appended: exchanges never wait for the disk, and a burst of
+// them costs one write.
 const recordFlushInterval = 200 * time.Millisecond
+
+// recordedUpToHere ends every write appended to a recording file: what
+// follows the last one is the rest of a write a crash cut short, which
+// continuing the recording drops.
+const recordedUpToHere = "# recorded up to here\n"
 
 // recorder turns the transactions an upstream answered into fixtures,
 // so that a mock started with --fixtures DIR answers them offline. It keeps
 // the latest answer of each transaction and the registrations the upstream
 // answered for; never a key, a token or any other header.
 //
-// Record changes the recording in memory; a writer of its own rewrites the
-// file at most every recordFlushInterval, and Close writes what is left.
+// Record notes a change in memory; a writer of its own appends the changes
+// at most every recordFlushInterval, and Close appends what is left. In
+// memory it keeps a digest of each transaction's latest entry, to tell a
+// change from an answer recorded already.
 type recorder struct {
-	dir, path string
-	upstream  string
+	dir      string
+	regs     recordFile
+	txs      recordFile
+	upstream string
 	// loadable reports why a transaction would not load as a fixture.
 	loadable func(fixtures.Transaction) error
-	// log hears of a rewrite that failed in the background.
+	// log hears of an append that failed in the background.
 	log func(error)
 
 	mu       sync.Mutex
-	regs     []fixtures.Registration
-	regIndex map[string]int
-	txs      []fixtures.Transaction
-	txIndex  map[admin.Key]int
-	// dirty says the file lags the recording.
-	dirty bool
-	// closed says the writer is gone: Record writes the file itself.
+	disabled map[string]bool
+	latest   map[admin.Key][sha256.Size]byte
+	// pendingRegs and pendingTxs are the entries not yet appended.
+	pendingRegs, pendingTxs []byte
+	// closed says the writer is gone: Record appends itself.
 	closed bool
 
-	// writeMu orders rewrites, so an older one never replaces a newer one.
+	// writeMu orders appends, so that a file's entries are in the order
+	// of the changes.
 	writeMu sync.Mutex
+	// written counts the bytes appended since the recorder opened.
+	written int64
+
 	wake    chan struct{}
 	done    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
 }
 
+// recordFile is one of a recording's files: its path and its top-level key.
+type recordFile struct {
+	path, key string
+}
+
 // openRecorder records into dir, created when missing. A recording
-// already in dir is continued, not lost. The file is written at once, so
-// that an unwritable directory fails at start rather than at the first
-// exchange.
+// already in dir is continued, not lost: it is read once, each entry on
+// its own. Missing files are created at once, so that an unwritable
+// directory fails at start rather than at the first exchange.
 func openRecorder(dir, upstream string, loadable func(fixtures.Transaction) error, log func(error), stopping <-chan struct{}) (*recorder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	r := &recorder{
 		dir:      dir,
-		path:     filepath.Join(dir, RecordFile),
+		regs:     recordFile{filepath.Join(dir, RecordRegistrationsFile), "registrations"},
+		txs:      recordFile{filepath.Join(dir, RecordTransactionsFile), "transactions"},
 		upstream: upstream,
 		loadable: loadable,
 		log:      log,
-		regIndex: map[string]int{},
-		txIndex:  map[admin.Key]int{},
+		disabled: map[string]bool{},
+		latest:   map[admin.Key][sha256.Size]byte{},
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
-	switch _, err := os.Stat(r.path); {
-	case err == nil:
-		// The recording is the sandbox's own: nobody is to be warned of
-		// the keys it was written with, which the next rewrite renews.
-		set, err := fixtures.Load(r.path, slog.New(slog.DiscardHandler))
-		if err != nil {
-			return nil, fmt.Errorf("record: continue the recording in %s: %w", r.path, err)
+	for _, f := range []recordFile{r.regs, r.txs} {
+		if err := r.continueFile(f); err != nil {
+			return nil, err
 		}
-		for _, reg := range set.Registrations {
-			r.putRegistration(reg.ID, reg.Disabled)
-		}
-		for _, t := range set.Transactions {
-			r.put(t)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("record: %w", err)
 	}
-	if err := r.write(); err != nil {
+	if err := r.adoptLegacy(); err != nil {
 		return nil, err
 	}
 	go r.writeBehind(stopping)
 	return r, nil
 }
 
+// continueFile reads the entries of f, or creates it when missing.
+func (r *recorder) continueFile(f recordFile) error {
+	file, err := os.Open(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return r.create(f)
+	}
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	defer file.Close()
+	end, err := r.readEntries(f, file)
+	if err != nil {
+		return fmt.Errorf("record: continue the recording in %s: %w", f.path, err)
+	}
+	info, err := file.Stat()
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	if info.Size() > end {
+		// A crash cut the last write short: what it wrote is dropped, as
+		// it was never acknowledged anyway.
+		if err := os.Truncate(f.path, end); err != nil {
+			return fmt.Errorf("record: drop the unfinished write at the end of %s: %w", f.path, err)
+		}
+		if r.log != nil {
+			r.log(fmt.Errorf("record: dropped %d bytes of an unfinished write at the end of %s", info.Size()-end, f.path))
+		}
+	}
+	// Appends must be possible: fail now rather than at the first one.
+	w, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	return w.Close()
+}
+
+// create writes f's header in one step: the file exists whole or not at
+// all.
+func (r *recorder) create(f recordFile) error {
+	header := fmt.Sprintf("# RechargeStatus answers of %s, recorded by aopay-mock --record:\n"+
+		"# the %s it answered, each change appended, the latest entry of each\n"+
+		"# winning. Keys and tokens are never recorded.\n"+
+		"# Replay them offline with: aopay-mock --fixtures %s --unknown notfound\n"+
+		"%s:\n%s", r.upstream, f.key, r.dir, f.key, recordedUpToHere)
+	tmp, err := os.CreateTemp(r.dir, ".recorded-*.tmp")
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	_, err = tmp.WriteString(header)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), f.path)
+	}
+	if err == nil {
+		err = syncDir(r.dir)
+	}
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	return nil
+}
+
+// readEntries reads f's entries as the recording knows them, each on its
+// own so that memory holds one entry at a time, and returns the offset
+// past the last complete write. Only entries followed by recordedUpToHere
+// count.
+func (r *recorder) readEntries(f recordFile, file io.Reader) (int64, error) {
+	in := bufio.NewReader(file)
+	var (
+		offset, end int64
+		entry       []byte
+		batch       [][]byte
+		sawKey      bool
+		line        int
+	)
+	for {
+		text, err := in.ReadBytes('\n')
+		if len(text) > 0 {
+			line++
+			offset += int64(len(text))
+			switch {
+			case bytes.HasPrefix(text, []byte("- ")):
+				if entry != nil {
+					batch = append(batch, entry)
+				}
+				entry = text
+			case bytes.HasPrefix(text, []byte(" ")) || string(text) == "\n":
+				if entry == nil && string(text) != "\n" {
+					return 0, fmt.Errorf("line %d is not part of an entry", line)
+				}
+				entry = append(entry, text...)
+			case string(text) == recordedUpToHere:
+				if entry != nil {
+					batch, entry = append(batch, entry), nil
+				}
+				for _, e := range batch {
+					if err := r.readEntry(f, e); err != nil {
+						return 0, fmt.Errorf("an entry before line %d: %w", line, err)
+					}
+				}
+				batch, end = nil, offset
+			case text[0] == '#':
+				// A comment: the header, or any note.
+			case string(text) == f.key+":\n" && !sawKey:
+				sawKey = true
+			default:
+				if err == nil {
+					return 0, fmt.Errorf("line %d is neither an entry, a comment nor %s:", line, f.key)
+				}
+				// The last line, cut short: part of an unfinished write.
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if !sawKey || end == 0 {
+		return 0, fmt.Errorf("not a recording of aopay-mock --record; move it aside")
+	}
+	return end, nil
+}
+
+// readEntry notes one entry of f as recorded.
+func (r *recorder) readEntry(f recordFile, entry []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(entry))
+	dec.KnownFields(true)
+	if f == r.regs {
+		var regs []fixtures.Registration
+		if err := dec.Decode(&regs); err != nil || len(regs) != 1 {
+			return fmt.Errorf("not one registration: %v", err)
+		}
+		r.disabled[regs[0].ID] = regs[0].Disabled
+		return nil
+	}
+	var txs []fixtures.Transaction
+	if err := dec.Decode(&txs); err != nil || len(txs) != 1 {
+		return fmt.Errorf("not one transaction: %v", err)
+	}
+	r.latest[txs[0].Key] = sha256.Sum256(entry)
+	return nil
+}
+
+// adoptLegacy moves a recording of earlier releases, the one file they
+// rewrote whole, into the appended files, then removes it: loaded beside
+// them it would sort after them and win over newer answers.
+func (r *recorder) adoptLegacy() error {
+	path := filepath.Join(r.dir, legacyRecordFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	// The recording is the sandbox's own: nobody is to be warned of the
+	// keys it was written with.
+	set, err := fixtures.Load(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return fmt.Errorf("record: continue the recording in %s: %w", path, err)
+	}
+	r.mu.Lock()
+	for _, reg := range set.Registrations {
+		r.noteRegistration(reg.ID, reg.Disabled)
+	}
+	for _, t := range set.Transactions {
+		if _, err := r.noteTransaction(t); err != nil {
+			r.mu.Unlock()
+			return fmt.Errorf("record: continue the recording in %s: %w", path, err)
+		}
+	}
+	r.mu.Unlock()
+	if err := r.Flush(); err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	return syncDir(r.dir)
+}
+
 // Record keeps what the upstream's answer to q says: a registration it
 // processed the enquiry for (HTTP 200, a transaction found or not), a
 // registration it disabled (HTTP 404, response_code 3), and the
 // transaction it found. It reports whether the recording changed; the
-// file follows within recordFlushInterval.
+// files follow within recordFlushInterval.
 func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bool, error) {
 	var answer struct {
 		ResponseCode json.RawMessage            `json:"response_code"`
@@ -139,11 +348,15 @@ func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bo
 		return false, nil
 	}
 	r.mu.Lock()
-	changed := r.putRegistration(q.RegistrationID, status == http.StatusNotFound)
+	changed := r.noteRegistration(q.RegistrationID, status == http.StatusNotFound)
 	if t != nil {
-		changed = r.put(*t) || changed
+		noted, err := r.noteTransaction(*t)
+		if err != nil {
+			r.mu.Unlock()
+			return false, err
+		}
+		changed = noted || changed
 	}
-	r.dirty = r.dirty || changed
 	closed := r.closed
 	r.mu.Unlock()
 	if !changed {
@@ -159,9 +372,55 @@ func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bo
 	return true, nil
 }
 
-// writeBehind rewrites the file when the recording changed, at most every
-// recordFlushInterval, until Close; and at once when stopping closes, the
-// server's shutdown beginning.
+// noteRegistration notes a registration the upstream answered for,
+// disabled or not, and reports whether that changed anything. The caller
+// holds mu.
+func (r *recorder) noteRegistration(id string, disabled bool) bool {
+	if was, ok := r.disabled[id]; ok && was == disabled {
+		return false
+	}
+	entry, err := encodeEntry([]fixtures.Registration{{ID: id, Disabled: disabled}})
+	if err != nil {
+		// A registration of strings always encodes.
+		panic(err)
+	}
+	r.disabled[id] = disabled
+	r.pendingRegs = append(r.pendingRegs, entry...)
+	return true
+}
+
+// noteTransaction notes t, in place of an earlier answer of the same
+// transaction, and reports whether that changed anything. The caller holds
+// mu.
+func (r *recorder) noteTransaction(t fixtures.Transaction) (bool, error) {
+	entry, err := encodeEntry([]fixtures.Transaction{t})
+	if err != nil {
+		return false, fmt.Errorf("record: %w", err)
+	}
+	digest := sha256.Sum256(entry)
+	if was, ok := r.latest[t.Key]; ok && was == digest {
+		return false, nil
+	}
+	r.latest[t.Key] = digest
+	r.pendingTxs = append(r.pendingTxs, entry...)
+	return true, nil
+}
+
+// encodeEntry writes a one-item list as a fixtures file does, its "- " in
+// the first column: appended under the file's key, it is one more item.
+func encodeEntry(list any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(list); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// writeBehind appends the changes, at most every recordFlushInterval,
+// until Close; and at once when stopping closes, the server's shutdown
+// beginning.
 func (r *recorder) writeBehind(stopping <-chan struct{}) {
 	defer close(r.stopped)
 	for {
@@ -183,33 +442,71 @@ func (r *recorder) writeBehind(stopping <-chan struct{}) {
 	}
 }
 
-// Flush writes the recording when the file lags it. Only the snapshot is
-// taken under the recording's lock: exchanges go on while the file is
-// written and synced.
+// Flush appends the changes not yet written: the registrations first, so
+// that a transaction's registration is on disk before it. Only taking the
+// changes holds the recording's lock: exchanges go on while the files are
+// written and synced. Changes that could not be written are kept for the
+// next Flush.
 func (r *recorder) Flush() error {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
 	r.mu.Lock()
-	if !r.dirty {
-		r.mu.Unlock()
-		return nil
-	}
-	data, err := r.snapshot()
-	r.dirty = false
+	regs, txs := r.pendingRegs, r.pendingTxs
+	r.pendingRegs, r.pendingTxs = nil, nil
 	r.mu.Unlock()
+	err := r.appendTo(r.regs, regs)
 	if err == nil {
-		err = r.writeFile(data)
+		regs = nil
+		err = r.appendTo(r.txs, txs)
 	}
 	if err != nil {
 		r.mu.Lock()
-		r.dirty = true
+		r.pendingRegs = append(regs, r.pendingRegs...)
+		r.pendingTxs = append(txs, r.pendingTxs...)
 		r.mu.Unlock()
 	}
 	return err
 }
 
-// Close stops the writer and writes what it had not; every later Record
-// writes the file before it returns.
+// appendTo appends entries and the mark of a complete write to f, and
+// syncs it; on failure, f is cut back to what it held.
+func (r *recorder) appendTo(f recordFile, entries []byte) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	file, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	info, err := file.Stat()
+	if err == nil {
+		_, err = file.Write(append(entries, recordedUpToHere...))
+	}
+	if err == nil {
+		err = file.Sync()
+	}
+	if err != nil && info != nil {
+		_ = file.Truncate(info.Size())
+	}
+	if closeErr := file.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	r.written += int64(len(entries) + len(recordedUpToHere))
+	return nil
+}
+
+// bytesWritten is how many bytes the recorder has appended since it opened.
+func (r *recorder) bytesWritten() int64 {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	return r.written
+}
+
+// Close stops the writer and appends what it had not; every later Record
+// appends before it returns.
 func (r *recorder) Close() error {
 	r.once.Do(func() { close(r.done) })
 	<-r.stopped
@@ -217,92 +514,6 @@ func (r *recorder) Close() error {
 	r.closed = true
 	r.mu.Unlock()
 	return r.Flush()
-}
-
-// putRegistration notes a registration the upstream answered for, disabled
-// or not; it reports whether that changed anything.
-func (r *recorder) putRegistration(id string, disabled bool) bool {
-	i, ok := r.regIndex[id]
-	if !ok {
-		r.regIndex[id] = len(r.regs)
-		r.regs = append(r.regs, fixtures.Registration{ID: id, Disabled: disabled})
-		return true
-	}
-	if r.regs[i].Disabled == disabled {
-		return false
-	}
-	r.regs[i].Disabled = disabled
-	return true
-}
-
-// put keeps t, replacing an earlier answer of the same transaction; it
-// reports whether that changed anything.
-func (r *recorder) put(t fixtures.Transaction) bool {
-	i, ok := r.txIndex[t.Key]
-	if !ok {
-		r.txIndex[t.Key] = len(r.txs)
-		r.txs = append(r.txs, t)
-		return true
-	}
-	if reflect.DeepEqual(r.txs[i], t) {
-		return false
-	}
-	r.txs[i] = t
-	return true
-}
-
-// write writes the whole recording at once.
-func (r *recorder) write() error {
-	data, err := r.snapshot()
-	if err != nil {
-		return err
-	}
-	return r.writeFile(data)
-}
-
-// snapshot is the recording as the file holds it; the caller holds mu.
-func (r *recorder) snapshot() ([]byte, error) {
-	data, err := fixtures.Set{Registrations: r.regs, Transactions: r.txs}.Marshal()
-	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
-	return data, nil
-}
-
-// writeFile replaces the file in one step: a reader, or a crash, sees the
-// old recording or the new one, never half of one.
-func (r *recorder) writeFile(data []byte) error {
-	header := fmt.Sprintf("# RechargeStatus answers of %s, recorded by aopay-mock --record:\n"+
-		"# the latest answer of each transaction. Keys and tokens are never recorded.\n"+
-		"# Replay them offline with: aopay-mock --fixtures %s --unknown notfound\n", r.upstream, r.dir)
-	tmp, err := os.CreateTemp(r.dir, ".recorded-*.tmp")
-	if err != nil {
-		return fmt.Errorf("record: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	_, err = tmp.WriteString(header)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if closeErr := tmp.Close(); err == nil {
-		err = closeErr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), r.path)
-	}
-	if err == nil {
-		err = syncDir(r.dir)
-	}
-	if err != nil {
-		return fmt.Errorf("record: %w", err)
-	}
-	return nil
 }
 
 // syncDir makes a rename in dir survive a crash.

@@ -75,9 +75,13 @@ func TestRecordThenReplay(t *testing.T) {
 	if err := rig.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	recorded, err := os.ReadFile(filepath.Join(dir, proxy.RecordFile))
-	if err != nil {
-		t.Fatal(err)
+	var recorded []byte
+	for _, name := range []string{proxy.RecordRegistrationsFile, proxy.RecordTransactionsFile} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recorded = append(recorded, data...)
 	}
 	for _, secret := range []string{"aopay-sandbox-secret", signed("rec-1").Get("Token")[:20], "partner-key-123", "key:"} {
 		if bytes.Contains(recorded, []byte(secret)) {
@@ -88,8 +92,8 @@ func TestRecordThenReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Name() != proxy.RecordFile {
-		t.Fatalf("the directory holds %v, want only %s", entries, proxy.RecordFile)
+	if len(entries) != 2 || entries[0].Name() != proxy.RecordRegistrationsFile || entries[1].Name() != proxy.RecordTransactionsFile {
+		t.Fatalf("the directory holds %v, want only %s and %s", entries, proxy.RecordRegistrationsFile, proxy.RecordTransactionsFile)
 	}
 	set, err := fixtures.Load(dir, nil)
 	if err != nil {

@@ -137,6 +137,13 @@ func TestTransactionOfReadsTheProviderData(t *testing.T) {
 	}
 }
 
+// recording is what the files of a recording in dir hold.
+func recording(dir string) []byte {
+	regs, _ := os.ReadFile(filepath.Join(dir, RecordRegistrationsFile))
+	txs, _ := os.ReadFile(filepath.Join(dir, RecordTransactionsFile))
+	return append(regs, txs...)
+}
+
 // newTestRecorder records into dir, holding each transaction to what a
 // fixtures file accepts.
 func newTestRecorder(t *testing.T, dir string) (*recorder, error) {
@@ -181,7 +188,7 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			before, _ := os.ReadFile(filepath.Join(dir, RecordFile))
+			before := recording(dir)
 			changed, err := rec.Record(q(st.ref), http.StatusOK, st.body)
 			if flushErr := rec.Flush(); flushErr != nil {
 				t.Fatal(flushErr)
@@ -193,7 +200,7 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			after, _ := os.ReadFile(filepath.Join(dir, RecordFile))
+			after := recording(dir)
 			if changed != st.wantChanged || changed == bytes.Equal(before, after) {
 				t.Fatalf("changed %v, file rewritten %v; want %v", changed, !bytes.Equal(before, after), st.wantChanged)
 			}
@@ -233,7 +240,7 @@ func TestRecorderFailsAtStartOnAnUnusableDirectory(t *testing.T) {
 		t.Fatalf("recording into a file: %v", err)
 	}
 	broken := t.TempDir()
-	if err := os.WriteFile(filepath.Join(broken, RecordFile), []byte("transactions: [{state: done}]\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(broken, RecordTransactionsFile), []byte("transactions: [{state: done}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := newTestRecorder(t, broken); err == nil || !strings.Contains(err.Error(), "continue the recording") {

@@ -47,8 +47,10 @@ type MemoryStore struct {
 	seed   maphash.Seed
 	shards [memoryShards]memoryShard
 
+	// settingsMu guards the settings and the records.
 	settingsMu sync.Mutex
 	settings   map[string][]byte
+	records    map[string]map[string][]byte
 }
 
 type memoryShard struct {

@@ -1,0 +1,67 @@
+package recharge
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Record is one item of a collection that Records keeps.
+type Record struct {
+	Key string
+	// Value is the record's content; nil, in a change, removes the record.
+	Value []byte
+}
+
+// Records keeps collections of small records beside the transactions (the
+// fault rules), each record written on its own: a change to one record
+// writes that record alone, not its whole collection.
+type Records interface {
+	// LoadRecords reads every record of collection, in key order.
+	LoadRecords(ctx context.Context, collection string) ([]Record, error)
+	// WriteRecords changes collection in one durable write: with replace,
+	// every record of it is removed first; then each change is applied in
+	// order, a nil Value removing its key.
+	WriteRecords(ctx context.Context, collection string, replace bool, changes []Record) error
+}
+
+var _ Records = (*MemoryStore)(nil)
+
+// LoadRecords reads every record of collection, in key order.
+func (s *MemoryStore) LoadRecords(_ context.Context, collection string) ([]Record, error) {
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	out := make([]Record, 0, len(s.records[collection]))
+	for k, v := range s.records[collection] {
+		out = append(out, Record{Key: k, Value: slices.Clone(v)})
+	}
+	slices.SortFunc(out, func(a, b Record) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+// WriteRecords changes collection at once.
+func (s *MemoryStore) WriteRecords(_ context.Context, collection string, replace bool, changes []Record) error {
+	for _, r := range changes {
+		if r.Key == "" {
+			return Errorf(EINVALID, "a record needs a key")
+		}
+	}
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	if s.records == nil {
+		s.records = make(map[string]map[string][]byte)
+	}
+	c := s.records[collection]
+	if c == nil || replace {
+		c = make(map[string][]byte, len(changes))
+		s.records[collection] = c
+	}
+	for _, r := range changes {
+		if r.Value == nil {
+			delete(c, r.Key)
+			continue
+		}
+		c[r.Key] = slices.Clone(r.Value)
+	}
+	return nil
+}
