@@ -17,9 +17,9 @@ func matches(q *admin.JournalQuery, e *admin.JournalEntry) bool {
 		(q.Until.IsZero() || e.Time.Before(q.Until))
 }
 
-// Journal keeps the last requests to the provider's endpoint (or any path
+// journal keeps the last requests to the provider's endpoint (or any path
 // but the admin API's) in a fixed-size ring.
-type Journal struct {
+type journal struct {
 	mu      sync.Mutex
 	entries []record
 	next    int
@@ -42,18 +42,18 @@ func (r *record) entry() admin.JournalEntry {
 	return e
 }
 
-// NewJournal returns a journal keeping the last size entries.
-func NewJournal(size int) *Journal {
+// newJournal returns a journal keeping the last size entries.
+func newJournal(size int) *journal {
 	if size <= 0 {
 		size = DefaultJournalSize
 	}
-	return &Journal{entries: make([]record, size)}
+	return &journal{entries: make([]record, size)}
 }
 
 // Add records e with its bodies, evicting the oldest entry when full, and
 // returns its ID. The bodies are kept as they are, cut to what the journal
 // shows: the caller must not write into them again.
-func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
+func (j *journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
 	rec := record{JournalEntry: e, requestBody: keepable(requestBody), responseBody: keepable(responseBody)}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -77,7 +77,7 @@ func keepable(b []byte) []byte {
 	return slices.Clone(b[:journalBodyLimit+1])
 }
 
-func (j *Journal) each(fn func(*record)) {
+func (j *journal) each(fn func(*record)) {
 	start, n := 0, j.next
 	if j.full {
 		start, n = j.next, len(j.entries)
@@ -89,7 +89,7 @@ func (j *Journal) each(fn func(*record)) {
 
 // Entries lists the entries q selects, oldest first: the last q.Limit of
 // them when it is positive.
-func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
+func (j *journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []admin.JournalEntry{}
@@ -105,7 +105,7 @@ func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 }
 
 // Count counts the entries q selects, whatever its Limit.
-func (j *Journal) Count(q admin.JournalQuery) int {
+func (j *journal) Count(q admin.JournalQuery) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
@@ -118,7 +118,7 @@ func (j *Journal) Count(q admin.JournalQuery) int {
 }
 
 // Len is how many entries the journal holds.
-func (j *Journal) Len() int {
+func (j *journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.full {
@@ -128,7 +128,7 @@ func (j *Journal) Len() int {
 }
 
 // Clear forgets every entry.
-func (j *Journal) Clear() {
+func (j *journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.entries)

@@ -31,7 +31,7 @@ type Server struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 
-	journal *Journal
+	journal *journal
 	metrics *metrics
 }
 
@@ -69,7 +69,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{stopping: make(chan struct{}), journal: NewJournal(cfg.JournalSize), metrics: m}
+	s := &Server{stopping: make(chan struct{}), journal: newJournal(cfg.JournalSize), metrics: m}
 	c := &control{
 		service: service,
 		store:   cfg.Store,
