@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -31,7 +30,7 @@ type Validator struct {
 
 // NewValidator prepares a validator for doc, which must already be valid.
 func NewValidator(doc *openapi3.T) (*Validator, error) {
-	router, err := rechargestatus.NewRouter(doc)
+	router, err := rechargestatus.NewRouter(withoutSecurity(doc))
 	if err != nil {
 		return nil, fmt.Errorf("route spec: %w", err)
 	}
@@ -51,6 +50,27 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 		}
 	}
 	return v, nil
+}
+
+// withoutSecurity is doc with no security requirement. Credentials are not
+// the validator's to check (requestOptions.AuthenticationFunc accepts them
+// all); declared, openapi3filter would read the body again and again, once
+// for each scheme of each alternative, only to accept them.
+func withoutSecurity(doc *openapi3.T) *openapi3.T {
+	out := *doc
+	out.Security = nil
+	out.Paths = openapi3.NewPaths()
+	none := openapi3.SecurityRequirements{}
+	for path, item := range doc.Paths.Map() {
+		copied := *item
+		for method, op := range item.Operations() {
+			o := *op
+			o.Security = &none
+			copied.SetOperation(method, &o)
+		}
+		out.Paths.Set(path, &copied)
+	}
+	return &out
 }
 
 // findRoute is the router's route for r.
@@ -123,26 +143,34 @@ func (v *Validator) CheckRequestBody(ctx context.Context, r *http.Request, body 
 			return nil, p
 		}
 	}
-	// openapi3filter reads the body from GetBody when there is one and leaves
-	// its own behind: it works on a shallow copy holding body alone.
-	shallow := *r
-	shallow.Body = io.NopCloser(bytes.NewReader(body))
-	shallow.GetBody = nil
-	input := &openapi3filter.RequestValidationInput{Request: &shallow, PathParams: params, Route: route, Options: requestOptions}
+	// openapi3filter reads the body from GetBody when there is one, and
+	// leaves its own body, GetBody and length behind: it reads body alone
+	// here, and r gets its own back, reading body from its start.
+	reader := &memoryBody{bytes.NewReader(body)}
+	getBody, length := r.GetBody, r.ContentLength
+	r.Body, r.GetBody = reader, nil
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: requestOptions}
 	err = openapi3filter.ValidateRequest(ctx, input)
 	var value any
-	if validated, ok := shallow.Body.(interface{ ValidatedValue() any }); ok {
+	if validated, ok := r.Body.(interface{ ValidatedValue() any }); ok {
 		value = validated.ValidatedValue()
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	reader.Reset(body)
+	r.Body, r.GetBody, r.ContentLength = reader, getBody, length
 	if err != nil {
 		return nil, describeRequestError(err)
 	}
 	return value, nil
 }
 
+// memoryBody is a request body read from memory, which can start again.
+type memoryBody struct{ *bytes.Reader }
+
+func (memoryBody) Close() error { return nil }
+
 func checkContentType(header string, body *openapi3.RequestBody) *RequestProblem {
-	if body == nil || len(body.Content) == 0 {
+	if body == nil || len(body.Content) == 0 || body.Content[header] != nil {
+		// No media type declared, or exactly one of those declared.
 		return nil
 	}
 	mediaType, _, err := mime.ParseMediaType(header)

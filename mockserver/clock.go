@@ -2,11 +2,10 @@ package mockserver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
-
-	"encoding/json"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"

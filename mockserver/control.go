@@ -25,7 +25,7 @@ type control struct {
 	// settings keeps the clock and the fault rules; nil when the store
 	// keeps no settings, and they then last as long as the process.
 	settings recharge.Settings
-	journal  *Journal
+	journal  *journal
 	faults   *faults.Set
 	// proxy is proxy mode's; nil when the mock answers itself.
 	proxy   *proxy.Proxy

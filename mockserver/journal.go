@@ -18,11 +18,11 @@ func matches(q *admin.JournalQuery, e *admin.JournalEntry) bool {
 		(q.Until.IsZero() || e.Time.Before(q.Until))
 }
 
-// Journal keeps the last requests to the provider's endpoint (or any path
+// journal keeps the last requests to the provider's endpoint (or any path
 // but the admin API's) in a ring bounded twice: by entries and by the bytes
 // they hold. Once either bound would be passed, the oldest entries are
 // forgotten first; the latest entry is always kept.
-type Journal struct {
+type journal struct {
 	mu sync.Mutex
 	// ring holds the entries oldest first from start; it grows up to
 	// maxEntries, so a journal that is never filled never costs its bound.
@@ -77,23 +77,23 @@ func headersCost(h map[string][]string) int {
 	return n
 }
 
-// NewJournal returns a journal keeping at most maxEntries entries and
+// newJournal returns a journal keeping at most maxEntries entries and
 // maxBytes bytes of them; DefaultJournalSize and DefaultJournalBytes when
 // not positive.
-func NewJournal(maxEntries int, maxBytes int64) *Journal {
+func newJournal(maxEntries int, maxBytes int64) *journal {
 	if maxEntries <= 0 {
 		maxEntries = DefaultJournalSize
 	}
 	if maxBytes <= 0 {
 		maxBytes = DefaultJournalBytes
 	}
-	return &Journal{maxEntries: maxEntries, maxBytes: maxBytes}
+	return &journal{maxEntries: maxEntries, maxBytes: maxBytes}
 }
 
 // Add records e with its bodies, forgetting the oldest entries as the
 // bounds ask, and returns its ID. The bodies are kept as they are, cut to
 // what the journal shows: the caller must not write into them again.
-func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
+func (j *journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
 	rec := record{JournalEntry: e, requestBody: keepable(requestBody), responseBody: keepable(responseBody)}
 	rec.size = rec.cost()
 	j.mu.Lock()
@@ -112,7 +112,7 @@ func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) ui
 	return rec.ID
 }
 
-func (j *Journal) dropOldest() {
+func (j *journal) dropOldest() {
 	j.bytes -= j.ring[j.start].size
 	j.ring[j.start] = record{}
 	j.start = (j.start + 1) % len(j.ring)
@@ -120,7 +120,7 @@ func (j *Journal) dropOldest() {
 }
 
 // grow doubles the ring, up to maxEntries.
-func (j *Journal) grow() {
+func (j *journal) grow() {
 	next := make([]record, min(max(2*len(j.ring), 64), j.maxEntries))
 	for i := range j.n {
 		next[i] = *j.at(i)
@@ -129,7 +129,7 @@ func (j *Journal) grow() {
 }
 
 // at is the i-th entry, oldest first.
-func (j *Journal) at(i int) *record { return &j.ring[(j.start+i)%len(j.ring)] }
+func (j *journal) at(i int) *record { return &j.ring[(j.start+i)%len(j.ring)] }
 
 // keepable is b, or a copy of what the journal shows of it when b is
 // longer, so that an entry never holds more.
@@ -142,7 +142,7 @@ func keepable(b []byte) []byte {
 
 // firstAfter is the index of the oldest entry whose ID is greater than id:
 // IDs grow along the ring.
-func (j *Journal) firstAfter(id uint64) int {
+func (j *journal) firstAfter(id uint64) int {
 	return sort.Search(j.n, func(i int) bool { return j.at(i).ID > id })
 }
 
@@ -150,7 +150,7 @@ func (j *Journal) firstAfter(id uint64) int {
 // the first q.Limit entries after it; without, the last q.Limit entries.
 // A page also stops before it holds MaxJournalPageBytes, keeping at least
 // one entry. q.Limit must be from 1 to MaxJournalPage.
-func (j *Journal) Page(q admin.JournalQuery) admin.JournalList {
+func (j *journal) Page(q admin.JournalQuery) admin.JournalList {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	page := admin.JournalList{Requests: []admin.JournalEntry{}}
@@ -196,7 +196,7 @@ func (j *Journal) Page(q admin.JournalQuery) admin.JournalList {
 
 // Entries lists every entry q selects, oldest first, whatever their number
 // and bytes: the last q.Limit of them when it is positive.
-func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
+func (j *journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []admin.JournalEntry{}
@@ -212,7 +212,7 @@ func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 }
 
 // from is the index of the first entry q can select.
-func (j *Journal) from(q admin.JournalQuery) int {
+func (j *journal) from(q admin.JournalQuery) int {
 	if q.After == nil {
 		return 0
 	}
@@ -220,7 +220,7 @@ func (j *Journal) from(q admin.JournalQuery) int {
 }
 
 // Count counts the entries q selects, whatever its Limit.
-func (j *Journal) Count(q admin.JournalQuery) int {
+func (j *journal) Count(q admin.JournalQuery) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
@@ -233,14 +233,14 @@ func (j *Journal) Count(q admin.JournalQuery) int {
 }
 
 // Len is how many entries the journal holds.
-func (j *Journal) Len() int {
+func (j *journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.n
 }
 
 // Bytes is roughly how many bytes the journal's entries hold.
-func (j *Journal) Bytes() int64 {
+func (j *journal) Bytes() int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.bytes
@@ -248,7 +248,7 @@ func (j *Journal) Bytes() int64 {
 
 // Clear forgets every entry; IDs go on from the last one given, so that a
 // client paging with After never sees an ID twice.
-func (j *Journal) Clear() {
+func (j *journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.ring, j.start, j.n, j.bytes = nil, 0, 0, 0

@@ -67,7 +67,7 @@ func reflectEqualHeaders(a, b map[string][]string) bool {
 
 // addEntries journals n requests of reference ref with a body of size
 // bytes each.
-func addEntries(j *Journal, n int, ref string, size int) {
+func addEntries(j *journal, n int, ref string, size int) {
 	body := []byte(strings.Repeat("b", size))
 	for range n {
 		j.Add(admin.JournalEntry{Method: http.MethodPost, Path: "/api/AOP/RechargeStatus", ReferenceID: ref}, body, nil)
@@ -96,7 +96,7 @@ func idRange(from, to uint64) []uint64 {
 func TestJournalIsBoundedByBytes(t *testing.T) {
 	t.Parallel()
 	const maxBytes = 256 << 10
-	j := NewJournal(10_000, maxBytes)
+	j := newJournal(10_000, maxBytes)
 	addEntries(j, 500, "BIG", journalBodyLimit)
 	if b := j.Bytes(); b > maxBytes {
 		t.Fatalf("the journal holds %d bytes, bound %d", b, maxBytes)
@@ -108,7 +108,7 @@ func TestJournalIsBoundedByBytes(t *testing.T) {
 	if got := ids(j.Entries(admin.JournalQuery{})); !slices.Equal(got, idRange(uint64(501-n), 500)) {
 		t.Fatalf("kept ids %v…, want the latest %d", got[:3], n)
 	}
-	tiny := NewJournal(10, 1)
+	tiny := newJournal(10, 1)
 	addEntries(tiny, 3, "X", 100)
 	if got := ids(tiny.Entries(admin.JournalQuery{})); !slices.Equal(got, []uint64{3}) {
 		t.Fatalf("a journal bounded below one entry keeps %v, want the latest alone", got)
@@ -124,7 +124,7 @@ func TestJournalIsBoundedByBytes(t *testing.T) {
 // pages cut by their bytes.
 func TestJournalPages(t *testing.T) {
 	t.Parallel()
-	j := NewJournal(300, DefaultJournalBytes)
+	j := newJournal(300, DefaultJournalBytes)
 	addEntries(j, 200, "A", 10)
 	addEntries(j, 150, "B", 10) // ids 1..50 are forgotten
 	type want struct {
@@ -157,7 +157,7 @@ func TestJournalPages(t *testing.T) {
 		t.Errorf("count after 300: %d, want 50", n)
 	}
 
-	big := NewJournal(admin.MaxJournalPage, DefaultJournalBytes)
+	big := newJournal(admin.MaxJournalPage, DefaultJournalBytes)
 	addEntries(big, admin.MaxJournalPage, "BIG", journalBodyLimit)
 	read := 0
 	for after := uint64(0); ; {

@@ -59,7 +59,7 @@ func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 // observer is what observe reports every request to.
 type observer struct {
 	log     *slog.Logger
-	journal *Journal
+	journal *journal
 	metrics *metrics
 	now     func() time.Time
 }

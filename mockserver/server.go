@@ -33,7 +33,7 @@ type Server struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 
-	journal  *Journal
+	journal  *journal
 	metrics  *metrics
 	dialects *dialects
 }
@@ -76,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{stopping: make(chan struct{}), journal: NewJournal(cfg.JournalSize, cfg.JournalBytes), metrics: m}
+	s := &Server{stopping: make(chan struct{}), journal: newJournal(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	c := &control{
 		service: service,
 		store:   cfg.Store,
