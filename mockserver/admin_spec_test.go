@@ -1,10 +1,7 @@
 package mockserver
 
 import (
-	"fmt"
 	"net/http"
-	"os"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -47,51 +44,5 @@ func TestAdminRequestExamplesAreAccepted(t *testing.T) {
 	}
 	if sent < 10 {
 		t.Fatalf("only %d admin request examples were sent", sent)
-	}
-}
-
-// curlWithBody matches the README's `curl -X METHOD "$MOCK/path" ... -d '{...}'`.
-var curlWithBody = regexp.MustCompile(`curl -X (\w+) "\$MOCK([^"]+)"[^\n]*?-d '([^']*)'`)
-
-// indentedLine continues the command of the line before it.
-var indentedLine = regexp.MustCompile(`\n\s+`)
-
-// TestReadmeAdminExamplesWork runs every admin call with a body that the
-// README shows, block by block from a reset sandbox, so the documentation
-// cannot drift from what the sandbox accepts.
-func TestReadmeAdminExamplesWork(t *testing.T) {
-	t.Parallel()
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := newSandbox(t, Config{})
-	blocks := strings.Split(string(readme), "```sh\n")[1:]
-	calls := 0
-	for i, block := range blocks {
-		block, _, _ = strings.Cut(block, "```")
-		block = strings.ReplaceAll(block, "\\\n", " ")
-		block = indentedLine.ReplaceAllString(block, " ")
-		matches := curlWithBody.FindAllStringSubmatch(block, -1)
-		if len(matches) == 0 {
-			continue
-		}
-		sb.admin(http.MethodPost, "/__admin/reset", nil)
-		for _, m := range matches {
-			method, path, body := m[1], m[2], m[3]
-			if !strings.HasPrefix(path, "/__admin/") {
-				continue
-			}
-			t.Run(fmt.Sprintf("block %d %s %s", i, method, path), func(t *testing.T) {
-				a := sb.admin(method, path, body)
-				if a.status >= 300 {
-					t.Fatalf("README example %s %s %s: %d %s", method, path, body, a.status, a.body)
-				}
-			})
-			calls++
-		}
-	}
-	if calls < 20 {
-		t.Fatalf("only %d README admin calls found", calls)
 	}
 }
