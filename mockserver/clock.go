@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
+
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -55,7 +57,7 @@ func (c *control) MoveClock(ctx context.Context, m admin.ClockMove) (admin.Clock
 		}
 		if err != nil {
 			c.clock.Restore(before)
-			return admin.Clock{}, adminError(errors.New("save clock: " + err.Error()))
+			return admin.Clock{}, convert.AdminError(errors.New("save clock: " + err.Error()))
 		}
 	}
 	return c.Clock(ctx)

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/aopay-sandbox/rechargestatus/dialect"
@@ -91,11 +93,11 @@ type Config struct {
 // Defaults of Config.
 const (
 	DefaultMaxBodyBytes = 16 << 10
-	DefaultJournalSize  = 1000
-	DefaultJournalBytes = 64 << 20
+	DefaultJournalSize  = journal.DefaultSize
+	DefaultJournalBytes = journal.DefaultBytes
 	// MaxJournalPageBytes bounds the entries of one page of the journal,
 	// whatever its limit, so that no listing answers a huge body.
-	MaxJournalPageBytes = 4 << 20
+	MaxJournalPageBytes = journal.MaxPageBytes
 	DefaultAddr         = "127.0.0.1:8080"
 )
 

@@ -8,6 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
@@ -25,7 +29,7 @@ type control struct {
 	// settings keeps the clock and the fault rules; nil when the store
 	// keeps no settings, and they then last as long as the process.
 	settings recharge.Settings
-	journal  *journal
+	journal  *journal.Journal
 	faults   *faults.Set
 	// proxy is proxy mode's; nil when the mock answers itself.
 	proxy   *proxy.Proxy
@@ -81,7 +85,7 @@ func (c *control) restore(ctx context.Context) error {
 // load puts set in the store: in place of everything when the store is
 // empty, else as a reload, a persisted store keeping its state.
 func (c *control) load(ctx context.Context, set fixtures.Set) error {
-	regs, txs, err := domainFixtures(set)
+	regs, txs, err := convert.Fixtures(set)
 	if err != nil {
 		return err
 	}
@@ -110,14 +114,14 @@ func (c *control) PutTransaction(ctx context.Context, key admin.Key, in admin.Tr
 	if _, ok := c.service.Registration(key.RegistrationID); !ok {
 		return admin.TransactionView{}, false, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no registration %q; registrations come from the fixtures", key.RegistrationID)
 	}
-	t, err := transactionOf(key, in, recharge.OriginAdmin, "admin-"+string(in.State))
+	t, err := convert.Transaction(key, in, recharge.OriginAdmin, "admin-"+string(in.State))
 	if err != nil {
-		return admin.TransactionView{}, false, adminError(err)
+		return admin.TransactionView{}, false, convert.AdminError(err)
 	}
 	now := c.clock.Now()
 	c.service.Complete(&t, now)
 	if err := t.Validate(); err != nil {
-		return admin.TransactionView{}, false, adminError(err)
+		return admin.TransactionView{}, false, convert.AdminError(err)
 	}
 	created := false
 	stored, err := c.store.Update(ctx, t.Key, func(_ recharge.Transaction, found bool) (recharge.Transaction, error) {
@@ -125,21 +129,21 @@ func (c *control) PutTransaction(ctx context.Context, key admin.Key, in admin.Tr
 		return t, nil
 	})
 	if err != nil {
-		return admin.TransactionView{}, false, adminError(err)
+		return admin.TransactionView{}, false, convert.AdminError(err)
 	}
-	return view(stored, now, c.codes), created, nil
+	return convert.View(stored, now, c.codes), created, nil
 }
 
 func (c *control) GetTransaction(ctx context.Context, key admin.Key) (admin.TransactionView, error) {
 	t, err := c.store.Get(ctx, toRecharge(key))
 	if err != nil {
-		return admin.TransactionView{}, adminError(err)
+		return admin.TransactionView{}, convert.AdminError(err)
 	}
-	return view(t, c.clock.Now(), c.codes), nil
+	return convert.View(t, c.clock.Now(), c.codes), nil
 }
 
 func (c *control) DeleteTransaction(ctx context.Context, key admin.Key) error {
-	return adminError(c.store.Delete(ctx, toRecharge(key)))
+	return convert.AdminError(c.store.Delete(ctx, toRecharge(key)))
 }
 
 func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilter) ([]admin.TransactionView, error) {
@@ -148,13 +152,13 @@ func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilte
 	}
 	txs, err := c.store.List(ctx, recharge.Filter{RegistrationID: f.RegistrationID})
 	if err != nil {
-		return nil, adminError(err)
+		return nil, convert.AdminError(err)
 	}
 	now := c.clock.Now()
 	out := []admin.TransactionView{}
 	for _, t := range txs {
 		// The state is the one the next enquiry will find.
-		if v := view(t, now, c.codes); f.State == "" || v.State == f.State {
+		if v := convert.View(t, now, c.codes); f.State == "" || v.State == f.State {
 			out = append(out, v)
 		}
 	}
@@ -164,9 +168,9 @@ func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilte
 func (c *control) Transition(ctx context.Context, key admin.Key, to admin.State) (admin.TransactionView, error) {
 	t, err := c.service.Transition(ctx, toRecharge(key), recharge.State(to))
 	if err != nil {
-		return admin.TransactionView{}, adminError(err)
+		return admin.TransactionView{}, convert.AdminError(err)
 	}
-	return view(t, c.clock.Now(), c.codes), nil
+	return convert.View(t, c.clock.Now(), c.codes), nil
 }
 
 func (c *control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin.JournalEntry, error) {
@@ -198,7 +202,7 @@ func (c *control) ClearRequests(context.Context) error {
 func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	regs, txs, err := domainFixtures(c.fixtures)
+	regs, txs, err := convert.Fixtures(c.fixtures)
 	if err == nil {
 		err = c.service.Reset(ctx, regs, txs)
 	}
@@ -206,11 +210,11 @@ func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
 		err = c.faults.Clear(ctx)
 	}
 	if err != nil {
-		return admin.ResetResult{}, adminError(err)
+		return admin.ResetResult{}, convert.AdminError(err)
 	}
 	c.journal.Clear()
 	n, err := c.store.Count(ctx)
-	return admin.ResetResult{Transactions: n}, adminError(err)
+	return admin.ResetResult{Transactions: n}, convert.AdminError(err)
 }
 
 func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
@@ -218,14 +222,14 @@ func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error
 	if err != nil {
 		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", err.Error())
 	}
-	regs, txs, err := domainFixtures(set)
+	regs, txs, err := convert.Fixtures(set)
 	if err != nil {
 		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", recharge.ErrorMessage(err))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.service.Reload(ctx, regs, txs); err != nil {
-		return admin.ReloadResult{}, adminError(err)
+		return admin.ReloadResult{}, convert.AdminError(err)
 	}
 	c.fixtures = set
 	c.fixturesLoaded(set)
@@ -263,19 +267,21 @@ func (c *control) ListFaults(context.Context) ([]admin.FaultRule, error) { retur
 
 func (c *control) ReplaceFaults(ctx context.Context, rules []admin.FaultRule) ([]admin.FaultRule, error) {
 	out, err := c.faults.Replace(ctx, rules)
-	return out, adminError(err)
+	return out, convert.AdminError(err)
 }
 
 func (c *control) AddFault(ctx context.Context, rule admin.FaultRule) (admin.FaultRule, error) {
 	out, err := c.faults.Add(ctx, rule)
-	return out, adminError(err)
+	return out, convert.AdminError(err)
 }
 
 func (c *control) DeleteFault(ctx context.Context, id string) error {
-	return adminError(c.faults.Delete(ctx, id))
+	return convert.AdminError(c.faults.Delete(ctx, id))
 }
 
-func (c *control) ClearFaults(ctx context.Context) error { return adminError(c.faults.Clear(ctx)) }
+func (c *control) ClearFaults(ctx context.Context) error {
+	return convert.AdminError(c.faults.Clear(ctx))
+}
 
 func (c *control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
 	if c.proxy == nil {

@@ -1,9 +1,10 @@
 package mockserver
 
 import (
-	"fmt"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
@@ -52,25 +53,12 @@ func newDialects(server dialect.Dialect, header bool) *dialects {
 	return ds
 }
 
-// registrationDialect reads the dialect a registration of the fixtures
-// names; the zero Dialect when it names none.
-func registrationDialect(r fixtures.Registration) (dialect.Dialect, error) {
-	if r.Dialect == "" {
-		return dialect.Dialect{}, nil
-	}
-	d, err := dialect.Parse(r.Dialect)
-	if err != nil {
-		return dialect.Dialect{}, fmt.Errorf("registration %s: %w", r.ID, err)
-	}
-	return d, nil
-}
-
 // setRegistrations puts the dialects of set's registrations in force; the
-// set has been checked (domainFixtures), so each one it names parses.
+// set has been checked (convert.Fixtures), so each one it names parses.
 func (ds *dialects) setRegistrations(set fixtures.Set) {
 	next := &registrationDialects{own: map[string]named{}, partners: map[string]string{}}
 	for _, r := range set.Registrations {
-		if d, err := registrationDialect(r); err == nil && !d.IsZero() {
+		if d, err := convert.RegistrationDialect(r); err == nil && !d.IsZero() {
 			next.own[r.ID] = nameOf(d)
 		}
 		partner := r.PartnerID

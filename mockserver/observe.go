@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
@@ -34,7 +36,7 @@ func (c *capture) Write(b []byte) (int, error) {
 	if c.status == 0 {
 		c.status = http.StatusOK
 	}
-	if room := journalBodyLimit + 1 - c.body.Len(); room > 0 {
+	if room := journal.BodyLimit + 1 - c.body.Len(); room > 0 {
 		c.body.Write(b[:min(room, len(b))])
 	}
 	return c.ResponseWriter.Write(b)
@@ -59,7 +61,7 @@ func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 // observer is what observe reports every request to.
 type observer struct {
 	log     *slog.Logger
-	journal *journal
+	journal *journal.Journal
 	metrics *metrics
 	now     func() time.Time
 }
@@ -97,11 +99,11 @@ func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
 			Method:          r.Method,
 			Path:            r.URL.Path,
 			RemoteAddr:      r.RemoteAddr,
-			RequestHeaders:  journalHeaders(r.Header),
+			RequestHeaders:  journal.Headers(r.Header),
 			RegistrationID:  note.RegistrationID,
 			ReferenceID:     note.ReferenceID,
 			Status:          c.status,
-			ResponseHeaders: journalHeaders(c.Header()),
+			ResponseHeaders: journal.Headers(c.Header()),
 			Scenario:        note.Scenario,
 			Fault:           note.Fault,
 			DurationMillis:  float64(elapsed.Microseconds()) / 1000,

@@ -7,6 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -33,7 +37,7 @@ type Server struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 
-	journal  *journal
+	journal  *journal.Journal
 	metrics  *metrics
 	dialects *dialects
 }
@@ -76,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{stopping: make(chan struct{}), journal: newJournal(cfg.JournalSize, cfg.JournalBytes), metrics: m}
+	s := &Server{stopping: make(chan struct{}), journal: journal.New(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	c := &control{
 		service: service,
 		store:   cfg.Store,
@@ -151,7 +155,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 		ViolationLimit: cfg.JournalSize,
 		RecordDir:      cfg.RecordDir,
 		Loadable: func(t fixtures.Transaction) error {
-			tx, err := transactionOf(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
+			tx, err := convert.Transaction(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
 			if err == nil {
 				c.service.Complete(&tx, c.clock.Now())
 				err = tx.Validate()

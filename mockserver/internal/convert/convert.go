@@ -1,22 +1,23 @@
-package mockserver
+// Package convert turns the admin API's and the fixtures' types, the
+// sandbox's words for what a person describes, into the domain's, what the
+// sandbox keeps, and back.
+package convert
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
-// The admin API's types and the fixtures' are the sandbox's words for what
-// a person describes; the domain's are what it keeps. These convert between
-// them.
-
-// transactionOf is the domain transaction that t describes at key, its
+// Transaction is the domain transaction that t describes at key, its
 // fields left out still to be generated. It accepts what t.Validate accepts.
-func transactionOf(key admin.Key, t admin.Transaction, origin recharge.Origin, scenario string) (recharge.Transaction, error) {
+func Transaction(key admin.Key, t admin.Transaction, origin recharge.Origin, scenario string) (recharge.Transaction, error) {
 	if err := t.Validate(); err != nil {
 		return recharge.Transaction{}, recharge.Errorf(recharge.EINVALID, "%s", err.Error())
 	}
@@ -31,8 +32,8 @@ func transactionOf(key admin.Key, t admin.Transaction, origin recharge.Origin, s
 		TDS:          t.TDS,
 		OperatorID:   t.OperatorID,
 		RefundTxnID:  t.RefundTxnID,
-		Resolve:      ruleOf(t.Resolve),
-		Refund:       ruleOf(t.Refund),
+		Resolve:      Rule(t.Resolve),
+		Refund:       Rule(t.Refund),
 		Origin:       origin,
 		Scenario:     scenario,
 	}
@@ -50,32 +51,32 @@ func transactionOf(key admin.Key, t admin.Transaction, origin recharge.Origin, s
 	return tx, nil
 }
 
-func ruleOf(r *admin.Rule) *recharge.Rule {
+func Rule(r *admin.Rule) *recharge.Rule {
 	if r == nil {
 		return nil
 	}
 	return &recharge.Rule{To: recharge.State(r.To), AfterEnquiries: r.AfterEnquiries, After: recharge.Duration(r.After)}
 }
 
-func adminRule(r *recharge.Rule) *admin.Rule {
+func AdminRule(r *recharge.Rule) *admin.Rule {
 	if r == nil {
 		return nil
 	}
 	return &admin.Rule{To: admin.State(r.To), AfterEnquiries: r.AfterEnquiries, After: admin.Duration(r.After)}
 }
 
-// domainFixtures turns a fixtures set into what the service loads.
-func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
+// Fixtures turns a fixtures set into what the service loads.
+func Fixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
 	regs := make([]recharge.Registration, len(set.Registrations))
 	for i, r := range set.Registrations {
-		if _, err := registrationDialect(r); err != nil {
+		if _, err := RegistrationDialect(r); err != nil {
 			return nil, nil, recharge.Errorf(recharge.EINVALID, "%s", err.Error())
 		}
 		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled}
 	}
 	txs := make([]recharge.Transaction, len(set.Transactions))
 	for i, t := range set.Transactions {
-		tx, err := transactionOf(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
+		tx, err := Transaction(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -84,16 +85,16 @@ func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Trans
 	return regs, txs, nil
 }
 
-// view shows t as the next enquiry would find it: transitions already due
+// View shows t as the next enquiry would find it: transitions already due
 // are applied, without storing them (the enquiry will).
-func view(t recharge.Transaction, now time.Time, codes recharge.StatusCodes) admin.TransactionView {
+func View(t recharge.Transaction, now time.Time, codes recharge.StatusCodes) admin.TransactionView {
 	t.Settle(now)
 	v := admin.TransactionView{
 		Key:            admin.Key{RegistrationID: t.RegistrationID, ReferenceID: t.ReferenceID},
 		State:          admin.State(t.State),
 		Data:           t.Data(codes),
-		Resolve:        adminRule(t.Resolve),
-		Refund:         adminRule(t.Refund),
+		Resolve:        AdminRule(t.Resolve),
+		Refund:         AdminRule(t.Refund),
 		Enquiries:      t.Enquiries,
 		StateEnquiries: t.StateEnquiries,
 		StateSince:     t.StateSince.UTC(),
@@ -107,8 +108,8 @@ func view(t recharge.Transaction, now time.Time, codes recharge.StatusCodes) adm
 	return v
 }
 
-// adminError is the admin API's word for a domain error.
-func adminError(err error) error {
+// AdminError is the admin API's word for a domain error.
+func AdminError(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -125,4 +126,17 @@ func adminError(err error) error {
 		return admin.Errorf(http.StatusConflict, admin.CodeConflict, "%s", msg)
 	}
 	return admin.Errorf(http.StatusInternalServerError, admin.CodeInternal, "%s", err.Error())
+}
+
+// RegistrationDialect reads the dialect a registration of the fixtures
+// names; the zero Dialect when it names none.
+func RegistrationDialect(r fixtures.Registration) (dialect.Dialect, error) {
+	if r.Dialect == "" {
+		return dialect.Dialect{}, nil
+	}
+	d, err := dialect.Parse(r.Dialect)
+	if err != nil {
+		return dialect.Dialect{}, fmt.Errorf("registration %s: %w", r.ID, err)
+	}
+	return d, nil
 }

@@ -1,4 +1,4 @@
-package mockserver
+package journal
 
 import (
 	"net/http"
@@ -22,12 +22,12 @@ func TestJournalHeadersAreRedactedAndBounded(t *testing.T) {
 		{name: "plain and small, kept as is", header: http.Header{"Content-Type": {"application/json"}}, wantSame: true},
 		{name: "Set-Cookie of an upstream", header: http.Header{"Set-Cookie": {"session=s3cr3t; HttpOnly"}, "Content-Type": {"application/json"}}, wantRedacted: []string{"Set-Cookie"}},
 		{name: "request secrets", header: http.Header{"Token": {"t"}, "Authorisedkey": {"k"}, "Proxy-Authorization": {"Basic eA=="}}, wantRedacted: []string{"Token", "Authorisedkey", "Proxy-Authorization"}},
-		{name: "larger than the bound", header: http.Header{"A": {big, big}, "B": {big}, "C": {big}, "Token": {big}}, wantRedacted: []string{"Token"}, wantMaxBytes: journalHeaderLimit + 4*len("…[truncated]")},
+		{name: "larger than the bound", header: http.Header{"A": {big, big}, "B": {big}, "C": {big}, "Token": {big}}, wantRedacted: []string{"Token"}, wantMaxBytes: headerLimit + 4*len("…[truncated]")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := tt.header.Clone()
-			got := journalHeaders(tt.header)
+			got := Headers(tt.header)
 			if !reflectEqualHeaders(tt.header, before) {
 				t.Fatalf("journalHeaders changed its argument: %v", tt.header)
 			}
@@ -67,7 +67,7 @@ func reflectEqualHeaders(a, b map[string][]string) bool {
 
 // addEntries journals n requests of reference ref with a body of size
 // bytes each.
-func addEntries(j *journal, n int, ref string, size int) {
+func addEntries(j *Journal, n int, ref string, size int) {
 	body := []byte(strings.Repeat("b", size))
 	for range n {
 		j.Add(admin.JournalEntry{Method: http.MethodPost, Path: "/api/AOP/RechargeStatus", ReferenceID: ref}, body, nil)
@@ -96,19 +96,19 @@ func idRange(from, to uint64) []uint64 {
 func TestJournalIsBoundedByBytes(t *testing.T) {
 	t.Parallel()
 	const maxBytes = 256 << 10
-	j := newJournal(10_000, maxBytes)
-	addEntries(j, 500, "BIG", journalBodyLimit)
+	j := New(10_000, maxBytes)
+	addEntries(j, 500, "BIG", BodyLimit)
 	if b := j.Bytes(); b > maxBytes {
 		t.Fatalf("the journal holds %d bytes, bound %d", b, maxBytes)
 	}
 	n := j.Len()
 	if n < 10 || n >= 500 {
-		t.Fatalf("the journal holds %d of 500 entries of %d bytes under a %d-byte bound", n, journalBodyLimit, maxBytes)
+		t.Fatalf("the journal holds %d of 500 entries of %d bytes under a %d-byte bound", n, BodyLimit, maxBytes)
 	}
 	if got := ids(j.Entries(admin.JournalQuery{})); !slices.Equal(got, idRange(uint64(501-n), 500)) {
 		t.Fatalf("kept ids %v…, want the latest %d", got[:3], n)
 	}
-	tiny := newJournal(10, 1)
+	tiny := New(10, 1)
 	addEntries(tiny, 3, "X", 100)
 	if got := ids(tiny.Entries(admin.JournalQuery{})); !slices.Equal(got, []uint64{3}) {
 		t.Fatalf("a journal bounded below one entry keeps %v, want the latest alone", got)
@@ -124,7 +124,7 @@ func TestJournalIsBoundedByBytes(t *testing.T) {
 // pages cut by their bytes.
 func TestJournalPages(t *testing.T) {
 	t.Parallel()
-	j := newJournal(300, DefaultJournalBytes)
+	j := New(300, DefaultBytes)
 	addEntries(j, 200, "A", 10)
 	addEntries(j, 150, "B", 10) // ids 1..50 are forgotten
 	type want struct {
@@ -157,8 +157,8 @@ func TestJournalPages(t *testing.T) {
 		t.Errorf("count after 300: %d, want 50", n)
 	}
 
-	big := newJournal(admin.MaxJournalPage, DefaultJournalBytes)
-	addEntries(big, admin.MaxJournalPage, "BIG", journalBodyLimit)
+	big := New(admin.MaxJournalPage, DefaultBytes)
+	addEntries(big, admin.MaxJournalPage, "BIG", BodyLimit)
 	read := 0
 	for after := uint64(0); ; {
 		page := big.Page(admin.JournalQuery{After: admin.AfterID(after), Limit: admin.MaxJournalPage})
@@ -166,8 +166,8 @@ func TestJournalPages(t *testing.T) {
 		for _, e := range page.Requests {
 			bytes += len(e.RequestBody)
 		}
-		if bytes > MaxJournalPageBytes {
-			t.Fatalf("a page holds %d bytes of bodies, more than %d", bytes, MaxJournalPageBytes)
+		if bytes > MaxPageBytes {
+			t.Fatalf("a page holds %d bytes of bodies, more than %d", bytes, MaxPageBytes)
 		}
 		read += len(page.Requests)
 		if !page.HasMore {

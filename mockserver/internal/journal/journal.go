@@ -1,4 +1,6 @@
-package mockserver
+// Package journal keeps the mock's recent requests for the admin API: a ring
+// bounded by entries and by bytes, with secrets redacted and bodies clipped.
+package journal
 
 import (
 	"net/http"
@@ -10,6 +12,14 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 )
 
+// Bounds of a journal, and of one page of its listing: no listing answers
+// a huge body.
+const (
+	DefaultSize  = 1000
+	DefaultBytes = 64 << 20
+	MaxPageBytes = 4 << 20
+)
+
 // matches reports whether q selects e.
 func matches(q *admin.JournalQuery, e *admin.JournalEntry) bool {
 	return (q.ReferenceID == "" || e.ReferenceID == q.ReferenceID) &&
@@ -18,11 +28,11 @@ func matches(q *admin.JournalQuery, e *admin.JournalEntry) bool {
 		(q.Until.IsZero() || e.Time.Before(q.Until))
 }
 
-// journal keeps the last requests to the provider's endpoint (or any path
+// Journal keeps the last requests to the provider's endpoint (or any path
 // but the admin API's) in a ring bounded twice: by entries and by the bytes
 // they hold. Once either bound would be passed, the oldest entries are
 // forgotten first; the latest entry is always kept.
-type journal struct {
+type Journal struct {
 	mu sync.Mutex
 	// ring holds the entries oldest first from start; it grows up to
 	// maxEntries, so a journal that is never filled never costs its bound.
@@ -77,23 +87,23 @@ func headersCost(h map[string][]string) int {
 	return n
 }
 
-// newJournal returns a journal keeping at most maxEntries entries and
-// maxBytes bytes of them; DefaultJournalSize and DefaultJournalBytes when
+// New returns a journal keeping at most maxEntries entries and
+// maxBytes bytes of them; DefaultSize and DefaultBytes when
 // not positive.
-func newJournal(maxEntries int, maxBytes int64) *journal {
+func New(maxEntries int, maxBytes int64) *Journal {
 	if maxEntries <= 0 {
-		maxEntries = DefaultJournalSize
+		maxEntries = DefaultSize
 	}
 	if maxBytes <= 0 {
-		maxBytes = DefaultJournalBytes
+		maxBytes = DefaultBytes
 	}
-	return &journal{maxEntries: maxEntries, maxBytes: maxBytes}
+	return &Journal{maxEntries: maxEntries, maxBytes: maxBytes}
 }
 
 // Add records e with its bodies, forgetting the oldest entries as the
 // bounds ask, and returns its ID. The bodies are kept as they are, cut to
 // what the journal shows: the caller must not write into them again.
-func (j *journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
+func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
 	rec := record{JournalEntry: e, requestBody: keepable(requestBody), responseBody: keepable(responseBody)}
 	rec.size = rec.cost()
 	j.mu.Lock()
@@ -112,7 +122,7 @@ func (j *journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) ui
 	return rec.ID
 }
 
-func (j *journal) dropOldest() {
+func (j *Journal) dropOldest() {
 	j.bytes -= j.ring[j.start].size
 	j.ring[j.start] = record{}
 	j.start = (j.start + 1) % len(j.ring)
@@ -120,7 +130,7 @@ func (j *journal) dropOldest() {
 }
 
 // grow doubles the ring, up to maxEntries.
-func (j *journal) grow() {
+func (j *Journal) grow() {
 	next := make([]record, min(max(2*len(j.ring), 64), j.maxEntries))
 	for i := range j.n {
 		next[i] = *j.at(i)
@@ -129,34 +139,34 @@ func (j *journal) grow() {
 }
 
 // at is the i-th entry, oldest first.
-func (j *journal) at(i int) *record { return &j.ring[(j.start+i)%len(j.ring)] }
+func (j *Journal) at(i int) *record { return &j.ring[(j.start+i)%len(j.ring)] }
 
 // keepable is b, or a copy of what the journal shows of it when b is
 // longer, so that an entry never holds more.
 func keepable(b []byte) []byte {
-	if len(b) <= journalBodyLimit+1 {
+	if len(b) <= BodyLimit+1 {
 		return b
 	}
-	return slices.Clone(b[:journalBodyLimit+1])
+	return slices.Clone(b[:BodyLimit+1])
 }
 
 // firstAfter is the index of the oldest entry whose ID is greater than id:
 // IDs grow along the ring.
-func (j *journal) firstAfter(id uint64) int {
+func (j *Journal) firstAfter(id uint64) int {
 	return sort.Search(j.n, func(i int) bool { return j.at(i).ID > id })
 }
 
 // Page lists a page of the entries q selects, oldest first: with q.After,
 // the first q.Limit entries after it; without, the last q.Limit entries.
-// A page also stops before it holds MaxJournalPageBytes, keeping at least
+// A page also stops before it holds MaxPageBytes, keeping at least
 // one entry. q.Limit must be from 1 to MaxJournalPage.
-func (j *journal) Page(q admin.JournalQuery) admin.JournalList {
+func (j *Journal) Page(q admin.JournalQuery) admin.JournalList {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	page := admin.JournalList{Requests: []admin.JournalEntry{}}
 	var bytes int64
 	fits := func(r *record) bool {
-		ok := len(page.Requests) < q.Limit && (len(page.Requests) == 0 || bytes+r.size <= MaxJournalPageBytes)
+		ok := len(page.Requests) < q.Limit && (len(page.Requests) == 0 || bytes+r.size <= MaxPageBytes)
 		bytes += r.size
 		return ok
 	}
@@ -196,7 +206,7 @@ func (j *journal) Page(q admin.JournalQuery) admin.JournalList {
 
 // Entries lists every entry q selects, oldest first, whatever their number
 // and bytes: the last q.Limit of them when it is positive.
-func (j *journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
+func (j *Journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []admin.JournalEntry{}
@@ -212,7 +222,7 @@ func (j *journal) Entries(q admin.JournalQuery) []admin.JournalEntry {
 }
 
 // from is the index of the first entry q can select.
-func (j *journal) from(q admin.JournalQuery) int {
+func (j *Journal) from(q admin.JournalQuery) int {
 	if q.After == nil {
 		return 0
 	}
@@ -220,7 +230,7 @@ func (j *journal) from(q admin.JournalQuery) int {
 }
 
 // Count counts the entries q selects, whatever its Limit.
-func (j *journal) Count(q admin.JournalQuery) int {
+func (j *Journal) Count(q admin.JournalQuery) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
@@ -233,14 +243,14 @@ func (j *journal) Count(q admin.JournalQuery) int {
 }
 
 // Len is how many entries the journal holds.
-func (j *journal) Len() int {
+func (j *Journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.n
 }
 
 // Bytes is roughly how many bytes the journal's entries hold.
-func (j *journal) Bytes() int64 {
+func (j *Journal) Bytes() int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.bytes
@@ -248,7 +258,7 @@ func (j *journal) Bytes() int64 {
 
 // Clear forgets every entry; IDs go on from the last one given, so that a
 // client paging with After never sees an ID twice.
-func (j *journal) Clear() {
+func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.ring, j.start, j.n, j.bytes = nil, 0, 0, 0
@@ -283,14 +293,14 @@ func redactHeaders(h http.Header) map[string][]string {
 // redacted stands for a secret header's value.
 const redacted = "[REDACTED]"
 
-// journalHeaderLimit bounds the bytes of names and values the journal keeps
-// of one request's or answer's headers, as journalBodyLimit bounds a body.
-const journalHeaderLimit = 8 << 10
+// headerLimit bounds the bytes of names and values the journal keeps
+// of one request's or answer's headers, as BodyLimit bounds a body.
+const headerLimit = 8 << 10
 
-// journalHeaders is h as the journal keeps it: h itself when it holds no
-// secret and fits journalHeaderLimit, since a finished request's headers are
+// Headers is h as the journal keeps it: h itself when it holds no
+// secret and fits headerLimit, since a finished request's headers are
 // never written again, and otherwise a redacted copy, its values cut to fit.
-func journalHeaders(h http.Header) map[string][]string {
+func Headers(h http.Header) map[string][]string {
 	size, secret := 0, false
 	for k, v := range h {
 		secret = secret || rechargestatus.IsSecretHeader(k)
@@ -300,7 +310,7 @@ func journalHeaders(h http.Header) map[string][]string {
 		}
 	}
 	switch {
-	case size > journalHeaderLimit:
+	case size > headerLimit:
 		return clipHeaders(redactHeaders(h))
 	case secret:
 		return redactHeaders(h)
@@ -309,7 +319,7 @@ func journalHeaders(h http.Header) map[string][]string {
 }
 
 // clipHeaders cuts the values of h, in name order, once their bytes pass
-// journalHeaderLimit; a name past it keeps one value saying so. A redacted
+// headerLimit; a name past it keeps one value saying so. A redacted
 // value stays as it is, to say a secret was there.
 func clipHeaders(h map[string][]string) map[string][]string {
 	names := make([]string, 0, len(h))
@@ -317,7 +327,7 @@ func clipHeaders(h map[string][]string) map[string][]string {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	left := journalHeaderLimit
+	left := headerLimit
 	for _, k := range names {
 		left -= len(k)
 		v := h[k]
@@ -335,11 +345,11 @@ func clipHeaders(h map[string][]string) map[string][]string {
 	return h
 }
 
-const journalBodyLimit = 8 << 10
+const BodyLimit = 8 << 10
 
 func clip(b []byte) string {
-	if len(b) <= journalBodyLimit {
+	if len(b) <= BodyLimit {
 		return string(b)
 	}
-	return string(b[:journalBodyLimit]) + "…[truncated]"
+	return string(b[:BodyLimit]) + "…[truncated]"
 }
