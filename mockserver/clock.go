@@ -7,9 +7,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
-
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 

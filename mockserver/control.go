@@ -8,13 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
-
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )

@@ -4,11 +4,10 @@ import (
 	"net/http"
 	"sync/atomic"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
-
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )

@@ -12,9 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aopay-sandbox/rechargestatus/admin"
-
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"

@@ -10,11 +10,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
 

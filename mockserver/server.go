@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
-
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 
 	"github.com/getkin/kin-openapi/openapi3"

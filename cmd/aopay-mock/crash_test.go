@@ -21,7 +21,6 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
-
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"

@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/conformance"
-
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 )
 

@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
