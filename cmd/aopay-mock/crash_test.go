@@ -31,7 +31,7 @@ import (
 // at it, restarts it on the same --state file, and checks that every write
 // the server acknowledged is there.
 const (
-	crashCycles       = 5
+	crashCycles       = 3
 	crashBudget       = 45 * time.Second
 	crashRegistration = "AOP-554"
 	// pendingAnswers is how many enquiries a PENDING- transaction answers
