@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -29,26 +31,8 @@ type floodServer struct {
 	srv  *Server
 	hs   *http.Server
 	addr string
-	logs *syncBuffer
+	logs *testutil.SyncBuffer
 	done chan error
-}
-
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 const (
@@ -58,7 +42,7 @@ const (
 
 func startFloodServer(t *testing.T) *floodServer {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := New(Config{
 		Clock:  recharge.NewFrozenClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)),

@@ -34,7 +34,7 @@ type Process struct {
 	URL string
 
 	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
+	stdout, stderr SyncBuffer
 	exited         chan struct{}
 	waitErr        error
 	stopOnce       sync.Once
@@ -195,19 +195,20 @@ func Poll(timeout time.Duration, check func() (bool, error)) error {
 	}
 }
 
-// syncBuffer is written by a process's output copier while the test reads it.
-type syncBuffer struct {
+// SyncBuffer collects output written from other goroutines (a process's
+// output copier, a server's logger) while the test reads it.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
