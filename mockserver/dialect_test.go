@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -32,18 +31,8 @@ type raw struct {
 // came: no check of it against openapi.yaml, which a dialect may break.
 func send(t *testing.T, h http.Handler, method, path, contentType, body string, header http.Header) raw {
 	t.Helper()
-	r := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, strings.NewReader(body))
-	if contentType != "" {
-		r.Header.Set("Content-Type", contentType)
-	}
-	for k, v := range header {
-		r.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	res := w.Result()
-	got, _ := io.ReadAll(res.Body)
-	return raw{status: res.StatusCode, header: res.Header, body: got}
+	a := testkit.Send(h, method, path, contentType, header, []byte(body))
+	return raw{status: a.Status, header: a.Header, body: a.Body}
 }
 
 func mustDialect(t *testing.T, spec string) dialect.Dialect {

@@ -61,20 +61,11 @@ func enquiryTestServer(t *testing.T, cfg Config) *Server {
 // against openapi.yaml.
 func sendToMock(t *testing.T, h http.Handler, method, path, contentType, body string, header http.Header) enquiryAnswer {
 	t.Helper()
-	r := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, strings.NewReader(body))
-	if contentType != "" {
-		r.Header.Set("Content-Type", contentType)
-	}
-	for k, v := range header {
-		r.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	res := w.Result()
-	got, _ := io.ReadAll(res.Body)
-	a := enquiryAnswer{status: res.StatusCode, header: res.Header, body: got}
+	sent := testkit.Send(h, method, path, contentType, header, []byte(body))
+	res, got := sent, sent.Body
+	a := enquiryAnswer{status: res.Status, header: res.Header, body: got}
 	if err := json.Unmarshal(got, &a.parsed); err != nil {
-		t.Fatalf("%s %s answered %d with a body that is not JSON: %q", method, path, res.StatusCode, got)
+		t.Fatalf("%s %s answered %d with a body that is not JSON: %q", method, path, res.Status, got)
 	}
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("Content-Type %q", ct)
@@ -82,8 +73,8 @@ func sendToMock(t *testing.T, h http.Handler, method, path, contentType, body st
 	if path == rechargestatus.EnquiryPath && (method == http.MethodPost) {
 		check := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, nil)
 		check.Header.Set("Content-Type", "application/json")
-		if viol := specValidator.CheckResponse(context.Background(), check, []byte(body), res.StatusCode, res.Header, got); len(viol) > 0 {
-			t.Fatalf("answer %d %s breaks openapi.yaml: %v", res.StatusCode, got, viol)
+		if viol := specValidator.CheckResponse(context.Background(), check, []byte(body), res.Status, res.Header, got); len(viol) > 0 {
+			t.Fatalf("answer %d %s breaks openapi.yaml: %v", res.Status, got, viol)
 		}
 	}
 	return a

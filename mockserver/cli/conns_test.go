@@ -247,20 +247,7 @@ func TestShutdownLetsReceivedRequestsFinish(t *testing.T) {
 func TestMaxConnsIdleClientsDoNotLockOut(t *testing.T) {
 	const limit = 3
 	base, _ := startMock(t, []string{"--max-conns", fmt.Sprint(limit), "--log-level", "warn"}, nil)
-	enquire := func(c *http.Client) error {
-		res, err := c.Post(base+rechargestatus.EnquiryPath, "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
-		if err != nil {
-			return err
-		}
-		defer res.Body.Close()
-		if _, err := io.Copy(io.Discard, res.Body); err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", res.StatusCode)
-		}
-		return nil
-	}
+	enquire := func(c *http.Client) error { return enquirePageExample(c, base) }
 	for range limit {
 		c := keepAliveClient(5 * time.Second)
 		if err := enquire(c); err != nil {
@@ -298,4 +285,21 @@ func TestMaxConnsDefaultFitsTheOpenFileLimit(t *testing.T) {
 	if files, known := openFileLimit(); o.maxConns != maxConnsWithin(files, known) || o.maxConns <= 0 {
 		t.Fatalf("--max-conns defaults to %d with an open-file limit of %d", o.maxConns, files)
 	}
+}
+
+// enquirePageExample sends the provider page's enquiry to the mock at base
+// and reads the whole answer, which must be HTTP 200.
+func enquirePageExample(c *http.Client, base string) error {
+	res, err := c.Post(base+rechargestatus.EnquiryPath, "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if _, err := io.Copy(io.Discard, res.Body); err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", res.StatusCode)
+	}
+	return nil
 }

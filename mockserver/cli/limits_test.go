@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -61,18 +59,7 @@ func TestMaxConnsHoldsBackConnectionsPastTheLimit(t *testing.T) {
 	// The holder's connection is accepted first; the probe waits behind it.
 	enquire := func(timeout time.Duration) error {
 		client := &http.Client{Timeout: timeout, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
-		res, err := client.Post(base+rechargestatus.EnquiryPath, "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
-		if err != nil {
-			return err
-		}
-		defer res.Body.Close()
-		if _, err := io.Copy(io.Discard, res.Body); err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", res.StatusCode)
-		}
-		return nil
+		return enquirePageExample(client, base)
 	}
 	if err := enquire(300 * time.Millisecond); err == nil {
 		t.Fatal("answered while the only connection slot was taken")
