@@ -75,6 +75,10 @@ func check(c requestCheck, next http.Handler) http.Handler {
 				envelope.WriteFailure(w, r, dialect.Validation, "request body is not valid JSON", "")
 				return
 			}
+			if err := checkSentIdentifiers(body); err != nil {
+				envelope.WriteFailure(w, r, dialect.Validation, err.Error(), "")
+				return
+			}
 			note.ReferenceID, _ = members["referenceid"].(string)
 			note.RegistrationID, _ = members["RegistrationID"].(string)
 		}
