@@ -1,6 +1,8 @@
 package recharge
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +205,38 @@ func TestProviderTime(t *testing.T) {
 	}
 	if rechargestatus.FormatTime(at) != "2021-08-20 15:41:08" {
 		t.Fatal("round trip")
+	}
+}
+
+// TestStoredFormatIsUnchanged pins the JSON a store keeps of a transaction,
+// as releases before the shared transaction types wrote it: state files
+// written then open now, and what is written now opens in them.
+func TestStoredFormatIsUnchanged(t *testing.T) {
+	refunded := t0.Add(time.Hour)
+	tests := []struct {
+		tx   Transaction
+		want string
+	}{
+		{Transaction{
+			Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: "R1"}, State: transaction.StatePending, TxnID: "100", OperatorName: "Airtel", CANumber: "DL1",
+			Amount: "10", Comm: "0.00", TDS: "0.00", DateAdded: t0,
+			Resolve:   &transaction.Rule{To: transaction.StateFailed, AfterEnquiries: 3, After: transaction.Duration(90 * time.Second)},
+			Refund:    &transaction.Rule{To: transaction.StateRefunded, After: transaction.Duration(time.Hour)},
+			Enquiries: 4, StateEnquiries: 2, StateSince: t0, Origin: transaction.OriginAdmin, Scenario: "admin-pending",
+		}, `{"registrationId":"AOP-554","referenceId":"R1","state":"pending","txnid":"100","operatorname":"Airtel","canumber":"DL1","amount":"10","comm":"0.00","tds":"0.00","operatorid":"","dateadded":"2026-03-05T12:00:00Z","resolve":{"to":"failed","afterEnquiries":3,"after":"1m30s"},"refund":{"to":"refunded","after":"1h0m0s"},"enquiries":4,"stateEnquiries":2,"stateSince":"2026-03-05T12:00:00Z","origin":"admin","scenario":"admin-pending"}`},
+		{Transaction{
+			Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: "R2"}, State: transaction.StateRefunded, TxnID: "101", Amount: "1", Comm: "0", TDS: "0",
+			DateAdded: t0, RefundTxnID: "RF101", DateRefunded: &refunded, StateSince: refunded, Origin: transaction.OriginFixture,
+		}, `{"registrationId":"AOP-554","referenceId":"R2","state":"refunded","txnid":"101","operatorname":"","canumber":"","amount":"1","comm":"0","tds":"0","operatorid":"","dateadded":"2026-03-05T12:00:00Z","refundtxnid":"RF101","daterefunded":"2026-03-05T13:00:00Z","enquiries":0,"stateEnquiries":0,"stateSince":"2026-03-05T13:00:00Z","origin":"fixture"}`},
+	}
+	for _, tt := range tests {
+		got, err := json.Marshal(tt.tx)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("written as %s, %v;\nwant %s", got, err, tt.want)
+		}
+		var back Transaction
+		if err := json.Unmarshal([]byte(tt.want), &back); err != nil || !reflect.DeepEqual(back, tt.tx) {
+			t.Errorf("%s read back as %+v, %v", tt.want, back, err)
+		}
 	}
 }
