@@ -1,6 +1,12 @@
 // Package recharge is the sandbox's domain: recharge transactions, their
 // lifecycle, the partners that enquire them, and where they are kept. It knows
 // nothing of HTTP; the mock server is an adapter around it.
+//
+// Its Transaction is what the sandbox keeps, counters and instants
+// included, built from what a person describes (FromDescription). The words
+// it shares with the admin API and the fixtures (State, Key, Rule, Origin,
+// the coded Error) are package transaction's, and the rules of the wire's
+// strings the root package's, so there is one of each.
 package recharge
 
 import (
