@@ -1,6 +1,10 @@
 package admin
 
-import "context"
+import (
+	"context"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
+)
 
 // Admin is the sandbox's admin API. A Client implements it over HTTP; the
 // mock server implements it in process (mockserver.Server.Admin), and the two
@@ -10,13 +14,13 @@ import "context"
 type Admin interface {
 	// PutTransaction creates or replaces the transaction at key and reports
 	// whether it created it. The registration must be among the fixtures'.
-	PutTransaction(ctx context.Context, key Key, t Transaction) (view TransactionView, created bool, err error)
-	GetTransaction(ctx context.Context, key Key) (TransactionView, error)
-	DeleteTransaction(ctx context.Context, key Key) error
+	PutTransaction(ctx context.Context, key transaction.Key, t transaction.Description) (view TransactionView, created bool, err error)
+	GetTransaction(ctx context.Context, key transaction.Key) (TransactionView, error)
+	DeleteTransaction(ctx context.Context, key transaction.Key) error
 	ListTransactions(ctx context.Context, f TransactionFilter) ([]TransactionView, error)
 	// Transition forces the transaction into state to, as the provider's
 	// back office would; an impossible transition is a CodeConflict Error.
-	Transition(ctx context.Context, key Key, to State) (TransactionView, error)
+	Transition(ctx context.Context, key transaction.Key, to transaction.State) (TransactionView, error)
 
 	// ListRequests lists every journaled request q selects, oldest first:
 	// the last q.Limit of them when it is positive. Over HTTP it reads the

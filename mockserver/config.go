@@ -11,14 +11,14 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Config is what a Server is built from: settings, and the store and clock
@@ -44,7 +44,7 @@ type Config struct {
 	Unknown recharge.UnknownPolicy
 	// ResolveRule is when pending transactions made by convention resolve;
 	// three enquiries when zero.
-	ResolveRule recharge.Rule
+	ResolveRule transaction.Rule
 	// Dialect is the way the mock answers, a known dialect of the provider
 	// and any knobs set on their own (dialect.Parse): the page's and
 	// openapi.yaml's (dialect.Default) when zero. A registration of the

@@ -18,6 +18,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // raw is an answer of the mock, as it came.
@@ -50,7 +51,7 @@ type downStore struct{ *recharge.MemoryStore }
 
 const downReference = "STORE-DOWN"
 
-func (s downStore) Update(ctx context.Context, key recharge.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
+func (s downStore) Update(ctx context.Context, key transaction.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
 	if key.ReferenceID == downReference {
 		return recharge.Transaction{}, errors.New("disk gone")
 	}

@@ -7,7 +7,6 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
@@ -53,11 +52,11 @@ func newDialects(server dialect.Dialect, header bool) *dialects {
 }
 
 // setRegistrations puts the dialects of set's registrations in force; the
-// set has been checked (convert.Fixtures), so each one it names parses.
+// set has been checked (domainFixtures), so each one it names parses.
 func (ds *dialects) setRegistrations(set fixtures.Set) {
 	next := &registrationDialects{own: map[string]named{}, partners: map[string]string{}}
 	for _, r := range set.Registrations {
-		if d, err := convert.RegistrationDialect(r); err == nil && !d.IsZero() {
+		if d, err := r.ParseDialect(); err == nil && !d.IsZero() {
 			next.own[r.ID] = nameOf(d)
 		}
 		partner := r.PartnerID

@@ -13,6 +13,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // requestCheck is how a request to any path but the admin API's is checked
@@ -72,6 +73,10 @@ func check(c requestCheck, next http.Handler) http.Handler {
 			members, _ := value.(map[string]any)
 			if members == nil || !json.Valid(body) {
 				envelope.WriteFailure(w, r, dialect.Validation, "request body is not valid JSON", "")
+				return
+			}
+			if err := checkSentIdentifiers(body); err != nil {
+				envelope.WriteFailure(w, r, dialect.Validation, err.Error(), "")
 				return
 			}
 			note.ReferenceID, _ = members["referenceid"].(string)
@@ -162,7 +167,7 @@ func (a answerer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Token:          r.Header.Get(rechargestatus.TokenHeader),
 	})
 	if err != nil {
-		note.Scenario = "error:" + recharge.ErrorCode(err)
+		note.Scenario = "error:" + transaction.ErrorCode(err)
 		writeError(w, r, err)
 		return
 	}
@@ -180,21 +185,21 @@ func (a answerer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // writeError answers a domain error as the request's dialect answers that
 // failure.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var e *recharge.Error
-	msg, remarks := recharge.ErrorMessage(err), ""
+	var e *transaction.Error
+	msg, remarks := transaction.ErrorMessage(err), ""
 	if errors.As(err, &e) {
 		remarks = e.Remarks
 	}
-	switch recharge.ErrorCode(err) {
-	case recharge.EUNAUTHORIZED:
+	switch transaction.ErrorCode(err) {
+	case transaction.EUNAUTHORIZED:
 		f := dialect.Authentication
 		if e != nil && e.TokenRejected {
 			f = dialect.TokenRejected
 		}
 		envelope.WriteFailure(w, r, f, msg, remarks)
-	case recharge.EDISABLED:
+	case transaction.EDISABLED:
 		envelope.WriteFailure(w, r, dialect.ServiceDisabled, "", remarks)
-	case recharge.EINVALID:
+	case transaction.EINVALID:
 		envelope.WriteFailure(w, r, dialect.Validation, msg, "")
 	default:
 		envelope.WriteFailure(w, r, dialect.UnableToProcess, "", "")

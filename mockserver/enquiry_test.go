@@ -17,6 +17,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // pageExampleBody is the answer the provider's page shows for 12345678.
@@ -329,7 +330,7 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	tx, err := s.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
+	tx, err := s.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
 	if err != nil {
 		t.Fatal(err)
 	}

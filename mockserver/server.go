@@ -7,9 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -21,9 +18,11 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Server is the mock provider: the RechargeStatus endpoint and the sandbox's
@@ -154,13 +153,13 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 		ViolationLimit: cfg.JournalSize,
 		RecordDir:      cfg.RecordDir,
 		Loadable: func(t fixtures.Transaction) error {
-			tx, err := convert.Transaction(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
+			tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
 			if err == nil {
 				c.service.Complete(&tx, c.clock.Now())
 				err = tx.Validate()
 			}
 			if err != nil {
-				return errors.New(recharge.ErrorMessage(err))
+				return errors.New(transaction.ErrorMessage(err))
 			}
 			return nil
 		},

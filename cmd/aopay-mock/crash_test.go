@@ -24,7 +24,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // The crash test kills aopay-mock with SIGKILL while clients stream writes
@@ -139,8 +139,8 @@ func testCleanStop(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	tx, err := s.Get(context.Background(), recharge.Key{RegistrationID: crashRegistration, ReferenceID: ref})
-	if err != nil || tx.Enquiries != 1 || tx.State != recharge.StatePending {
+	tx, err := s.Get(context.Background(), transaction.Key{RegistrationID: crashRegistration, ReferenceID: ref})
+	if err != nil || tx.Enquiries != 1 || tx.State != transaction.StatePending {
 		t.Errorf("stored %s: %+v, %v; want pending with 1 enquiry", ref, tx, err)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Suite is what every spec of one run shares: its settings, the spec
@@ -238,7 +239,7 @@ func TxnIDs(seen []*rechargestatus.Data) []string {
 
 // PutTransaction sets q's transaction up on the mock, and deletes it when
 // the spec ends; the judge forgets what it knew of it, now and then.
-func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry, t admin.Transaction) (admin.TransactionView, bool) {
+func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry, t transaction.Description) (admin.TransactionView, bool) {
 	ginkgo.GinkgoHelper()
 	f.suite.Judge.Forget(q)
 	key := KeyOf(q)
@@ -252,8 +253,8 @@ func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry
 }
 
 // KeyOf is the admin API's key of q's transaction.
-func KeyOf(q rechargestatus.Enquiry) admin.Key {
-	return admin.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
+func KeyOf(q rechargestatus.Enquiry) transaction.Key {
+	return transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
 }
 
 // AddFault adds a fault rule to the mock, and deletes it when the spec ends.

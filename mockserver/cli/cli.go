@@ -24,6 +24,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // EnvPrefix prefixes the environment variable of every flag: --log-level is
@@ -148,18 +149,18 @@ func NewLogger(format, level string, out io.Writer) (*slog.Logger, error) {
 }
 
 // ParseResolveRule reads --resolve-after: enquiries as a number, or a duration.
-func ParseResolveRule(s string) (recharge.Rule, error) {
+func ParseResolveRule(s string) (transaction.Rule, error) {
 	if n, err := strconv.Atoi(s); err == nil {
 		if n <= 0 {
-			return recharge.Rule{}, fmt.Errorf("resolve-after %q: the number of enquiries must be positive", s)
+			return transaction.Rule{}, fmt.Errorf("resolve-after %q: the number of enquiries must be positive", s)
 		}
-		return recharge.Rule{AfterEnquiries: n}, nil
+		return transaction.Rule{AfterEnquiries: n}, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return recharge.Rule{}, fmt.Errorf("resolve-after %q: want a number of enquiries (3) or a positive duration (10m)", s)
+		return transaction.Rule{}, fmt.Errorf("resolve-after %q: want a number of enquiries (3) or a positive duration (10m)", s)
 	}
-	return recharge.Rule{After: recharge.Duration(d)}, nil
+	return transaction.Rule{After: transaction.Duration(d)}, nil
 }
 
 func (o options) config(logger *slog.Logger) (mockserver.Config, error) {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -148,7 +148,7 @@ func TestParseResolveRule(t *testing.T) {
 	if r, err := ParseResolveRule("5"); err != nil || r.AfterEnquiries != 5 {
 		t.Fatalf("5: %+v %v", r, err)
 	}
-	if r, err := ParseResolveRule("90s"); err != nil || r.After != recharge.Duration(90*time.Second) {
+	if r, err := ParseResolveRule("90s"); err != nil || r.After != transaction.Duration(90*time.Second) {
 		t.Fatalf("90s: %+v %v", r, err)
 	}
 }

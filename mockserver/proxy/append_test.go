@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func fileSize(t *testing.T, path string) int64 {
@@ -96,7 +96,7 @@ func TestRecordingCostsBytesLinearInWhatIsRecorded(t *testing.T) {
 		t.Fatalf("the recording loads %d transactions, want %d", len(set.Transactions), n+1)
 	}
 	for _, tx := range set.Transactions {
-		if tx.ReferenceID == "LIN-0003" && tx.State != admin.StateFailed {
+		if tx.ReferenceID == "LIN-0003" && tx.State != transaction.StateFailed {
 			t.Fatalf("LIN-0003 loads as %s, want its latest answer, failed", tx.State)
 		}
 	}
@@ -133,7 +133,7 @@ func TestContinuingDropsAnUnfinishedWrite(t *testing.T) {
 	if got := fileSize(t, again.txs.path); got != complete {
 		t.Fatalf("the file holds %d bytes, want the %d of the complete writes", got, complete)
 	}
-	if _, known := again.latest[admin.Key{RegistrationID: "AOP-554", ReferenceID: "CUT-0002"}]; known {
+	if _, known := again.latest[transaction.Key{RegistrationID: "AOP-554", ReferenceID: "CUT-0002"}]; known {
 		t.Fatal("the transaction of the unfinished write is known")
 	}
 	recordOne(t, again, "CUT-0002", "1")
@@ -155,7 +155,7 @@ func TestContinuingAdoptsTheOneFileOfEarlierReleases(t *testing.T) {
 	if err := json.Unmarshal(foundAnswer("OLD-0001", "70001", "1", ""), &answer); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := transactionOf(admin.Key{RegistrationID: "AOP-554", ReferenceID: "OLD-0001"}, answer.Data)
+	tx, err := transactionOf(transaction.Key{RegistrationID: "AOP-554", ReferenceID: "OLD-0001"}, answer.Data)
 	if err != nil {
 		t.Fatal(err)
 	}

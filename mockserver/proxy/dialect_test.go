@@ -15,6 +15,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // upstreamDialectMock is a sandbox mock answering as provider-notes.md
@@ -89,7 +90,7 @@ func TestProxyRecordsTheUpstreamDialectInPageForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "12345678" || set.Transactions[0].State != admin.StateSuccess {
+	if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "12345678" || set.Transactions[0].State != transaction.StateSuccess {
 		raw, _ := os.ReadFile(filepath.Join(dir, proxy.RecordTransactionsFile))
 		t.Fatalf("recorded %+v\n%s", set.Transactions, raw)
 	}

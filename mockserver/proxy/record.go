@@ -19,9 +19,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // The fixtures files --record DIR keeps in DIR: the registrations the
@@ -73,7 +73,7 @@ type recorder struct {
 
 	mu       sync.Mutex
 	disabled map[string]bool
-	latest   map[admin.Key][sha256.Size]byte
+	latest   map[transaction.Key][sha256.Size]byte
 	// pendingRegs and pendingTxs are the entries not yet appended.
 	pendingRegs, pendingTxs []byte
 	// closed says the writer is gone: Record appends itself.
@@ -112,7 +112,7 @@ func openRecorder(dir, upstream string, loadable func(fixtures.Transaction) erro
 		loadable: loadable,
 		log:      log,
 		disabled: map[string]bool{},
-		latest:   map[admin.Key][sha256.Size]byte{},
+		latest:   map[transaction.Key][sha256.Size]byte{},
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
@@ -334,7 +334,7 @@ func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bo
 	var t *fixtures.Transaction
 	switch {
 	case status == http.StatusOK && code == "1" && answer.Data != nil:
-		found, err := transactionOf(admin.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
+		found, err := transactionOf(transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
 		if err != nil {
 			return false, err
 		}
@@ -532,7 +532,7 @@ func syncDir(dir string) error {
 // transactionOf reads a found answer's data the way the mock writes it:
 // data.status "1" success, "0" failed or, with refunded "1", refunded,
 // anything else pending.
-func transactionOf(key admin.Key, data map[string]json.RawMessage) (fixtures.Transaction, error) {
+func transactionOf(key transaction.Key, data map[string]json.RawMessage) (fixtures.Transaction, error) {
 	fields := map[string]string{}
 	for _, name := range []string{"txnid", "operatorname", "canumber", "amount", "comm", "tds", "status", "operatorid", "dateadded", "refunded", "refundtxnid", "daterefunded"} {
 		raw, ok := data[name]
@@ -547,7 +547,7 @@ func transactionOf(key admin.Key, data map[string]json.RawMessage) (fixtures.Tra
 	}
 	t := fixtures.Transaction{
 		Key: key,
-		Transaction: admin.Transaction{
+		Description: transaction.Description{
 			State:        stateOf(fields["status"], fields["refunded"]),
 			TxnID:        fields["txnid"],
 			OperatorName: fields["operatorname"],
@@ -574,6 +574,6 @@ func transactionOf(key admin.Key, data map[string]json.RawMessage) (fixtures.Tra
 
 // stateOf reads a transaction's state from its answer, by the rule the
 // contract suite judges answers with.
-func stateOf(status, refunded string) admin.State {
-	return admin.State(conformance.PhaseOf(status, refunded))
+func stateOf(status, refunded string) transaction.State {
+	return transaction.State(conformance.PhaseOf(status, refunded))
 }

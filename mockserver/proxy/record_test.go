@@ -19,6 +19,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // TestRecordThenReplay proxies a session to a mock standing for the
@@ -44,18 +45,18 @@ func TestRecordThenReplay(t *testing.T) {
 		header    http.Header
 		enquiries int
 		// wantState is the recorded state; "" when nothing is recorded.
-		wantState admin.State
+		wantState transaction.State
 	}{
-		{key: key{"AOP-554", "12345678"}, wantState: admin.StateSuccess},
-		{key: key{"AOP-554", "REFUND-1001"}, wantState: admin.StateRefunded},
-		{key: key{"AOP-554", "FAILED-1001"}, wantState: admin.StateFailed},
-		{key: key{"AOP-554", "STUCK-1001"}, wantState: admin.StatePending},
-		{key: key{"AOP-554", "PENDING-1001"}, enquiries: 3, wantState: admin.StateSuccess},
-		{key: key{"AOP-554", "PENDREFUND-1001"}, enquiries: 3, wantState: admin.StateRefunded},
-		{key: key{"AOP-554", "ORDER-77"}, wantState: admin.StateSuccess},
-		{key: key{"AOP-554", "FAILED-77"}, wantState: admin.StateFailed},
-		{key: key{"AOP-554", "PENDING-77"}, wantState: admin.StatePending},
-		{key: key{"AOP-SECURE", "SECURE-1001"}, header: signed("rec-1"), wantState: admin.StateSuccess},
+		{key: key{"AOP-554", "12345678"}, wantState: transaction.StateSuccess},
+		{key: key{"AOP-554", "REFUND-1001"}, wantState: transaction.StateRefunded},
+		{key: key{"AOP-554", "FAILED-1001"}, wantState: transaction.StateFailed},
+		{key: key{"AOP-554", "STUCK-1001"}, wantState: transaction.StatePending},
+		{key: key{"AOP-554", "PENDING-1001"}, enquiries: 3, wantState: transaction.StateSuccess},
+		{key: key{"AOP-554", "PENDREFUND-1001"}, enquiries: 3, wantState: transaction.StateRefunded},
+		{key: key{"AOP-554", "ORDER-77"}, wantState: transaction.StateSuccess},
+		{key: key{"AOP-554", "FAILED-77"}, wantState: transaction.StateFailed},
+		{key: key{"AOP-554", "PENDING-77"}, wantState: transaction.StatePending},
+		{key: key{"AOP-SECURE", "SECURE-1001"}, header: signed("rec-1"), wantState: transaction.StateSuccess},
 		{key: key{"AOP-554", "NOTFOUND-1001"}},
 		{key: key{"NOPE", "ORDER-1"}},
 		{key: key{"AOP-DISABLED", "ORDER-1"}},
@@ -106,7 +107,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if strings.Join(regs, ",") != "AOP-554(disabled=false),AOP-SECURE(disabled=false),AOP-DISABLED(disabled=true)" {
 		t.Fatalf("registrations recorded: %v; want those the upstream processed enquiries for, and the disabled one", regs)
 	}
-	states := map[key]admin.State{}
+	states := map[key]transaction.State{}
 	for _, tx := range set.Transactions {
 		states[key{tx.RegistrationID, tx.ReferenceID}] = tx.State
 	}
@@ -129,7 +130,7 @@ func TestRecordThenReplay(t *testing.T) {
 			mustMatchSpec(t, step.registration, step.reference, e)
 			want := last[step.key]
 			switch step.wantState {
-			case admin.StatePending:
+			case transaction.StatePending:
 				if got := dataStatus(t, e); got != "2" {
 					t.Fatalf("%v replay %d answered data.status %q, want it still pending", step.key, i, got)
 				}

@@ -1,13 +1,14 @@
 package recharge
 
 import (
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-
 	"context"
 	"fmt"
 	"sort"
 	"sync/atomic"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Registration is a partner known to the provider.
@@ -53,7 +54,7 @@ func ParseUnknownPolicy(s string) (UnknownPolicy, error) {
 
 // DefaultResolveRule resolves a pending transaction once it has answered
 // pending three times.
-var DefaultResolveRule = Rule{AfterEnquiries: 3}
+var DefaultResolveRule = transaction.Rule{AfterEnquiries: 3}
 
 // Service answers status enquiries and keeps transactions moving through
 // their lifecycle.
@@ -64,7 +65,7 @@ type Service struct {
 	Unknown   UnknownPolicy
 	// DefaultRule is when pending transactions made by convention resolve,
 	// and failed ones meant to be refunded are refunded; its To is ignored.
-	DefaultRule Rule
+	DefaultRule transaction.Rule
 	Tokens      *TokenVerifier
 	// MaxAutoCreated bounds the transactions made on first enquiry: beyond
 	// it the least recently enquired of them are deleted. Zero keeps them all.
@@ -141,7 +142,7 @@ func (s *Service) Authenticate(q Enquiry) (Registration, error) {
 		return Registration{}, authError(rechargestatus.MessageAuthenticationFailed, "unknown RegistrationID")
 	}
 	if reg.Disabled {
-		return Registration{}, Errorf(EDISABLED, "service is disabled")
+		return Registration{}, transaction.Errorf(transaction.EDISABLED, "service is disabled")
 	}
 	if reg.Key != "" {
 		if err := s.Tokens.Verify(reg, q.Token); err != nil {
@@ -158,7 +159,7 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 	if _, err := s.Authenticate(q); err != nil {
 		return Result{}, err
 	}
-	key := Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
+	key := transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
 	now := s.Clock.Now()
 	created := false
 	tx, err := s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
@@ -167,22 +168,22 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 			sc := ScenarioFor(q.ReferenceID)
 			switch {
 			case sc.AuthMessage != "":
-				return cur, &Error{Code: EUNAUTHORIZED, Message: sc.AuthMessage, TokenRejected: sc.TokenRejected}
+				return cur, &transaction.Error{Code: transaction.EUNAUTHORIZED, Message: sc.AuthMessage, TokenRejected: sc.TokenRejected}
 			case sc.NotFound || s.Unknown == UnknownNotFound:
-				return cur, Errorf(ENOTFOUND, "No Transaction found")
+				return cur, transaction.Errorf(transaction.ENOTFOUND, "No Transaction found")
 			}
 			cur = s.NewTransaction(key, sc, now)
 		}
 		cur.Enquire(now)
 		return cur, nil
 	})
-	switch ErrorCode(err) {
+	switch transaction.ErrorCode(err) {
 	case "":
 		if err := s.noteEnquired(ctx, key, created); err != nil {
 			return Result{}, err
 		}
 		return Result{Found: true, Transaction: tx, Scenario: tx.Scenario}, nil
-	case ENOTFOUND:
+	case transaction.ENOTFOUND:
 		return Result{Found: false, Scenario: "not-found"}, nil
 	default:
 		return Result{}, err
@@ -191,16 +192,16 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 
 // NewTransaction makes the transaction of scenario sc for key, as an unknown
 // referenceid gets on its first enquiry.
-func (s *Service) NewTransaction(key Key, sc Scenario, now time.Time) Transaction {
-	t := Transaction{Key: key, State: sc.State, Origin: OriginAuto, Scenario: sc.Name}
-	if sc.State == StatePending && !sc.Stuck {
+func (s *Service) NewTransaction(key transaction.Key, sc Scenario, now time.Time) Transaction {
+	t := Transaction{Key: key, State: sc.State, Origin: transaction.OriginAuto, Scenario: sc.Name}
+	if sc.State == transaction.StatePending && !sc.Stuck {
 		r := s.DefaultRule
 		r.To = sc.Resolve
 		t.Resolve = &r
 	}
 	if sc.RefundAfterFailure {
 		r := s.DefaultRule
-		r.To = StateRefunded
+		r.To = transaction.StateRefunded
 		t.Refund = &r
 	}
 	s.Complete(&t, now)
@@ -215,7 +216,7 @@ func (s *Service) Complete(t *Transaction, now time.Time) {
 	if t.StateSince.IsZero() {
 		t.StateSince = now
 	}
-	if t.State == StateRefunded {
+	if t.State == transaction.StateRefunded {
 		if t.RefundTxnID == "" {
 			t.RefundTxnID = "RF" + t.TxnID
 		}
@@ -231,11 +232,11 @@ func (s *Service) Complete(t *Transaction, now time.Time) {
 
 // Transition forces a transaction into state to, as the provider's back
 // office would. An impossible transition is an ECONFLICT error saying why.
-func (s *Service) Transition(ctx context.Context, key Key, to State) (Transaction, error) {
+func (s *Service) Transition(ctx context.Context, key transaction.Key, to transaction.State) (Transaction, error) {
 	now := s.Clock.Now()
 	return s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
 		if !found {
-			return cur, Errorf(ENOTFOUND, "no transaction %s", key)
+			return cur, transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 		}
 		cur.Settle(now)
 		if err := cur.TransitionTo(to, now); err != nil {
@@ -253,7 +254,7 @@ func (s *Service) Reset(ctx context.Context, regs []Registration, txs []Transact
 		return err
 	}
 	for _, t := range all {
-		if err := s.Store.Delete(ctx, t.Key); err != nil && ErrorCode(err) != ENOTFOUND {
+		if err := s.Store.Delete(ctx, t.Key); err != nil && transaction.ErrorCode(err) != transaction.ENOTFOUND {
 			return err
 		}
 	}
@@ -271,15 +272,15 @@ func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transac
 	if err != nil {
 		return err
 	}
-	inFile := make(map[Key]bool, len(txs))
+	inFile := make(map[transaction.Key]bool, len(txs))
 	for _, t := range txs {
 		inFile[t.Key] = true
 	}
-	existing := make(map[Key]bool, len(all))
+	existing := make(map[transaction.Key]bool, len(all))
 	for _, t := range all {
 		existing[t.Key] = true
-		if t.Origin == OriginFixture && !inFile[t.Key] {
-			if err := s.Store.Delete(ctx, t.Key); err != nil && ErrorCode(err) != ENOTFOUND {
+		if t.Origin == transaction.OriginFixture && !inFile[t.Key] {
+			if err := s.Store.Delete(ctx, t.Key); err != nil && transaction.ErrorCode(err) != transaction.ENOTFOUND {
 				return err
 			}
 		}
@@ -291,13 +292,13 @@ func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transac
 	return s.trackStored(ctx, all)
 }
 
-func (s *Service) putFixtures(ctx context.Context, txs []Transaction, skip map[Key]bool) error {
+func (s *Service) putFixtures(ctx context.Context, txs []Transaction, skip map[transaction.Key]bool) error {
 	now := s.Clock.Now()
 	for _, t := range txs {
 		if skip[t.Key] {
 			continue
 		}
-		t.Origin = OriginFixture
+		t.Origin = transaction.OriginFixture
 		s.Complete(&t, now)
 		if err := t.Validate(); err != nil {
 			return fmt.Errorf("fixture %s: %w", t.Key, err)

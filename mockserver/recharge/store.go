@@ -5,12 +5,14 @@ import (
 	"hash/maphash"
 	"sort"
 	"sync"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Filter narrows a listing; empty fields match everything.
 type Filter struct {
 	RegistrationID string
-	State          State
+	State          transaction.State
 }
 
 func (f Filter) match(t *Transaction) bool {
@@ -26,11 +28,11 @@ type UpdateFunc func(current Transaction, found bool) (Transaction, error)
 // Update is atomic for its key: concurrent updates of one transaction apply
 // one after the other, each seeing the last one's result.
 type Store interface {
-	Get(ctx context.Context, key Key) (Transaction, error)
+	Get(ctx context.Context, key transaction.Key) (Transaction, error)
 	Put(ctx context.Context, t Transaction) error
-	Delete(ctx context.Context, key Key) error
+	Delete(ctx context.Context, key transaction.Key) error
 	List(ctx context.Context, f Filter) ([]Transaction, error)
-	Update(ctx context.Context, key Key, fn UpdateFunc) (Transaction, error)
+	Update(ctx context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error)
 	Count(ctx context.Context) (int, error)
 }
 
@@ -55,19 +57,19 @@ type MemoryStore struct {
 
 type memoryShard struct {
 	mu  sync.Mutex
-	txs map[Key]*Transaction
+	txs map[transaction.Key]*Transaction
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{seed: maphash.MakeSeed()}
 	for i := range s.shards {
-		s.shards[i].txs = make(map[Key]*Transaction)
+		s.shards[i].txs = make(map[transaction.Key]*Transaction)
 	}
 	return s
 }
 
-func (s *MemoryStore) shard(k Key) *memoryShard {
+func (s *MemoryStore) shard(k transaction.Key) *memoryShard {
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.WriteString(k.RegistrationID)
@@ -76,13 +78,13 @@ func (s *MemoryStore) shard(k Key) *memoryShard {
 	return &s.shards[h.Sum64()%memoryShards]
 }
 
-func (s *MemoryStore) Get(_ context.Context, key Key) (Transaction, error) {
+func (s *MemoryStore) Get(_ context.Context, key transaction.Key) (Transaction, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	t, ok := sh.txs[key]
 	if !ok {
-		return Transaction{}, Errorf(ENOTFOUND, "no transaction %s", key)
+		return Transaction{}, transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 	}
 	return *t, nil
 }
@@ -95,12 +97,12 @@ func (s *MemoryStore) Put(_ context.Context, t Transaction) error {
 	return nil
 }
 
-func (s *MemoryStore) Delete(_ context.Context, key Key) error {
+func (s *MemoryStore) Delete(_ context.Context, key transaction.Key) error {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if _, ok := sh.txs[key]; !ok {
-		return Errorf(ENOTFOUND, "no transaction %s", key)
+		return transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 	}
 	delete(sh.txs, key)
 	return nil
@@ -122,7 +124,7 @@ func (s *MemoryStore) List(_ context.Context, f Filter) ([]Transaction, error) {
 	return out, nil
 }
 
-func (s *MemoryStore) Update(_ context.Context, key Key, fn UpdateFunc) (Transaction, error) {
+func (s *MemoryStore) Update(_ context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -149,7 +151,7 @@ func (s *MemoryStore) Update(_ context.Context, key Key, fn UpdateFunc) (Transac
 }
 
 // DeleteIf deletes the transaction at key if it exists and cond accepts it.
-func (s *MemoryStore) DeleteIf(_ context.Context, key Key, cond func(Transaction) bool) (bool, error) {
+func (s *MemoryStore) DeleteIf(_ context.Context, key transaction.Key, cond func(Transaction) bool) (bool, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()

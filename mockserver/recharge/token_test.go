@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 var securePartner = Registration{ID: "AOP-SECURE", Key: "k3y"}
@@ -25,8 +26,8 @@ func verifyReqid(t *testing.T, v *TokenVerifier, reqid string, at time.Time) err
 
 func wantAuthRemarks(t *testing.T, err error, remarks string) {
 	t.Helper()
-	e, ok := err.(*Error)
-	if !ok || e.Code != EUNAUTHORIZED || !strings.Contains(e.Remarks, remarks) {
+	e, ok := err.(*transaction.Error)
+	if !ok || e.Code != transaction.EUNAUTHORIZED || !strings.Contains(e.Remarks, remarks) {
 		t.Fatalf("got %#v, want an authentication error whose remarks say %q", err, remarks)
 	}
 }
@@ -68,7 +69,7 @@ func TestReplayCacheKeepsLongReqidsByDigest(t *testing.T) {
 	}
 	err := verifyReqid(t, v, long+"1", t0)
 	wantAuthRemarks(t, err, "already used")
-	if remarks := err.(*Error).Remarks; len(remarks) > 2*MaxRememberedReqidLength {
+	if remarks := err.(*transaction.Error).Remarks; len(remarks) > 2*MaxRememberedReqidLength {
 		t.Fatalf("remarks echo the whole reqid: %d bytes", len(remarks))
 	}
 	if err := verifyReqid(t, v, long+"2", t0); err != nil {
