@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // TestSpecDescribesTheAdminAPI holds the document to the route table the
@@ -48,7 +49,7 @@ func TestTransactionDataIsTheProviders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	provider, err := rechargestatus.LoadSpec("")
+	provider, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}

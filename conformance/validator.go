@@ -13,8 +13,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // Validator checks requests and answers against an OpenAPI document with
@@ -30,7 +28,7 @@ type Validator struct {
 
 // NewValidator prepares a validator for doc, which must already be valid.
 func NewValidator(doc *openapi3.T) (*Validator, error) {
-	router, err := rechargestatus.NewRouter(withoutSecurity(doc))
+	router, err := newHostlessRouter(withoutSecurity(doc))
 	if err != nil {
 		return nil, fmt.Errorf("route spec: %w", err)
 	}
@@ -86,7 +84,7 @@ func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]strin
 // LoadValidator loads the spec at path (the embedded one when path is empty)
 // and prepares a validator for it.
 func LoadValidator(path string) (*Validator, error) {
-	doc, err := rechargestatus.LoadSpec(path)
+	doc, err := LoadSpec(path)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 )
 
 // raw is an answer of the mock, as it came.
@@ -80,7 +81,7 @@ type scenario struct {
 func signed(partner, key, reqid string) func(t *testing.T) http.Header {
 	return func(t *testing.T) http.Header {
 		t.Helper()
-		token, err := rechargestatus.SignToken(key, partner, reqid, sandboxEpoch)
+		token, err := partnertoken.Sign(key, partner, reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,7 @@ type Server struct {
 
 // embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
 // and servers only read it, so that a test may start a mock per case.
-var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
+var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return conformance.LoadSpec("") })
 
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
