@@ -112,16 +112,11 @@ func New(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	validators, err := newRequestValidators(validator)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
 	if cfg.AdminToken != "" {
 		// The token guards the admin API; every Host is answered.
-		s.handler = s.routes(cfg, validator, validators, nil)
+		s.handler = s.routes(cfg, validator, nil)
 	} else {
-		s.handler = s.routes(cfg, validator, validators, &hosts)
+		s.handler = s.routes(cfg, validator, &hosts)
 	}
 	return s, nil
 }
@@ -177,7 +172,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 // any other path answered in the provider's envelope. When hosts is not
 // nil, a request for any other Host is refused, each path in its own
 // envelope.
-func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators, hosts *hostcheck.Hosts) http.Handler {
+func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
 	var answer http.Handler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
@@ -185,7 +180,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, validators
 		// instead of the store.
 		answer = c.proxy
 	}
-	checks := requestCheck{validators: validators, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
+	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	enquiry := check(checks, faults.Inject(faults.Options{
 		Rules:    c.faults,
 		Header:   !cfg.DisableFaultHeader,
