@@ -13,16 +13,16 @@ import (
 // servers and their validators only read it.
 var builtInAdminSpec = sync.OnceValues(LoadSpec)
 
-// ProviderOperationsExtension marks the header parameters and answer
+// providerOperationsExtension marks the header parameters and answer
 // headers of the admin document that the sandbox reads and writes on the
 // provider's operations: SandboxSpec joins them to each, so that the mock
 // holds them to the admin document while the provider's stays free of them.
-const ProviderOperationsExtension = "x-sandbox-provider-operations"
+const providerOperationsExtension = "x-sandbox-provider-operations"
 
 // SandboxSpec is the document the mock validates its traffic with: provider,
 // the description of the RechargeStatus endpoint it serves, joined with the
 // admin API's own document, whose headers marked with
-// ProviderOperationsExtension are added to every operation of provider.
+// providerOperationsExtension are added to every operation of provider.
 // Neither document may describe a path the other does; provider itself is
 // left as it is.
 func SandboxSpec(provider *openapi3.T) (*openapi3.T, error) {
@@ -66,7 +66,7 @@ func SandboxSpec(provider *openapi3.T) (*openapi3.T, error) {
 
 // withSandboxHeaders is a copy of item whose operations also declare the
 // request header parameters and answer headers of sandbox marked with
-// ProviderOperationsExtension, in the order of their names.
+// providerOperationsExtension, in the order of their names.
 func withSandboxHeaders(item *openapi3.PathItem, sandbox *openapi3.Components) *openapi3.PathItem {
 	var params openapi3.Parameters
 	for _, name := range slices.Sorted(maps.Keys(sandbox.Parameters)) {
@@ -102,6 +102,6 @@ func withSandboxHeaders(item *openapi3.PathItem, sandbox *openapi3.Components) *
 }
 
 func isMarked(extensions map[string]any) bool {
-	marked, _ := extensions[ProviderOperationsExtension].(bool)
+	marked, _ := extensions[providerOperationsExtension].(bool)
 	return marked
 }

@@ -153,11 +153,11 @@ func TestSandboxHeadersAreDocumented(t *testing.T) {
 	for _, name := range []string{FaultHeader, dialect.Header} {
 		p := doc.Components.Parameters[name]
 		if p == nil || p.Value.Name != name || p.Value.In != openapi3.ParameterInHeader || p.Value.Required || !isMarked(p.Value.Extensions) {
-			t.Errorf("admin/openapi.yaml does not describe the optional request header %s marked %s", name, ProviderOperationsExtension)
+			t.Errorf("admin/openapi.yaml does not describe the optional request header %s marked %s", name, providerOperationsExtension)
 		}
 	}
 	if h := doc.Components.Headers[dialect.Header]; h == nil || !isMarked(h.Value.Extensions) {
-		t.Errorf("admin/openapi.yaml does not describe the answer header %s marked %s", dialect.Header, ProviderOperationsExtension)
+		t.Errorf("admin/openapi.yaml does not describe the answer header %s marked %s", dialect.Header, providerOperationsExtension)
 	}
 }
 
