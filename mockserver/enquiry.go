@@ -19,7 +19,7 @@ import (
 // requestCheck is how a request to any path but the admin API's is checked
 // before a handler answers it.
 type requestCheck struct {
-	validators   *requestValidators
+	validator    *conformance.Validator
 	dialects     *dialects
 	maxBodyBytes int64
 }
@@ -61,7 +61,7 @@ func check(c requestCheck, next http.Handler) http.Handler {
 		if enquiry {
 			body = note.Dialect().Canonical(body, r.Header.Get(rechargestatus.TokenHeader), c.dialects.registrationFor)
 		}
-		value, p := c.validators.forRequest(r).CheckRequestBody(r.Context(), r, body)
+		value, p := c.validator.CheckRequestBody(r.Context(), r, body)
 		if p != nil {
 			c.refuse(w, r, p, enquiry)
 			return

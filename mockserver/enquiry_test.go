@@ -17,6 +17,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -197,7 +198,7 @@ func TestTokenHeader(t *testing.T) {
 		return sendToMock(t, s, http.MethodPost, rechargestatus.EnquiryPath, "application/json",
 			`{"referenceid":"SECURE-1001","RegistrationID":"AOP-SECURE"}`, http.Header{"Token": {token}})
 	}
-	tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", "req-1", clock.Now())
+	tok, err := partnertoken.Sign("aopay-sandbox-secret", "AOP-SECURE", "req-1", clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ type Server struct {
 
 // embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
 // and servers only read it, so that a test may start a mock per case.
-var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
+var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return conformance.LoadSpec("") })
 
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
@@ -111,16 +111,11 @@ func New(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	validators, err := newRequestValidators(validator)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
 	if cfg.AdminToken != "" {
 		// The token guards the admin API; every Host is answered.
-		s.handler = s.routes(cfg, validator, validators, nil)
+		s.handler = s.routes(cfg, validator, nil)
 	} else {
-		s.handler = s.routes(cfg, validator, validators, &hosts)
+		s.handler = s.routes(cfg, validator, &hosts)
 	}
 	return s, nil
 }
@@ -176,7 +171,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 // any other path answered in the provider's envelope. When hosts is not
 // nil, a request for any other Host is refused, each path in its own
 // envelope.
-func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators, hosts *hostcheck.Hosts) http.Handler {
+func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
 	var answer http.Handler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
@@ -184,7 +179,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, validators
 		// instead of the store.
 		answer = c.proxy
 	}
-	checks := requestCheck{validators: validators, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
+	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	enquiry := check(checks, faults.Inject(faults.Options{
 		Rules:    c.faults,
 		Header:   !cfg.DisableFaultHeader,

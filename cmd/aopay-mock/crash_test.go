@@ -149,7 +149,7 @@ func testCleanStop(t *testing.T, bin string) {
 // admin API's, as the mock does.
 func newSpecValidator(t *testing.T) *conformance.Validator {
 	t.Helper()
-	provider, err := rechargestatus.LoadSpec("")
+	provider, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 )
 
 // DefaultMaxAnswerBytes is how much of an answer the client reads unless told
@@ -274,7 +275,7 @@ type TokenSigner struct {
 
 // Sign makes a token issued at.
 func (s *TokenSigner) Sign(at time.Time) (string, error) {
-	return rechargestatus.SignToken(s.Key, s.PartnerID, NewRequestID(), at)
+	return partnertoken.Sign(s.Key, s.PartnerID, NewRequestID(), at)
 }
 
 // NewRequestID is a random reqid claim, unique per request.

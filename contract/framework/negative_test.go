@@ -54,7 +54,7 @@ func TestNegativeCasesBreakTheSpec(t *testing.T) {
 }
 
 func TestNegativeCasesFollowTheSchema(t *testing.T) {
-	doc, err := rechargestatus.LoadSpec("")
+	doc, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestNegativeCasesFollowTheSchema(t *testing.T) {
 }
 
 func TestNegativeCasesNeedTheOperation(t *testing.T) {
-	doc, err := rechargestatus.LoadSpec("")
+	doc, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestNegativeCasesNeedTheOperation(t *testing.T) {
 }
 
 // loadSpec parses openapi.yaml once for all the tests that only read it.
-var loadSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
+var loadSpec = sync.OnceValues(func() (*openapi3.T, error) { return conformance.LoadSpec("") })
 
 func mustDoc(t *testing.T) *openapi3.T {
 	t.Helper()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
@@ -179,7 +180,7 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		DisableFaultHeader:   !o.faultHeader,
 	}
 	if o.spec != "" {
-		doc, err := rechargestatus.LoadSpec(o.spec)
+		doc, err := conformance.LoadSpec(o.spec)
 		if err != nil {
 			return cfg, err
 		}

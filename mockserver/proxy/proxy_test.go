@@ -25,6 +25,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 )
 
 // sandboxEpoch is where the test clocks stand.
@@ -278,7 +279,7 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL+"/gateway", mockserver.Config{})
 
 	token := func(reqid string) http.Header {
-		tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
+		tok, err := partnertoken.Sign("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}

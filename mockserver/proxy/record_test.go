@@ -19,6 +19,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -33,7 +34,7 @@ func TestRecordThenReplay(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL, mockserver.Config{RecordDir: dir})
 
 	signed := func(reqid string) http.Header {
-		tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
+		tok, err := partnertoken.Sign("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -116,15 +117,15 @@ func TestAuthentication(t *testing.T) {
 	s, clock := newTestService(t)
 	now := clock.Now()
 	good := func(reqid string) string {
-		tok, err := rechargestatus.SignToken("k3y", "AOP-SECURE", reqid, now)
+		tok, err := partnertoken.Sign("k3y", "AOP-SECURE", reqid, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
-	wrongKey, _ := rechargestatus.SignToken("other", "AOP-SECURE", "r9", now)
-	stale, _ := rechargestatus.SignToken("k3y", "AOP-SECURE", "r8", now.Add(-6*time.Minute))
-	otherPartner, _ := rechargestatus.SignToken("k3y", "AOP-554", "r7", now)
+	wrongKey, _ := partnertoken.Sign("other", "AOP-SECURE", "r9", now)
+	stale, _ := partnertoken.Sign("k3y", "AOP-SECURE", "r8", now.Add(-6*time.Minute))
+	otherPartner, _ := partnertoken.Sign("k3y", "AOP-554", "r7", now)
 	replayed := good("r-replay")
 	tests := []struct {
 		name, reg, token string

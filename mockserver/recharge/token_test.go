@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -17,7 +18,7 @@ var securePartner = Registration{ID: "AOP-SECURE", Key: "k3y"}
 // verifyReqid signs a token for reqid issued at `at` and verifies it.
 func verifyReqid(t *testing.T, v *TokenVerifier, reqid string, at time.Time) error {
 	t.Helper()
-	tok, err := rechargestatus.SignToken(securePartner.Key, securePartner.PartnerIDOrID(), reqid, at)
+	tok, err := partnertoken.Sign(securePartner.Key, securePartner.PartnerIDOrID(), reqid, at)
 	if err != nil {
 		t.Fatal(err)
 	}
