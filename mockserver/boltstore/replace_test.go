@@ -92,9 +92,9 @@ func testReplaceIsAtomic(t *testing.T, s store, bulk int) {
 		t.Fatal(err)
 	}
 	var (
-		stop              atomic.Bool
+		stop                    atomic.Bool
 		enquiries, gets, counts atomic.Int64
-		wg                sync.WaitGroup
+		wg                      sync.WaitGroup
 	)
 	enquire := func() {
 		_, err := s.Update(ctx, fixture.Key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
