@@ -28,10 +28,11 @@ type Admin interface {
 	CountRequests(ctx context.Context, q JournalQuery) (int, error)
 	ClearRequests(ctx context.Context) error
 
-	// Reset puts the sandbox back as it starts: the transactions back to
-	// the fixtures last loaded, no fault rule, the clock following the
-	// system clock again (not moved, not frozen) and an empty journal. The
-	// proxy's findings are kept. Every enquiry sees all of it or none.
+	// Reset puts the sandbox back as a first start makes it: the
+	// transactions back to the fixtures last loaded, no fault rule, the
+	// clock following the system clock again (not moved, not frozen) and an
+	// empty journal. The proxy's findings are kept. Every enquiry sees all
+	// of it or none.
 	Reset(ctx context.Context) (ResetResult, error)
 	// ReloadFixtures rereads the fixtures; runtime state wins over the file.
 	ReloadFixtures(ctx context.Context) (ReloadResult, error)
