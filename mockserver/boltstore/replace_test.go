@@ -135,10 +135,21 @@ func testReplaceIsAtomic(t *testing.T, s store, bulk int) {
 			}
 		})
 	}
-	const maxReplaces = 40
-	deadline := time.Now().Add(3 * time.Second)
+	// Bounded by count and time: at least minReplaces replaces and some of
+	// each read however slow the machine, more while time allows.
+	const minReplaces, maxReplaces = 4, 40
+	enough := time.Now().Add(3 * time.Second)
+	giveUp := time.Now().Add(90 * time.Second)
+	readSome := func() bool { return enquiries.Load() > 0 && gets.Load() > 0 && counts.Load() > 0 }
 	replaces := 0
-	for ; replaces < maxReplaces && time.Now().Before(deadline) && !t.Failed(); replaces++ {
+	for ; replaces < maxReplaces && !t.Failed(); replaces++ {
+		now := time.Now()
+		if now.After(enough) && replaces >= minReplaces && readSome() {
+			break
+		}
+		if now.After(giveUp) {
+			t.Fatalf("%d replaces in %v: the machine is too slow to check", replaces, 90*time.Second)
+		}
 		next := fixtures
 		if replaces%2 == 1 {
 			next = large
@@ -149,7 +160,7 @@ func testReplaceIsAtomic(t *testing.T, s store, bulk int) {
 	}
 	stop.Store(true)
 	wg.Wait()
-	if enquiries.Load() == 0 || gets.Load() == 0 || counts.Load() == 0 || replaces < 2 {
+	if !readSome() || replaces < minReplaces {
 		t.Fatalf("%d replaces, %d enquiries, %d gets, %d counts: want some of each", replaces, enquiries.Load(), gets.Load(), counts.Load())
 	}
 	t.Logf("%d replaces of %d and %d transactions; %d enquiries, %d gets and %d counts and lists checked",
