@@ -197,11 +197,12 @@ func (c *control) ClearRequests(context.Context) error {
 	return nil
 }
 
-// Reset puts the sandbox back as a fresh start with an empty state file
-// finds it: the fixtures' transactions, no fault rule, the clock following
-// the system clock, an empty journal; the proxy's findings are kept. The transactions, the rules and the clock
-// change in one Store.Replace, so an enquiry sees them all before or all
-// after, and a persistent store keeps one or the other through a crash.
+// Reset puts the sandbox back as a first start makes it: the fixtures'
+// transactions, no fault rule, the clock following the system clock, an
+// empty journal; the proxy's findings are kept. The transactions, the rules
+// and the clock change in one Store.Replace, so an enquiry sees them all
+// before or all after, and a persistent store keeps one or the other
+// through a crash. The fixtures are completed on the clock's new time.
 func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
