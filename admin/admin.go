@@ -32,8 +32,11 @@ type Admin interface {
 	CountRequests(ctx context.Context, q JournalQuery) (int, error)
 	ClearRequests(ctx context.Context) error
 
-	// Reset puts the transactions back to the fixtures last loaded and
-	// clears the fault rules and the journal.
+	// Reset puts the sandbox back as a first start makes it: the
+	// transactions back to the fixtures last loaded, no fault rule, the
+	// clock following the system clock again (not moved, not frozen) and an
+	// empty journal. The proxy's findings are kept. Every enquiry sees all
+	// of it or none.
 	Reset(ctx context.Context) (ResetResult, error)
 	// ReloadFixtures rereads the fixtures; runtime state wins over the file.
 	ReloadFixtures(ctx context.Context) (ReloadResult, error)

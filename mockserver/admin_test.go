@@ -410,6 +410,7 @@ func TestAdminReset(t *testing.T) {
 	sb.admin(http.MethodPost, "/__admin/transactions/AOP-554/STUCK-1001/transition", map[string]any{"to": "failed"})
 	sb.admin(http.MethodPost, "/__admin/faults", map[string]any{"kind": "status", "status": 503, "referenceId": "nothing"})
 	sb.enquireValid("AOP-554", "AUTO-77", nil)
+	sb.admin(http.MethodPost, "/__admin/clock", map[string]any{"advance": "2h"})
 
 	a := sb.admin(http.MethodPost, "/__admin/reset", nil)
 	var res struct{ Transactions int }
@@ -443,6 +444,12 @@ func TestAdminReset(t *testing.T) {
 	sb.admin(http.MethodGet, "/__admin/requests/count", nil).decode(t, &n)
 	if len(faults.Faults) != 0 || n.Count != 0 {
 		t.Fatalf("after reset: %d fault rules, %d journaled requests", len(faults.Faults), n.Count)
+	}
+	// The clock, frozen and moved before, follows the system clock again.
+	var clock admin.Clock
+	sb.admin(http.MethodGet, "/__admin/clock", nil).decode(t, &clock)
+	if clock.Frozen || clock.Offset != "0s" || time.Since(clock.Now).Abs() > time.Minute {
+		t.Fatalf("clock after reset: %+v, want the system clock's, not frozen", clock)
 	}
 }
 

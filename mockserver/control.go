@@ -197,16 +197,36 @@ func (c *control) ClearRequests(context.Context) error {
 	return nil
 }
 
+// Reset puts the sandbox back as a first start makes it: the fixtures'
+// transactions, no fault rule, the clock following the system clock, an
+// empty journal; the proxy's findings are kept. The transactions, the rules
+// and the clock change in one Store.Replace, so an enquiry sees them all
+// before or all after, and a persistent store keeps one or the other
+// through a crash. The fixtures are completed on the clock's new time.
 func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	regs, txs, err := domainFixtures(c.fixtures)
-	if err == nil {
-		err = c.service.Reset(ctx, regs, txs)
+	if err != nil {
+		return admin.ResetResult{}, admin.ErrorOf(err)
 	}
-	if err == nil {
-		err = c.faults.Clear(ctx)
+	realTime, err := json.Marshal(recharge.ClockState{})
+	if err != nil {
+		return admin.ResetResult{}, admin.ErrorOf(err)
 	}
+	before := c.clock.State()
+	err = c.faults.ClearWith(func(rules []recharge.Record) error {
+		also := recharge.Replacement{
+			Records:  map[string][]recharge.Record{faults.Collection: rules},
+			Settings: map[string][]byte{clockSetting: realTime},
+			Made:     func() { c.clock.Restore(recharge.ClockState{}) },
+		}
+		err := c.service.ResetWith(ctx, regs, txs, time.Now(), also)
+		if err != nil {
+			c.clock.Restore(before)
+		}
+		return err
+	})
 	if err != nil {
 		return admin.ResetResult{}, admin.ErrorOf(err)
 	}

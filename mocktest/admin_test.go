@@ -110,10 +110,13 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 
 	res, err := a.Reset(ctx)
 	note("reset", res, err)
+	clk, err := a.Clock(ctx)
+	note("clock after reset", admin.Clock{Offset: clk.Offset, Frozen: clk.Frozen}, err)
 	reloaded, err := a.ReloadFixtures(ctx)
 	note("reload", reloaded, err)
 	h, err := a.Health(ctx)
-	h.Uptime = "" // differs by run
+	h.Uptime = ""         // differs by run
+	h.Clock = time.Time{} // the system clock's since the reset
 	note("health", h, err)
 	return out
 }

@@ -49,6 +49,7 @@ func TestStateFile(t *testing.T) {
 	}
 	bin := testutil.BuildBinary(t, ".")
 	t.Run("acknowledged writes survive SIGKILL", func(t *testing.T) { testAcknowledgedWritesSurviveSIGKILL(t, bin) })
+	t.Run("a reset killed midway leaves the old state or the new", func(t *testing.T) { testKilledResetLeavesOneState(t, bin) })
 	t.Run("a second process on the file fails fast", func(t *testing.T) { testSecondProcessFailsFast(t, bin) })
 	t.Run("SIGTERM leaves a file the store opens", func(t *testing.T) { testCleanStop(t, bin) })
 }

@@ -21,6 +21,7 @@ type store interface {
 	recharge.Store
 	recharge.Settings
 	recharge.ConditionalDeleter
+	recharge.Records
 }
 
 type constructor func(t *testing.T) store
@@ -394,6 +395,16 @@ func testStore(t *testing.T, open constructor) {
 		}},
 		{"concurrent updates of one key all apply", func(t *testing.T, s store) {
 			testConcurrentUpdates(t, s)
+		}},
+		{"replace keeps, adds and saves as it is told", testReplaceSemantics},
+		{"replace is atomic to every reader", func(t *testing.T, s store) {
+			// A bbolt write costs an fsync, so its readers see fewer
+			// replaces; each replaces the large store whole all the same.
+			bulk := 20_000
+			if _, ok := s.(*recharge.MemoryStore); !ok {
+				bulk = 3_000
+			}
+			testReplaceIsAtomic(t, s, bulk)
 		}},
 	}
 	for _, c := range cases {

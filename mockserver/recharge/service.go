@@ -2,6 +2,7 @@ package recharge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync/atomic"
@@ -160,9 +161,11 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 		return Result{}, err
 	}
 	key := transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
-	now := s.Clock.Now()
 	created := false
 	tx, err := s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
+		// Read within the update, so a reset that moves the clock with
+		// the store (Replacement.Made) is seen whole.
+		now := s.Clock.Now()
 		created = !found
 		if !found {
 			sc := ScenarioFor(q.ReferenceID)
@@ -231,7 +234,7 @@ func (s *Service) Complete(t *Transaction, now time.Time) {
 }
 
 // Transition forces a transaction into state to, as the provider's back
-// office would. An impossible transition is an ECONFLICT error saying why.
+// office would. An impossible transition is an transaction.ECONFLICT error saying why.
 func (s *Service) Transition(ctx context.Context, key transaction.Key, to transaction.State) (Transaction, error) {
 	now := s.Clock.Now()
 	return s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
@@ -246,29 +249,42 @@ func (s *Service) Transition(ctx context.Context, key transaction.Key, to transa
 	})
 }
 
-// Reset empties the store and loads the fixtures' registrations and
-// transactions.
+// Reset puts the store back to the fixtures' registrations and
+// transactions, completed at the clock's time, in one Store.Replace.
 func (s *Service) Reset(ctx context.Context, regs []Registration, txs []Transaction) error {
-	all, err := s.Store.List(ctx, Filter{})
+	return s.ResetWith(ctx, regs, txs, s.Clock.Now(), Replacement{})
+}
+
+// ResetWith is Reset with the fixtures completed at now and the records,
+// settings and Made of also replaced with the transactions, at once: a
+// reader sees the store before or after, never a fixture missing or made
+// afresh from its referenceid by an enquiry racing the reset.
+func (s *Service) ResetWith(ctx context.Context, regs []Registration, txs []Transaction, now time.Time, also Replacement) error {
+	put, err := s.fixtureTransactions(txs, now)
 	if err != nil {
 		return err
 	}
-	for _, t := range all {
-		if err := s.Store.Delete(ctx, t.Key); err != nil && transaction.ErrorCode(err) != transaction.ENOTFOUND {
-			return err
-		}
-	}
+	also.Keep, also.Add = nil, put
+	// Forgotten first: a transaction made between here and the replacement
+	// is tracked but gone, which errs towards evicting early.
 	s.auto.reset()
+	if err := s.Store.Replace(ctx, also); err != nil {
+		if all, lerr := s.Store.List(ctx, Filter{}); lerr == nil {
+			err = errors.Join(err, s.trackStored(ctx, all))
+		}
+		return err
+	}
 	s.SetRegistrations(regs)
-	return s.putFixtures(ctx, txs, nil)
+	return nil
 }
 
-// Reload applies edited fixtures without losing runtime state: registrations
-// are replaced; a transaction already in the store is kept as it is (runtime
-// state wins over the file); new fixture transactions are added; fixture
-// transactions no longer in the file are removed.
+// Reload applies edited fixtures without losing runtime state, in one
+// Store.Replace: registrations are replaced; a transaction already in the
+// store is kept as it is (runtime state wins over the file); new fixture
+// transactions are added; fixture transactions no longer in the file are
+// removed.
 func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transaction) error {
-	all, err := s.Store.List(ctx, Filter{})
+	put, err := s.fixtureTransactions(txs, s.Clock.Now())
 	if err != nil {
 		return err
 	}
@@ -276,36 +292,31 @@ func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transac
 	for _, t := range txs {
 		inFile[t.Key] = true
 	}
-	existing := make(map[transaction.Key]bool, len(all))
-	for _, t := range all {
-		existing[t.Key] = true
-		if t.Origin == transaction.OriginFixture && !inFile[t.Key] {
-			if err := s.Store.Delete(ctx, t.Key); err != nil && transaction.ErrorCode(err) != transaction.ENOTFOUND {
-				return err
-			}
-		}
+	err = s.Store.Replace(ctx, Replacement{
+		Keep: func(t Transaction) bool { return t.Origin != transaction.OriginFixture || inFile[t.Key] },
+		Add:  put,
+	})
+	if err != nil {
+		return err
 	}
 	s.SetRegistrations(regs)
-	if err := s.putFixtures(ctx, txs, existing); err != nil {
+	all, err := s.Store.List(ctx, Filter{})
+	if err != nil {
 		return err
 	}
 	return s.trackStored(ctx, all)
 }
 
-func (s *Service) putFixtures(ctx context.Context, txs []Transaction, skip map[transaction.Key]bool) error {
-	now := s.Clock.Now()
+// fixtureTransactions completes and validates the fixtures' transactions.
+func (s *Service) fixtureTransactions(txs []Transaction, now time.Time) ([]Transaction, error) {
+	out := make([]Transaction, 0, len(txs))
 	for _, t := range txs {
-		if skip[t.Key] {
-			continue
-		}
 		t.Origin = transaction.OriginFixture
 		s.Complete(&t, now)
 		if err := t.Validate(); err != nil {
-			return fmt.Errorf("fixture %s: %w", t.Key, err)
+			return nil, fmt.Errorf("fixture %s: %w", t.Key, err)
 		}
-		if err := s.Store.Put(ctx, t); err != nil {
-			return err
-		}
+		out = append(out, t)
 	}
-	return nil
+	return out, nil
 }

@@ -265,6 +265,9 @@ func TestResetAndReload(t *testing.T) {
 	if err := s.Reset(ctx, regs, []Transaction{bad}); err == nil {
 		t.Fatal("an invalid fixture was accepted")
 	}
+	if all, _ := s.Store.List(ctx, Filter{}); len(all) != 1 || all[0].ReferenceID != "F1" {
+		t.Fatalf("a refused reset changed the store: %v", all)
+	}
 }
 
 func TestMemoryStore(t *testing.T) {
