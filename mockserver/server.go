@@ -21,7 +21,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -179,7 +179,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 // envelope.
 func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
-	var answer http.Handler = answerer{service: c.service, codes: c.codes}
+	var answer served.EnquiryHandler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
 		// The same validation and faults, then the upstream answers
 		// instead of the store.
@@ -195,19 +195,21 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, validators
 	}, answer))
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
-	other := check(checks, http.NotFoundHandler())
+	other := check(checks, notFound)
 	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler(), Hosts: hosts})
-	dispatch := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	dispatch := served.HandlerFunc(func(w http.ResponseWriter, r *http.Request) served.Outcome {
 		switch {
 		case admin.IsAdminPath(r.URL.Path):
-			adminAPI.ServeHTTP(w, r)
+			return adminAPI.Serve(w, r)
 		case hosts != nil && !hosts.Allows(r.Host):
-			envelope.WriteFailure(w, r, dialect.Validation, adminhttp.HostRefusal(r.Host), "")
+			envelope.WriteFailure(w, dialect.Default(), dialect.Validation, adminhttp.HostRefusal(r.Host), "")
+			return served.Outcome{}
 		case isEnquiry(r):
-			reqnote.From(r).Route = rechargestatus.EnquiryPath
-			enquiry.ServeHTTP(w, r)
+			out := enquiry.Serve(w, r)
+			out.Route = rechargestatus.EnquiryPath
+			return out
 		default:
-			other.ServeHTTP(w, r)
+			return other.Serve(w, r)
 		}
 	})
 	return observe(observer{log: cfg.Logger, journal: s.journal, metrics: s.metrics, now: c.clock.Now}, dispatch)
