@@ -171,34 +171,39 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitForURL waits until the in-process server logs the URL it listens on.
-func waitForURL(t *testing.T, out *lockedBuffer, exited <-chan int) string {
+// runMock runs aopay-mock in process, as Run does, until ctx is done: the
+// channels it returns give the URL it listens on, once it listens, and its
+// exit code.
+func runMock(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (listening <-chan string, exited <-chan int) {
+	urls := make(chan string, 1)
+	codes := make(chan int, 1)
+	go func() {
+		codes <- ExitCode(run(ctx, args, getenv, stdout, stderr, func(url string) { urls <- url }), stderr)
+	}()
+	return urls, codes
+}
+
+// waitForURL waits until the in-process server listens, and returns its
+// URL; out is its log, for the failure message.
+func waitForURL(t *testing.T, listening <-chan string, exited <-chan int, out fmt.Stringer) string {
 	t.Helper()
-	var url string
-	err := testutil.Poll(testutil.StartTimeout, func() (bool, error) {
-		select {
-		case code := <-exited:
-			return false, fmt.Errorf("server exited with %d before listening", code)
-		default:
-		}
-		url = testutil.ListeningURL(out.String())
-		return url != "", nil
-	})
-	if err != nil {
-		t.Fatalf("%v: %s", err, out.String())
+	select {
+	case url := <-listening:
+		return url
+	case code := <-exited:
+		t.Fatalf("server exited with %d before listening: %s", code, out)
+	case <-time.After(testutil.StartTimeout):
+		t.Fatalf("server not listening after %v: %s", testutil.StartTimeout, out)
 	}
-	return url
+	return ""
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out lockedBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "text"}, envOf(map[string]string{"AOPAY_MOCK_LOG_LEVEL": "info"}), &out, io.Discard)
-	}()
-	url := waitForURL(t, &out, exited)
+	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "text"}, envOf(map[string]string{"AOPAY_MOCK_LOG_LEVEL": "info"}), &out, io.Discard)
+	url := waitForURL(t, listening, exited, &out)
 	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -226,11 +231,8 @@ func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out lockedBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"}, envOf(nil), &out, io.Discard)
-	}()
-	url := waitForURL(t, &out, exited)
+	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"}, envOf(nil), &out, io.Discard)
+	url := waitForURL(t, listening, exited, &out)
 	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"1","RegistrationID":"AOP-554"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +244,33 @@ func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 	}
 	if strings.Contains(out.String(), `"msg":"request"`) {
 		t.Fatalf("request logged at warn level: %s", out.String())
+	}
+	// A normal start and stop is no warning.
+	if log := out.String(); log != "" {
+		t.Fatalf("start, an enquiry and stop logged at warn level: %s", log)
+	}
+}
+
+// TestStartUpIsLoggedAtInfo: the start-up line, which scripts read the
+// address from, is logged at INFO: it reports nothing wrong.
+func TestStartUpIsLoggedAtInfo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, envOf(nil), &out, io.Discard)
+	url := waitForURL(t, listening, exited, &out)
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	log := out.String()
+	if got := testutil.ListeningURL(log); got != url {
+		t.Fatalf("log names %q, the server listens on %q: %s", got, url, log)
+	}
+	for _, msg := range []string{"aopay-mock listening", "aopay-mock shutting down"} {
+		if !strings.Contains(log, `"level":"INFO","msg":"`+msg+`"`) {
+			t.Errorf("%q is not logged at INFO: %s", msg, log)
+		}
 	}
 }
 
