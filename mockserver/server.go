@@ -67,7 +67,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := startingFixtures(cfg)
+	set, err := startingFixtures(context.Background(), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -81,13 +81,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{stopping: make(chan struct{}), journal: journal.New(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	c := &control{
-		service: service,
-		store:   cfg.Store,
-		clock:   cfg.Clock,
-		journal: s.journal,
-		codes:   recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
-		started: time.Now(),
-		reread:  func() (fixtures.Set, error) { return rereadFixtures(cfg) },
+		service:  service,
+		store:    cfg.Store,
+		clock:    cfg.Clock,
+		journal:  s.journal,
+		codes:    recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
+		started:  time.Now(),
+		stopping: s.stopping,
+		reread:   func(ctx context.Context) (fixtures.Set, error) { return rereadFixtures(ctx, cfg) },
 	}
 	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
 	c.fixturesLoaded = s.dialects.setRegistrations
@@ -127,20 +128,20 @@ func New(cfg Config) (*Server, error) {
 }
 
 // startingFixtures is the set cfg starts with.
-func startingFixtures(cfg Config) (fixtures.Set, error) {
+func startingFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	if cfg.Fixtures != nil {
 		return *cfg.Fixtures, nil
 	}
-	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
 // rereadFixtures is the set a reload applies: the file again, or the set
 // cfg gave.
-func rereadFixtures(cfg Config) (fixtures.Set, error) {
+func rereadFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	if cfg.FixturesPath == "" && cfg.Fixtures != nil {
 		return *cfg.Fixtures, nil
 	}
-	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
 func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.Proxy, error) {
