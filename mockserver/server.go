@@ -193,6 +193,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, validators
 		Stopping: s.stopping,
 		Log:      cfg.Logger,
 		Injected: s.metrics.faultInjected,
+		MaxHeld:  max(cfg.MaxHeldFaults, 0),
 	}, answer))
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.

@@ -56,6 +56,7 @@ type options struct {
 	journalBytes    int64
 	maxTransactions int
 	maxConns        int
+	maxHeldFaults   int
 	logFormat       string
 	logLevel        string
 	adminToken      string
@@ -83,6 +84,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&o.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "bytes of memory the request journal's entries may hold, roughly (67108864 is 64 MiB); past them the oldest are forgotten first, whatever --journal-size")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
 	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), fmt.Sprintf("connections open at once (0: no limit); at the limit the longest-idle keep-alive connection is closed to admit a new one, or the new one waits when none is idle. The default is %d, or half of (open-file limit - %d) when that is lower", DefaultMaxConns, reservedFiles))
+	fs.IntVar(&o.maxHeldFaults, "max-held-faults", mockserver.DefaultMaxHeldFaults, "requests that hang, latency and trickle faults hold at once, never more than half of --max-conns (0: no limit but that); past it such a fault is refused with 429 and Retry-After, so that faults cannot take the connections ordinary enquiries need")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
@@ -206,10 +208,13 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		return cfg, errors.New("max-transactions must not be negative")
 	case o.maxConns < 0:
 		return cfg, errors.New("max-conns must not be negative")
+	case o.maxHeldFaults < 0:
+		return cfg, errors.New("max-held-faults must not be negative")
 	case o.maxTransactions == 0:
 		// Config reads zero as the default and a negative value as no limit.
 		cfg.MaxTransactions = -1
 	}
+	cfg.MaxHeldFaults = heldFaultsWithin(o.maxHeldFaults, o.maxConns)
 	if _, err := hostcheck.New(cfg.AllowedHosts); err != nil {
 		return cfg, fmt.Errorf("allowed-hosts: %w", err)
 	}
@@ -217,6 +222,22 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// heldFaultsWithin is the limit of held faults (mockserver.Config's
+// MaxHeldFaults) for --max-held-faults held and --max-conns conns: never
+// more than half the connections, so that ordinary enquiries keep the rest.
+func heldFaultsWithin(held, conns int) int {
+	if conns > 0 {
+		half := max(1, conns/2)
+		if held == 0 || held > half {
+			held = half
+		}
+	}
+	if held == 0 {
+		return -1
+	}
+	return held
 }
 
 // splitList reads a comma-separated flag: its items, spaces trimmed, the

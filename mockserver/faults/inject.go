@@ -3,6 +3,7 @@ package faults
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -29,7 +30,16 @@ type Options struct {
 	// Injected, when set, hears of every fault injected: its kind, and
 	// "rule" or "header".
 	Injected func(kind admin.FaultKind, source string)
+	// MaxHeld bounds the requests that faults hold at once (hangs,
+	// trickles, delays); past it such a fault is refused with 429, so that
+	// faults cannot take every connection from ordinary enquiries. Zero
+	// holds any number.
+	MaxHeld int
 }
+
+// HeldScenario names, in the journal and metrics, a fault refused because
+// Options.MaxHeld requests are held already.
+const HeldScenario = "fault:refused-too-many-held"
 
 // Inject sits between the validation of an enquiry and its handler: it
 // picks the fault of a request, from its X-Mock-Fault header or the rules in
@@ -40,6 +50,10 @@ type Options struct {
 // spoil the answer (latency, truncated, malformed, content-type, trickle)
 // process the enquiry, which counts, and spoil what the client receives.
 func Inject(o Options, next served.EnquiryHandler) served.EnquiryHandler {
+	var held chan struct{}
+	if o.MaxHeld > 0 {
+		held = make(chan struct{}, o.MaxHeld)
+	}
 	return served.EnquiryFunc(func(w http.ResponseWriter, r *http.Request, q served.Enquiry) served.Outcome {
 		picked, ok, err := pick(o, r, q)
 		if err != nil {
@@ -48,6 +62,15 @@ func Inject(o Options, next served.EnquiryHandler) served.EnquiryHandler {
 		}
 		if !ok {
 			return next.ServeEnquiry(w, r, q)
+		}
+		if held != nil && holds(picked) {
+			select {
+			case held <- struct{}{}:
+				defer func() { <-held }()
+			default:
+				refuseHeld(w, *q.Dialect, o.MaxHeld)
+				return served.Outcome{Scenario: HeldScenario, Fault: picked.Describe()}
+			}
 		}
 		if o.Injected != nil {
 			source := "rule"
@@ -130,6 +153,22 @@ func apply(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, q s
 		ans.writeTo(w, "text/html; charset=utf-8", len(body), body)
 	}
 	return out
+}
+
+// holds reports whether fault f holds its request a while: a hang, a
+// trickle, or any fault with a delay.
+func holds(f Picked) bool {
+	return f.Rule.Kind == admin.FaultHang || f.Rule.Kind == admin.FaultTrickle || f.Delay > 0
+}
+
+// refuseHeld answers a fault refused because most requests are held by
+// faults already: 429, with Retry-After, in the provider's envelope as
+// dialect d spells errors.
+func refuseHeld(w http.ResponseWriter, d dialect.Dialect, most int) {
+	w.Header().Set("Retry-After", "1")
+	sa := statusAnswers[http.StatusTooManyRequests]
+	envelope.WriteError(w, d, http.StatusTooManyRequests, rechargestatus.ErrorAnswer{ResponseCode: sa.code, Message: sa.message,
+		Remarks: fmt.Sprintf("%d requests are held by hang, latency and trickle faults already, the most the sandbox holds at once (--max-held-faults); retry the fault later", most)})
 }
 
 // orDefault is d, or otherwise when d is zero.
