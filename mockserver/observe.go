@@ -72,27 +72,33 @@ func observe(o observer, next served.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		c := &capture{ResponseWriter: w}
-		defer func() {
-			p := recover()
-			if p == nil {
-				return
-			}
-			if p == http.ErrAbortHandler {
-				o.finish(r, c, served.Outcome{}, start)
-				panic(p)
-			}
-			o.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
-			if c.status == 0 {
-				envelope.WriteFailure(c, dialect.Default(), dialect.UnableToProcess, "", "")
-			}
-			o.finish(r, c, served.Outcome{}, start)
-		}()
-		out := next.Serve(c, r)
+		out := o.serve(next, c, r)
 		o.finish(r, c, out, start)
 		if out.Aborted {
 			panic(http.ErrAbortHandler)
 		}
 	})
+}
+
+// serve is next's outcome of r. A panic of next is an aborted outcome when
+// it is http.ErrAbortHandler, and otherwise logged and answered in the
+// envelope, when no answer has begun.
+func (o observer) serve(next served.Handler, c *capture, r *http.Request) (out served.Outcome) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		out = served.Outcome{Aborted: p == http.ErrAbortHandler}
+		if out.Aborted {
+			return
+		}
+		o.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
+		if c.status == 0 {
+			envelope.WriteFailure(c, dialect.Default(), dialect.UnableToProcess, "", "")
+		}
+	}()
+	return next.Serve(c, r)
 }
 
 func (o observer) finish(r *http.Request, c *capture, out served.Outcome, start time.Time) {
