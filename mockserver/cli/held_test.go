@@ -84,3 +84,22 @@ func TestHeldFaultsLeaveRoomForEnquiries(t *testing.T) {
 		t.Fatalf("%d more hanging faults refused than the limit leaves", n)
 	}
 }
+
+// TestHeldFaultsWithin: --max-held-faults never leaves fewer than half of
+// --max-conns to other requests, and 0 holds as many as that allows.
+func TestHeldFaultsWithin(t *testing.T) {
+	tests := []struct{ held, conns, want int }{
+		{64, 1024, 64},
+		{64, 10, 5},
+		{0, 10, 5},
+		{3, 10, 3},
+		{64, 1, 1},
+		{64, 0, 64},
+		{0, 0, -1},
+	}
+	for _, tt := range tests {
+		if got := heldFaultsWithin(tt.held, tt.conns); got != tt.want {
+			t.Errorf("heldFaultsWithin(%d, %d) = %d, want %d", tt.held, tt.conns, got, tt.want)
+		}
+	}
+}
