@@ -75,6 +75,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown accepted dialect", []string{"--accept-dialect", "aggregator", "--proxy-upstream", "http://127.0.0.1:1"}, nil, 2, `unknown dialect "aggregator"`},
 		{"journal too large to allocate", []string{"--journal-size", "2000000000"}, nil, 2, "journal-size"},
 		{"journal of no bytes", []string{"--journal-bytes", "0"}, nil, 2, "journal-bytes"},
+		{"negative held faults", []string{"--max-held-faults", "-1"}, nil, 2, "max-held-faults must not be negative"},
 		{"allowed host with a port", nil, map[string]string{"AOPAY_MOCK_ALLOWED_HOSTS": "mock:8080"}, 2, "allowed-hosts"},
 		{"missing spec", []string{"--spec", "/does/not/exist.yaml"}, nil, 2, "spec"},
 		{"missing fixtures", []string{"--fixtures", "/does/not/exist.yaml", "--addr", "127.0.0.1:0"}, nil, 1, "fixtures"},
@@ -88,6 +89,30 @@ func TestUsageErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d mentioning %q", code, stderr.String(), tt.wantCode, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestExitCodes: a misused flag is one line and the usage, exit 2; a
+// failure of any other error type exits 1; --help is the usage alone.
+func TestExitCodes(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"--nope"}, envOf(nil), io.Discard, &stderr); code != 2 {
+		t.Fatalf("exit %d for an unknown flag, want 2", code)
+	}
+	if got := stderr.String(); !strings.HasPrefix(got, "aopay-mock: flag provided but not defined: -nope\nUsage: aopay-mock [flags]\n") ||
+		strings.Count(got, "not defined") != 1 || !strings.Contains(got, "--max-held-faults") {
+		t.Fatalf("stderr %q, want the error once, then the usage", got)
+	}
+	stderr.Reset()
+	if code := Run(context.Background(), []string{"--help"}, envOf(nil), io.Discard, &stderr); code != 0 || !strings.HasPrefix(stderr.String(), "Usage: aopay-mock [flags]\n") {
+		t.Fatalf("--help: exit %d, stderr %q; want 0 and the usage alone", code, &stderr)
+	}
+	stderr.Reset()
+	if code := ExitCode(fmt.Errorf("listen: %w", io.ErrUnexpectedEOF), &stderr); code != 1 || stderr.String() != "aopay-mock: listen: unexpected EOF\n" {
+		t.Fatalf("exit %d, stderr %q; want 1 and one line", code, &stderr)
+	}
+	if code := ExitCode(nil, &stderr); code != 0 {
+		t.Fatalf("exit %d for no error", code)
 	}
 }
 
