@@ -3,6 +3,8 @@ package recharge
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,22 +46,22 @@ func (g Generator) Fill(t *Transaction, created time.Time) {
 	operator := FASTagIssuers[f.Number(0, len(FASTagIssuers)-1)]
 	plate := VehicleNumber(f)
 	rupees := 100 + 50*f.Number(0, 38)
-	// Commission and TDS as a FASTag reseller sees them: a fraction of a percent,
-	// TDS five percent of the commission.
-	commPaise := rupees * 25 / 100
-	tdsPaise := commPaise * 5 / 100
-	ageSeconds := f.Number(30, 600)
 	fill := func(dst *string, v string) {
 		if *dst == "" {
 			*dst = v
 		}
 	}
+	fill(&t.Amount, fmt.Sprintf("%d.00", rupees))
+	if amount, ok := amountPaise(t.Amount); ok {
+		fill(&t.Comm, paise(commission(amount)))
+	}
+	if comm, ok := amountPaise(t.Comm); ok {
+		fill(&t.TDS, paise(tds(comm)))
+	}
+	ageSeconds := f.Number(30, 600)
 	fill(&t.TxnID, txnid)
 	fill(&t.OperatorName, operator)
 	fill(&t.CANumber, plate)
-	fill(&t.Amount, fmt.Sprintf("%d.00", rupees))
-	fill(&t.Comm, paise(commPaise))
-	fill(&t.TDS, paise(tdsPaise))
 	if t.DateAdded.IsZero() {
 		t.DateAdded = created.Add(-time.Duration(ageSeconds) * time.Second).Truncate(time.Second)
 	}
@@ -68,7 +70,35 @@ func (g Generator) Fill(t *Transaction, created time.Time) {
 	}
 }
 
-func paise(p int) string { return fmt.Sprintf("%d.%02d", p/100, p%100) }
+// commission and tds are the sandbox's own rule for the commission of an
+// amount and the TDS on a commission, in paise, since the provider's is not
+// public: commission a quarter of a percent of the amount, as a FASTag
+// reseller sees it, TDS five percent of the commission, each rounded down to
+// the paisa. A negative amount earns none.
+func commission(amountPaise int64) int64 { return max(amountPaise, 0) * 25 / 10_000 }
+
+func tds(commPaise int64) int64 { return max(commPaise, 0) * 5 / 100 }
+
+// amountPaise reads a decimal amount such as "1", "100.5" or "10000.00" in
+// paise, rounding further decimals down; false when it is not one.
+func amountPaise(amount string) (int64, bool) {
+	whole, frac, _ := strings.Cut(amount, ".")
+	negative := strings.HasPrefix(whole, "-")
+	whole = strings.TrimPrefix(whole, "-")
+	frac = (frac + "00")[:2]
+	rupees, err1 := strconv.ParseInt(whole, 10, 64)
+	cents, err2 := strconv.ParseUint(frac, 10, 64)
+	if err1 != nil || err2 != nil || rupees < 0 || rupees > math.MaxInt64/100-100 {
+		return 0, false
+	}
+	p := rupees*100 + int64(cents)
+	if negative {
+		p = -p
+	}
+	return p, true
+}
+
+func paise(p int64) string { return fmt.Sprintf("%d.%02d", p/100, p%100) }
 
 // VehicleNumber makes an Indian registration number such as DL10CG6228.
 func VehicleNumber(f *gofakeit.Faker) string {

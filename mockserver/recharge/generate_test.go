@@ -84,3 +84,25 @@ func TestScenarioFor(t *testing.T) {
 		}
 	}
 }
+
+func TestGeneratedCommissionFollowsTheAmountSet(t *testing.T) {
+	g := Generator{Seed: 1}
+	for _, tt := range []struct{ amount, comm, tds string }{
+		{"100.00", "0.25", "0.01"},
+		{"10000.00", "25.00", "1.25"},
+		{"1", "0.00", "0.00"},
+		{"1234.56", "3.08", "0.15"},
+		{"-50.00", "0.00", "0.00"},
+	} {
+		tx := Transaction{Key: Key{"AOP-554", "AMOUNT-" + tt.amount}, State: StateSuccess, Amount: tt.amount}
+		g.Fill(&tx, t0)
+		if tx.Amount != tt.amount || tx.Comm != tt.comm || tx.TDS != tt.tds {
+			t.Errorf("amount %s: got amount %s comm %s tds %s, want comm %s tds %s", tt.amount, tx.Amount, tx.Comm, tx.TDS, tt.comm, tt.tds)
+		}
+	}
+	set := Transaction{Key: Key{"AOP-554", "SET"}, State: StateSuccess, Amount: "500.00", Comm: "9.99"}
+	g.Fill(&set, t0)
+	if set.Comm != "9.99" || set.TDS != "0.49" {
+		t.Errorf("a commission set is kept and TDS follows it: comm %s tds %s, want 9.99 and 0.49", set.Comm, set.TDS)
+	}
+}
