@@ -75,6 +75,10 @@ type Config struct {
 	AllowedHosts []string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
+	// MaxHeldFaults bounds the requests that hang, latency and trickle
+	// faults hold at once, past which such a fault is refused with 429 and
+	// Retry-After; DefaultMaxHeldFaults when zero, unbounded when negative.
+	MaxHeldFaults int
 	// ProxyUpstream, when set, is the base URL of an endpoint (the real
 	// provider) that RechargeStatus enquiries are forwarded to, their
 	// answers judged against the contract and relayed unchanged.
@@ -99,6 +103,9 @@ const (
 	// whatever its limit, so that no listing answers a huge body.
 	MaxJournalPageBytes = journal.MaxPageBytes
 	DefaultAddr         = "127.0.0.1:8080"
+	// DefaultMaxHeldFaults is a sixteenth of aopay-mock's default
+	// connection limit: faults never hold more than a few connections.
+	DefaultMaxHeldFaults = 64
 )
 
 // Timeouts and limits of the server that serves the mock: long enough for a
@@ -147,6 +154,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTransactions == 0 {
 		c.MaxTransactions = recharge.DefaultMaxAutoCreated
+	}
+	if c.MaxHeldFaults == 0 {
+		c.MaxHeldFaults = DefaultMaxHeldFaults
 	}
 	if c.ProxyTimeout <= 0 {
 		c.ProxyTimeout = proxy.DefaultTimeout

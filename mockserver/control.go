@@ -34,7 +34,10 @@ type control struct {
 	codes   recharge.StatusCodes
 	started time.Time
 	// reread reads the fixtures again, for a reload.
-	reread func() (fixtures.Set, error)
+	reread func(context.Context) (fixtures.Set, error)
+	// stopping, once closed, ends a reread in progress: a shutdown does not
+	// wait for it.
+	stopping <-chan struct{}
 	// fixturesLoaded hears of each set of fixtures put in force.
 	fixturesLoaded func(fixtures.Set)
 
@@ -236,7 +239,16 @@ func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
 }
 
 func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
-	set, err := c.reread()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	set, err := c.reread(ctx)
 	if err != nil {
 		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", err.Error())
 	}

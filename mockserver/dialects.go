@@ -8,13 +8,12 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
 
 // dialects choose the dialect each request is answered in: the one its
 // X-Mock-Dialect header names, else its registration's, else the server's.
-// The chosen one goes in the request's reqnote, for every handler that
-// answers it, and its name in the X-Mock-Dialect answer header.
+// The chosen one is handed to every handler that answers the request, and
+// its name goes in the X-Mock-Dialect answer header.
 type dialects struct {
 	server named
 	// header honours the X-Mock-Dialect request header.
@@ -95,11 +94,11 @@ func (ds *dialects) ofRegistration(body []byte, token string) named {
 	return regs.own[id]
 }
 
-// choose puts the dialect of r in its note and names it in the answer
-// header. An X-Mock-Dialect header that names no dialect is refused, in the
-// dialect that would have applied without it, and choose reports false.
+// choose returns the dialect of r and names it in the answer header. An
+// X-Mock-Dialect header that names no dialect is refused, in the dialect
+// that would have applied without it, which choose returns with false.
 // body is r's when r is an enquiry whose body could be read, else nil.
-func (ds *dialects) choose(w http.ResponseWriter, r *http.Request, note *reqnote.Note, body []byte) bool {
+func (ds *dialects) choose(w http.ResponseWriter, r *http.Request, body []byte) (*dialect.Dialect, bool) {
 	chosen := ds.server
 	var registration dialect.Dialect
 	if body != nil {
@@ -116,11 +115,10 @@ func (ds *dialects) choose(w http.ResponseWriter, r *http.Request, note *reqnote
 		chosen = nameOf(d)
 	}
 	// A refused header leaves the dialect that applies without it.
-	note.Chosen = chosen.d
 	w.Header()[dialect.Header] = chosen.name
 	if err != nil {
-		envelope.WriteFailure(w, r, dialect.Validation, err.Error(), "")
-		return false
+		envelope.WriteFailure(w, *chosen.d, dialect.Validation, err.Error(), "")
+		return chosen.d, false
 	}
-	return true
+	return chosen.d, true
 }

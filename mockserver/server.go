@@ -19,7 +19,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
@@ -66,7 +66,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := startingFixtures(cfg)
+	set, err := startingFixtures(context.Background(), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -80,13 +80,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{stopping: make(chan struct{}), journal: journal.New(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	c := &control{
-		service: service,
-		store:   cfg.Store,
-		clock:   cfg.Clock,
-		journal: s.journal,
-		codes:   recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
-		started: time.Now(),
-		reread:  func() (fixtures.Set, error) { return rereadFixtures(cfg) },
+		service:  service,
+		store:    cfg.Store,
+		clock:    cfg.Clock,
+		journal:  s.journal,
+		codes:    recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
+		started:  time.Now(),
+		stopping: s.stopping,
+		reread:   func(ctx context.Context) (fixtures.Set, error) { return rereadFixtures(ctx, cfg) },
 	}
 	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
 	c.fixturesLoaded = s.dialects.setRegistrations
@@ -121,20 +122,20 @@ func New(cfg Config) (*Server, error) {
 }
 
 // startingFixtures is the set cfg starts with.
-func startingFixtures(cfg Config) (fixtures.Set, error) {
+func startingFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	if cfg.Fixtures != nil {
 		return *cfg.Fixtures, nil
 	}
-	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
 // rereadFixtures is the set a reload applies: the file again, or the set
 // cfg gave.
-func rereadFixtures(cfg Config) (fixtures.Set, error) {
+func rereadFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	if cfg.FixturesPath == "" && cfg.Fixtures != nil {
 		return *cfg.Fixtures, nil
 	}
-	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
 func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.Proxy, error) {
@@ -173,7 +174,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 // envelope.
 func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
-	var answer http.Handler = answerer{service: c.service, codes: c.codes}
+	var answer served.EnquiryHandler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
 		// The same validation and faults, then the upstream answers
 		// instead of the store.
@@ -186,22 +187,25 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 		Stopping: s.stopping,
 		Log:      cfg.Logger,
 		Injected: s.metrics.faultInjected,
+		MaxHeld:  max(cfg.MaxHeldFaults, 0),
 	}, answer))
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
-	other := check(checks, http.NotFoundHandler())
+	other := check(checks, notFound)
 	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler(), Hosts: hosts})
-	dispatch := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	dispatch := served.HandlerFunc(func(w http.ResponseWriter, r *http.Request) served.Outcome {
 		switch {
 		case admin.IsAdminPath(r.URL.Path):
-			adminAPI.ServeHTTP(w, r)
+			return adminAPI.Serve(w, r)
 		case hosts != nil && !hosts.Allows(r.Host):
-			envelope.WriteFailure(w, r, dialect.Validation, adminhttp.HostRefusal(r.Host), "")
+			envelope.WriteFailure(w, dialect.Default(), dialect.Validation, adminhttp.HostRefusal(r.Host), "")
+			return served.Outcome{}
 		case isEnquiry(r):
-			reqnote.From(r).Route = rechargestatus.EnquiryPath
-			enquiry.ServeHTTP(w, r)
+			out := enquiry.Serve(w, r)
+			out.Route = rechargestatus.EnquiryPath
+			return out
 		default:
-			other.ServeHTTP(w, r)
+			return other.Serve(w, r)
 		}
 	})
 	return observe(observer{log: cfg.Logger, journal: s.journal, metrics: s.metrics, now: c.clock.Now}, dispatch)

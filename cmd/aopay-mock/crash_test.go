@@ -174,7 +174,7 @@ type mockProcess struct {
 // startMock runs the binary on state and waits for the URL it listens on.
 func startMock(t *testing.T, bin, state string) *mockProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "--state", state, "--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json")
+	cmd := exec.Command(bin, "--state", state, "--addr", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = cleanEnv()
 	p := &mockProcess{Process: testutil.StartProcess(t, cmd, testutil.LoggedURL("/__admin/health"))}
 	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ func Open(path string) (*Store, error) {
 func open(path string, options bolt.Options) (*Store, error) {
 	options.Timeout = LockTimeout
 	info, err := os.Stat(path)
+	if err == nil && info.IsDir() {
+		return nil, fmt.Errorf("state file %s is a directory: --state names the file to keep the state in, such as %s", path, filepath.Join(path, "state.db"))
+	}
 	if err == nil && info.Size() > 0 {
 		if err := verify(path); err != nil {
 			return nil, err

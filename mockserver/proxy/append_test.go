@@ -1,8 +1,11 @@
 package proxy
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -88,7 +91,7 @@ func TestRecordingCostsBytesLinearInWhatIsRecorded(t *testing.T) {
 	if b := recordOne(t, again, "LIN-0003", "0"); b != steady-1 {
 		t.Fatalf("a changed transaction wrote %d bytes, a new one %d", b, steady)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,9 +140,45 @@ func TestContinuingDropsAnUnfinishedWrite(t *testing.T) {
 		t.Fatal("the transaction of the unfinished write is known")
 	}
 	recordOne(t, again, "CUT-0002", "1")
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil || len(set.Transactions) != 2 {
 		t.Fatalf("the continued recording loads %d transactions, %v", len(set.Transactions), err)
+	}
+}
+
+// TestARecordingCutShortLoadsAsFixtures cuts the last write of a recording
+// short, as a crash would, and loads it as --fixtures DIR does without
+// continuing it: the unfinished write is left out with a warning, and what
+// came before loads.
+func TestARecordingCutShortLoadsAsFixtures(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec, err := newTestRecorder(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordOne(t, rec, "CUT-0001", "1")
+	complete := fileSize(t, rec.txs.path)
+	recordOne(t, rec, "CUT-0002", "1")
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int64{1, 40, fileSize(t, rec.txs.path) - complete - 1} {
+		if err := os.Truncate(rec.txs.path, complete+cut); err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		set, err := fixtures.Load(context.Background(), dir, slog.New(slog.NewTextHandler(&log, nil)))
+		if err != nil {
+			t.Fatalf("cut %d bytes into the last write: %v", cut, err)
+		}
+		if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "CUT-0001" {
+			t.Fatalf("cut %d bytes into the last write: loaded %+v, want CUT-0001 alone", cut, set.Transactions)
+		}
+		want := fmt.Sprintf("last write was cut short; that write is left out\" file=%s bytes=%d", rec.txs.path, cut)
+		if !strings.Contains(log.String(), want) {
+			t.Fatalf("log %q, want a warning naming the file and the %d bytes left out", log.String(), cut)
+		}
 	}
 }
 
@@ -179,7 +218,7 @@ func TestContinuingAdoptsTheOneFileOfEarlierReleases(t *testing.T) {
 	if b := recordOne(t, rec, "OLD-0001", "1"); b != 0 {
 		t.Fatalf("an answer the old file held wrote %d bytes", b)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil || len(set.Transactions) != 1 || len(set.Registrations) != 2 || !set.Registrations[1].Disabled {
 		t.Fatalf("the adopted recording loads %+v, %v", set, err)
 	}

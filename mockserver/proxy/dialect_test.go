@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -86,7 +87,7 @@ func TestProxyRecordsTheUpstreamDialectInPageForm(t *testing.T) {
 	if err := rig.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

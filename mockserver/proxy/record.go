@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -46,11 +47,6 @@ const RecordedScenario = "recorded"
 // before it is appended: exchanges never wait for the disk, and a burst of
 // them costs one write.
 const recordFlushInterval = 200 * time.Millisecond
-
-// recordedUpToHere ends every write appended to a recording file: what
-// follows the last one is the rest of a write a crash cut short, which
-// continuing the recording drops.
-const recordedUpToHere = "# recorded up to here\n"
 
 // recorder turns the transactions an upstream answered into fixtures,
 // so that a mock started with --fixtures DIR answers them offline. It keeps
@@ -172,7 +168,7 @@ func (r *recorder) create(f recordFile) error {
 		"# the %s it answered, each change appended, the latest entry of each\n"+
 		"# winning. Keys and tokens are never recorded.\n"+
 		"# Replay them offline with: aopay-mock --fixtures %s --unknown notfound\n"+
-		"%s:\n%s", r.upstream, f.key, r.dir, f.key, recordedUpToHere)
+		"%s:\n%s", r.upstream, f.key, r.dir, f.key, fixtures.RecordedUpToHere)
 	tmp, err := os.CreateTemp(r.dir, ".recorded-*.tmp")
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
@@ -202,7 +198,7 @@ func (r *recorder) create(f recordFile) error {
 
 // readEntries reads f's entries as the recording knows them, each on its
 // own so that memory holds one entry at a time, and returns the offset
-// past the last complete write. Only entries followed by recordedUpToHere
+// past the last complete write. Only entries followed by fixtures.RecordedUpToHere
 // count.
 func (r *recorder) readEntries(f recordFile, file io.Reader) (int64, error) {
 	in := bufio.NewReader(file)
@@ -229,7 +225,7 @@ func (r *recorder) readEntries(f recordFile, file io.Reader) (int64, error) {
 					return 0, fmt.Errorf("line %d is not part of an entry", line)
 				}
 				entry = append(entry, text...)
-			case string(text) == recordedUpToHere:
+			case string(text) == fixtures.RecordedUpToHere:
 				if entry != nil {
 					batch, entry = append(batch, entry), nil
 				}
@@ -293,7 +289,7 @@ func (r *recorder) adoptLegacy() error {
 	}
 	// The recording is the sandbox's own: nobody is to be warned of the
 	// keys it was written with.
-	set, err := fixtures.Load(path, slog.New(slog.DiscardHandler))
+	set, err := fixtures.Load(context.Background(), path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return fmt.Errorf("record: continue the recording in %s: %w", path, err)
 	}
@@ -480,7 +476,7 @@ func (r *recorder) appendTo(f recordFile, entries []byte) error {
 	}
 	info, err := file.Stat()
 	if err == nil {
-		_, err = file.Write(append(entries, recordedUpToHere...))
+		_, err = file.Write(append(entries, fixtures.RecordedUpToHere...))
 	}
 	if err == nil {
 		err = file.Sync()
@@ -494,7 +490,7 @@ func (r *recorder) appendTo(f recordFile, entries []byte) error {
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
-	r.written += int64(len(entries) + len(recordedUpToHere))
+	r.written += int64(len(entries) + len(fixtures.RecordedUpToHere))
 	return nil
 }
 

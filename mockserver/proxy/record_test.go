@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -97,7 +98,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if len(entries) != 2 || entries[0].Name() != proxy.RecordRegistrationsFile || entries[1].Name() != proxy.RecordTransactionsFile {
 		t.Fatalf("the directory holds %v, want only %s and %s", entries, proxy.RecordRegistrationsFile, proxy.RecordTransactionsFile)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatalf("the recording does not load as fixtures: %v\n%s", err, recorded)
 	}
@@ -228,7 +229,7 @@ func TestRecordingDoesNotHoldUpTheProxy(t *testing.T) {
 	if err := recording.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -217,7 +218,7 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 	if err := again.Close(); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
