@@ -38,7 +38,7 @@ type Suite struct {
 	Doc    *openapi3.T
 	Client *Client
 	Admin  *admin.Client
-	Judge  *Judge
+	Judge  *conformance.Judge
 	// tag makes this run's referenceids its own, so that runs against the
 	// same mock do not meet each other's transactions.
 	tag string
@@ -55,17 +55,13 @@ func NewSuite(cfg Config, doc *openapi3.T, log io.Writer) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	judge, err := dialect.NewJudge(conformance.NewJudge(validator, 0), cfg.AcceptDialects...)
-	if err != nil {
-		return nil, err
-	}
 	client := NewClient(cfg.BaseURL, clientOptions(cfg, log))
 	return &Suite{
 		Config: cfg,
 		Doc:    doc,
 		Client: client,
 		Admin:  admin.NewClient(cfg.BaseURL, admin.WithToken(cfg.AdminToken), admin.WithHTTPClient(client.HTTPClient())),
-		Judge:  NewJudge(judge),
+		Judge:  conformance.NewJudge(validator, conformance.WithDialects(dialect.Known{})),
 		tag:    NewRequestID()[:8] + strconv.Itoa(ginkgo.GinkgoParallelProcess()),
 	}, nil
 }
