@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -86,6 +87,12 @@ func (ex *Exchange) judgedAs() (string, []byte) {
 		}
 	}
 	return "", ex.Body
+}
+
+// isJSON reports whether the answer says it is JSON, or is.
+func (ex *Exchange) isJSON() bool {
+	media, _, err := mime.ParseMediaType(ex.Header.Get("Content-Type"))
+	return (err == nil && (media == "application/json" || strings.HasSuffix(media, "+json"))) || json.Valid(ex.Body)
 }
 
 // PageBody is the answer as the specs read it: the body as it came, or, when

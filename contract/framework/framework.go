@@ -194,6 +194,28 @@ func (f *Framework) ExpectRefusal(ex *Exchange) rechargestatus.ErrorAnswer {
 	return a
 }
 
+// ExpectOwedAnswer asserts what every provider owes a request the page does
+// not call well formed, or that only the sandbox refuses (c.Sandbox): an
+// answer in time, never a 5xx, in the envelope and honouring the contract
+// when it is JSON; and, to a request the page calls malformed, never a
+// success with status true.
+func (f *Framework) ExpectOwedAnswer(ex *Exchange, c NegativeCase) {
+	ginkgo.GinkgoHelper()
+	gomega.Expect(ex).To(HaveAnswered())
+	gomega.Expect(ex).NotTo(HaveStatusIn(500, 599), "a refused request is the client's fault, never the server's")
+	if !ex.isJSON() {
+		return
+	}
+	f.ExpectAnswer(ex)
+	if c.Sandbox != "" {
+		return
+	}
+	a, err := ex.Answer()
+	gomega.Expect(err).NotTo(gomega.HaveOccurred())
+	succeeded := ex.Status >= 200 && ex.Status < 300 && a.Status
+	gomega.Expect(succeeded).To(gomega.BeFalse(), "a malformed request is answered as a success: HTTP %d with status true", ex.Status)
+}
+
 // Poll enquires q until its answer shows phase want, at most maxPolls times,
 // and returns every answer's data in order.
 func (f *Framework) Poll(ctx context.Context, q rechargestatus.Enquiry, want conformance.Phase) []*rechargestatus.Data {
