@@ -263,9 +263,9 @@ func MatchJSONBody(want []byte) types.GomegaMatcher {
 func withDump(actual any, message string) string {
 	ex, err := exchangeOf(actual)
 	if err != nil {
-		return message
+		return printable(message, true)
 	}
-	return message + "\n\n" + ex.Dump()
+	return printable(message, true) + "\n\n" + ex.Dump()
 }
 
 func describeStatus(ex *Exchange) string {
