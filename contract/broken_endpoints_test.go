@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/contract"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
 // brokenEndpoint is a server that cannot keep any promise of the contract.
@@ -73,14 +74,10 @@ func TestTheRunEndsAtTheSuiteTimeout(t *testing.T) {
 	}
 }
 
+// closedPort is a loopback URL whose connections are refused for the whole
+// test.
 func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	l.Close()
-	return url
+	return "http://" + testutil.RefusedAddr(t)
 }
 
 func serve(t *testing.T, h http.HandlerFunc) string {

@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/contract"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 	"github.com/aopay-sandbox/rechargestatus/internal/buildinfo"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
 // runMainEnv makes the test binary run main instead of the tests, so that
@@ -166,12 +166,7 @@ func TestPassesAgainstTheInProcessMock(t *testing.T) {
 
 func TestPreflightStopsAnUnreachableTarget(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	closed := "http://" + testutil.RefusedAddr(t)
 	code, stdout, stderr := command(t, nil, "--base-url", closed)
 	if code != contract.ExitPreflight {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, contract.ExitPreflight, stdout, stderr)
