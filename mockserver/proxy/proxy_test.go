@@ -521,6 +521,24 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 			edit:       func(_ int, _ http.Header, e map[string]any) { clear(e) },
 			raw:        func([]byte) []byte { return []byte("null") },
 			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleJSON, wantPointer: ""},
+		{name: "invalid UTF-8 in data", registration: "AOP-554", reference: "12345678",
+			edit: func(int, http.Header, map[string]any) {},
+			raw: func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`"canumber":"`), []byte("\"canumber\":\"\xff"), 1)
+			},
+			wantSource: conformance.SourceStrict, wantRule: conformance.RuleUTF8, wantPointer: "/data/canumber"},
+		{name: "status false, then status true", registration: "AOP-554", reference: "NOTFOUND-1001",
+			edit: func(int, http.Header, map[string]any) {},
+			raw: func(b []byte) []byte {
+				return append(bytes.TrimSuffix(bytes.TrimSpace(b), []byte("}")), []byte(`,"status":true}`)...)
+			},
+			wantSource: conformance.SourceStrict, wantRule: conformance.RuleDuplicateKey, wantPointer: "/status"},
+		{name: "a WRONG refid before the right one", registration: "AOP-554", reference: "12345678",
+			edit: func(int, http.Header, map[string]any) {},
+			raw: func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`"refid":"`), []byte(`"refid":"WRONG","refid":"`), 1)
+			},
+			wantSource: conformance.SourceStrict, wantRule: conformance.RuleDuplicateKey, wantPointer: "/data/refid"},
 		{name: "final transaction changes txnid", registration: "AOP-554", reference: "12345678", enquiries: 2,
 			edit: func(call int, _ http.Header, e map[string]any) {
 				if call == 2 {
