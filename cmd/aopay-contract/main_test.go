@@ -136,7 +136,7 @@ func TestUsage(t *testing.T) {
 func TestNoSpecSelectedIsBadUsage(t *testing.T) {
 	t.Parallel()
 	code, stdout, stderr := command(t, nil, "--base-url=http://127.0.0.1:1", "--label-filter=nosuchlabel")
-	if want := "no spec selected: of 117 specs, 117 not selected by --label-filter or --focus"; code != contract.ExitUsage || !strings.Contains(stderr, want) {
+	if want := "no spec selected: of 146 specs, 146 not selected by --label-filter or --focus"; code != contract.ExitUsage || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, want %d saying %q\nstdout: %s\nstderr: %s", code, contract.ExitUsage, want, stdout, stderr)
 	}
 }
@@ -151,10 +151,10 @@ func TestPassesAgainstTheInProcessMock(t *testing.T) {
 		t.Fatalf("exit %d against the mock\n%s\n%s", code, stdout, stderr)
 	}
 	j, _ := readJUnit(t, report)
-	if j.Tests < 117 || j.Failures != 0 || len(j.Suites) != 1 {
+	if j.Tests < 146 || j.Failures != 0 || len(j.Suites) != 1 {
 		t.Errorf("report: %d tests, %d failures, %d suites", j.Tests, j.Failures, len(j.Suites))
 	}
-	for _, want := range []string{"SUCCESS!", "Ran 14 of 117 specs on target mock at http://127.0.0.1:"} {
+	for _, want := range []string{"SUCCESS!", "Ran 14 of 146 specs on target mock at http://127.0.0.1:"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the output lacks %q:\n%s", want, stdout)
 		}
