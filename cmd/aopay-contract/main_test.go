@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +111,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{"version", nil, []string{"--version"}, contract.ExitPassed, buildinfo.String() + "\n", ""},
 		{"help", nil, []string{"--help"}, contract.ExitPassed, "", "Exit codes: 0 every spec that ran passed; 1 the contract is broken"},
+		{"help says the answer header bound", nil, []string{"--help"}, contract.ExitPassed, "", fmt.Sprintf("its header is bounded at %d bytes", framework.MaxAnswerHeaderBytes)},
 		{"unknown flag", nil, []string{"--colour"}, contract.ExitUsage, "", "flag provided but not defined"},
 		{"argument", nil, []string{"extra"}, contract.ExitUsage, "", `unexpected argument "extra"`},
 		{"real target from the environment without a URL", map[string]string{"AOPAY_CONTRACT_TARGET": "real", "AOPAY_CONTRACT_REFERENCE": "12345678"}, nil, contract.ExitUsage, "", "needs --base-url"},
