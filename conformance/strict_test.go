@@ -1,8 +1,10 @@
 package conformance
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestReadStrictlyFindsWhatEncodingJSONForgives(t *testing.T) {
@@ -31,4 +33,40 @@ func TestReadStrictlyFindsWhatEncodingJSONForgives(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
 		}
 	}
+}
+
+// FuzzReadStrictly: the strict reading never panics, finds invalid UTF-8
+// exactly when a JSON body holds some (JSON allows such bytes only inside
+// strings), and finds no duplicate in a body encoding/json re-encodes from
+// a map.
+//
+//	go test -run='^$' -fuzz='^FuzzReadStrictly$' -fuzztime=30s ./conformance
+func FuzzReadStrictly(f *testing.F) {
+	for _, seed := range []string{
+		`{"status":true,"data":{"refid":"12345678"}}`,
+		"{\"a\":\"\xff\"}",
+		`{"a":1,"a":2}`,
+		`[{"x":[1,{"y":"z"}]}]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		found := map[string]bool{}
+		for _, v := range ReadStrictly(body) {
+			found[v.Rule] = true
+		}
+		if utf8.Valid(body) && found[RuleUTF8] {
+			t.Fatalf("invalid UTF-8 found in valid UTF-8 %q", body)
+		}
+		if json.Valid(body) && !utf8.Valid(body) && !found[RuleUTF8] {
+			t.Fatalf("invalid UTF-8 of %q not found", body)
+		}
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil && m != nil {
+			again, _ := json.Marshal(m)
+			if vs := ReadStrictly(again); len(vs) > 0 {
+				t.Fatalf("%s re-encoded as %s: %v", body, again, vs)
+			}
+		}
+	})
 }
