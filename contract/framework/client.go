@@ -99,9 +99,11 @@ type ClientOptions struct {
 type Client struct {
 	baseURL string
 	http    *http.Client
-	opts    ClientOptions
-	pacer   *pacer
-	sent    atomic.Int64
+	// transport carries every request of the client and of HTTPClient.
+	transport *http.Transport
+	opts      ClientOptions
+	pacer     *pacer
+	sent      atomic.Int64
 }
 
 // NewClient prepares a client of the endpoint at baseURL.
@@ -113,10 +115,13 @@ func NewClient(baseURL string, o ClientOptions) *Client {
 		o.MaxRetryWait = DefaultMaxRetryWait
 	}
 	o.Header = o.Header.Clone()
+	transport := newTransport()
 	return &Client{
-		baseURL: baseURL,
+		baseURL:   baseURL,
+		transport: transport,
 		http: &http.Client{
-			Timeout: o.Timeout,
+			Timeout:   o.Timeout,
+			Transport: transport,
 			// An endpoint's redirect is an answer to report, not to follow.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},

@@ -214,7 +214,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SuiteTimeout, "suite-timeout", c.SuiteTimeout, "limit of the whole run")
 	fs.Float64Var(&c.RPS, "rps", c.RPS, "requests per second at most; 0 is the target's default (real: 1, mock: no limit)")
 	fs.IntVar(&c.MaxRequests, "max-requests", c.MaxRequests, fmt.Sprintf("requests of the whole run at most; 0 is the target's default (real: %d, mock: no limit)", DefaultRealMaxRequests))
-	fs.Int64Var(&c.MaxAnswerBytes, "max-answer-bytes", c.MaxAnswerBytes, "bytes of one answer the suite reads at most; a longer answer is reported as too large")
+	fs.Int64Var(&c.MaxAnswerBytes, "max-answer-bytes", c.MaxAnswerBytes, fmt.Sprintf("bytes of one answer's body the suite reads at most; a longer answer is reported as too large (its header is bounded at %d bytes)", MaxAnswerHeaderBytes))
 	fs.StringVar(&c.LabelFilter, "label-filter", c.LabelFilter, "run only the specs this Ginkgo label filter selects, such as '!negative'")
 	fs.StringVar(&c.Focus, "focus", c.Focus, "run only the specs whose text matches this regular expression")
 	fs.BoolVar(&c.Verbose, "verbose", c.Verbose, "report every spec and a line per request as it runs, not only failures")

@@ -76,7 +76,8 @@ type Proxy struct {
 	cfg        Config
 	target     string
 	display    string
-	judge      *dialect.Judge
+	judge      *conformance.Judge
+	accept     dialect.Accept
 	client     *http.Client
 	violations *violationLog
 	// recorder keeps the transactions answered; nil without RecordDir.
@@ -98,16 +99,19 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	judge, err := dialect.NewJudge(conformance.NewJudge(cfg.Validator, conformance.DefaultHistoryLimit), cfg.AcceptDialects...)
-	if err != nil {
-		return nil, fmt.Errorf("accept-dialect: %w", err)
+	var accept dialect.Accept
+	if len(cfg.AcceptDialects) > 0 {
+		if err := accept.Set(strings.Join(cfg.AcceptDialects, ",")); err != nil {
+			return nil, fmt.Errorf("accept-dialect: %w", err)
+		}
 	}
 	target := enquiryURL(u)
 	p := &Proxy{
 		cfg:        cfg,
 		target:     target.String(),
 		display:    DisplayURL(target),
-		judge:      judge,
+		judge:      conformance.NewJudge(cfg.Validator, conformance.WithHistoryLimit(conformance.DefaultHistoryLimit), conformance.WithDialects(dialect.Known{})),
+		accept:     accept,
 		client:     newUpstreamClient(cfg.Timeout),
 		violations: newViolationLog(cfg.ViolationLimit),
 	}
@@ -164,7 +168,8 @@ func (p *Proxy) ServeEnquiry(w http.ResponseWriter, r *http.Request, e served.En
 		}
 		return p.fail(w, r, d, q, failed, -1)
 	}
-	verdict := p.judge.Enquiry(r.Context(), q, r, body, a.status, a.header, a.body)
+	verdict := p.judge.Judge(r.Context(), conformance.Exchange{Enquiry: q, Request: r, RequestBody: body,
+		Status: a.status, Header: a.header, Body: a.body, Accept: p.accept})
 	p.noteViolations(r, q, a.status, verdict)
 	if p.recorder != nil {
 		if _, err := p.recorder.Record(q, a.status, pageForm(verdict, a.status, a.body)); err != nil {
@@ -237,8 +242,8 @@ func isEnvelope(body []byte) bool {
 // pageForm is an answer that matches a known dialect other than the page in
 // the page form it stands for, so that the recording reads it as any other;
 // body itself otherwise.
-func pageForm(v dialect.Verdict, status int, body []byte) []byte {
-	names := dialect.MatchNames(v.Matches)
+func pageForm(v conformance.Verdict, status int, body []byte) []byte {
+	names := v.MatchNames()
 	if slices.Contains(names, dialect.Page) {
 		return body
 	}
@@ -252,16 +257,16 @@ func pageForm(v dialect.Verdict, status int, body []byte) []byte {
 
 // noteViolations logs, lists and counts what an answer broke, and the known
 // dialects it matches.
-func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, v dialect.Verdict) {
+func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, v conformance.Verdict) {
 	if len(v.Findings) == 0 {
 		return
 	}
 	now := p.cfg.Now()
 	var dialects []string
 	if len(v.Matches) > 0 {
-		dialects = dialect.MatchNames(v.Matches)
+		dialects = v.MatchNames()
 	}
-	explanation := v.Explain()
+	explanation := dialect.Explain(v)
 	out := make([]admin.Violation, len(v.Findings))
 	for i, f := range v.Findings {
 		out[i] = admin.Violation{Time: now, RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID, Status: status,
