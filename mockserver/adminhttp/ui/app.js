@@ -217,7 +217,7 @@ async function pollJournal() {
 }
 
 function journalRow(r) {
-  return el('tr', {data: {id: String(r.id), reference: r.referenceId || ''}, className: r.status >= 400 ? 'failed' : ''},
+  return el('tr', {data: {id: String(r.id), reference: r.referenceId || '', status: String(r.status)}, className: r.status >= 400 ? 'failed' : ''},
     el('td', {}, r.id),
     el('td', {}, r.time),
     el('td', {}, r.method + ' ' + r.path),

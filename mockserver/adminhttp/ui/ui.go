@@ -41,4 +41,4 @@ var Assets = map[string]File{
 // style alone, call only their own origin, and be framed by no page (so
 // that no other site can lure a click on a dashboard button).
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-	"img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
