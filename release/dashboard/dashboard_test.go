@@ -153,9 +153,11 @@ func startBrowser(t *testing.T, ctx context.Context, chromium string) context.Co
 		cancelTab()
 		cancelAlloc()
 	})
+	started := time.Now()
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("start %s: %v", chromium, err)
 	}
+	t.Logf("%s started in %v", chromium, time.Since(started).Round(time.Millisecond))
 	return tab
 }
 

@@ -58,6 +58,23 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// syncRows shows one row per item in tbody, rendering again only the rows
+// whose item changed, so that a poll never swaps a button from under the
+// pointer.
+const rowItems = new WeakMap();
+function syncRows(tbody, items, render) {
+  const rows = Array.from(tbody.children);
+  items.forEach((item, i) => {
+    const sig = JSON.stringify(item);
+    if (rows[i] && rowItems.get(rows[i]) === sig) return;
+    const row = render(item);
+    rowItems.set(row, sig);
+    if (rows[i]) rows[i].replaceWith(row);
+    else tbody.append(row);
+  });
+  for (const extra of rows.slice(items.length)) extra.remove();
+}
+
 function say(message, isError) {
   const status = document.getElementById('status');
   status.textContent = message;
@@ -112,7 +129,7 @@ function transitionButtons(t) {
 }
 
 function renderTransactions(list) {
-  const rows = list.transactions.map((t) => el('tr', {data: {registration: t.registrationId, reference: t.referenceId, state: t.state}},
+  syncRows(document.querySelector('#transactions tbody'), list.transactions, (t) => el('tr', {data: {registration: t.registrationId, reference: t.referenceId, state: t.state}},
     el('td', {}, t.registrationId),
     el('td', {}, t.referenceId),
     el('td', {}, el('span', {className: 'state state-' + t.state}, t.state)),
@@ -120,7 +137,6 @@ function renderTransactions(list) {
     el('td', {}, ruleText(t)),
     el('td', {}, t.origin + (t.scenario ? ' (' + t.scenario + ')' : '')),
     el('td', {className: 'actions'}, ...transitionButtons(t))));
-  document.querySelector('#transactions tbody').replaceChildren(...rows);
 }
 
 // Clock
@@ -181,7 +197,7 @@ function faultDetails(f) {
 }
 
 function renderFaults(list) {
-  const rows = list.faults.map((f) => el('tr', {data: {id: f.id, kind: f.kind}},
+  syncRows(document.querySelector('#faults tbody'), list.faults, (f) => el('tr', {data: {id: f.id, kind: f.kind}},
     el('td', {}, f.id),
     el('td', {}, f.kind),
     el('td', {}, faultDetails(f)),
@@ -189,7 +205,6 @@ function renderFaults(list) {
     el('td', {}, f.injected),
     el('td', {}, el('button', {type: 'button', className: 'remove',
       on: {click: () => act('fault rule ' + f.id + ' removed', () => api('DELETE', '/__admin/faults/' + segment(f.id)))}}, 'Remove'))));
-  document.querySelector('#faults tbody').replaceChildren(...rows);
 }
 
 // Journal: read page after page from the last id seen, newest shown first.
@@ -204,6 +219,7 @@ function resetJournal(reference) {
 }
 
 async function pollJournal() {
+  const shown = journal.rows[0];
   for (let pages = 0; pages < 20; pages++) {
     const q = new URLSearchParams({limit: '1000'});
     if (journal.reference) q.set('referenceId', journal.reference);
@@ -213,7 +229,7 @@ async function pollJournal() {
     journal.rows = page.requests.reverse().map(journalRow).concat(journal.rows).slice(0, JOURNAL_ROWS);
     if (!page.hasMore) break;
   }
-  document.querySelector('#journal tbody').replaceChildren(...journal.rows);
+  if (journal.rows[0] !== shown) document.querySelector('#journal tbody').replaceChildren(...journal.rows);
 }
 
 function journalRow(r) {
