@@ -61,7 +61,8 @@ func testCompose(t *testing.T, img sandboxImage) {
 		}
 	})
 	if out, err := compose("up", "--detach", "mock"); err != nil {
-		t.Fatalf("podman-compose up --detach mock: %v\n%s", err, out)
+		images, _ := img.engine.Podman(context.Background(), "images")
+		t.Fatalf("podman-compose up --detach mock: %v\n%s\nimages:\n%s", err, out, images)
 	}
 	mock := composeProject + "_mock_1"
 	var last error
