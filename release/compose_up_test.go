@@ -28,15 +28,13 @@ const composeProject = "aopayreleasetest"
 // for the mock's health with `podman exec` before it starts the suite, as a
 // user of podman-compose must.
 func testCompose(t *testing.T, img sandboxImage) {
-	dir := composeCopy(t)
-	// The compose file's image, already built: podman-compose builds
-	// without the stand-ins' mounts otherwise.
-	img.podman(t, "tag", img.ref, "localhost/aopay-sandbox:compose")
+	dir := composeCopy(t, img.ref)
 	compose := func(args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "podman-compose", append([]string{"--project-name", composeProject, "--file", filepath.Join(dir, "docker-compose.yml")}, args...)...)
 		cmd.Dir = dir
+		cmd.Env = envWithout(img.engine.Env(), "VERSION", "AOPAY_UID", "AOPAY_GID")
 		// A file, not a pipe: podman children of podman-compose may hold
 		// its output open after it exits.
 		log, err := os.CreateTemp(dir, "podman-compose-*.log")
@@ -60,22 +58,28 @@ func testCompose(t *testing.T, img sandboxImage) {
 			t.Errorf("after podman-compose down: containers %q left (%v)", left, err)
 		}
 	})
-	if out, err := compose("up", "--detach", "mock"); err != nil {
+	out, err := compose("up", "--detach", "mock")
+	if err != nil {
 		images, _ := img.engine.Podman(context.Background(), "images")
 		t.Fatalf("podman-compose up --detach mock: %v\n%s\nimages:\n%s", err, out, images)
 	}
-	mock := composeProject + "_mock_1"
+	mock := img.podman(t, "ps", "--all", "--format", "{{.Names}}",
+		"--filter", "label=io.podman.compose.project="+composeProject, "--filter", "label=com.docker.compose.service=mock")
+	if mock == "" || strings.Contains(mock, "\n") {
+		t.Fatalf("podman-compose up --detach mock: containers %q of service mock\n%s", mock, out)
+	}
 	var last error
-	err := testutil.Poll(testutil.StartTimeout, func() (bool, error) {
+	err = testutil.Poll(testutil.StartTimeout, func() (bool, error) {
 		_, last = img.engine.Podman(t.Context(), "exec", mock, mockBinary, "healthcheck")
 		return last == nil, nil
 	})
 	if err != nil {
-		t.Fatalf("the compose mock never became healthy: %v", last)
+		logs, _ := img.engine.Podman(context.Background(), "logs", mock)
+		t.Fatalf("the compose mock never became healthy: %v\nlogs:\n%s", last, logs)
 	}
 
 	// --no-deps: the mock is up, and podman-compose would attach to it.
-	out, err := compose("up", "--no-deps", "--exit-code-from", "contract", "contract")
+	out, err = compose("up", "--no-deps", "--exit-code-from", "contract", "contract")
 	if err != nil {
 		t.Fatalf("podman-compose up --exit-code-from contract: %v\n%s", err, out)
 	}
@@ -98,8 +102,11 @@ func testCompose(t *testing.T, img sandboxImage) {
 
 // composeCopy writes docker-compose.yml into a directory of the test's own,
 // where the contract's ./reports lands, with the mock's port published on a
-// free loopback port instead of 8080, which may be taken.
-func composeCopy(t *testing.T) string {
+// free loopback port instead of 8080, which may be taken, and both services
+// on image, already built and named in full: podman-compose would build
+// without the stand-ins' mounts, and podman 4.3 does not find the image
+// the test built by the short name aopay-sandbox:compose.
+func composeCopy(t *testing.T, image string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot(t), "docker-compose.yml"))
 	if err != nil {
@@ -115,6 +122,15 @@ func composeCopy(t *testing.T) string {
 		t.Fatal("docker-compose.yml has no mock service")
 	}
 	mock["ports"] = []string{"127.0.0.1::" + imagePort}
+	for name, svc := range services {
+		svc, _ := svc.(map[string]any)
+		if svc == nil {
+			t.Fatalf("docker-compose.yml: service %s is not a mapping", name)
+		}
+		svc["image"] = image
+		delete(svc, "build")
+		delete(svc, "<<")
+	}
 	out, err := yaml.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
