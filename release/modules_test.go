@@ -15,6 +15,10 @@ var releaseOnlyModules = []string{
 	"github.com/compose-spec/compose-go",
 	"mvdan.cc/sh",
 	"rsc.io/script",
+	// The testcontainers module's.
+	"github.com/testcontainers/testcontainers-go",
+	"github.com/docker/docker",
+	"github.com/moby/moby",
 }
 
 // TestMainModuleLeavesOutTheReleaseTooling checks the main module's own
