@@ -1,6 +1,10 @@
 package admin
 
-import "context"
+import (
+	"context"
+
+	"github.com/aopay-sandbox/rechargestatus/audit"
+)
 
 // Admin is the sandbox's admin API. A Client implements it over HTTP; the
 // mock server implements it in process (mockserver.Server.Admin), and the two
@@ -50,4 +54,8 @@ type Admin interface {
 	// nothing outside proxy mode.
 	Violations(ctx context.Context, q ViolationQuery) (ViolationList, error)
 	ClearViolations(ctx context.Context) error
+
+	// Audit judges the client by the journal: how it polled, retried and
+	// gave up, transaction by transaction (package audit).
+	Audit(ctx context.Context, q audit.Query) (audit.Report, error)
 }

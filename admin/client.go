@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/audit"
 )
 
 // Client calls a sandbox's admin API over HTTP. It is safe for concurrent use.
@@ -303,6 +305,13 @@ func (c *Client) Violations(ctx context.Context, q ViolationQuery) (ViolationLis
 func (c *Client) ClearViolations(ctx context.Context) error {
 	_, err := c.call(ctx, OpClearViolations, nil, nil, nil, nil)
 	return err
+}
+
+// Audit asks the sandbox to judge its client by the journal.
+func (c *Client) Audit(ctx context.Context, q audit.Query) (audit.Report, error) {
+	var r audit.Report
+	_, err := c.call(ctx, OpAudit, nil, q.Values(), nil, &r)
+	return r, err
 }
 
 // Metrics reads the sandbox's Prometheus metrics, in the text exposition

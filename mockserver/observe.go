@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
@@ -69,13 +70,14 @@ type observer struct {
 // an answer in the envelope rather than a dropped connection.
 func observe(o observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		note := &reqnote.Note{Start: time.Now()}
+		came := arrival{system: time.Now(), sandbox: o.now(), after: o.journal.LastID()}
+		note := &reqnote.Note{Start: came.system}
 		r = reqnote.With(r, note)
 		c := &capture{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
-					o.finish(r, c, note)
+					o.finish(r, c, note, came)
 					panic(p)
 				}
 				o.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
@@ -83,13 +85,20 @@ func observe(o observer, next http.Handler) http.Handler {
 					envelope.WriteFailure(c, r, dialect.UnableToProcess, "", "")
 				}
 			}
-			o.finish(r, c, note)
+			o.finish(r, c, note, came)
 		}()
 		next.ServeHTTP(c, r)
 	})
 }
 
-func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
+// arrival is when a request came, on both clocks and in the journal's
+// order, for the audit to tell what the client sent after what.
+type arrival struct {
+	system, sandbox time.Time
+	after           uint64
+}
+
+func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note, came arrival) {
 	elapsed := time.Since(note.Start)
 	o.metrics.request(note.Route, note.Scenario, c.status, elapsed)
 	if !admin.IsAdminPath(r.URL.Path) {
@@ -106,6 +115,10 @@ func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
 			Scenario:        note.Scenario,
 			Fault:           note.Fault,
 			DurationMillis:  float64(elapsed.Microseconds()) / 1000,
+			Started:         came.sandbox,
+			SystemStarted:   came.system,
+			StartedAfter:    came.after,
+			TokenDigest:     journal.TokenDigest(r.Header.Get(rechargestatus.TokenHeader)),
 		}, note.Body, c.body.Bytes())
 	}
 	if !o.log.Enabled(r.Context(), slog.LevelInfo) {

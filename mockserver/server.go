@@ -14,6 +14,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
@@ -85,6 +86,7 @@ func New(cfg Config) (*Server, error) {
 		store:   cfg.Store,
 		clock:   cfg.Clock,
 		journal: s.journal,
+		auditor: audit.NewAuditor(),
 		codes:   recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
 		started: time.Now(),
 		reread:  func() (fixtures.Set, error) { return rereadFixtures(cfg) },

@@ -70,6 +70,7 @@ func New(cfg Config) http.Handler {
 		admin.OpDeleteFault:       h.deleteFault,
 		admin.OpListViolations:    h.listViolations,
 		admin.OpClearViolations:   h.clearViolations,
+		admin.OpAudit:             h.audit,
 		admin.OpMetrics:           cfg.Metrics.ServeHTTP,
 	}
 	// Routes match the encoded path so that a referenceid holding %2F stays
