@@ -150,7 +150,11 @@ func noBackoff(xs []Exchange, th Thresholds, _ time.Time) *Finding {
 	var waits []time.Duration
 	judge := func(end *Exchange) {
 		defer func() { run, waits = run[:0], waits[:0] }()
-		if len(waits) < th.BackoffRetries || float64(waits[len(waits)-1]) >= th.BackoffGrowth*float64(waits[0]) {
+		if len(waits) < th.BackoffRetries {
+			return
+		}
+		first, last := waits[0], waits[len(waits)-1]
+		if last > first && float64(last) >= th.BackoffGrowth*float64(first) {
 			return
 		}
 		f.Occurrences++

@@ -95,9 +95,9 @@ func notes(from, to int, quote string) *dialect.Citation {
 // The lines of the provider's notes the rules rest on.
 var (
 	pollNotes       = notes(56, 56, `pending ("re-query after 30 min")`)
-	finalNotes      = notes(57, 58, "pending resolve to success (`\"1\"`) or to failed (`\"0\"`, with the refund fields set when the money is returned)")
+	finalNotes      = notes(57, 59, "pending resolve to success (`\"1\"`) or to failed (`\"0\"`, with the refund fields set when the money is returned). Clients poll RechargeStatus until the status is final")
 	tokenNotes      = notes(47, 48, "`reqid` (unique per request)")
-	untilFinalNotes = notes(59, 60, "Clients poll RechargeStatus until the status is final")
+	untilFinalNotes = notes(58, 60, "Clients poll RechargeStatus until the status is final; the upstream also offers a callback")
 )
 
 // rules are every rule, in the order reports list them.
