@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Path is where the provider serves RechargeStatus.
@@ -80,6 +82,9 @@ type APIError struct {
 	Code       int
 	Message    string
 	Remarks    string
+	// RetryAfter is the wait a 429 or 503 asked for in its Retry-After
+	// header; 0 when it gave none.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -114,7 +119,7 @@ func (e envelope) code() (int, bool) {
 
 // Status enquires the transaction referenceID.
 func (c *Client) Status(ctx context.Context, referenceID string) (Result, error) {
-	status, body, err := c.post(ctx, referenceID)
+	status, header, body, err := c.post(ctx, referenceID)
 	if err != nil {
 		return Result{}, err
 	}
@@ -127,7 +132,7 @@ func (c *Client) Status(ctx context.Context, referenceID string) (Result, error)
 		return Result{}, fmt.Errorf("RechargeStatus: HTTP %d, the answer carries no response_code or responsecode", status)
 	}
 	if status != http.StatusOK {
-		return Result{}, &APIError{HTTPStatus: status, Code: code, Message: e.Message, Remarks: e.Remarks}
+		return Result{}, &APIError{HTTPStatus: status, Code: code, Message: e.Message, Remarks: e.Remarks, RetryAfter: retryAfter(header)}
 	}
 	switch {
 	case code == 1 && e.Data != nil:
@@ -138,14 +143,14 @@ func (c *Client) Status(ctx context.Context, referenceID string) (Result, error)
 	return Result{}, fmt.Errorf("RechargeStatus: HTTP 200 with code %d (data given: %t) is neither found nor not found", code, e.Data != nil)
 }
 
-func (c *Client) post(ctx context.Context, referenceID string) (int, []byte, error) {
+func (c *Client) post(ctx context.Context, referenceID string) (int, http.Header, []byte, error) {
 	payload, err := json.Marshal(map[string]string{"referenceid": referenceID, "RegistrationID": c.RegistrationID})
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+Path, bytes.NewReader(payload))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	httpClient := c.HTTP
@@ -154,15 +159,27 @@ func (c *Client) post(ctx context.Context, referenceID string) (int, []byte, err
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	switch {
 	case err != nil:
-		return 0, nil, fmt.Errorf("RechargeStatus: HTTP %d, the answer broke off: %w", resp.StatusCode, err)
+		return 0, nil, nil, fmt.Errorf("RechargeStatus: HTTP %d, the answer broke off: %w", resp.StatusCode, err)
 	case len(body) > maxAnswer:
-		return 0, nil, errors.New("RechargeStatus: the answer is larger than 1 MiB")
+		return 0, nil, nil, errors.New("RechargeStatus: the answer is larger than 1 MiB")
 	}
-	return resp.StatusCode, body, nil
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// retryAfter reads Retry-After: seconds or an HTTP date.
+func retryAfter(h http.Header) time.Duration {
+	v := h.Get("Retry-After")
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(time.Until(at), 0)
+	}
+	return 0
 }
