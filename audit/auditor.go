@@ -12,13 +12,23 @@ type Auditor struct {
 	mu sync.Mutex
 	// read is the ID of the last journal entry read.
 	read   uint64
-	trails map[Key][]Exchange
+	trails map[Key]*trail
 	// scratch holds a trail cut to a query's window.
 	scratch []Exchange
 }
 
+// trail is a transaction's exchanges, oldest first, and the findings of
+// the rules that judge the exchanges alone, kept until the exchanges
+// change or other thresholds are asked.
+type trail struct {
+	xs       []Exchange
+	checked  bool
+	th       Thresholds
+	findings []Finding
+}
+
 // NewAuditor returns an Auditor that has read nothing yet.
-func NewAuditor() *Auditor { return &Auditor{trails: map[Key][]Exchange{}} }
+func NewAuditor() *Auditor { return &Auditor{trails: map[Key]*trail{}} }
 
 // Journal reads a journal for the Auditor: it calls add with every entry
 // after the ID after, oldest first, and returns the ID of the oldest entry
@@ -37,8 +47,12 @@ func (a *Auditor) Audit(q Query, now time.Time, journal Journal) Report {
 		if x.ReferenceID == "" {
 			return
 		}
-		k := x.key()
-		a.trails[k] = append(a.trails[k], x)
+		t := a.trails[x.key()]
+		if t == nil {
+			t = &trail{}
+			a.trails[x.key()] = t
+		}
+		t.xs, t.checked = append(t.xs, x), false
 	})
 	a.forgetBefore(oldest)
 	th := q.Thresholds.withDefaults()
@@ -47,13 +61,21 @@ func (a *Auditor) Audit(q Query, now time.Time, journal Journal) Report {
 		if (q.RegistrationID != "" && k.RegistrationID != q.RegistrationID) || (q.ReferenceID != "" && k.ReferenceID != q.ReferenceID) {
 			continue
 		}
-		xs := a.window(trail, q)
+		xs := a.window(trail.xs, q)
 		if len(xs) == 0 {
 			continue
 		}
 		report.Transactions++
 		report.Exchanges += len(xs)
-		report.Findings = append(report.Findings, Check(xs, th, now)...)
+		if len(xs) < len(trail.xs) {
+			report.Findings = append(report.Findings, Check(xs, th, now)...)
+			continue
+		}
+		if !trail.checked || trail.th != th {
+			trail.findings, trail.checked, trail.th = apply(nil, xs, th, now, timeless), true, th
+		}
+		report.Findings = append(report.Findings, trail.findings...)
+		report.Findings = apply(report.Findings, xs, th, now, timed)
 	}
 	sortFindings(report.Findings)
 	return report
@@ -62,19 +84,19 @@ func (a *Auditor) Audit(q Query, now time.Time, journal Journal) Report {
 // forgetBefore drops the exchanges whose entries the journal no longer
 // holds: the oldest were forgotten first, or the journal was cleared.
 func (a *Auditor) forgetBefore(oldest uint64) {
-	for k, trail := range a.trails {
-		if trail[0].ID >= oldest {
+	for k, t := range a.trails {
+		if t.xs[0].ID >= oldest {
 			continue
 		}
 		i := 0
-		for i < len(trail) && trail[i].ID < oldest {
+		for i < len(t.xs) && t.xs[i].ID < oldest {
 			i++
 		}
-		if i == len(trail) {
+		if i == len(t.xs) {
 			delete(a.trails, k)
 			continue
 		}
-		a.trails[k] = append(trail[:0:0], trail[i:]...)
+		t.xs, t.checked = append(t.xs[:0:0], t.xs[i:]...), false
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,53 +14,70 @@ import (
 // measures from. It is a pure function: the same exchanges give the same
 // findings.
 func Check(xs []Exchange, th Thresholds, now time.Time) []Finding {
-	if len(xs) == 0 {
-		return nil
-	}
 	th = th.withDefaults()
-	var out []Finding
+	return append(apply(nil, xs, th, now, timeless), apply(nil, xs, th, now, timed)...)
+}
+
+// apply appends to out the findings of the rules checks on xs.
+func apply(out []Finding, xs []Exchange, th Thresholds, now time.Time, checks []ruleCheck) []Finding {
+	if len(xs) == 0 {
+		return out
+	}
 	for _, rule := range checks {
-		if f := rule.check(xs, th, now); f != nil && f.Occurrences > 0 {
+		var f Finding
+		rule.check(&f, xs, th, now)
+		if f.Occurrences > 0 {
 			r, _ := RuleOf(rule.id)
 			f.Rule, f.Severity, f.Advice = r.ID, r.Severity, r.Advice
 			f.RegistrationID, f.ReferenceID = xs[0].RegistrationID, xs[0].ReferenceID
-			out = append(out, *f)
+			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// checks are the rules' functions, in the rules' order.
-var checks = []struct {
+// ruleCheck is a rule's function: it counts in f the times xs break the
+// rule, and cites the evidence.
+type ruleCheck struct {
 	id    RuleID
-	check func(xs []Exchange, th Thresholds, now time.Time) *Finding
-}{
-	{PollTooFast, pollTooFast},
-	{PollAfterFinal, pollAfterFinal},
-	{IgnoresRetryAfter, ignoresRetryAfter},
-	{NoBackoff, noBackoff},
-	{RetriesAuthFailure, retriesAuthFailure},
-	{ConcurrentDuplicate, concurrentDuplicate},
-	{GaveUpPending, gaveUpPending},
+	check func(f *Finding, xs []Exchange, th Thresholds, now time.Time)
 }
 
-// cite adds x to f's evidence, once, within MaxEvidence.
-func cite(f *Finding, x *Exchange, note string) {
+// timeless are the rules that judge the exchanges alone: their findings
+// change only with the exchanges. timed judges them against the clock.
+var (
+	timeless = []ruleCheck{
+		{PollTooFast, pollTooFast},
+		{PollAfterFinal, pollAfterFinal},
+		{IgnoresRetryAfter, ignoresRetryAfter},
+		{NoBackoff, noBackoff},
+		{RetriesAuthFailure, retriesAuthFailure},
+		{ConcurrentDuplicate, concurrentDuplicate},
+	}
+	timed = []ruleCheck{{GaveUpPending, gaveUpPending}}
+)
+
+// cite adds x to f's evidence, once, within MaxEvidence; note is worded
+// only then.
+func cite(f *Finding, x *Exchange, note func() string) {
+	if len(f.Evidence) >= MaxEvidence {
+		return
+	}
 	for _, e := range f.Evidence {
 		if e.ID == x.ID {
 			return
 		}
 	}
-	if len(f.Evidence) < MaxEvidence {
-		f.Evidence = append(f.Evidence, Evidence{ID: x.ID, Started: x.Started, Time: x.Answered, Status: x.Status, Answer: x.Answer, Note: note})
-	}
+	f.Evidence = append(f.Evidence, Evidence{ID: x.ID, Started: x.Started, Time: x.Answered, Status: x.Status, Answer: x.Answer, Note: note()})
 }
+
+// says is a note already worded.
+func says(note string) func() string { return func() string { return note } }
 
 // wait words a duration for a message, to the millisecond.
 func wait(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
-func pollTooFast(xs []Exchange, th Thresholds, _ time.Time) *Finding {
-	f := &Finding{}
+func pollTooFast(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 	var pending *Exchange
 	shortest := time.Duration(-1)
 	for i := range xs {
@@ -70,8 +88,10 @@ func pollTooFast(xs []Exchange, th Thresholds, _ time.Time) *Finding {
 				if shortest < 0 || w < shortest {
 					shortest = w
 				}
-				cite(f, pending, "answered pending")
-				cite(f, x, fmt.Sprintf("sent %s after #%d answered pending", wait(w), pending.ID))
+				cite(f, pending, says("answered pending"))
+				cite(f, x, func() string {
+					return "sent " + wait(w) + " after #" + strconv.FormatUint(pending.ID, 10) + " answered pending"
+				})
 			}
 		}
 		switch {
@@ -81,34 +101,34 @@ func pollTooFast(xs []Exchange, th Thresholds, _ time.Time) *Finding {
 			pending = nil
 		}
 	}
-	f.Message = fmt.Sprintf("enquired %d time(s) sooner than %s after a pending answer; the shortest wait %s",
-		f.Occurrences, th.MinPollInterval, wait(shortest))
-	return f
+	if f.Occurrences > 0 {
+		f.Message = fmt.Sprintf("enquired %d time(s) sooner than %s after a pending answer; the shortest wait %s",
+			f.Occurrences, th.MinPollInterval, wait(shortest))
+	}
+
 }
 
-func pollAfterFinal(xs []Exchange, _ Thresholds, _ time.Time) *Finding {
-	f := &Finding{}
+func pollAfterFinal(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
 	var final *Exchange
 	for i := range xs {
 		x := &xs[i]
 		if final != nil && sentAfter(final, x) {
 			f.Occurrences++
-			cite(f, x, fmt.Sprintf("sent after #%d answered %s", final.ID, final.Answer))
+			cite(f, final, func() string { return "answered " + string(final.Answer) + ", which never changes" })
+			cite(f, x, func() string { return fmt.Sprintf("sent after #%d answered %s", final.ID, final.Answer) })
 			continue
 		}
 		if final == nil && x.Answer.final() {
 			final = x
-			cite(f, x, "answered "+string(x.Answer)+", which never changes")
 		}
 	}
-	if final != nil {
+	if f.Occurrences > 0 {
 		f.Message = fmt.Sprintf("enquired %d time(s) after #%d answered %s", f.Occurrences, final.ID, final.Answer)
 	}
-	return f
+
 }
 
-func ignoresRetryAfter(xs []Exchange, _ Thresholds, _ time.Time) *Finding {
-	f := &Finding{}
+func ignoresRetryAfter(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
 	var worst string
 	for i := range xs {
 		limited := &xs[i]
@@ -121,15 +141,19 @@ func ignoresRetryAfter(xs []Exchange, _ Thresholds, _ time.Time) *Finding {
 		}
 		if w := waited(limited, next); w < limited.RetryAfter {
 			f.Occurrences++
-			cite(f, limited, fmt.Sprintf("answered %d with Retry-After %s", limited.Status, limited.RetryAfter))
-			cite(f, next, fmt.Sprintf("sent %s after #%d", wait(w), limited.ID))
+			cite(f, limited, func() string {
+				return fmt.Sprintf("answered %d with Retry-After %s", limited.Status, limited.RetryAfter)
+			})
+			cite(f, next, func() string { return fmt.Sprintf("sent %s after #%d", wait(w), limited.ID) })
 			if worst == "" {
 				worst = fmt.Sprintf("#%d came %s after #%d asked for %s", next.ID, wait(w), limited.ID, limited.RetryAfter)
 			}
 		}
 	}
-	f.Message = fmt.Sprintf("retried sooner than Retry-After %d time(s); first: %s", f.Occurrences, worst)
-	return f
+	if f.Occurrences > 0 {
+		f.Message = fmt.Sprintf("retried sooner than Retry-After %d time(s); first: %s", f.Occurrences, worst)
+	}
+
 }
 
 // nextSentAfter is the first of xs sent once a had been answered.
@@ -142,8 +166,7 @@ func nextSentAfter(xs []Exchange, a *Exchange) *Exchange {
 	return nil
 }
 
-func noBackoff(xs []Exchange, th Thresholds, _ time.Time) *Finding {
-	f := &Finding{}
+func noBackoff(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 	// run holds consecutive failures, each retried by the next exchange;
 	// waits[i] is how long the client waited after run[i].
 	var run []*Exchange
@@ -171,10 +194,10 @@ func noBackoff(xs []Exchange, th Thresholds, _ time.Time) *Finding {
 			if i < len(waits) {
 				note += fmt.Sprintf("; retried %s later", wait(waits[i]))
 			}
-			cite(f, x, note)
+			cite(f, x, func() string { return note })
 		}
 		if end != nil {
-			cite(f, end, "the last retry, answered "+describe(end))
+			cite(f, end, func() string { return "the last retry, answered " + describe(end) })
 		}
 	}
 	for i := range xs {
@@ -196,7 +219,7 @@ func noBackoff(xs []Exchange, th Thresholds, _ time.Time) *Finding {
 	if len(run) > 0 {
 		judge(nil)
 	}
-	return f
+
 }
 
 // describe words what an exchange was answered.
@@ -213,8 +236,7 @@ func describe(x *Exchange) string {
 	return fmt.Sprintf("HTTP %d", x.Status)
 }
 
-func retriesAuthFailure(xs []Exchange, th Thresholds, _ time.Time) *Finding {
-	f := &Finding{}
+func retriesAuthFailure(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 	type refusal struct {
 		first    *Exchange
 		attempts int
@@ -228,15 +250,19 @@ func retriesAuthFailure(xs []Exchange, th Thresholds, _ time.Time) *Finding {
 			r.attempts++
 			if r.attempts > th.MaxAuthAttempts {
 				f.Occurrences++
-				cite(f, r.first, fmt.Sprintf("answered %d: credentials refused", r.first.Status))
-				cite(f, x, fmt.Sprintf("sent the credentials #%d had refused again (%s), attempt %d", r.first.ID, credentials(x), r.attempts))
+				cite(f, r.first, func() string { return fmt.Sprintf("answered %d: credentials refused", r.first.Status) })
+				cite(f, x, func() string {
+					return fmt.Sprintf("sent the credentials #%d had refused again (%s), attempt %d", r.first.ID, credentials(x), r.attempts)
+				})
 			}
 		case r == nil && x.Answer == AnswerRefused:
 			refused[x.TokenDigest] = &refusal{first: x, attempts: 1}
 		}
 	}
-	f.Message = fmt.Sprintf("sent refused credentials %d time(s) more than the %d attempts tolerated", f.Occurrences, th.MaxAuthAttempts)
-	return f
+	if f.Occurrences > 0 {
+		f.Message = fmt.Sprintf("sent refused credentials %d time(s) more than the %d attempts tolerated", f.Occurrences, th.MaxAuthAttempts)
+	}
+
 }
 
 // credentials words what x authenticated with.
@@ -247,8 +273,7 @@ func credentials(x *Exchange) string {
 	return "the same Token"
 }
 
-func concurrentDuplicate(xs []Exchange, _ Thresholds, _ time.Time) *Finding {
-	f := &Finding{}
+func concurrentDuplicate(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
 	for j := range xs {
 		b := &xs[j]
 		for i := j - 1; i >= 0 && xs[i].ID > b.StartedAfter; i-- {
@@ -259,8 +284,8 @@ func concurrentDuplicate(xs []Exchange, _ Thresholds, _ time.Time) *Finding {
 				continue
 			}
 			f.Occurrences++
-			cite(f, a, "in flight")
-			cite(f, b, fmt.Sprintf("sent while #%d was in flight", a.ID))
+			cite(f, a, says("in flight"))
+			cite(f, b, func() string { return fmt.Sprintf("sent while #%d was in flight", a.ID) })
 			if f.Message == "" {
 				f.Message = fmt.Sprintf("#%d (from %s) was sent while #%d (from %s) was in flight", b.ID, b.RemoteAddr, a.ID, a.RemoteAddr)
 			}
@@ -269,11 +294,10 @@ func concurrentDuplicate(xs []Exchange, _ Thresholds, _ time.Time) *Finding {
 	if f.Occurrences > 1 {
 		f.Message += fmt.Sprintf(", and %d more pair(s)", f.Occurrences-1)
 	}
-	return f
+
 }
 
-func gaveUpPending(xs []Exchange, th Thresholds, now time.Time) *Finding {
-	f := &Finding{}
+func gaveUpPending(f *Finding, xs []Exchange, th Thresholds, now time.Time) {
 	last := &xs[len(xs)-1]
 	var told *Exchange
 	for i := len(xs) - 1; i >= 0 && told == nil; i-- {
@@ -282,17 +306,17 @@ func gaveUpPending(xs []Exchange, th Thresholds, now time.Time) *Finding {
 		}
 	}
 	if told == nil || told.Answer != AnswerPending {
-		return f
+		return
 	}
 	if since := now.Sub(last.Answered); since >= th.GiveUpAfter {
 		f.Occurrences = 1
-		cite(f, told, "the last state answered: pending")
+		cite(f, told, says("the last state answered: pending"))
 		if last != told {
-			cite(f, last, "the last enquiry, answered "+describe(last))
+			cite(f, last, func() string { return "the last enquiry, answered " + describe(last) })
 		}
 		f.Message = fmt.Sprintf("stopped enquiring after #%d answered pending; nothing since for %s", told.ID, wait(since))
 	}
-	return f
+
 }
 
 // sortFindings orders findings by their first evidence, then by rule.

@@ -211,9 +211,10 @@ func stringMember(body []byte, key string) (string, bool) {
 // the colon, spaces skipped. It reads the bytes of an answer the sandbox
 // journaled, not a document to validate: the contract suite judges answers.
 func member(body []byte, key string) ([]byte, bool) {
-	quoted := `"` + key + `"`
+	var buf [32]byte
+	quoted := append(append(append(buf[:0], '"'), key...), '"')
 	for {
-		i := bytes.Index(body, []byte(quoted))
+		i := bytes.Index(body, quoted)
 		if i < 0 {
 			return nil, false
 		}

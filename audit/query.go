@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// Values is q as the query of GET /__admin/audit.
+// Values is q as the query of GET /__admin/audit; a threshold left 0
+// is left out, for the sandbox's default.
 func (q Query) Values() url.Values {
 	v := url.Values{}
 	set := func(name, value string) {
@@ -24,19 +25,19 @@ func (q Query) Values() url.Values {
 		v.Set("until", q.Until.Format(time.RFC3339Nano))
 	}
 	th := q.Thresholds
-	if th.MinPollInterval > 0 {
+	if th.MinPollInterval != 0 {
 		v.Set("minPollInterval", th.MinPollInterval.String())
 	}
-	if th.BackoffRetries > 0 {
+	if th.BackoffRetries != 0 {
 		v.Set("backoffRetries", strconv.Itoa(th.BackoffRetries))
 	}
-	if th.BackoffGrowth > 0 {
+	if th.BackoffGrowth != 0 {
 		v.Set("backoffGrowth", strconv.FormatFloat(th.BackoffGrowth, 'g', -1, 64))
 	}
-	if th.MaxAuthAttempts > 0 {
+	if th.MaxAuthAttempts != 0 {
 		v.Set("maxAuthAttempts", strconv.Itoa(th.MaxAuthAttempts))
 	}
-	if th.GiveUpAfter > 0 {
+	if th.GiveUpAfter != 0 {
 		v.Set("giveUpAfter", th.GiveUpAfter.String())
 	}
 	return v
