@@ -1,7 +1,9 @@
 // Package client is an example of the RechargeStatus client an integrator
 // writes: Status reads an answer however the provider spells it, the
 // page's `response_code` or the upstream aggregator's `responsecode`, and
-// turns every error answer into an *APIError whatever its code. NaiveStatus
+// turns every error answer into an *APIError whatever its code. Poller
+// polls a recharge until it is final, waiting as the provider's notes and
+// Retry-After ask, and passes the sandbox's audit. NaiveStatus
 // is the client written from the page alone, kept to show what it misreads.
 //
 // The package stands alone, as an integrator's code would: copy it and
