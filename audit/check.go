@@ -105,7 +105,6 @@ func pollTooFast(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 		f.Message = fmt.Sprintf("enquired %d time(s) sooner than %s after a pending answer; the shortest wait %s",
 			f.Occurrences, th.MinPollInterval, wait(shortest))
 	}
-
 }
 
 func pollAfterFinal(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
@@ -125,11 +124,10 @@ func pollAfterFinal(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
 	if f.Occurrences > 0 {
 		f.Message = fmt.Sprintf("enquired %d time(s) after #%d answered %s", f.Occurrences, final.ID, final.Answer)
 	}
-
 }
 
 func ignoresRetryAfter(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
-	var worst string
+	var firstSeen string
 	for i := range xs {
 		limited := &xs[i]
 		if limited.Answer != AnswerRateLimited || limited.RetryAfter <= 0 {
@@ -145,15 +143,14 @@ func ignoresRetryAfter(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
 				return fmt.Sprintf("answered %d with Retry-After %s", limited.Status, limited.RetryAfter)
 			})
 			cite(f, next, func() string { return fmt.Sprintf("sent %s after #%d", wait(w), limited.ID) })
-			if worst == "" {
-				worst = fmt.Sprintf("#%d came %s after #%d asked for %s", next.ID, wait(w), limited.ID, limited.RetryAfter)
+			if firstSeen == "" {
+				firstSeen = fmt.Sprintf("#%d came %s after #%d asked for %s", next.ID, wait(w), limited.ID, limited.RetryAfter)
 			}
 		}
 	}
 	if f.Occurrences > 0 {
-		f.Message = fmt.Sprintf("retried sooner than Retry-After %d time(s); first: %s", f.Occurrences, worst)
+		f.Message = fmt.Sprintf("retried sooner than Retry-After %d time(s); first: %s", f.Occurrences, firstSeen)
 	}
-
 }
 
 // nextSentAfter is the first of xs sent once a had been answered.
@@ -219,7 +216,6 @@ func noBackoff(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 	if len(run) > 0 {
 		judge(nil)
 	}
-
 }
 
 // describe words what an exchange was answered.
@@ -262,7 +258,6 @@ func retriesAuthFailure(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 	if f.Occurrences > 0 {
 		f.Message = fmt.Sprintf("sent refused credentials %d time(s) more than the %d attempts tolerated", f.Occurrences, th.MaxAuthAttempts)
 	}
-
 }
 
 // credentials words what x authenticated with.
@@ -294,7 +289,6 @@ func concurrentDuplicate(f *Finding, xs []Exchange, _ Thresholds, _ time.Time) {
 	if f.Occurrences > 1 {
 		f.Message += fmt.Sprintf(", and %d more pair(s)", f.Occurrences-1)
 	}
-
 }
 
 func gaveUpPending(f *Finding, xs []Exchange, th Thresholds, now time.Time) {
@@ -316,7 +310,6 @@ func gaveUpPending(f *Finding, xs []Exchange, th Thresholds, now time.Time) {
 		}
 		f.Message = fmt.Sprintf("stopped enquiring after #%d answered pending; nothing since for %s", told.ID, wait(since))
 	}
-
 }
 
 // sortFindings orders findings by their first evidence, then by rule.
