@@ -163,6 +163,9 @@ func nextSentAfter(xs []Exchange, a *Exchange) *Exchange {
 	return nil
 }
 
+// noWait is the wait after a failure that no-backoff counts as none.
+const noWait = 100 * time.Millisecond
+
 func noBackoff(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 	// run holds consecutive failures, each retried by the next exchange;
 	// waits[i] is how long the client waited after run[i].
@@ -203,7 +206,12 @@ func noBackoff(f *Finding, xs []Exchange, th Thresholds, _ time.Time) {
 			if !sentAfter(run[len(run)-1], x) {
 				continue
 			}
-			waits = append(waits, waited(run[len(run)-1], x))
+			w := waited(run[len(run)-1], x)
+			if w < noWait {
+				// Below it the clocks' noise could pass for growth.
+				w = 0
+			}
+			waits = append(waits, w)
 		}
 		if x.Answer.failed() {
 			run = append(run, x)

@@ -237,6 +237,20 @@ func TestPatientClientsAreClean(t *testing.T) {
 	}
 }
 
+// TestHammeringIsNoBackoff: waits of a few milliseconds that happen to
+// double are no backoff.
+func TestHammeringIsNoBackoff(t *testing.T) {
+	c := newClient()
+	for _, d := range []time.Duration{time.Millisecond, 3 * time.Millisecond, 9 * time.Millisecond} {
+		c.send(503, AnswerFailure)
+		c.sleep(d)
+	}
+	c.send(200, AnswerSuccess)
+	if got := c.check(c.sandbox); len(got) != 1 || got[0].Rule != NoBackoff {
+		t.Errorf("findings %+v, want no-backoff", got)
+	}
+}
+
 // TestThresholdsMove: the same client is flagged or not as its threshold
 // says.
 func TestThresholdsMove(t *testing.T) {

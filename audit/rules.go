@@ -129,7 +129,7 @@ var rules = []Rule{
 	{
 		ID: NoBackoff, Severity: Error,
 		Explanation: "The client retried through consecutive failures (5xx, a reset connection, a timeout) at least " +
-			"backoffRetries times, and its last wait was less than backoffGrowth times its first.",
+			"backoffRetries times, and its last wait was less than backoffGrowth times its first (a wait under 100 ms counts as none).",
 		Basis:  basis(nil, "", "no notes line or standard asks for a backoff; growing waits are common practice, and the notes record no rate limit"),
 		Advice: "Retry failures with growing waits (exponential backoff with jitter), up to a bound.",
 	},
