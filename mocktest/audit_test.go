@@ -14,6 +14,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // naiveClient sends every enquiry at once, as told, on connections of its
@@ -102,7 +103,7 @@ var naiveMockClients = []struct {
 	}, []int{0, 2}},
 	{audit.ConcurrentDuplicate, func(t *testing.T, mock *mocktest.Mock) {
 		// The answers wait long enough for both requests to be in flight.
-		addFault(t, mock, admin.FaultRule{Kind: admin.FaultLatency, LatencyMin: admin.Duration(time.Second), LatencyMax: admin.Duration(time.Second), ReferenceID: "ORDER-2"})
+		addFault(t, mock, admin.FaultRule{Kind: admin.FaultLatency, LatencyMin: transaction.Duration(time.Second), LatencyMax: transaction.Duration(time.Second), ReferenceID: "ORDER-2"})
 		var wg sync.WaitGroup
 		for _, c := range []*naiveClient{newNaiveClient(t, mock), newNaiveClient(t, mock)} {
 			wg.Go(func() { c.enquire("ORDER-2") })

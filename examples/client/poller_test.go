@@ -10,6 +10,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/examples/client"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // TestPollerPassesTheAudit: the poller rides out a 429 with Retry-After,
@@ -21,9 +22,9 @@ func TestPollerPassesTheAudit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	mock := mocktest.New(t, mocktest.WithClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)))
-	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-P"}
-	if _, _, err := mock.Admin.PutTransaction(ctx, key, admin.Transaction{
-		State: admin.StatePending, Resolve: &admin.Rule{To: admin.StateSuccess, After: admin.Duration(time.Hour)},
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-P"}
+	if _, _, err := mock.Admin.PutTransaction(ctx, key, transaction.Description{
+		State: transaction.StatePending, Resolve: &transaction.Rule{To: transaction.StateSuccess, After: transaction.Duration(time.Hour)},
 	}); err != nil {
 		t.Fatal(err)
 	}

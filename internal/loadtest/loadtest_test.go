@@ -70,7 +70,7 @@ func TestMainUsage(t *testing.T) {
 		{"startup without binary", []string{"startup"}, 2, "--bin is required"},
 		{"bad flag", []string{"compare", "--nope"}, 2, "nope"},
 		{"stray argument", []string{"memory", "extra"}, 2, "unexpected argument"},
-		{"impossible options", []string{"compare", "--conns", "0"}, 1, "must be positive"},
+		{"impossible options", []string{"compare", "--conns", "0"}, 2, "must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,10 +3,14 @@ package recharge
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // FASTagIssuers are banks that issue FASTags, the operators of this endpoint.
@@ -30,7 +34,7 @@ type Generator struct {
 	Seed int64
 }
 
-func (g Generator) faker(key Key) *gofakeit.Faker {
+func (g Generator) faker(key transaction.Key) *gofakeit.Faker {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d\x00%s\x00%s", g.Seed, key.RegistrationID, key.ReferenceID)
 	return gofakeit.New(int64(h.Sum64() & (1<<63 - 1)))
@@ -44,31 +48,59 @@ func (g Generator) Fill(t *Transaction, created time.Time) {
 	operator := FASTagIssuers[f.Number(0, len(FASTagIssuers)-1)]
 	plate := VehicleNumber(f)
 	rupees := 100 + 50*f.Number(0, 38)
-	// Commission and TDS as a FASTag reseller sees them: a fraction of a percent,
-	// TDS five percent of the commission.
-	commPaise := rupees * 25 / 100
-	tdsPaise := commPaise * 5 / 100
-	ageSeconds := f.Number(30, 600)
 	fill := func(dst *string, v string) {
 		if *dst == "" {
 			*dst = v
 		}
 	}
+	fill(&t.Amount, fmt.Sprintf("%d.00", rupees))
+	if amount, ok := amountPaise(t.Amount); ok {
+		fill(&t.Comm, paise(commission(amount)))
+	}
+	if comm, ok := amountPaise(t.Comm); ok {
+		fill(&t.TDS, paise(tds(comm)))
+	}
+	ageSeconds := f.Number(30, 600)
 	fill(&t.TxnID, txnid)
 	fill(&t.OperatorName, operator)
 	fill(&t.CANumber, plate)
-	fill(&t.Amount, fmt.Sprintf("%d.00", rupees))
-	fill(&t.Comm, paise(commPaise))
-	fill(&t.TDS, paise(tdsPaise))
 	if t.DateAdded.IsZero() {
 		t.DateAdded = created.Add(-time.Duration(ageSeconds) * time.Second).Truncate(time.Second)
 	}
-	if t.OperatorID == "" && t.State != StatePending && t.State != StateFailed && t.State != StateRefunded {
+	if t.OperatorID == "" && t.State != transaction.StatePending && t.State != transaction.StateFailed && t.State != transaction.StateRefunded {
 		t.OperatorID = operatorIDFor(t.TxnID)
 	}
 }
 
-func paise(p int) string { return fmt.Sprintf("%d.%02d", p/100, p%100) }
+// commission and tds are the sandbox's own rule for the commission of an
+// amount and the TDS on a commission, in paise, since the provider's is not
+// public: commission a quarter of a percent of the amount, as a FASTag
+// reseller sees it, TDS five percent of the commission, each rounded down to
+// the paisa. A negative amount earns none.
+func commission(amountPaise int64) int64 { return max(amountPaise, 0) * 25 / 10_000 }
+
+func tds(commPaise int64) int64 { return max(commPaise, 0) * 5 / 100 }
+
+// amountPaise reads a decimal amount such as "1", "100.5" or "10000.00" in
+// paise, rounding further decimals down; false when it is not one.
+func amountPaise(amount string) (int64, bool) {
+	whole, frac, _ := strings.Cut(amount, ".")
+	negative := strings.HasPrefix(whole, "-")
+	whole = strings.TrimPrefix(whole, "-")
+	frac = (frac + "00")[:2]
+	rupees, err1 := strconv.ParseInt(whole, 10, 64)
+	cents, err2 := strconv.ParseUint(frac, 10, 64)
+	if err1 != nil || err2 != nil || rupees < 0 || rupees > math.MaxInt64/100-100 {
+		return 0, false
+	}
+	p := rupees*100 + int64(cents)
+	if negative {
+		p = -p
+	}
+	return p, true
+}
+
+func paise(p int64) string { return fmt.Sprintf("%d.%02d", p/100, p%100) }
 
 // VehicleNumber makes an Indian registration number such as DL10CG6228.
 func VehicleNumber(f *gofakeit.Faker) string {
