@@ -1,0 +1,527 @@
+// Package redisstore keeps the sandbox's state in Redis, so that several
+// aopay-mock processes behind one load balancer are one sandbox.
+//
+// Every read-modify-write is atomic in Redis. A transaction's update reads
+// the stored value, computes the next one in Go, and writes it with a Lua
+// compare-and-set that succeeds only when the stored value, and the store's
+// generation, are still the ones read; otherwise it reads again. A reset
+// builds the new generation's transactions aside and makes them current in
+// one script, so no reader on any replica sees a store between the two.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+var (
+	_ recharge.Store              = (*Store)(nil)
+	_ recharge.Settings           = (*Store)(nil)
+	_ recharge.ConditionalDeleter = (*Store)(nil)
+	_ recharge.Records            = (*Store)(nil)
+	_ recharge.WriteHealth        = (*Store)(nil)
+)
+
+// DefaultPrefix starts every key the store writes, so a Redis database can
+// hold other data beside one sandbox.
+const DefaultPrefix = "aopay:"
+
+// maxAttempts bounds the compare-and-set retries of one update: a key
+// updated this often at once is contended beyond what a sandbox meets.
+const maxAttempts = 1000
+
+// Store is a recharge.Store, Settings and Records in one Redis database.
+// Transactions are JSON documents, the same as the bbolt store's, in one
+// hash per generation.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	health health
+}
+
+// Options configure Open.
+type Options struct {
+	// Prefix starts every key; DefaultPrefix when empty.
+	Prefix string
+	// ConnectTimeout bounds how long Open retries an unreachable server.
+	ConnectTimeout time.Duration
+}
+
+// ErrUnavailable wraps every error of a Redis server that cannot be reached
+// or does not answer, so that callers can answer 503 rather than 500.
+var ErrUnavailable = errors.New("redis is unavailable")
+
+// Open connects to the Redis server at url (redis://, rediss://, with a
+// password and database in the URL), retrying for opts.ConnectTimeout.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("--redis %s: %w", redactURL(url), err)
+	}
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	o.MaxRetries = 1
+	s := &Store{rdb: redis.NewClient(o), prefix: opts.Prefix}
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	deadline := time.Now().Add(opts.ConnectTimeout)
+	for {
+		err = s.rdb.Ping(ctx).Err()
+		if err == nil {
+			return s, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			s.rdb.Close()
+			return nil, fmt.Errorf("redis at %s did not answer within %s: %w", redactURL(url), opts.ConnectTimeout, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Client is the store's Redis client, for the other shared state of the
+// sandbox (clock, fault counts, journal) kept beside the transactions.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Key is name under the store's prefix.
+func (s *Store) Key(name string) string { return s.prefix + name }
+
+// redactURL hides a password in a Redis URL.
+func redactURL(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return url
+	}
+	user, _, _ := strings.Cut(userinfo, ":")
+	return scheme + "://" + user + ":xxxxx@" + host
+}
+
+func (s *Store) genKey() string { return s.prefix + "gen" }
+
+func (s *Store) txsKey(gen string) string { return s.prefix + "txs:" + gen }
+
+// field is a transaction's field in its generation's hash. It is injective
+// because a registration ID with a NUL byte is refused: the first NUL always
+// ends the registration ID.
+func field(k recharge.Key) (string, error) {
+	if strings.IndexByte(k.RegistrationID, 0) >= 0 {
+		return "", recharge.Errorf(recharge.EINVALID, "registrationId must not contain a NUL byte")
+	}
+	return k.RegistrationID + "\x00" + k.ReferenceID, nil
+}
+
+func decode(f string, value string) (recharge.Transaction, error) {
+	var t recharge.Transaction
+	if err := json.Unmarshal([]byte(value), &t); err != nil {
+		return t, fmt.Errorf("stored transaction %q: %w", strings.ReplaceAll(f, "\x00", "/"), err)
+	}
+	return t, nil
+}
+
+func notFound(k recharge.Key) error {
+	return recharge.Errorf(recharge.ENOTFOUND, "no transaction %s", k)
+}
+
+// getScript reads the current generation and a field of its hash at once.
+var getScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+local v = redis.call('HGET', ARGV[1] .. gen, ARGV[2])
+return {gen, v}
+`)
+
+// casScript writes (or, with an empty new value, deletes) a field of the
+// current generation's hash when the generation is still ARGV[3] and the
+// field still holds ARGV[4] (ARGV[5] "0": the field must be missing).
+// It answers 1 when it wrote, 0 when the read is stale.
+var casScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+if gen ~= ARGV[3] then return 0 end
+local h = ARGV[1] .. gen
+local cur = redis.call('HGET', h, ARGV[2])
+if ARGV[5] == '0' then
+  if cur then return 0 end
+elseif cur ~= ARGV[4] then
+  return 0
+end
+if ARGV[6] == '' then
+  redis.call('HDEL', h, ARGV[2])
+else
+  redis.call('HSET', h, ARGV[2], ARGV[6])
+end
+return 1
+`)
+
+// read is a field of the current generation: its value, whether it exists,
+// and the generation read.
+func (s *Store) read(ctx context.Context, f string) (value string, found bool, gen string, err error) {
+	res, err := getScript.Run(ctx, s.rdb, []string{s.genKey()}, s.prefix+"txs:", f).Slice()
+	if err != nil {
+		return "", false, "", s.failed(err)
+	}
+	s.health.succeeded()
+	gen, _ = res[0].(string)
+	value, found = res[1].(string)
+	return value, found, gen, nil
+}
+
+// compareAndSet writes next ("" deletes) over the value read in generation
+// gen; false when another writer came first.
+func (s *Store) compareAndSet(ctx context.Context, f, gen, old string, found bool, next string) (bool, error) {
+	mustExist := "1"
+	if !found {
+		mustExist = "0"
+	}
+	n, err := casScript.Run(ctx, s.rdb, []string{s.genKey()}, s.prefix+"txs:", f, gen, old, mustExist, next).Int()
+	if err != nil {
+		return false, s.failed(err)
+	}
+	s.health.succeeded()
+	return n == 1, nil
+}
+
+func (s *Store) Get(ctx context.Context, key recharge.Key) (recharge.Transaction, error) {
+	f, err := field(key)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	v, found, _, err := s.read(ctx, f)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	if !found {
+		return recharge.Transaction{}, notFound(key)
+	}
+	return decode(f, v)
+}
+
+func (s *Store) Put(ctx context.Context, t recharge.Transaction) error {
+	_, err := s.Update(ctx, t.Key, func(recharge.Transaction, bool) (recharge.Transaction, error) { return t, nil })
+	return err
+}
+
+func (s *Store) Delete(ctx context.Context, key recharge.Key) error {
+	deleted, err := s.DeleteIf(ctx, key, func(recharge.Transaction) bool { return true })
+	if err == nil && !deleted {
+		return notFound(key)
+	}
+	return err
+}
+
+// DeleteIf deletes the transaction at key if it exists and cond accepts it,
+// atomically: a transaction changed after cond saw it is read again.
+func (s *Store) DeleteIf(ctx context.Context, key recharge.Key, cond func(recharge.Transaction) bool) (bool, error) {
+	f, err := field(key)
+	if err != nil {
+		return false, err
+	}
+	for range maxAttempts {
+		v, found, gen, err := s.read(ctx, f)
+		if err != nil || !found {
+			return false, err
+		}
+		t, err := decode(f, v)
+		if err != nil {
+			return false, err
+		}
+		if !cond(t) {
+			return false, nil
+		}
+		ok, err := s.compareAndSet(ctx, f, gen, v, true, "")
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, contended(key)
+}
+
+func contended(key recharge.Key) error {
+	return fmt.Errorf("transaction %s: %d concurrent writers in a row came first", key, maxAttempts)
+}
+
+// Update applies fn atomically: when another replica changes the
+// transaction (or resets the store) between the read and the write, fn runs
+// again on what it wrote. fn must therefore have no effect but its result.
+func (s *Store) Update(ctx context.Context, key recharge.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
+	f, err := field(key)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	for range maxAttempts {
+		v, found, gen, err := s.read(ctx, f)
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		var current recharge.Transaction
+		if found {
+			if current, err = decode(f, v); err != nil {
+				return recharge.Transaction{}, err
+			}
+		}
+		next, err := fn(current, found)
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		next.Key = key
+		encoded, err := json.Marshal(next)
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		ok, err := s.compareAndSet(ctx, f, gen, v, found, string(encoded))
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		if ok {
+			return next, nil
+		}
+	}
+	return recharge.Transaction{}, contended(key)
+}
+
+// currentHash is the current generation's hash key.
+func (s *Store) currentHash(ctx context.Context) (string, error) {
+	gen, err := s.rdb.Get(ctx, s.genKey()).Result()
+	if errors.Is(err, redis.Nil) {
+		gen, err = "0", nil
+	}
+	if err != nil {
+		return "", s.failed(err)
+	}
+	return s.txsKey(gen), nil
+}
+
+func (s *Store) List(ctx context.Context, flt recharge.Filter) ([]recharge.Transaction, error) {
+	h, err := s.currentHash(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []recharge.Transaction
+	iter := s.rdb.HScan(ctx, h, 0, "", 512).Iterator()
+	for iter.Next(ctx) {
+		f := iter.Val()
+		if !iter.Next(ctx) {
+			break
+		}
+		t, err := decode(f, iter.Val())
+		if err != nil {
+			return nil, err
+		}
+		if (flt.RegistrationID == "" || t.RegistrationID == flt.RegistrationID) && (flt.State == "" || t.State == flt.State) {
+			out = append(out, t)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return nil, s.failed(err)
+	}
+	recharge.SortTransactions(out)
+	return out, nil
+}
+
+func (s *Store) Count(ctx context.Context) (int, error) {
+	h, err := s.currentHash(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.rdb.HLen(ctx, h).Result()
+	if err != nil {
+		return 0, s.failed(err)
+	}
+	return int(n), nil
+}
+
+// swapScript makes generation ARGV[1] current when the current one is still
+// ARGV[2], and removes the old generation's hash; 0 when another reset came
+// first.
+var swapScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+if gen ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('UNLINK', ARGV[3] .. gen)
+return 1
+`)
+
+// Replace makes txs the store's whole content at once: every replica's next
+// read sees either the old content or txs, never a mix.
+func (s *Store) Replace(ctx context.Context, txs []recharge.Transaction) error {
+	for range maxAttempts {
+		old, err := s.rdb.Get(ctx, s.genKey()).Result()
+		if errors.Is(err, redis.Nil) {
+			old, err = "0", nil
+		}
+		if err != nil {
+			return s.failed(err)
+		}
+		next, err := s.rdb.Incr(ctx, s.prefix+"gen:next").Result()
+		if err != nil {
+			return s.failed(err)
+		}
+		gen := fmt.Sprint(next)
+		if err := s.fill(ctx, s.txsKey(gen), txs); err != nil {
+			s.rdb.Unlink(ctx, s.txsKey(gen))
+			return err
+		}
+		swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey()}, gen, old, s.prefix+"txs:").Int()
+		if err != nil {
+			return s.failed(err)
+		}
+		if swapped == 1 {
+			s.health.succeeded()
+			return nil
+		}
+		s.rdb.Unlink(ctx, s.txsKey(gen))
+	}
+	return errors.New("reset: other resets came first too often")
+}
+
+// fill writes txs into the hash h, in batches.
+func (s *Store) fill(ctx context.Context, h string, txs []recharge.Transaction) error {
+	const batch = 1000
+	for start := 0; start < len(txs); start += batch {
+		values := make([]any, 0, 2*batch)
+		for _, t := range txs[start:min(start+batch, len(txs))] {
+			f, err := field(t.Key)
+			if err != nil {
+				return err
+			}
+			encoded, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			values = append(values, f, encoded)
+		}
+		if err := s.rdb.HSet(ctx, h, values...).Err(); err != nil {
+			return s.failed(err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) settingKey(name string) string { return s.prefix + "setting:" + name }
+
+// LoadSetting reads a setting saved by SaveSetting.
+func (s *Store) LoadSetting(ctx context.Context, name string) ([]byte, bool, error) {
+	v, err := s.rdb.Get(ctx, s.settingKey(name)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, s.failed(err)
+	}
+	return v, true, nil
+}
+
+// SaveSetting stores a setting.
+func (s *Store) SaveSetting(ctx context.Context, name string, value []byte) error {
+	if name == "" {
+		return recharge.Errorf(recharge.EINVALID, "a setting needs a name")
+	}
+	if err := s.rdb.Set(ctx, s.settingKey(name), value, 0).Err(); err != nil {
+		return s.failed(err)
+	}
+	s.health.succeeded()
+	return nil
+}
+
+func (s *Store) recordsKey(collection string) string { return s.prefix + "records:" + collection }
+
+// LoadRecords reads every record of collection, in key order.
+func (s *Store) LoadRecords(ctx context.Context, collection string) ([]recharge.Record, error) {
+	m, err := s.rdb.HGetAll(ctx, s.recordsKey(collection)).Result()
+	if err != nil {
+		return nil, s.failed(err)
+	}
+	out := make([]recharge.Record, 0, len(m))
+	for k, v := range m {
+		out = append(out, recharge.Record{Key: k, Value: []byte(v)})
+	}
+	sortRecords(out)
+	return out, nil
+}
+
+// WriteRecords changes collection in one MULTI/EXEC, which Redis applies at
+// once.
+func (s *Store) WriteRecords(ctx context.Context, collection string, replace bool, changes []recharge.Record) error {
+	for _, r := range changes {
+		if r.Key == "" {
+			return recharge.Errorf(recharge.EINVALID, "a record needs a key")
+		}
+	}
+	h := s.recordsKey(collection)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if replace {
+			p.Del(ctx, h)
+		}
+		for _, r := range changes {
+			if r.Value == nil {
+				p.HDel(ctx, h, r.Key)
+			} else {
+				p.HSet(ctx, h, r.Key, r.Value)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.failed(err)
+	}
+	s.health.succeeded()
+	return nil
+}
+
+func sortRecords(rs []recharge.Record) {
+	slices.SortFunc(rs, func(a, b recharge.Record) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// WriteError is the error of the latest operation when Redis could not be
+// reached, nil once one succeeds again.
+func (s *Store) WriteError() error { return s.health.get() }
+
+// failed classifies err: a Redis that cannot be reached makes an
+// ErrUnavailable, remembered for WriteError; an answer of Redis's own (a
+// script error) is returned as it is.
+func (s *Store) failed(err error) error {
+	var redisErr redis.Error
+	if errors.As(err, &redisErr) && !errors.Is(err, redis.ErrClosed) {
+		return err
+	}
+	wrapped := fmt.Errorf("%w: %v", ErrUnavailable, err)
+	s.health.set(wrapped)
+	return wrapped
+}
+
+// health remembers whether Redis answered the latest call.
+type health struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (h *health) set(err error) {
+	h.mu.Lock()
+	h.err = err
+	h.mu.Unlock()
+}
+
+func (h *health) succeeded() { h.set(nil) }
+
+func (h *health) get() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
