@@ -336,11 +336,7 @@ func (s *Store) List(ctx context.Context, flt recharge.Filter) ([]recharge.Trans
 }
 
 func (s *Store) Count(ctx context.Context) (int, error) {
-	h, err := s.currentHash(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n, err := s.rdb.HLen(ctx, h).Result()
+	n, err := countScript.Run(ctx, s.rdb, []string{s.genKey()}, s.prefix+"txs:").Int()
 	if err != nil {
 		return 0, s.failed(err)
 	}
@@ -348,14 +344,25 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 }
 
 // swapScript makes generation ARGV[1] current when the current one is still
-// ARGV[2], and removes the old generation's hash; 0 when another reset came
-// first.
+// ARGV[2]; 0 when another reset came first. The old generation's hash is
+// left to expire after ARGV[4] seconds rather than removed: no write lands
+// in it any more (every write checks the generation), and a listing that
+// began before the swap reads it to its end.
 var swapScript = redis.NewScript(`
 local gen = redis.call('GET', KEYS[1]) or '0'
 if gen ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('UNLINK', ARGV[3] .. gen)
+redis.call('EXPIRE', ARGV[3] .. gen, ARGV[4])
 return 1
+`)
+
+// oldGenerationTTL is how long a replaced generation stays readable.
+const oldGenerationTTL = 5 * time.Minute
+
+// countScript counts the current generation's transactions.
+var countScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+return redis.call('HLEN', ARGV[1] .. gen)
 `)
 
 // Replace makes txs the store's whole content at once: every replica's next
@@ -378,7 +385,7 @@ func (s *Store) Replace(ctx context.Context, txs []recharge.Transaction) error {
 			s.rdb.Unlink(ctx, s.txsKey(gen))
 			return err
 		}
-		swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey()}, gen, old, s.prefix+"txs:").Int()
+		swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey()}, gen, old, s.prefix+"txs:", int(oldGenerationTTL/time.Second)).Int()
 		if err != nil {
 			return s.failed(err)
 		}
