@@ -213,6 +213,3 @@ func TestOpenRedactsThePasswordOfABadURL(t *testing.T) {
 		t.Fatalf("error shows the password: %s", got)
 	}
 }
-
-
-
