@@ -1,10 +1,6 @@
 package rechargestatus
 
-import (
-	"time"
-
-	"github.com/golang-jwt/jwt/v5"
-)
+import "time"
 
 // Headers a partner authenticates with upstream: a JWT in Token, and in the
 // provider's test environment an Authorisedkey.
@@ -28,14 +24,3 @@ const (
 	MessageExpiredToken             = "Expired token"
 	MessageAlgorithmNotAllowed      = "Algorithm not allowed"
 )
-
-// SignToken makes a Token the way a partner's client does: HS256 with the
-// partner's key, claims timestamp (Unix seconds), partnerId and reqid.
-func SignToken(key, partnerID, reqid string, at time.Time) (string, error) {
-	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"timestamp": at.Unix(),
-		"partnerId": partnerID,
-		"reqid":     reqid,
-	})
-	return t.SignedString([]byte(key))
-}

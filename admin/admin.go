@@ -1,6 +1,10 @@
 package admin
 
-import "context"
+import (
+	"context"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
+)
 
 // Admin is the sandbox's admin API. A Client implements it over HTTP; the
 // mock server implements it in process (mockserver.Server.Admin), and the two
@@ -10,13 +14,13 @@ import "context"
 type Admin interface {
 	// PutTransaction creates or replaces the transaction at key and reports
 	// whether it created it. The registration must be among the fixtures'.
-	PutTransaction(ctx context.Context, key Key, t Transaction) (view TransactionView, created bool, err error)
-	GetTransaction(ctx context.Context, key Key) (TransactionView, error)
-	DeleteTransaction(ctx context.Context, key Key) error
+	PutTransaction(ctx context.Context, key transaction.Key, t transaction.Description) (view TransactionView, created bool, err error)
+	GetTransaction(ctx context.Context, key transaction.Key) (TransactionView, error)
+	DeleteTransaction(ctx context.Context, key transaction.Key) error
 	ListTransactions(ctx context.Context, f TransactionFilter) ([]TransactionView, error)
 	// Transition forces the transaction into state to, as the provider's
 	// back office would; an impossible transition is a CodeConflict Error.
-	Transition(ctx context.Context, key Key, to State) (TransactionView, error)
+	Transition(ctx context.Context, key transaction.Key, to transaction.State) (TransactionView, error)
 
 	// ListRequests lists every journaled request q selects, oldest first:
 	// the last q.Limit of them when it is positive. Over HTTP it reads the
@@ -28,8 +32,11 @@ type Admin interface {
 	CountRequests(ctx context.Context, q JournalQuery) (int, error)
 	ClearRequests(ctx context.Context) error
 
-	// Reset puts the transactions back to the fixtures last loaded and
-	// clears the fault rules and the journal.
+	// Reset puts the sandbox back as a first start makes it: the
+	// transactions back to the fixtures last loaded, no fault rule, the
+	// clock following the system clock again (not moved, not frozen) and an
+	// empty journal. The proxy's findings are kept. Every enquiry sees all
+	// of it or none.
 	Reset(ctx context.Context) (ResetResult, error)
 	// ReloadFixtures rereads the fixtures; runtime state wins over the file.
 	ReloadFixtures(ctx context.Context) (ReloadResult, error)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Client calls a sandbox's admin API over HTTP. It is safe for concurrent use.
@@ -109,21 +111,21 @@ func errorOf(res *http.Response) *Error {
 	return &Error{Status: res.StatusCode, ErrorDetail: ErrorDetail{Message: strings.TrimSpace(string(data))}}
 }
 
-func keyValues(k Key) []string { return []string{k.RegistrationID, k.ReferenceID} }
+func keyValues(k transaction.Key) []string { return []string{k.RegistrationID, k.ReferenceID} }
 
-func (c *Client) PutTransaction(ctx context.Context, key Key, t Transaction) (TransactionView, bool, error) {
+func (c *Client) PutTransaction(ctx context.Context, key transaction.Key, t transaction.Description) (TransactionView, bool, error) {
 	var v TransactionView
 	status, err := c.call(ctx, OpPutTransaction, keyValues(key), nil, t, &v)
 	return v, status == http.StatusCreated, err
 }
 
-func (c *Client) GetTransaction(ctx context.Context, key Key) (TransactionView, error) {
+func (c *Client) GetTransaction(ctx context.Context, key transaction.Key) (TransactionView, error) {
 	var v TransactionView
 	_, err := c.call(ctx, OpGetTransaction, keyValues(key), nil, nil, &v)
 	return v, err
 }
 
-func (c *Client) DeleteTransaction(ctx context.Context, key Key) error {
+func (c *Client) DeleteTransaction(ctx context.Context, key transaction.Key) error {
 	_, err := c.call(ctx, OpDeleteTransaction, keyValues(key), nil, nil, nil)
 	return err
 }
@@ -137,7 +139,7 @@ func (c *Client) ListTransactions(ctx context.Context, f TransactionFilter) ([]T
 	return list.Transactions, err
 }
 
-func (c *Client) Transition(ctx context.Context, key Key, to State) (TransactionView, error) {
+func (c *Client) Transition(ctx context.Context, key transaction.Key, to transaction.State) (TransactionView, error) {
 	var v TransactionView
 	_, err := c.call(ctx, OpTransition, keyValues(key), nil, Transition{To: to}, &v)
 	return v, err

@@ -15,6 +15,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 var epoch = time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
@@ -61,17 +62,17 @@ func wantError(t *testing.T, what string, err error, status int, code string) *a
 func TestClientTransactions(t *testing.T) {
 	c := admin.NewClient(sandbox(t, mockserver.Config{}))
 	ctx := context.Background()
-	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER/1"}
-	in := admin.Transaction{
-		State: admin.StatePending, TxnID: "900", Amount: "499.00",
-		Resolve: &admin.Rule{To: admin.StateFailed, AfterEnquiries: 2},
-		Refund:  &admin.Rule{After: admin.Duration(10 * time.Minute)},
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER/1"}
+	in := transaction.Description{
+		State: transaction.StatePending, TxnID: "900", Amount: "499.00",
+		Resolve: &transaction.Rule{To: transaction.StateFailed, AfterEnquiries: 2},
+		Refund:  &transaction.Rule{After: transaction.Duration(10 * time.Minute)},
 	}
 	v, created, err := c.PutTransaction(ctx, key, in)
 	if err != nil || !created {
 		t.Fatalf("PutTransaction: created %v, %v", created, err)
 	}
-	if v.Key != key || v.State != admin.StatePending || v.Origin != admin.OriginAdmin || v.Data.TxnID != "900" || v.Data.Amount != "499.00" ||
+	if v.Key != key || v.State != transaction.StatePending || v.Origin != transaction.OriginAdmin || v.Data.TxnID != "900" || v.Data.Amount != "499.00" ||
 		v.Data.RefID != key.ReferenceID || v.Resolve == nil || *v.Resolve != *in.Resolve || v.Refund == nil || *v.Refund != *in.Refund || !v.StateSince.Equal(epoch) {
 		t.Fatalf("PutTransaction answered %+v", v)
 	}
@@ -82,25 +83,25 @@ func TestClientTransactions(t *testing.T) {
 	if err != nil || got.Key != key || got.Data != v.Data {
 		t.Fatalf("GetTransaction: %+v, %v", got, err)
 	}
-	pending, err := c.ListTransactions(ctx, admin.TransactionFilter{RegistrationID: "AOP-554", State: admin.StatePending})
+	pending, err := c.ListTransactions(ctx, admin.TransactionFilter{RegistrationID: "AOP-554", State: transaction.StatePending})
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := false
 	for _, p := range pending {
 		found = found || p.Key == key
-		if p.State != admin.StatePending || p.RegistrationID != "AOP-554" {
+		if p.State != transaction.StatePending || p.RegistrationID != "AOP-554" {
 			t.Fatalf("ListTransactions(pending, AOP-554) listed %+v", p)
 		}
 	}
 	if !found {
 		t.Fatalf("ListTransactions did not list %s", key)
 	}
-	moved, err := c.Transition(ctx, key, admin.StateFailed)
-	if err != nil || moved.State != admin.StateFailed {
+	moved, err := c.Transition(ctx, key, transaction.StateFailed)
+	if err != nil || moved.State != transaction.StateFailed {
 		t.Fatalf("Transition: %+v, %v", moved, err)
 	}
-	_, err = c.Transition(ctx, key, admin.StateSuccess)
+	_, err = c.Transition(ctx, key, transaction.StateSuccess)
 	wantError(t, "Transition failed→success", err, http.StatusConflict, admin.CodeConflict)
 
 	if err := c.DeleteTransaction(ctx, key); err != nil {
@@ -108,9 +109,9 @@ func TestClientTransactions(t *testing.T) {
 	}
 	_, err = c.GetTransaction(ctx, key)
 	wantError(t, "GetTransaction after delete", err, http.StatusNotFound, admin.CodeNotFound)
-	_, _, err = c.PutTransaction(ctx, admin.Key{RegistrationID: "NOPE", ReferenceID: "1"}, admin.Transaction{State: admin.StateSuccess})
+	_, _, err = c.PutTransaction(ctx, transaction.Key{RegistrationID: "NOPE", ReferenceID: "1"}, transaction.Description{State: transaction.StateSuccess})
 	wantError(t, "PutTransaction of an unknown registration", err, http.StatusNotFound, admin.CodeNotFound)
-	_, _, err = c.PutTransaction(ctx, key, admin.Transaction{State: "done"})
+	_, _, err = c.PutTransaction(ctx, key, transaction.Description{State: "done"})
 	wantError(t, "PutTransaction of state done", err, http.StatusBadRequest, admin.CodeInvalid)
 }
 
@@ -167,7 +168,7 @@ func TestClientJournalResetAndReload(t *testing.T) {
 	if err != nil || res.Transactions != len(before) {
 		t.Fatalf("Reset: %+v, %v, want the %d fixtures alone", res, err, len(before))
 	}
-	if _, err := c.GetTransaction(ctx, admin.Key{RegistrationID: "AOP-554", ReferenceID: "AUTO-1"}); admin.ErrorCode(err) != admin.CodeNotFound {
+	if _, err := c.GetTransaction(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "AUTO-1"}); admin.ErrorCode(err) != admin.CodeNotFound {
 		t.Fatalf("AUTO-1 after Reset: %v, want it gone", err)
 	}
 	reloaded, err := c.ReloadFixtures(ctx)
@@ -230,14 +231,14 @@ func TestClientFaults(t *testing.T) {
 	}
 	_, err = c.AddFault(ctx, admin.FaultRule{ID: added.ID, Kind: admin.FaultReset})
 	wantError(t, "AddFault of a taken id", err, http.StatusConflict, admin.CodeConflict)
-	_, err = c.AddFault(ctx, admin.FaultRule{Kind: admin.FaultLatency, LatencyMin: admin.Duration(time.Second), LatencyMax: admin.Duration(time.Millisecond)})
+	_, err = c.AddFault(ctx, admin.FaultRule{Kind: admin.FaultLatency, LatencyMin: transaction.Duration(time.Second), LatencyMax: transaction.Duration(time.Millisecond)})
 	wantError(t, "AddFault of latencyMin past latencyMax", err, http.StatusBadRequest, admin.CodeInvalid)
 
 	replaced, err := c.ReplaceFaults(ctx, []admin.FaultRule{
-		{ID: "slow", Kind: admin.FaultLatency, LatencyMin: admin.Duration(time.Millisecond), LatencyMax: admin.Duration(2 * time.Millisecond)},
+		{ID: "slow", Kind: admin.FaultLatency, LatencyMin: transaction.Duration(time.Millisecond), LatencyMax: transaction.Duration(2 * time.Millisecond)},
 		{Kind: admin.FaultEmpty, RegistrationID: "AOP-SECURE"},
 	})
-	if err != nil || len(replaced) != 2 || replaced[0].ID != "slow" || replaced[0].LatencyMax != admin.Duration(2*time.Millisecond) || replaced[1].ID == "" {
+	if err != nil || len(replaced) != 2 || replaced[0].ID != "slow" || replaced[0].LatencyMax != transaction.Duration(2*time.Millisecond) || replaced[1].ID == "" {
 		t.Fatalf("ReplaceFaults: %+v, %v", replaced, err)
 	}
 	if err := c.DeleteFault(ctx, "slow"); err != nil {
@@ -311,9 +312,9 @@ func TestTypesHoldEverythingTheServerSends(t *testing.T) {
 	base := sandbox(t, mockserver.Config{})
 	c := admin.NewClient(base)
 	ctx := context.Background()
-	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-1"}
-	if _, _, err := c.PutTransaction(ctx, key, admin.Transaction{State: admin.StatePending,
-		Resolve: &admin.Rule{To: admin.StateFailed, After: admin.Duration(time.Minute)}, Refund: &admin.Rule{AfterEnquiries: 1}}); err != nil {
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-1"}
+	if _, _, err := c.PutTransaction(ctx, key, transaction.Description{State: transaction.StatePending,
+		Resolve: &transaction.Rule{To: transaction.StateFailed, After: transaction.Duration(time.Minute)}, Refund: &transaction.Rule{AfterEnquiries: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	p := 0.5

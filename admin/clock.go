@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Clock is the sandbox's virtual clock, which time-driven transitions read.
@@ -18,7 +20,7 @@ type Clock struct {
 // Advance, SetClock, FreezeClock and ResumeClock make one.
 type ClockMove struct {
 	// Advance moves the clock forward.
-	Advance *Duration `json:"advance,omitempty"`
+	Advance *transaction.Duration `json:"advance,omitempty"`
 	// Set makes the clock read this instant and run on from it.
 	Set *time.Time `json:"set,omitempty"`
 	// Freeze makes the clock stand still.
@@ -29,7 +31,7 @@ type ClockMove struct {
 
 // Advance moves the clock forward by d.
 func Advance(d time.Duration) ClockMove {
-	v := Duration(d)
+	v := transaction.Duration(d)
 	return ClockMove{Advance: &v}
 }
 

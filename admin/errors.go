@@ -3,6 +3,9 @@ package admin
 import (
 	"errors"
 	"fmt"
+	"net/http"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Codes of the admin API's errors, the `error.code` of its error answers.
@@ -59,4 +62,29 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// ErrorOf words err, a refusal of the sandbox (a transaction.Error), as the
+// admin API answers it: EINVALID as 400 invalid, ENOTFOUND as 404 not_found,
+// ECONFLICT as 409 conflict, anything else as 500 internal. An *Error is
+// already worded and nil stays nil. The sandbox's in-process Admin answers
+// with it, so the HTTP adapter and a Go caller see the same Error.
+func ErrorOf(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	msg := transaction.ErrorMessage(err)
+	switch transaction.ErrorCode(err) {
+	case transaction.EINVALID:
+		return Errorf(http.StatusBadRequest, CodeInvalid, "%s", msg)
+	case transaction.ENOTFOUND:
+		return Errorf(http.StatusNotFound, CodeNotFound, "%s", msg)
+	case transaction.ECONFLICT:
+		return Errorf(http.StatusConflict, CodeConflict, "%s", msg)
+	}
+	return Errorf(http.StatusInternalServerError, CodeInternal, "%s", err.Error())
 }

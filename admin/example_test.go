@@ -9,6 +9,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // A Client arranges a sandbox for a test: here a failed transaction that is
@@ -23,11 +24,11 @@ func ExampleClient() {
 
 	c := admin.NewClient(mock.URL) // admin.WithToken(...) for a sandbox with --admin-token
 	ctx := context.Background()
-	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-9"}
-	view, created, err := c.PutTransaction(ctx, key, admin.Transaction{
-		State:  admin.StateFailed,
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-9"}
+	view, created, err := c.PutTransaction(ctx, key, transaction.Description{
+		State:  transaction.StateFailed,
 		Amount: "99.00",
-		Refund: &admin.Rule{AfterEnquiries: 1},
+		Refund: &transaction.Rule{AfterEnquiries: 1},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -35,12 +36,12 @@ func ExampleClient() {
 	}
 	fmt.Println(created, view.State, view.Data.Status, view.Data.Amount, view.Data.Refunded)
 
-	_, err = c.Transition(ctx, key, admin.StateSuccess)
+	_, err = c.Transition(ctx, key, transaction.StateSuccess)
 	var refused *admin.Error
 	if errors.As(err, &refused) {
 		fmt.Println(refused.Status, refused.Code, refused.Message)
 	}
-	_, err = c.GetTransaction(ctx, admin.Key{RegistrationID: "AOP-554", ReferenceID: "NEVER-MADE"})
+	_, err = c.GetTransaction(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "NEVER-MADE"})
 	fmt.Println(admin.ErrorCode(err), errors.As(err, &refused) && refused.Status == http.StatusNotFound)
 	// Output:
 	// true failed 0 99.00 0

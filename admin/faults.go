@@ -1,5 +1,7 @@
 package admin
 
+import "github.com/aopay-sandbox/rechargestatus/transaction"
+
 // FaultHeader is the request header that picks a fault for one enquiry:
 // `<kind>[=<value>][;<name>=<value>...]`, where the names are FaultRule's
 // (status, retryAfter, latency, latencyMin, latencyMax) and the first value is
@@ -57,9 +59,9 @@ type FaultRule struct {
 	RetryAfter string `json:"retryAfter,omitempty"`
 	// Latency delays the fault; or LatencyMin and LatencyMax bound a
 	// uniform draw of the delay.
-	Latency    Duration `json:"latency,omitempty"`
-	LatencyMin Duration `json:"latencyMin,omitempty"`
-	LatencyMax Duration `json:"latencyMax,omitempty"`
+	Latency    transaction.Duration `json:"latency,omitempty"`
+	LatencyMin transaction.Duration `json:"latencyMin,omitempty"`
+	LatencyMax transaction.Duration `json:"latencyMax,omitempty"`
 	// ReferenceID and RegistrationID, when set, scope the rule to the
 	// enquiries that name them.
 	ReferenceID    string `json:"referenceId,omitempty"`

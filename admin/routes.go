@@ -44,6 +44,13 @@ const (
 	OpListViolations    Operation = "adminListViolations"
 	OpClearViolations   Operation = "adminClearViolations"
 	OpMetrics           Operation = "metrics"
+
+	// The pages and documents a browser reads, behind no token (IsPublic).
+	OpIndex          Operation = "adminIndex"
+	OpDashboard      Operation = "adminDashboard"
+	OpDashboardAsset Operation = "adminDashboardAsset"
+	OpProviderSpec   Operation = "adminProviderSpec"
+	OpAdminSpec      Operation = "adminAdminSpec"
 )
 
 // Route is where an operation is served: a method and a path pattern whose
@@ -61,6 +68,7 @@ const (
 	requestsPattern    = PathPrefix + "requests"
 	clockPattern       = PathPrefix + "clock"
 	violationsPattern  = PathPrefix + "violations"
+	dashboardPattern   = PathPrefix + "ui"
 )
 
 var routes = []Route{
@@ -85,7 +93,28 @@ var routes = []Route{
 	{OpListViolations, http.MethodGet, violationsPattern},
 	{OpClearViolations, http.MethodDelete, violationsPattern},
 	{OpMetrics, http.MethodGet, MetricsPath},
+	{OpIndex, http.MethodGet, PathPrefix},
+	{OpDashboard, http.MethodGet, dashboardPattern},
+	{OpDashboardAsset, http.MethodGet, dashboardPattern + "/{asset}"},
+	{OpProviderSpec, http.MethodGet, PathPrefix + "openapi/provider.yaml"},
+	{OpAdminSpec, http.MethodGet, PathPrefix + "openapi/admin.yaml"},
 }
+
+// publicOps need no admin token: they read what is built into the binary,
+// the same for every sandbox and published with its source, and never its
+// state. A browser following a link sends no Authorization header, so the
+// index's links, the dashboard's page (which asks for the token and sends it
+// on each call it makes) and the documents must answer without one.
+var publicOps = map[Operation]bool{
+	OpIndex:          true,
+	OpDashboard:      true,
+	OpDashboardAsset: true,
+	OpProviderSpec:   true,
+	OpAdminSpec:      true,
+}
+
+// IsPublic reports whether op is served without the admin token.
+func IsPublic(op Operation) bool { return publicOps[op] }
 
 var routeByOp = func() map[Operation]Route {
 	m := make(map[Operation]Route, len(routes))

@@ -1,15 +1,18 @@
 package admin
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
 func TestSandboxSpecJoinsBothDocuments(t *testing.T) {
-	provider, err := rechargestatus.LoadSpec("")
+	provider, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,12 +24,17 @@ func TestSandboxSpecJoinsBothDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, doc := range []*openapi3.T{provider, adminDoc} {
-		for path, item := range doc.Paths.Map() {
-			if joined.Paths.Value(path) != item {
-				t.Errorf("the joined document lacks %s", path)
-			}
+	for path, item := range adminDoc.Paths.Map() {
+		if joined.Paths.Value(path) != item {
+			t.Errorf("the joined document lacks %s", path)
 		}
+	}
+	for path := range provider.Paths.Map() {
+		if joined.Paths.Value(path) == nil {
+			t.Errorf("the joined document lacks %s", path)
+		}
+	}
+	for _, doc := range []*openapi3.T{provider, adminDoc} {
 		for name := range doc.Components.SecuritySchemes {
 			if joined.Components.SecuritySchemes[name] == nil {
 				t.Errorf("the joined document lacks the security scheme %s", name)
@@ -38,11 +46,49 @@ func TestSandboxSpecJoinsBothDocuments(t *testing.T) {
 	}
 }
 
+// TestSandboxSpecJoinsTheSandboxHeadersToTheProvidersOperation: the mock
+// holds the sandbox's own headers to admin/openapi.yaml on the provider's
+// operation, which the provider's document itself never names.
+func TestSandboxSpecJoinsTheSandboxHeadersToTheProvidersOperation(t *testing.T) {
+	provider, err := conformance.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, err := SandboxSpec(provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(op *openapi3.Operation) (out []string) {
+		for _, p := range op.Parameters {
+			out = append(out, p.Value.Name)
+		}
+		return out
+	}
+	own := provider.Paths.Value(rechargestatus.EnquiryPath).Post
+	if got, want := names(joined.Paths.Value(rechargestatus.EnquiryPath).Post), append(names(own), dialect.Header, FaultHeader); !slices.Equal(got, want) {
+		t.Errorf("the joined operation declares %v, want %v", got, want)
+	}
+	if got := names(own); slices.Contains(got, FaultHeader) || slices.Contains(got, dialect.Header) {
+		t.Errorf("joining changed the provider's operation: %v", got)
+	}
+	for code, resp := range joined.Paths.Value(rechargestatus.EnquiryPath).Post.Responses.Map() {
+		if resp.Value.Headers[dialect.Header] == nil {
+			t.Errorf("the joined HTTP %s answer does not declare %s", code, dialect.Header)
+		}
+		if own.Responses.Value(code).Value.Headers[dialect.Header] != nil {
+			t.Errorf("joining changed the provider's HTTP %s answer", code)
+		}
+	}
+	if retry := joined.Paths.Value(rechargestatus.EnquiryPath).Post.Responses.Status(429).Value.Headers["Retry-After"]; retry == nil {
+		t.Error("the joined HTTP 429 answer lost its Retry-After")
+	}
+}
+
 // TestSandboxSpecRefusesAdminPathsInTheProviderDocument keeps a --spec
 // document that still holds the admin API, as openapi.yaml once did, from
 // silently replacing the built-in admin document.
 func TestSandboxSpecRefusesAdminPathsInTheProviderDocument(t *testing.T) {
-	provider, err := rechargestatus.LoadSpec("")
+	provider, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}

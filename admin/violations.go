@@ -20,8 +20,9 @@ type Violation struct {
 	ReferenceID    string    `json:"referenceId"`
 	// Status is the upstream's HTTP status.
 	Status int `json:"status"`
-	// Source is the part of the contract that found it: openapi (the
-	// schema) or invariants (the rules the schema cannot express).
+	// Source is the part of the contract that found it: strict (the bytes
+	// read strictly), openapi (the schema) or invariants (the rules the
+	// schema cannot express).
 	Source string `json:"source"`
 	// Pointer is the JSON pointer of the value at fault, "" for the status
 	// line, the headers or the whole body.

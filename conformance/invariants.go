@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -38,8 +37,6 @@ const (
 	RuleRefund      = "refund"       // refunded, refundtxnid and daterefunded are set together
 	RuleFinalStable = "final-stable" // a final transaction answers the same data again
 )
-
-var decimalString = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 // Check judges one answer to the enquiry q and lists every rule it breaks;
 // none means the answer is consistent.
@@ -150,7 +147,7 @@ func checkData(out *violations, q rechargestatus.Enquiry, raw json.RawMessage) {
 		out.add(RuleRefID, "/data/refid", fmt.Sprintf("data.refid echoes the referenceid asked, %q, got %q", q.ReferenceID, refid))
 	}
 	for _, name := range []string{"amount", "comm", "tds"} {
-		if v, ok := field(name); ok && !decimalString.MatchString(v) {
+		if v, ok := field(name); ok && !rechargestatus.IsDecimalString(v) {
 			out.add(RuleDecimal, "/data/"+name, fmt.Sprintf("%s is a decimal string such as \"1\" or \"0.00\", got %q", name, v))
 		}
 	}

@@ -13,8 +13,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // Validator checks requests and answers against an OpenAPI document with
@@ -26,26 +24,39 @@ type Validator struct {
 	// fixed holds the routes of the paths without parameters, by path and
 	// method, found once: every request to such a path would find the same.
 	fixed map[string]map[string]*routers.Route
+	// headerVariants hold, by operation of the router's document, the
+	// variants requests are checked against (optional_headers.go).
+	headerVariants map[*openapi3.Operation]*headerVariants
 }
 
 // NewValidator prepares a validator for doc, which must already be valid.
 func NewValidator(doc *openapi3.T) (*Validator, error) {
-	router, err := rechargestatus.NewRouter(withoutSecurity(doc))
+	routed := withoutSecurity(doc)
+	router, err := newHostlessRouter(routed)
 	if err != nil {
 		return nil, fmt.Errorf("route spec: %w", err)
 	}
-	v := &Validator{doc: doc, router: router, fixed: map[string]map[string]*routers.Route{}}
-	for path, item := range doc.Paths.Map() {
-		if strings.Contains(path, "{") {
-			continue
-		}
-		for method := range item.Operations() {
-			r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
-			if route, _, err := router.FindRoute(r); err == nil {
-				if v.fixed[path] == nil {
-					v.fixed[path] = map[string]*routers.Route{}
+	v := &Validator{
+		doc:            doc,
+		router:         router,
+		fixed:          map[string]map[string]*routers.Route{},
+		headerVariants: map[*openapi3.Operation]*headerVariants{},
+	}
+	for path, item := range routed.Paths.Map() {
+		for method, op := range item.Operations() {
+			var fixed *routers.Route
+			if !strings.Contains(path, "{") {
+				r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
+				if route, _, err := router.FindRoute(r); err == nil && route.Operation == op {
+					if v.fixed[path] == nil {
+						v.fixed[path] = map[string]*routers.Route{}
+					}
+					v.fixed[path][method] = route
+					fixed = route
 				}
-				v.fixed[path][method] = route
+			}
+			if hv := newHeaderVariants(item, op, fixed); hv != nil {
+				v.headerVariants[op] = hv
 			}
 		}
 	}
@@ -86,7 +97,7 @@ func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]strin
 // LoadValidator loads the spec at path (the embedded one when path is empty)
 // and prepares a validator for it.
 func LoadValidator(path string) (*Validator, error) {
-	doc, err := rechargestatus.LoadSpec(path)
+	doc, err := LoadSpec(path)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +148,9 @@ func (v *Validator) CheckRequestBody(ctx context.Context, r *http.Request, body 
 		return nil, &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
 	case err != nil:
 		return nil, &RequestProblem{Status: http.StatusNotFound, Message: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
+	}
+	if hv := v.headerVariants[route.Operation]; hv != nil {
+		route = hv.forRequest(route, r)
 	}
 	if op := route.Operation; op != nil && op.RequestBody != nil && len(body) > 0 {
 		if p := checkContentType(r.Header.Get("Content-Type"), op.RequestBody.Value); p != nil {

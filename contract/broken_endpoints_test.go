@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/contract"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
 // brokenEndpoint is a server that cannot keep any promise of the contract.
@@ -73,14 +75,10 @@ func TestTheRunEndsAtTheSuiteTimeout(t *testing.T) {
 	}
 }
 
+// closedPort is a loopback URL whose connections are refused for the whole
+// test.
 func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	l.Close()
-	return url
+	return "http://" + testutil.RefusedAddr(t)
 }
 
 func serve(t *testing.T, h http.HandlerFunc) string {
@@ -129,4 +127,66 @@ func endless(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// TestReportsOfAHostileEndpointStayBoundedAndEscaped: an endpoint whose
+// answers carry a header of about 10 MB, 10,000 headers, or terminal escape
+// sequences in the body cannot flood or drive the terminal or the report:
+// the first two are refused past the client's header bound, the third is
+// shown escaped, with colours or without.
+func TestReportsOfAHostileEndpointStayBoundedAndEscaped(t *testing.T) {
+	t.Parallel()
+	const outputBound = 256 << 10
+	huge := strings.Repeat("a", 10<<20)
+	for _, e := range []struct {
+		name    string
+		handler http.HandlerFunc
+		extra   []string
+		says    string
+	}{
+		{"a 10 MB header", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Huge", huge)
+		}, nil, "header"},
+		{"10,000 headers", func(w http.ResponseWriter, _ *http.Request) {
+			for i := range 10000 {
+				w.Header().Set(fmt.Sprintf("X-Header-%d", i), "value")
+			}
+		}, nil, "header"},
+		{"escape sequences in the body", escapes, nil, `\x1b[2J\x1b[H`},
+		{"escape sequences in the body, colours on", escapes, []string{"--no-color=false"}, `\x1b[2J\x1b[H`},
+	} {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			// A few specs are enough: each exchange is printed alike.
+			args := append([]string{"--base-url=" + serve(t, e.handler), "--timeout=5s", "--preflight=false", "--focus=unknown transaction"}, e.extra...)
+			r := runSuite(t, nil, args...)
+			if r.code != contract.ExitFailed {
+				t.Fatalf("exit %d, want %d\n%.4000s", r.code, contract.ExitFailed, r.output)
+			}
+			if len(r.output) > outputBound {
+				t.Errorf("the run printed %d bytes", len(r.output))
+			}
+			if !strings.Contains(r.output, e.says) {
+				t.Errorf("the output does not say %q:\n%.4000s", e.says, r.output)
+			}
+			for _, raw := range []string{"\x1b[2J", "\x1b]0;", "\x07"} {
+				if strings.Contains(r.output, raw) {
+					t.Errorf("the output holds %q raw", raw)
+				}
+				for _, s := range r.report.SpecReports {
+					if strings.Contains(s.Failure.Message, raw) {
+						t.Errorf("the report of %q holds %q raw", s.FullText(), raw)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// escapes answers in the envelope, its message clearing the screen and
+// setting the window's title.
+func escapes(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, "{\"response_code\":2,\"status\":true,\"message\":\"\x1b[2J\x1b[H\x1b]0;owned\x07\"}")
 }

@@ -41,7 +41,7 @@ func TestPreflightAndResetOfAMockLeftAsAnExampleLeftIt(t *testing.T) {
 		{"without the admin token", nil, args, contract.ExitPreflight, "refuses the suite's token (HTTP 401): set AOPAY_CONTRACT_ADMIN_TOKEN"},
 		{"with a moved clock", withToken, args, contract.ExitPreflight, "the mock's clock is moved by 1h0m0s"},
 		{"with the clock back and a fault rule left", withToken, args, contract.ExitPreflight, "left-over: status 503 for every enquiry"},
-		{"with --reset", withToken, append(args, "--reset"), contract.ExitPassed, "Ran 14 of 117 specs on target mock"},
+		{"with --reset", withToken, append(args, "--reset"), contract.ExitPassed, "Ran 14 of 146 specs on target mock"},
 	} {
 		if step.name == "with the clock back and a fault rule left" {
 			if _, err := mock.Admin.MoveClock(ctx, admin.SetClock(time.Now())); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // adminEnquiry is an enquiry of a transaction nobody has set up yet.
@@ -32,9 +33,9 @@ func describeAdminScenarios(s *framework.Suite) {
 
 		Context("a pending transaction that resolves after one enquiry", func() {
 			BeforeEach(func(ctx SpecContext) {
-				_, created := f.PutTransaction(ctx, q, admin.Transaction{
-					State: admin.StatePending, Amount: "750.00", OperatorName: "HDFC Bank", CANumber: "MH01AB1234",
-					Resolve: &admin.Rule{To: admin.StateSuccess, AfterEnquiries: 1},
+				_, created := f.PutTransaction(ctx, q, transaction.Description{
+					State: transaction.StatePending, Amount: "750.00", OperatorName: "HDFC Bank", CANumber: "MH01AB1234",
+					Resolve: &transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 1},
 				})
 				Expect(created).To(BeTrue(), "the first put creates the transaction")
 			})
@@ -61,14 +62,14 @@ func describeAdminScenarios(s *framework.Suite) {
 
 		Context("a pending transaction moved by hand", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StatePending})
+				f.PutTransaction(ctx, q, transaction.Description{State: transaction.StatePending})
 			})
 
 			It("answers pending, then failed, then refunded, as transitions say", func(ctx SpecContext) {
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhasePending))
-				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateFailed)).Error().NotTo(HaveOccurred())
+				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), transaction.StateFailed)).Error().NotTo(HaveOccurred())
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhaseFailed))
-				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateRefunded)).Error().NotTo(HaveOccurred())
+				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), transaction.StateRefunded)).Error().NotTo(HaveOccurred())
 				ex := f.Enquire(ctx, q, nil)
 				Expect(phaseOf(ex)).To(Equal(conformance.PhaseRefunded))
 				Expect(ex).To(framework.HaveDataMember("refundtxnid", Not(BeEmpty())))
@@ -76,8 +77,8 @@ func describeAdminScenarios(s *framework.Suite) {
 			})
 
 			It("refuses to refund it once it succeeded, with 409 conflict, and answers the success still", func(ctx SpecContext) {
-				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateSuccess)).Error().NotTo(HaveOccurred())
-				_, err := f.Admin().Transition(ctx, framework.KeyOf(q), admin.StateRefunded)
+				Expect(f.Admin().Transition(ctx, framework.KeyOf(q), transaction.StateSuccess)).Error().NotTo(HaveOccurred())
+				_, err := f.Admin().Transition(ctx, framework.KeyOf(q), transaction.StateRefunded)
 				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeConflict), "refunding a success: %v", err)
 				Expect(err).To(MatchError(ContainSubstring("failed")))
 				Expect(phaseOf(f.Enquire(ctx, q, nil))).To(Equal(conformance.PhaseSuccess))
@@ -109,7 +110,7 @@ func describeAdminClock(s *framework.Suite) {
 					_, err := f.Admin().MoveClock(ctx, admin.SetClock(time.Now().Add(offset)))
 					Expect(err).NotTo(HaveOccurred())
 				})
-				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StatePending, Resolve: &admin.Rule{To: admin.StateFailed, After: admin.Duration(10 * time.Minute)}})
+				f.PutTransaction(ctx, q, transaction.Description{State: transaction.StatePending, Resolve: &transaction.Rule{To: transaction.StateFailed, After: transaction.Duration(10 * time.Minute)}})
 			})
 
 			It("stays pending until the clock passes the rule, then answers failed", func(ctx SpecContext) {
@@ -131,12 +132,12 @@ func describeAdminReplacements(s *framework.Suite) {
 
 		Context("a transaction put twice", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateSuccess, Amount: "10.00"})
+				f.PutTransaction(ctx, q, transaction.Description{State: transaction.StateSuccess, Amount: "10.00"})
 			})
 
 			It("answers the new data after the second put", func(ctx SpecContext) {
 				f.ExpectFound(f.Enquire(ctx, q, nil))
-				_, created := f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateSuccess, Amount: "20.00"})
+				_, created := f.PutTransaction(ctx, q, transaction.Description{State: transaction.StateSuccess, Amount: "20.00"})
 				Expect(created).To(BeFalse(), "the second put replaces the transaction")
 				ex := f.Enquire(ctx, q, nil)
 				f.ExpectFound(ex)
@@ -146,7 +147,7 @@ func describeAdminReplacements(s *framework.Suite) {
 
 		Context("a deleted transaction", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateSuccess})
+				f.PutTransaction(ctx, q, transaction.Description{State: transaction.StateSuccess})
 			})
 
 			It("is gone from the admin API, with not_found", func(ctx SpecContext) {
@@ -168,11 +169,11 @@ func describeAdminViews(s *framework.Suite) {
 
 		Context("the transaction list", func() {
 			BeforeEach(func(ctx SpecContext) {
-				f.PutTransaction(ctx, q, admin.Transaction{State: admin.StateFailed})
+				f.PutTransaction(ctx, q, transaction.Description{State: transaction.StateFailed})
 			})
 
 			It("lists the transaction under its registration and state, and not under another state", func(ctx SpecContext) {
-				listed := func(state admin.State) []string {
+				listed := func(state transaction.State) []string {
 					GinkgoHelper()
 					list, err := f.Admin().ListTransactions(ctx, admin.TransactionFilter{RegistrationID: q.RegistrationID, State: state})
 					Expect(err).NotTo(HaveOccurred())
@@ -183,8 +184,8 @@ func describeAdminViews(s *framework.Suite) {
 					}
 					return refs
 				}
-				Expect(listed(admin.StateFailed)).To(ContainElement(q.ReferenceID))
-				Expect(listed(admin.StateSuccess)).NotTo(ContainElement(q.ReferenceID))
+				Expect(listed(transaction.StateFailed)).To(ContainElement(q.ReferenceID))
+				Expect(listed(transaction.StateSuccess)).NotTo(ContainElement(q.ReferenceID))
 			})
 		})
 
@@ -215,12 +216,12 @@ func describeAdminViews(s *framework.Suite) {
 
 		Context("a request the admin API cannot accept", func() {
 			It("answers not_found for an unknown registration", func(ctx SpecContext) {
-				_, _, err := f.Admin().PutTransaction(ctx, admin.Key{RegistrationID: f.Ref("UNKNOWN-"), ReferenceID: q.ReferenceID}, admin.Transaction{State: admin.StateSuccess})
+				_, _, err := f.Admin().PutTransaction(ctx, transaction.Key{RegistrationID: f.Ref("UNKNOWN-"), ReferenceID: q.ReferenceID}, transaction.Description{State: transaction.StateSuccess})
 				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeNotFound), "putting a transaction of an unknown registration: %v", err)
 			})
 
 			It("answers invalid naming the field for an unknown state", func(ctx SpecContext) {
-				_, _, err := f.Admin().PutTransaction(ctx, framework.KeyOf(q), admin.Transaction{State: "lost"})
+				_, _, err := f.Admin().PutTransaction(ctx, framework.KeyOf(q), transaction.Description{State: "lost"})
 				Expect(admin.ErrorCode(err)).To(Equal(admin.CodeInvalid), "putting a transaction in state lost: %v", err)
 				Expect(err).To(MatchError(ContainSubstring("state")))
 			})

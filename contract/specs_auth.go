@@ -11,6 +11,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 )
 
 // tokenCase is a Token header the endpoint must refuse, and the message the
@@ -27,7 +28,7 @@ type tokenCase struct {
 // sign makes a token of subject's partner with key, issued at.
 func sign(key, partnerID string, at time.Time) string {
 	GinkgoHelper()
-	token, err := rechargestatus.SignToken(key, partnerID, framework.NewRequestID(), at)
+	token, err := partnertoken.Sign(key, partnerID, framework.NewRequestID(), at)
 	Expect(err).NotTo(HaveOccurred())
 	return token
 }

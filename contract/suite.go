@@ -16,7 +16,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 )
 
@@ -47,7 +47,7 @@ func Run(t ginkgo.GinkgoTestingT, cfg framework.Config) Outcome {
 		out.Unusable = err
 		return fail(t, out)
 	}
-	doc, err := rechargestatus.LoadSpec("")
+	doc, err := conformance.LoadSpec("")
 	if err != nil {
 		out.Unusable = err
 		return fail(t, out)

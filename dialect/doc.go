@@ -27,6 +27,7 @@
 // dialect's way; Canonical and ReadEnquiry read an enquiry under the
 // dialect's field rules. For the suite and the proxy: Classify names the
 // known dialects an answer matches, Normalize turns an answer of a known
-// dialect into the page form it stands for, and Judge holds answers to the
-// page's contract or, with accepted dialects, to those too.
+// dialect into the page form it stands for, and Known configures
+// conformance.Judge to name the dialects an answer matches and to hold it to
+// an accepted dialect, and Explain says so in a report.
 package dialect

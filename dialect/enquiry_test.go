@@ -10,11 +10,12 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 )
 
 func token(t testing.TB, partner string) string {
 	t.Helper()
-	tok, err := rechargestatus.SignToken("key", partner, "r1", time.Unix(1772710798, 0))
+	tok, err := partnertoken.Sign("key", partner, "r1", time.Unix(1772710798, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,22 +12,32 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
-func newJudge(t *testing.T, accept ...string) *Judge {
+// acceptingJudge is a judge of the known dialects, and the dialects its
+// exchanges accept besides the page.
+type acceptingJudge struct {
+	*conformance.Judge
+	accept Accept
+}
+
+func newJudge(t *testing.T, accept ...string) acceptingJudge {
 	t.Helper()
-	j, err := NewJudge(conformance.NewJudge(specValidator(t), 0), accept...)
-	if err != nil {
-		t.Fatal(err)
+	j := acceptingJudge{Judge: conformance.NewJudge(specValidator(t), conformance.WithDialects(Known{}))}
+	if len(accept) > 0 {
+		if err := j.accept.Set(strings.Join(accept, ",")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return j
 }
 
-func judge(t *testing.T, j *Judge, status int, body []byte) Verdict {
+func judge(t *testing.T, j acceptingJudge, status int, body []byte) conformance.Verdict {
 	t.Helper()
 	reqBody := []byte(`{"referenceid":"` + scenarioRef + `","RegistrationID":"AOP-554"}`)
 	r := httptest.NewRequest(http.MethodPost, rechargestatus.EnquiryPath, bytes.NewReader(reqBody))
 	r.Header.Set("Content-Type", "application/json")
 	q := rechargestatus.Enquiry{ReferenceID: scenarioRef, RegistrationID: "AOP-554"}
-	return j.Enquiry(context.Background(), q, r, reqBody, status, jsonHeader, body)
+	return j.Judge.Judge(context.Background(), conformance.Exchange{Enquiry: q, Request: r, RequestBody: reqBody,
+		Status: status, Header: jsonHeader, Body: body, Accept: j.accept})
 }
 
 // TestJudgeHoldsThePageAndNamesTheUpstream: by default an upstream answer
@@ -42,7 +52,7 @@ func TestJudgeHoldsThePageAndNamesTheUpstream(t *testing.T) {
 		status, body := sc.render(up)
 		v := judge(t, strict, status, body)
 		if len(v.Findings) > 0 {
-			explained := v.Explain()
+			explained := Explain(v)
 			if !strings.Contains(explained, "known upstream dialect") || !strings.Contains(explained, NotesFile+":") || !strings.Contains(explained, "--accept-dialect upstream") {
 				t.Errorf("%s: %s fails with %v but is explained %q", sc.name, body, v.Findings, explained)
 			}
@@ -58,8 +68,8 @@ func TestJudgeHoldsThePageAndNamesTheUpstream(t *testing.T) {
 	if v := judge(t, newJudge(t), status, body); len(v.Findings) == 0 {
 		t.Fatalf("the upstream's status answer %s holds to the page's contract", body)
 	}
-	if v := judge(t, newJudge(t, Upstream), status, body); v.JudgedAs != Upstream || !strings.Contains(v.Explain(), "accepts") {
-		t.Fatalf("the upstream's status answer is judged as %q, explained %q", v.JudgedAs, v.Explain())
+	if v := judge(t, newJudge(t, Upstream), status, body); v.JudgedAs != Upstream || !strings.Contains(Explain(v), "accepts") {
+		t.Fatalf("the upstream's status answer is judged as %q, explained %q", v.JudgedAs, Explain(v))
 	}
 }
 
@@ -71,8 +81,8 @@ func TestJudgeAcceptsNoBrokenAnswer(t *testing.T) {
 		`{"responsecode":1,"status":true,"data":{"txnid":"1","operatorname":"x","canumber":"x","amount":"ten","comm":"0","tds":"0","status":"1","refid":"` + scenarioRef + `","operatorid":"","dateadded":"2026-03-05 17:09:59","refunded":"0","refundtxnid":"","daterefunded":null},"message":"Transaction Enquiry Successful"}`,
 	} {
 		v := judge(t, newJudge(t, Upstream), http.StatusOK, []byte(body))
-		if len(v.Findings) == 0 || v.JudgedAs != "" || len(v.Matches) > 0 || v.Explain() != "" {
-			t.Errorf("%s: verdict %+v, explained %q; want findings, no match", body, v, v.Explain())
+		if len(v.Findings) == 0 || v.JudgedAs != "" || len(v.Matches) > 0 || Explain(v) != "" {
+			t.Errorf("%s: verdict %+v, explained %q; want findings, no match", body, v, Explain(v))
 		}
 	}
 	// The page's answers are judged as they came, accepted dialect or not.
@@ -80,7 +90,8 @@ func TestJudgeAcceptsNoBrokenAnswer(t *testing.T) {
 	if v := judge(t, newJudge(t, Upstream), status, body); len(v.Findings) > 0 || v.JudgedAs != "" {
 		t.Errorf("the page's answer: %+v", v)
 	}
-	if _, err := NewJudge(conformance.NewJudge(specValidator(t), 0), "aggregator"); err == nil {
+	var a Accept
+	if err := a.Set("aggregator"); err == nil {
 		t.Error("an unknown dialect was accepted")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // TestConcurrentClientsLoseNoUpdate has many clients mix enquiries, admin
@@ -42,7 +43,7 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 
 	type tally struct {
 		enquiries   map[string]int
-		transitions map[string]map[admin.State]int // key → target → successes
+		transitions map[string]map[transaction.State]int // key → target → successes
 		lastAmount  string
 	}
 	tallies := make([]tally, clients)
@@ -53,7 +54,7 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(c), 99))
 			own := fmt.Sprintf("CC-OWN-%d", c)
-			tl := tally{enquiries: map[string]int{}, transitions: map[string]map[admin.State]int{}}
+			tl := tally{enquiries: map[string]int{}, transitions: map[string]map[transaction.State]int{}}
 			for i := range opsPerClient {
 				key := shared[rng.IntN(sharedKeys)]
 				switch op := rng.IntN(10); {
@@ -69,12 +70,12 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 					}
 					tl.enquiries[key]++
 				case op < 8:
-					to := []admin.State{admin.StateSuccess, admin.StateFailed, admin.StateRefunded}[rng.IntN(3)]
+					to := []transaction.State{transaction.StateSuccess, transaction.StateFailed, transaction.StateRefunded}[rng.IntN(3)]
 					status, _ := sb.concurrentAdmin(http.MethodPost, "/__admin/transactions/AOP-554/"+key+"/transition", map[string]any{"to": to})
 					switch status {
 					case http.StatusOK:
 						if tl.transitions[key] == nil {
-							tl.transitions[key] = map[admin.State]int{}
+							tl.transitions[key] = map[transaction.State]int{}
 						}
 						tl.transitions[key][to]++
 					case http.StatusConflict:
@@ -102,7 +103,7 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 
 	for _, key := range shared {
 		sent := 0
-		wins := map[admin.State]int{}
+		wins := map[transaction.State]int{}
 		for _, tl := range tallies {
 			sent += tl.enquiries[key]
 			for to, n := range tl.transitions[key] {
@@ -114,20 +115,20 @@ func TestConcurrentClientsLoseNoUpdate(t *testing.T) {
 		if tx.Enquiries != sent {
 			t.Errorf("%s counted %d enquiries, %d were answered", key, tx.Enquiries, sent)
 		}
-		if resolved := wins[admin.StateSuccess] + wins[admin.StateFailed]; resolved > 1 {
+		if resolved := wins[transaction.StateSuccess] + wins[transaction.StateFailed]; resolved > 1 {
 			t.Errorf("%s was resolved %d times: %v", key, resolved, wins)
 		}
-		if wins[admin.StateRefunded] > 1 || (wins[admin.StateRefunded] == 1 && wins[admin.StateFailed] != 1) {
+		if wins[transaction.StateRefunded] > 1 || (wins[transaction.StateRefunded] == 1 && wins[transaction.StateFailed] != 1) {
 			t.Errorf("%s refunds %v are impossible", key, wins)
 		}
-		want := admin.StatePending
+		want := transaction.StatePending
 		switch {
-		case wins[admin.StateRefunded] == 1:
-			want = admin.StateRefunded
-		case wins[admin.StateFailed] == 1:
-			want = admin.StateFailed
-		case wins[admin.StateSuccess] == 1:
-			want = admin.StateSuccess
+		case wins[transaction.StateRefunded] == 1:
+			want = transaction.StateRefunded
+		case wins[transaction.StateFailed] == 1:
+			want = transaction.StateFailed
+		case wins[transaction.StateSuccess] == 1:
+			want = transaction.StateSuccess
 		}
 		if tx.State != want {
 			t.Errorf("%s is %s, the transitions that succeeded (%v) make it %s", key, tx.State, wins, want)

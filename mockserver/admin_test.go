@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func TestAdminPutTransaction(t *testing.T) {
@@ -26,7 +27,7 @@ func TestAdminPutTransaction(t *testing.T) {
 	}
 	var tx admin.TransactionView
 	created.decode(t, &tx)
-	if tx.Origin != admin.OriginAdmin || tx.State != admin.StateSuccess || tx.Data.Status != "1" || tx.Data.RefID != "ORDER-1" {
+	if tx.Origin != transaction.OriginAdmin || tx.State != transaction.StateSuccess || tx.Data.Status != "1" || tx.Data.RefID != "ORDER-1" {
 		t.Fatalf("created %+v", tx)
 	}
 	if tx.Data.TxnID == "" || tx.Data.OperatorName == "" || tx.Data.CANumber == "" || tx.Data.OperatorID == "" {
@@ -42,7 +43,7 @@ func TestAdminPutTransaction(t *testing.T) {
 		t.Fatalf("second PUT: %d %s, want 200", replaced.status, replaced.body)
 	}
 	replaced.decode(t, &tx)
-	if tx.State != admin.StatePending || tx.Data.Amount != "499.00" || tx.Data.TxnID != "900" || tx.Resolve == nil || tx.Resolve.AfterEnquiries != 2 || tx.Refund == nil || tx.Refund.To != "" {
+	if tx.State != transaction.StatePending || tx.Data.Amount != "499.00" || tx.Data.TxnID != "900" || tx.Resolve == nil || tx.Resolve.AfterEnquiries != 2 || tx.Refund == nil || tx.Refund.To != "" {
 		t.Fatalf("replaced %+v", tx)
 	}
 
@@ -59,7 +60,7 @@ func TestAdminPutTransaction(t *testing.T) {
 
 	got := sb.admin(http.MethodGet, path, nil)
 	got.decode(t, &tx)
-	if got.status != http.StatusOK || tx.State != admin.StateRefunded || tx.Enquiries != 4 || tx.Data.RefundTxnID != "RF900" {
+	if got.status != http.StatusOK || tx.State != transaction.StateRefunded || tx.Enquiries != 4 || tx.Data.RefundTxnID != "RF900" {
 		t.Fatalf("GET after enquiries: %d %+v", got.status, tx)
 	}
 }
@@ -148,7 +149,7 @@ func TestAdminListTransactions(t *testing.T) {
 	}{
 		{name: "all", query: "", wantStatus: 200, want: func(admin.TransactionView) bool { return true }, wantMin: 8},
 		{name: "by registration", query: "?registrationId=AOP-SECURE", wantStatus: 200, want: func(t admin.TransactionView) bool { return t.RegistrationID == "AOP-SECURE" }, wantMin: 1},
-		{name: "by state", query: "?state=pending", wantStatus: 200, want: func(t admin.TransactionView) bool { return t.State == admin.StatePending }, wantMin: 4},
+		{name: "by state", query: "?state=pending", wantStatus: 200, want: func(t admin.TransactionView) bool { return t.State == transaction.StatePending }, wantMin: 4},
 		{name: "by both", query: "?registrationId=AOP-SECURE&state=failed", wantStatus: 200, want: func(t admin.TransactionView) bool { return t.ReferenceID == "S-1" }, wantMin: 1},
 		{name: "bad state", query: "?state=done", wantStatus: 400},
 	}
@@ -192,13 +193,13 @@ func TestAdminTransition(t *testing.T) {
 		ref        string
 		body       any
 		wantStatus int
-		wantState  admin.State
+		wantState  transaction.State
 		wantCode   string
 		wantInMsg  string
 	}{
-		{name: "stuck to success", ref: "STUCK-1001", body: map[string]string{"to": "success"}, wantStatus: 200, wantState: admin.StateSuccess},
+		{name: "stuck to success", ref: "STUCK-1001", body: map[string]string{"to": "success"}, wantStatus: 200, wantState: transaction.StateSuccess},
 		{name: "success again", ref: "STUCK-1001", body: map[string]string{"to": "success"}, wantStatus: 409, wantCode: admin.CodeConflict, wantInMsg: "the transaction is already success"},
-		{name: "failed to refunded", ref: "FAILED-1001", body: map[string]string{"to": "refunded"}, wantStatus: 200, wantState: admin.StateRefunded},
+		{name: "failed to refunded", ref: "FAILED-1001", body: map[string]string{"to": "refunded"}, wantStatus: 200, wantState: transaction.StateRefunded},
 		{name: "refund a success", ref: "12345678", body: map[string]string{"to": "refunded"}, wantStatus: 409, wantCode: admin.CodeConflict, wantInMsg: "only a failed transaction can be refunded; this one is success"},
 		{name: "success to failed", ref: "12345678", body: map[string]string{"to": "failed"}, wantStatus: 409, wantCode: admin.CodeConflict, wantInMsg: "a success transaction is final and cannot become failed"},
 		{name: "back to pending", ref: "12345678", body: map[string]string{"to": "pending"}, wantStatus: 400, wantCode: admin.CodeInvalid, wantInMsg: "to"},
@@ -218,7 +219,7 @@ func TestAdminTransition(t *testing.T) {
 					t.Fatalf("state %s, want %s", tx.State, tt.wantState)
 				}
 				_, parsed := sb.enquireValid("AOP-554", tt.ref, nil)
-				want := map[admin.State]string{admin.StateSuccess: "1", admin.StateRefunded: "0"}[tt.wantState]
+				want := map[transaction.State]string{transaction.StateSuccess: "1", transaction.StateRefunded: "0"}[tt.wantState]
 				if dataStatus(parsed) != want {
 					t.Fatalf("enquiry after the transition answers status %q, want %q", dataStatus(parsed), want)
 				}
@@ -409,6 +410,7 @@ func TestAdminReset(t *testing.T) {
 	sb.admin(http.MethodPost, "/__admin/transactions/AOP-554/STUCK-1001/transition", map[string]any{"to": "failed"})
 	sb.admin(http.MethodPost, "/__admin/faults", map[string]any{"kind": "status", "status": 503, "referenceId": "nothing"})
 	sb.enquireValid("AOP-554", "AUTO-77", nil)
+	sb.admin(http.MethodPost, "/__admin/clock", map[string]any{"advance": "2h"})
 
 	a := sb.admin(http.MethodPost, "/__admin/reset", nil)
 	var res struct{ Transactions int }
@@ -433,7 +435,7 @@ func TestAdminReset(t *testing.T) {
 	}
 	var stuck admin.TransactionView
 	sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/STUCK-1001", nil).decode(t, &stuck)
-	if stuck.State != admin.StatePending || stuck.Enquiries != 0 {
+	if stuck.State != transaction.StatePending || stuck.Enquiries != 0 {
 		t.Fatalf("STUCK-1001 after reset: %s with %d enquiries", stuck.State, stuck.Enquiries)
 	}
 	var faults admin.FaultList
@@ -442,6 +444,12 @@ func TestAdminReset(t *testing.T) {
 	sb.admin(http.MethodGet, "/__admin/requests/count", nil).decode(t, &n)
 	if len(faults.Faults) != 0 || n.Count != 0 {
 		t.Fatalf("after reset: %d fault rules, %d journaled requests", len(faults.Faults), n.Count)
+	}
+	// The clock, frozen and moved before, follows the system clock again.
+	var clock admin.Clock
+	sb.admin(http.MethodGet, "/__admin/clock", nil).decode(t, &clock)
+	if clock.Frozen || clock.Offset != "0s" || time.Since(clock.Now).Abs() > time.Minute {
+		t.Fatalf("clock after reset: %+v, want the system clock's, not frozen", clock)
 	}
 }
 
@@ -485,15 +493,15 @@ transactions:
 	tests := []struct {
 		name, key  string
 		wantStatus int
-		wantState  admin.State
+		wantState  transaction.State
 	}{
-		{name: "runtime change wins over the file", key: "P-1/KEEP", wantStatus: 200, wantState: admin.StateFailed},
-		{name: "untouched fixture already in the store is kept", key: "P-1/EDITED", wantStatus: 200, wantState: admin.StatePending},
-		{name: "new fixture added", key: "P-1/ADDED", wantStatus: 200, wantState: admin.StateRefunded},
-		{name: "new registration's fixture added", key: "P-2/OTHER", wantStatus: 200, wantState: admin.StateSuccess},
+		{name: "runtime change wins over the file", key: "P-1/KEEP", wantStatus: 200, wantState: transaction.StateFailed},
+		{name: "untouched fixture already in the store is kept", key: "P-1/EDITED", wantStatus: 200, wantState: transaction.StatePending},
+		{name: "new fixture added", key: "P-1/ADDED", wantStatus: 200, wantState: transaction.StateRefunded},
+		{name: "new registration's fixture added", key: "P-2/OTHER", wantStatus: 200, wantState: transaction.StateSuccess},
 		{name: "fixture gone from the file removed", key: "P-1/DROPPED", wantStatus: 404},
-		{name: "admin-created kept", key: "P-1/MINE", wantStatus: 200, wantState: admin.StateFailed},
-		{name: "enquiry-created kept", key: "P-1/AUTO-1", wantStatus: 200, wantState: admin.StateSuccess},
+		{name: "admin-created kept", key: "P-1/MINE", wantStatus: 200, wantState: transaction.StateFailed},
+		{name: "enquiry-created kept", key: "P-1/AUTO-1", wantStatus: 200, wantState: transaction.StateSuccess},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -56,7 +55,7 @@ func (c *control) MoveClock(ctx context.Context, m admin.ClockMove) (admin.Clock
 		}
 		if err != nil {
 			c.clock.Restore(before)
-			return admin.Clock{}, convert.AdminError(errors.New("save clock: " + err.Error()))
+			return admin.Clock{}, admin.ErrorOf(errors.New("save clock: " + err.Error()))
 		}
 	}
 	return c.Clock(ctx)

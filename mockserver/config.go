@@ -11,14 +11,14 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Config is what a Server is built from: settings, and the store and clock
@@ -44,7 +44,7 @@ type Config struct {
 	Unknown recharge.UnknownPolicy
 	// ResolveRule is when pending transactions made by convention resolve;
 	// three enquiries when zero.
-	ResolveRule recharge.Rule
+	ResolveRule transaction.Rule
 	// Dialect is the way the mock answers, a known dialect of the provider
 	// and any knobs set on their own (dialect.Parse): the page's and
 	// openapi.yaml's (dialect.Default) when zero. A registration of the
@@ -75,6 +75,10 @@ type Config struct {
 	AllowedHosts []string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
+	// MaxHeldFaults bounds the requests that hang, latency and trickle
+	// faults hold at once, past which such a fault is refused with 429 and
+	// Retry-After; DefaultMaxHeldFaults when zero, unbounded when negative.
+	MaxHeldFaults int
 	// ProxyUpstream, when set, is the base URL of an endpoint (the real
 	// provider) that RechargeStatus enquiries are forwarded to, their
 	// answers judged against the contract and relayed unchanged.
@@ -99,6 +103,9 @@ const (
 	// whatever its limit, so that no listing answers a huge body.
 	MaxJournalPageBytes = journal.MaxPageBytes
 	DefaultAddr         = "127.0.0.1:8080"
+	// DefaultMaxHeldFaults is a sixteenth of aopay-mock's default
+	// connection limit: faults never hold more than a few connections.
+	DefaultMaxHeldFaults = 64
 )
 
 // Timeouts and limits of the server that serves the mock: long enough for a
@@ -147,6 +154,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTransactions == 0 {
 		c.MaxTransactions = recharge.DefaultMaxAutoCreated
+	}
+	if c.MaxHeldFaults == 0 {
+		c.MaxHeldFaults = DefaultMaxHeldFaults
 	}
 	if c.ProxyTimeout <= 0 {
 		c.ProxyTimeout = proxy.DefaultTimeout

@@ -11,10 +11,10 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // control is the sandbox's admin API in process: the transactions, the
@@ -34,7 +34,10 @@ type control struct {
 	codes   recharge.StatusCodes
 	started time.Time
 	// reread reads the fixtures again, for a reload.
-	reread func() (fixtures.Set, error)
+	reread func(context.Context) (fixtures.Set, error)
+	// stopping, once closed, ends a reread in progress: a shutdown does not
+	// wait for it.
+	stopping <-chan struct{}
 	// fixturesLoaded hears of each set of fixtures put in force.
 	fixturesLoaded func(fixtures.Set)
 
@@ -83,7 +86,7 @@ func (c *control) restore(ctx context.Context) error {
 // load puts set in the store: in place of everything when the store is
 // empty, else as a reload, a persisted store keeping its state.
 func (c *control) load(ctx context.Context, set fixtures.Set) error {
-	regs, txs, err := convert.Fixtures(set)
+	regs, txs, err := domainFixtures(set)
 	if err != nil {
 		return err
 	}
@@ -104,22 +107,22 @@ func (c *control) load(ctx context.Context, set fixtures.Set) error {
 	return nil
 }
 
-func toRecharge(k admin.Key) recharge.Key {
-	return recharge.Key{RegistrationID: k.RegistrationID, ReferenceID: k.ReferenceID}
+func toRecharge(k transaction.Key) transaction.Key {
+	return transaction.Key{RegistrationID: k.RegistrationID, ReferenceID: k.ReferenceID}
 }
 
-func (c *control) PutTransaction(ctx context.Context, key admin.Key, in admin.Transaction) (admin.TransactionView, bool, error) {
+func (c *control) PutTransaction(ctx context.Context, key transaction.Key, in transaction.Description) (admin.TransactionView, bool, error) {
 	if _, ok := c.service.Registration(key.RegistrationID); !ok {
 		return admin.TransactionView{}, false, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no registration %q; registrations come from the fixtures", key.RegistrationID)
 	}
-	t, err := convert.Transaction(key, in, recharge.OriginAdmin, "admin-"+string(in.State))
+	t, err := recharge.FromDescription(key, in, transaction.OriginAdmin, "admin-"+string(in.State))
 	if err != nil {
-		return admin.TransactionView{}, false, convert.AdminError(err)
+		return admin.TransactionView{}, false, admin.ErrorOf(err)
 	}
 	now := c.clock.Now()
 	c.service.Complete(&t, now)
 	if err := t.Validate(); err != nil {
-		return admin.TransactionView{}, false, convert.AdminError(err)
+		return admin.TransactionView{}, false, admin.ErrorOf(err)
 	}
 	created := false
 	stored, err := c.store.Update(ctx, t.Key, func(_ recharge.Transaction, found bool) (recharge.Transaction, error) {
@@ -127,21 +130,21 @@ func (c *control) PutTransaction(ctx context.Context, key admin.Key, in admin.Tr
 		return t, nil
 	})
 	if err != nil {
-		return admin.TransactionView{}, false, convert.AdminError(err)
+		return admin.TransactionView{}, false, admin.ErrorOf(err)
 	}
-	return convert.View(stored, now, c.codes), created, nil
+	return viewOf(stored, now, c.codes), created, nil
 }
 
-func (c *control) GetTransaction(ctx context.Context, key admin.Key) (admin.TransactionView, error) {
-	t, err := c.store.Get(ctx, toRecharge(key))
+func (c *control) GetTransaction(ctx context.Context, key transaction.Key) (admin.TransactionView, error) {
+	t, err := c.store.Get(ctx, key)
 	if err != nil {
-		return admin.TransactionView{}, convert.AdminError(err)
+		return admin.TransactionView{}, admin.ErrorOf(err)
 	}
-	return convert.View(t, c.clock.Now(), c.codes), nil
+	return viewOf(t, c.clock.Now(), c.codes), nil
 }
 
-func (c *control) DeleteTransaction(ctx context.Context, key admin.Key) error {
-	return convert.AdminError(c.store.Delete(ctx, toRecharge(key)))
+func (c *control) DeleteTransaction(ctx context.Context, key transaction.Key) error {
+	return admin.ErrorOf(c.store.Delete(ctx, key))
 }
 
 func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilter) ([]admin.TransactionView, error) {
@@ -150,25 +153,25 @@ func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilte
 	}
 	txs, err := c.store.List(ctx, recharge.Filter{RegistrationID: f.RegistrationID})
 	if err != nil {
-		return nil, convert.AdminError(err)
+		return nil, admin.ErrorOf(err)
 	}
 	now := c.clock.Now()
 	out := []admin.TransactionView{}
 	for _, t := range txs {
 		// The state is the one the next enquiry will find.
-		if v := convert.View(t, now, c.codes); f.State == "" || v.State == f.State {
+		if v := viewOf(t, now, c.codes); f.State == "" || v.State == f.State {
 			out = append(out, v)
 		}
 	}
 	return out, nil
 }
 
-func (c *control) Transition(ctx context.Context, key admin.Key, to admin.State) (admin.TransactionView, error) {
-	t, err := c.service.Transition(ctx, toRecharge(key), recharge.State(to))
+func (c *control) Transition(ctx context.Context, key transaction.Key, to transaction.State) (admin.TransactionView, error) {
+	t, err := c.service.Transition(ctx, key, transaction.State(to))
 	if err != nil {
-		return admin.TransactionView{}, convert.AdminError(err)
+		return admin.TransactionView{}, admin.ErrorOf(err)
 	}
-	return convert.View(t, c.clock.Now(), c.codes), nil
+	return viewOf(t, c.clock.Now(), c.codes), nil
 }
 
 func (c *control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin.JournalEntry, error) {
@@ -197,37 +200,66 @@ func (c *control) ClearRequests(context.Context) error {
 	return nil
 }
 
+// Reset puts the sandbox back as a first start makes it: the fixtures'
+// transactions, no fault rule, the clock following the system clock, an
+// empty journal; the proxy's findings are kept. The transactions, the rules
+// and the clock change in one Store.Replace, so an enquiry sees them all
+// before or all after, and a persistent store keeps one or the other
+// through a crash. The fixtures are completed on the clock's new time.
 func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	regs, txs, err := convert.Fixtures(c.fixtures)
-	if err == nil {
-		err = c.service.Reset(ctx, regs, txs)
-	}
-	if err == nil {
-		err = c.faults.Clear(ctx)
-	}
+	regs, txs, err := domainFixtures(c.fixtures)
 	if err != nil {
-		return admin.ResetResult{}, convert.AdminError(err)
+		return admin.ResetResult{}, admin.ErrorOf(err)
+	}
+	realTime, err := json.Marshal(recharge.ClockState{})
+	if err != nil {
+		return admin.ResetResult{}, admin.ErrorOf(err)
+	}
+	before := c.clock.State()
+	err = c.faults.ClearWith(func(rules []recharge.Record) error {
+		also := recharge.Replacement{
+			Records:  map[string][]recharge.Record{faults.Collection: rules},
+			Settings: map[string][]byte{clockSetting: realTime},
+			Made:     func() { c.clock.Restore(recharge.ClockState{}) },
+		}
+		err := c.service.ResetWith(ctx, regs, txs, time.Now(), also)
+		if err != nil {
+			c.clock.Restore(before)
+		}
+		return err
+	})
+	if err != nil {
+		return admin.ResetResult{}, admin.ErrorOf(err)
 	}
 	c.journal.Clear()
 	n, err := c.store.Count(ctx)
-	return admin.ResetResult{Transactions: n}, convert.AdminError(err)
+	return admin.ResetResult{Transactions: n}, admin.ErrorOf(err)
 }
 
 func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
-	set, err := c.reread()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	set, err := c.reread(ctx)
 	if err != nil {
 		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", err.Error())
 	}
-	regs, txs, err := convert.Fixtures(set)
+	regs, txs, err := domainFixtures(set)
 	if err != nil {
-		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", recharge.ErrorMessage(err))
+		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", transaction.ErrorMessage(err))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.service.Reload(ctx, regs, txs); err != nil {
-		return admin.ReloadResult{}, convert.AdminError(err)
+		return admin.ReloadResult{}, admin.ErrorOf(err)
 	}
 	c.fixtures = set
 	c.fixturesLoaded(set)
@@ -265,20 +297,20 @@ func (c *control) ListFaults(context.Context) ([]admin.FaultRule, error) { retur
 
 func (c *control) ReplaceFaults(ctx context.Context, rules []admin.FaultRule) ([]admin.FaultRule, error) {
 	out, err := c.faults.Replace(ctx, rules)
-	return out, convert.AdminError(err)
+	return out, admin.ErrorOf(err)
 }
 
 func (c *control) AddFault(ctx context.Context, rule admin.FaultRule) (admin.FaultRule, error) {
 	out, err := c.faults.Add(ctx, rule)
-	return out, convert.AdminError(err)
+	return out, admin.ErrorOf(err)
 }
 
 func (c *control) DeleteFault(ctx context.Context, id string) error {
-	return convert.AdminError(c.faults.Delete(ctx, id))
+	return admin.ErrorOf(c.faults.Delete(ctx, id))
 }
 
 func (c *control) ClearFaults(ctx context.Context) error {
-	return convert.AdminError(c.faults.Clear(ctx))
+	return admin.ErrorOf(c.faults.Clear(ctx))
 }
 
 func (c *control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
@@ -293,4 +325,50 @@ func (c *control) ClearViolations(context.Context) error {
 		c.proxy.ClearViolations()
 	}
 	return nil
+}
+
+// domainFixtures turns a fixtures set, checked when it was read, into what
+// the service loads.
+func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
+	regs := make([]recharge.Registration, len(set.Registrations))
+	for i, r := range set.Registrations {
+		if _, err := r.ParseDialect(); err != nil {
+			return nil, nil, transaction.Errorf(transaction.EINVALID, "%s", err.Error())
+		}
+		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled}
+	}
+	txs := make([]recharge.Transaction, len(set.Transactions))
+	for i, t := range set.Transactions {
+		tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
+		if err != nil {
+			return nil, nil, err
+		}
+		txs[i] = tx
+	}
+	return regs, txs, nil
+}
+
+// viewOf shows t as the admin API does, as the next enquiry would find it:
+// transitions already due are applied, without storing them (the enquiry
+// will).
+func viewOf(t recharge.Transaction, now time.Time, codes recharge.StatusCodes) admin.TransactionView {
+	t.Settle(now)
+	v := admin.TransactionView{
+		Key:            t.Key,
+		State:          t.State,
+		Data:           t.Data(codes),
+		Resolve:        t.Resolve,
+		Enquiries:      t.Enquiries,
+		StateEnquiries: t.StateEnquiries,
+		StateSince:     t.StateSince.UTC(),
+		Origin:         t.Origin,
+		Scenario:       t.Scenario,
+	}
+	if t.Refund != nil {
+		// A refund always goes to refunded; saying so adds nothing.
+		r := *t.Refund
+		r.To = ""
+		v.Refund = &r
+	}
+	return v
 }

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,42 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		for _, dep := range deps {
 			if dep == rule.forbidden || strings.HasPrefix(dep, rule.forbidden+"/") {
 				t.Errorf("%s depends on %s", rule.packages, dep)
+			}
+		}
+	}
+}
+
+// TestDomainLeavesTheSpecEngineOut holds the wire contract and the domain
+// to what they need: the root package imports the standard library alone,
+// and the domain and its store, which need only the wire contract, never
+// link the spec engine and its router.
+func TestDomainLeavesTheSpecEngineOut(t *testing.T) {
+	t.Parallel()
+	const module = "github.com/aopay-sandbox/rechargestatus"
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list dependencies: %v", err)
+	}
+	nonStandard := func(packages ...string) []string {
+		t.Helper()
+		args := append([]string{"list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}"}, packages...)
+		out, err := exec.Command(goTool, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %v: %v\n%s", packages, err, out)
+		}
+		return strings.Fields(string(out))
+	}
+	if deps := nonStandard(module); !slices.Equal(deps, []string{module}) {
+		t.Errorf("the root package depends on more than the standard library: %v", deps)
+	}
+	domain := nonStandard(module+"/mockserver/recharge", module+"/mockserver/boltstore")
+	if !slices.Contains(domain, module) || !slices.Contains(domain, "go.etcd.io/bbolt") {
+		t.Fatalf("go list named %v, not the domain's dependencies", domain)
+	}
+	for _, dep := range domain {
+		for _, forbidden := range []string{"github.com/getkin/kin-openapi", "github.com/gorilla/mux"} {
+			if dep == forbidden || strings.HasPrefix(dep, forbidden+"/") {
+				t.Errorf("mockserver/recharge or mockserver/boltstore depends on %s", dep)
 			}
 		}
 	}

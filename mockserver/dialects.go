@@ -7,15 +7,13 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
 
 // dialects choose the dialect each request is answered in: the one its
 // X-Mock-Dialect header names, else its registration's, else the server's.
-// The chosen one goes in the request's reqnote, for every handler that
-// answers it, and its name in the X-Mock-Dialect answer header.
+// The chosen one is handed to every handler that answers the request, and
+// its name goes in the X-Mock-Dialect answer header.
 type dialects struct {
 	server named
 	// header honours the X-Mock-Dialect request header.
@@ -53,11 +51,11 @@ func newDialects(server dialect.Dialect, header bool) *dialects {
 }
 
 // setRegistrations puts the dialects of set's registrations in force; the
-// set has been checked (convert.Fixtures), so each one it names parses.
+// set has been checked (domainFixtures), so each one it names parses.
 func (ds *dialects) setRegistrations(set fixtures.Set) {
 	next := &registrationDialects{own: map[string]named{}, partners: map[string]string{}}
 	for _, r := range set.Registrations {
-		if d, err := convert.RegistrationDialect(r); err == nil && !d.IsZero() {
+		if d, err := r.ParseDialect(); err == nil && !d.IsZero() {
 			next.own[r.ID] = nameOf(d)
 		}
 		partner := r.PartnerID
@@ -96,11 +94,11 @@ func (ds *dialects) ofRegistration(body []byte, token string) named {
 	return regs.own[id]
 }
 
-// choose puts the dialect of r in its note and names it in the answer
-// header. An X-Mock-Dialect header that names no dialect is refused, in the
-// dialect that would have applied without it, and choose reports false.
+// choose returns the dialect of r and names it in the answer header. An
+// X-Mock-Dialect header that names no dialect is refused, in the dialect
+// that would have applied without it, which choose returns with false.
 // body is r's when r is an enquiry whose body could be read, else nil.
-func (ds *dialects) choose(w http.ResponseWriter, r *http.Request, note *reqnote.Note, body []byte) bool {
+func (ds *dialects) choose(w http.ResponseWriter, r *http.Request, body []byte) (*dialect.Dialect, bool) {
 	chosen := ds.server
 	var registration dialect.Dialect
 	if body != nil {
@@ -117,11 +115,10 @@ func (ds *dialects) choose(w http.ResponseWriter, r *http.Request, note *reqnote
 		chosen = nameOf(d)
 	}
 	// A refused header leaves the dialect that applies without it.
-	note.Chosen = chosen.d
 	w.Header()[dialect.Header] = chosen.name
 	if err != nil {
-		envelope.WriteFailure(w, r, dialect.Validation, err.Error(), "")
-		return false
+		envelope.WriteFailure(w, *chosen.d, dialect.Validation, err.Error(), "")
+		return chosen.d, false
 	}
-	return true
+	return chosen.d, true
 }

@@ -6,19 +6,21 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // requestCheck is how a request to any path but the admin API's is checked
 // before a handler answers it.
 type requestCheck struct {
-	validators   *requestValidators
+	validator    *conformance.Validator
 	dialects     *dialects
 	maxBodyBytes int64
 }
@@ -30,40 +32,43 @@ func isEnquiry(r *http.Request) bool {
 
 // check reads the body within the size limit, chooses the dialect the
 // request is answered in, and holds the request to the spec under that
-// dialect's field rules before next answers it; an enquiry's transaction
-// goes in the request's reqnote. Anything else is answered in the
-// provider's envelope.
-func check(c requestCheck, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		note := reqnote.From(r)
+// dialect's field rules before next answers it, handed the enquiry it read.
+// Anything else is answered in the provider's envelope. The outcome says
+// what check learned (body, dialect, transaction) besides what next did.
+func check(c requestCheck, next served.EnquiryHandler) served.Handler {
+	return served.HandlerFunc(func(w http.ResponseWriter, r *http.Request) served.Outcome {
+		q := served.Enquiry{Start: time.Now()}
 		enquiry := isEnquiry(r)
 		body, err := readBody(w, r, c.maxBodyBytes)
 		peek := body
 		if !enquiry || err != nil {
 			peek = nil
 		}
-		if !c.dialects.choose(w, r, note, peek) {
-			return
+		chosen, ok := c.dialects.choose(w, r, peek)
+		out := served.Outcome{Dialect: chosen}
+		if !ok {
+			return out
 		}
+		q.Dialect = chosen
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				envelope.WriteRefusal(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", c.maxBodyBytes))
-				return
+				envelope.WriteRefusal(w, *chosen, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", c.maxBodyBytes))
+				return out
 			}
-			envelope.WriteFailure(w, r, dialect.Validation, "request body could not be read: "+err.Error(), "")
-			return
+			envelope.WriteFailure(w, *chosen, dialect.Validation, "request body could not be read: "+err.Error(), "")
+			return out
 		}
 		// The journal keeps what the client sent; the handlers read the body
 		// with the spec's spelling.
-		note.Body = body
+		out.Body = body
 		if enquiry {
-			body = note.Dialect().Canonical(body, r.Header.Get(rechargestatus.TokenHeader), c.dialects.registrationFor)
+			body = chosen.Canonical(body, r.Header.Get(rechargestatus.TokenHeader), c.dialects.registrationFor)
 		}
-		value, p := c.validators.forRequest(r).CheckRequestBody(r.Context(), r, body)
+		value, p := c.validator.CheckRequestBody(r.Context(), r, body)
 		if p != nil {
-			c.refuse(w, r, p, enquiry)
-			return
+			c.refuse(w, r, *chosen, out.Body, p, enquiry)
+			return out
 		}
 		if enquiry {
 			// The library reads the first JSON value and leaves what follows
@@ -71,46 +76,59 @@ func check(c requestCheck, next http.Handler) http.Handler {
 			// the spec's members, strings both.
 			members, _ := value.(map[string]any)
 			if members == nil || !json.Valid(body) {
-				envelope.WriteFailure(w, r, dialect.Validation, "request body is not valid JSON", "")
-				return
+				envelope.WriteFailure(w, *chosen, dialect.Validation, "request body is not valid JSON", "")
+				return out
 			}
-			note.ReferenceID, _ = members["referenceid"].(string)
-			note.RegistrationID, _ = members["RegistrationID"].(string)
+			if err := checkSentIdentifiers(body); err != nil {
+				envelope.WriteFailure(w, *chosen, dialect.Validation, err.Error(), "")
+				return out
+			}
+			q.ReferenceID, _ = members["referenceid"].(string)
+			q.RegistrationID, _ = members["RegistrationID"].(string)
 		}
-		next.ServeHTTP(w, r)
+		done := next.ServeEnquiry(w, r, q)
+		out.Enquired = q.Enquiry
+		out.Scenario, out.Fault, out.Aborted = done.Scenario, done.Fault, done.Aborted
+		return out
 	})
 }
 
+// notFound answers a path no operation serves, should the checks let one
+// through.
+var notFound = served.EnquiryFunc(func(w http.ResponseWriter, r *http.Request, _ served.Enquiry) served.Outcome {
+	http.NotFound(w, r)
+	return served.Outcome{}
+})
+
 // refuse answers a request the spec does not allow, as its dialect words
 // the refusal.
-func (c requestCheck) refuse(w http.ResponseWriter, r *http.Request, p *conformance.RequestProblem, enquiry bool) {
+func (c requestCheck) refuse(w http.ResponseWriter, r *http.Request, d dialect.Dialect, body []byte, p *conformance.RequestProblem, enquiry bool) {
 	switch p.Status {
 	case http.StatusBadRequest:
 		if enquiry {
-			if f, message, remarks, ok := c.readingOf(r, p); ok {
-				envelope.WriteFailure(w, r, f, message, remarks)
+			if f, message, remarks, ok := readingOf(r, d, body, p); ok {
+				envelope.WriteFailure(w, d, f, message, remarks)
 				return
 			}
 		}
-		envelope.WriteFailure(w, r, dialect.Validation, p.Message, "")
+		envelope.WriteFailure(w, d, dialect.Validation, p.Message, "")
 		return
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", http.MethodPost)
 	}
-	envelope.WriteRefusal(w, r, p.Status, p.Message)
+	envelope.WriteRefusal(w, d, p.Status, p.Message)
 }
 
-// readingOf words the refusal of an enquiry as the dialect's reading of
-// its body does, when the dialect reads the members otherwise than the page
+// readingOf words the refusal of an enquiry as dialect d's reading of
+// its body, as sent, does, when the dialect reads the members otherwise than the page
 // and its reading says more than the spec's: the other spellings it
 // accepts, or a Token whose partnerId no registration has. ok is false when
 // the spec's words stand.
-func (c requestCheck) readingOf(r *http.Request, p *conformance.RequestProblem) (f dialect.Failure, message, remarks string, ok bool) {
-	d := reqnote.From(r).Dialect()
+func readingOf(r *http.Request, d dialect.Dialect, body []byte, p *conformance.RequestProblem) (f dialect.Failure, message, remarks string, ok bool) {
 	if k := d.Knobs(); !k.CaseInsensitiveFields && !k.FieldAliases && !k.RegistrationFromToken {
 		return 0, "", "", false
 	}
-	req, err := d.ReadEnquiry(reqnote.From(r).Body, r.Header.Get(rechargestatus.TokenHeader))
+	req, err := d.ReadEnquiry(body, r.Header.Get(rechargestatus.TokenHeader))
 	var fault *dialect.EnquiryError
 	switch {
 	case errors.As(err, &fault) && fault.Field != "" && fault.Field == p.Field:
@@ -153,50 +171,48 @@ type answerer struct {
 	codes recharge.StatusCodes
 }
 
-// ServeHTTP answers an enquiry that check has accepted, in its dialect.
-func (a answerer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	note := reqnote.From(r)
+// ServeEnquiry answers an enquiry that check has accepted, in its dialect.
+func (a answerer) ServeEnquiry(w http.ResponseWriter, r *http.Request, q served.Enquiry) served.Outcome {
+	d := *q.Dialect
 	res, err := a.service.Enquire(r.Context(), recharge.Enquiry{
-		RegistrationID: note.RegistrationID,
-		ReferenceID:    note.ReferenceID,
+		RegistrationID: q.RegistrationID,
+		ReferenceID:    q.ReferenceID,
 		Token:          r.Header.Get(rechargestatus.TokenHeader),
 	})
 	if err != nil {
-		note.Scenario = "error:" + recharge.ErrorCode(err)
-		writeError(w, r, err)
-		return
+		writeError(w, d, err)
+		return served.Outcome{Scenario: "error:" + transaction.ErrorCode(err)}
 	}
-	note.Scenario = res.Scenario
 	if !res.Found {
-		envelope.WriteAnswer(w, r, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeNotFound, Status: false, Message: rechargestatus.MessageNotFound})
-		return
+		envelope.WriteAnswer(w, d, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeNotFound, Status: false, Message: rechargestatus.MessageNotFound})
+		return served.Outcome{Scenario: res.Scenario}
 	}
 	codes := a.codes
-	codes.Pending = note.Dialect().Knobs().PendingStatus
+	codes.Pending = d.Knobs().PendingStatus
 	data := res.Transaction.Data(codes)
-	envelope.WriteAnswer(w, r, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeFound, Status: true, Data: &data, Message: rechargestatus.MessageFound})
+	envelope.WriteAnswer(w, d, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeFound, Status: true, Data: &data, Message: rechargestatus.MessageFound})
+	return served.Outcome{Scenario: res.Scenario}
 }
 
-// writeError answers a domain error as the request's dialect answers that
-// failure.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var e *recharge.Error
-	msg, remarks := recharge.ErrorMessage(err), ""
+// writeError answers a domain error as dialect d answers that failure.
+func writeError(w http.ResponseWriter, d dialect.Dialect, err error) {
+	var e *transaction.Error
+	msg, remarks := transaction.ErrorMessage(err), ""
 	if errors.As(err, &e) {
 		remarks = e.Remarks
 	}
-	switch recharge.ErrorCode(err) {
-	case recharge.EUNAUTHORIZED:
+	switch transaction.ErrorCode(err) {
+	case transaction.EUNAUTHORIZED:
 		f := dialect.Authentication
 		if e != nil && e.TokenRejected {
 			f = dialect.TokenRejected
 		}
-		envelope.WriteFailure(w, r, f, msg, remarks)
-	case recharge.EDISABLED:
-		envelope.WriteFailure(w, r, dialect.ServiceDisabled, "", remarks)
-	case recharge.EINVALID:
-		envelope.WriteFailure(w, r, dialect.Validation, msg, "")
+		envelope.WriteFailure(w, d, f, msg, remarks)
+	case transaction.EDISABLED:
+		envelope.WriteFailure(w, d, dialect.ServiceDisabled, "", remarks)
+	case transaction.EINVALID:
+		envelope.WriteFailure(w, d, dialect.Validation, msg, "")
 	default:
-		envelope.WriteFailure(w, r, dialect.UnableToProcess, "", "")
+		envelope.WriteFailure(w, d, dialect.UnableToProcess, "", "")
 	}
 }

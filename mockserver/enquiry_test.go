@@ -17,6 +17,8 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // pageExampleBody is the answer the provider's page shows for 12345678.
@@ -196,7 +198,7 @@ func TestTokenHeader(t *testing.T) {
 		return sendToMock(t, s, http.MethodPost, rechargestatus.EnquiryPath, "application/json",
 			`{"referenceid":"SECURE-1001","RegistrationID":"AOP-SECURE"}`, http.Header{"Token": {token}})
 	}
-	tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", "req-1", clock.Now())
+	tok, err := partnertoken.Sign("aopay-sandbox-secret", "AOP-SECURE", "req-1", clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +331,7 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	tx, err := s.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
+	tx, err := s.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/fixtures"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them: a
@@ -117,5 +121,33 @@ func waitForHang(t *testing.T, srv *Server, finished int) {
 			t.Fatalf("journal holds %d requests, hangs begun %v", srv.journal.Len(), testutil.ToFloat64(hangs))
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestReloadOfANamedPipeLeavesNoGoroutines reloads, again and again, a
+// fixtures directory that holds a named pipe: each reload is refused at
+// once, and none leaves a goroutine behind waiting on the pipe.
+func TestReloadOfANamedPipeLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), fixtures.DefaultYAML(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{FixturesPath: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	pipe := filepath.Join(dir, "b.yaml")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Skipf("cannot make a named pipe here: %v", err)
+	}
+	for range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := srv.ReloadFixtures(ctx)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), pipe+" is a named pipe (FIFO), not a regular file") {
+			t.Fatalf("reload: %v, want the named pipe refused", err)
+		}
 	}
 }

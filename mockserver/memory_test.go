@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // settledHeap collects garbage and reports the heap in use.
@@ -38,7 +39,7 @@ func autoCreatedHeld(t *testing.T, s *Server) int {
 	}
 	n := 0
 	for _, tx := range all {
-		if tx.Origin == recharge.OriginAuto {
+		if tx.Origin == transaction.OriginAuto {
 			n++
 		}
 	}

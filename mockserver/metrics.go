@@ -12,6 +12,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // metrics are the server's Prometheus collectors, in a registry of the
@@ -106,11 +107,11 @@ func (c *transactionsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(transactionsDesc, err)
 		return
 	}
-	counts := make(map[recharge.State]int, len(recharge.States))
+	counts := make(map[transaction.State]int, len(transaction.States))
 	for _, t := range txs {
 		counts[t.State]++
 	}
-	for _, st := range recharge.States {
+	for _, st := range transaction.States {
 		ch <- prometheus.MustNewConstMetric(transactionsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // metricValue reads one series from reg: a counter or gauge value, or a
@@ -63,7 +64,7 @@ func TestMetrics(t *testing.T) {
 
 	reg := sb.srv.metrics.registry
 	txs, _ := sb.srv.control.store.List(t.Context(), recharge.Filter{})
-	byState := map[recharge.State]float64{}
+	byState := map[transaction.State]float64{}
 	for _, tx := range txs {
 		byState[tx.State]++
 	}
@@ -80,9 +81,9 @@ func TestMetrics(t *testing.T) {
 		{name: "latency histogram", metric: "aopay_mock_request_duration_seconds", labels: map[string]string{"route": rechargestatus.EnquiryPath}, want: 7},
 		{name: "faults by header", metric: "aopay_mock_faults_injected_total", labels: map[string]string{"kind": "status", "source": "header"}, want: 1},
 		{name: "faults by rule", metric: "aopay_mock_faults_injected_total", labels: map[string]string{"kind": "empty", "source": "rule"}, want: 2},
-		{name: "pending transactions", metric: "aopay_mock_transactions", labels: map[string]string{"state": "pending"}, want: byState[recharge.StatePending]},
-		{name: "successful transactions", metric: "aopay_mock_transactions", labels: map[string]string{"state": "success"}, want: byState[recharge.StateSuccess]},
-		{name: "refunded transactions", metric: "aopay_mock_transactions", labels: map[string]string{"state": "refunded"}, want: byState[recharge.StateRefunded]},
+		{name: "pending transactions", metric: "aopay_mock_transactions", labels: map[string]string{"state": "pending"}, want: byState[transaction.StatePending]},
+		{name: "successful transactions", metric: "aopay_mock_transactions", labels: map[string]string{"state": "success"}, want: byState[transaction.StateSuccess]},
+		{name: "refunded transactions", metric: "aopay_mock_transactions", labels: map[string]string{"state": "refunded"}, want: byState[transaction.StateRefunded]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,7 +92,7 @@ func TestMetrics(t *testing.T) {
 			}
 		})
 	}
-	if byState[recharge.StatePending] == 0 || byState[recharge.StateSuccess] == 0 {
+	if byState[transaction.StatePending] == 0 || byState[transaction.StateSuccess] == 0 {
 		t.Fatalf("the fixtures should hold pending and successful transactions: %v", byState)
 	}
 

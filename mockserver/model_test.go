@@ -17,11 +17,12 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // modelRule is a rule as the model knows it.
 type modelRule struct {
-	to         recharge.State
+	to         transaction.State
 	enquiries  int
 	after      time.Duration
 	hasTimeDue bool
@@ -33,7 +34,7 @@ type modelRule struct {
 // time rule may have fired at any point after it could, and must have fired
 // by the end.
 type modelTx struct {
-	state          recharge.State
+	state          transaction.State
 	resolve        *modelRule
 	refund         *modelRule
 	since          time.Time
@@ -47,9 +48,9 @@ func (m modelTx) settle(timeDue func(since time.Time, after time.Duration) bool)
 	for {
 		var r *modelRule
 		switch m.state {
-		case recharge.StatePending:
+		case transaction.StatePending:
 			r = m.resolve
-		case recharge.StateFailed:
+		case transaction.StateFailed:
 			r = m.refund
 		}
 		if r == nil {
@@ -78,8 +79,8 @@ func (m modelTx) outcomes() []modelTx {
 	return []modelTx{notYet, fired}
 }
 
-func statesOf(ms []modelTx) []recharge.State {
-	out := make([]recharge.State, len(ms))
+func statesOf(ms []modelTx) []transaction.State {
+	out := make([]transaction.State, len(ms))
 	for i, m := range ms {
 		out[i] = m.state
 	}
@@ -134,14 +135,14 @@ type modelEnquiry struct {
 	} `json:"data"`
 }
 
-func (c *modelClient) enquire(ref string) (recharge.State, string, bool) {
+func (c *modelClient) enquire(ref string) (transaction.State, string, bool) {
 	status, body := c.do(http.MethodPost, rechargestatus.EnquiryPath, map[string]string{"referenceid": ref, "RegistrationID": "AOP-554"})
 	var e modelEnquiry
 	if status != http.StatusOK || json.Unmarshal(body, &e) != nil || e.Data == nil {
 		c.t.Errorf("enquiry of %s: %d %s", ref, status, body)
 		return "", "", false
 	}
-	return recharge.State(conformance.PhaseOf(e.Data.Status, e.Data.Refunded)), e.Data.TxnID, true
+	return transaction.State(conformance.PhaseOf(e.Data.Status, e.Data.Refunded)), e.Data.TxnID, true
 }
 
 // TestConcurrentClientsMatchModel has clients enquire, write and transition
@@ -192,20 +193,20 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 				m := &modelTx{}
 				switch rng.IntN(4) {
 				case 0:
-					to := []recharge.State{recharge.StateSuccess, recharge.StateFailed}[rng.IntN(2)]
+					to := []transaction.State{transaction.StateSuccess, transaction.StateFailed}[rng.IntN(2)]
 					n := 1 + rng.IntN(3)
 					body = map[string]any{"state": "pending", "resolve": map[string]any{"to": to, "afterEnquiries": n}}
-					m.state, m.resolve = recharge.StatePending, &modelRule{to: to, enquiries: n}
+					m.state, m.resolve = transaction.StatePending, &modelRule{to: to, enquiries: n}
 				case 1:
 					after := time.Duration(2+rng.IntN(20)) * time.Minute
 					body = map[string]any{"state": "pending", "resolve": map[string]any{"to": "failed", "after": after.String()}, "refund": map[string]any{"afterEnquiries": 2}}
-					m.state = recharge.StatePending
-					m.resolve = &modelRule{to: recharge.StateFailed, after: after}
-					m.refund = &modelRule{to: recharge.StateRefunded, enquiries: 2}
+					m.state = transaction.StatePending
+					m.resolve = &modelRule{to: transaction.StateFailed, after: after}
+					m.refund = &modelRule{to: transaction.StateRefunded, enquiries: 2}
 				case 2:
-					body, m.state = map[string]any{"state": "failed"}, recharge.StateFailed
+					body, m.state = map[string]any{"state": "failed"}, transaction.StateFailed
 				default:
-					body, m.state = map[string]any{"state": "success"}, recharge.StateSuccess
+					body, m.state = map[string]any{"state": "success"}, transaction.StateSuccess
 				}
 				status, got := c.do(http.MethodPut, "/__admin/transactions/AOP-554/"+ref, body)
 				var view admin.TransactionView
@@ -265,11 +266,11 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 					m.enquiries++
 					m.stateEnquiries++
 				default:
-					to := []recharge.State{recharge.StateSuccess, recharge.StateFailed, recharge.StateRefunded}[rng.IntN(3)]
+					to := []transaction.State{transaction.StateSuccess, transaction.StateFailed, transaction.StateRefunded}[rng.IntN(3)]
 					status, got := c.do(http.MethodPost, "/__admin/transactions/AOP-554/"+ref+"/transition", map[string]any{"to": to})
 					matched := false
 					for _, o := range m.outcomes() {
-						legal := recharge.CanTransition(o.state, to) == nil
+						legal := transaction.CanTransition(o.state, to) == nil
 						switch {
 						case legal && status == http.StatusOK:
 							o.state, o.stateEnquiries = to, 0
@@ -319,7 +320,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 			if got != want.state || txnid != m.txnid {
 				t.Errorf("%s ends %s (txnid %s), model says %s (txnid %s)", ref, got, txnid, want.state, m.txnid)
 			}
-			tx, err := srv.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: ref})
+			tx, err := srv.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: ref})
 			if err != nil || tx.Enquiries != m.enquiries+1 {
 				t.Errorf("%s counted %d enquiries (%v), model says %d", ref, tx.Enquiries, err, m.enquiries+1)
 			}
@@ -333,7 +334,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 	for _, n := range sharedEnquiries {
 		total += n
 	}
-	if tx, err := srv.control.store.Get(context.Background(), recharge.Key{RegistrationID: "AOP-554", ReferenceID: shared}); total > 0 && (err != nil || tx.Enquiries != total || tx.State != recharge.StatePending) {
+	if tx, err := srv.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: shared}); total > 0 && (err != nil || tx.Enquiries != total || tx.State != transaction.StatePending) {
 		t.Errorf("%s: %d enquiries, state %s (%v); want %d, pending", shared, tx.Enquiries, tx.State, err, total)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 )
 
 // capture remembers the status and the start of the body a handler wrote.
@@ -65,33 +65,45 @@ type observer struct {
 	now     func() time.Time
 }
 
-// observe journals, logs and counts every request, and turns a panic into
-// an answer in the envelope rather than a dropped connection.
-func observe(o observer, next http.Handler) http.Handler {
+// observe journals, logs and counts every request as its outcome says,
+// and turns a panic into an answer in the envelope rather than a dropped
+// connection.
+func observe(o observer, next served.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		note := &reqnote.Note{Start: time.Now()}
-		r = reqnote.With(r, note)
+		start := time.Now()
 		c := &capture{ResponseWriter: w}
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					o.finish(r, c, note)
-					panic(p)
-				}
-				o.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
-				if c.status == 0 {
-					envelope.WriteFailure(c, r, dialect.UnableToProcess, "", "")
-				}
-			}
-			o.finish(r, c, note)
-		}()
-		next.ServeHTTP(c, r)
+		out := o.serve(next, c, r)
+		o.finish(r, c, out, start)
+		if out.Aborted {
+			panic(http.ErrAbortHandler)
+		}
 	})
 }
 
-func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
-	elapsed := time.Since(note.Start)
-	o.metrics.request(note.Route, note.Scenario, c.status, elapsed)
+// serve is next's outcome of r. A panic of next is an aborted outcome when
+// it is http.ErrAbortHandler, and otherwise logged and answered in the
+// envelope, when no answer has begun.
+func (o observer) serve(next served.Handler, c *capture, r *http.Request) (out served.Outcome) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		out = served.Outcome{Aborted: p == http.ErrAbortHandler}
+		if out.Aborted {
+			return
+		}
+		o.log.Error("handler panic", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
+		if c.status == 0 {
+			envelope.WriteFailure(c, dialect.Default(), dialect.UnableToProcess, "", "")
+		}
+	}()
+	return next.Serve(c, r)
+}
+
+func (o observer) finish(r *http.Request, c *capture, out served.Outcome, start time.Time) {
+	elapsed := time.Since(start)
+	o.metrics.request(out.Route, out.Scenario, c.status, elapsed)
 	if !admin.IsAdminPath(r.URL.Path) {
 		o.journal.Add(admin.JournalEntry{
 			Time:            o.now(),
@@ -99,14 +111,14 @@ func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
 			Path:            r.URL.Path,
 			RemoteAddr:      r.RemoteAddr,
 			RequestHeaders:  journal.Headers(r.Header),
-			RegistrationID:  note.RegistrationID,
-			ReferenceID:     note.ReferenceID,
+			RegistrationID:  out.Enquired.RegistrationID,
+			ReferenceID:     out.Enquired.ReferenceID,
 			Status:          c.status,
 			ResponseHeaders: journal.Headers(c.Header()),
-			Scenario:        note.Scenario,
-			Fault:           note.Fault,
+			Scenario:        out.Scenario,
+			Fault:           out.Fault,
 			DurationMillis:  float64(elapsed.Microseconds()) / 1000,
-		}, note.Body, c.body.Bytes())
+		}, out.Body, c.body.Bytes())
 	}
 	if !o.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
@@ -118,17 +130,17 @@ func (o observer) finish(r *http.Request, c *capture, note *reqnote.Note) {
 		slog.Duration("duration", elapsed),
 		slog.String("remote", r.RemoteAddr),
 	}
-	if note.RegistrationID != "" {
-		attrs = append(attrs, slog.String("registration", note.RegistrationID), slog.String("referenceid", note.ReferenceID))
+	if out.Enquired.RegistrationID != "" {
+		attrs = append(attrs, slog.String("registration", out.Enquired.RegistrationID), slog.String("referenceid", out.Enquired.ReferenceID))
 	}
-	if note.Scenario != "" {
-		attrs = append(attrs, slog.String("scenario", note.Scenario))
+	if out.Scenario != "" {
+		attrs = append(attrs, slog.String("scenario", out.Scenario))
 	}
-	if note.Fault != "" {
-		attrs = append(attrs, slog.String("fault", note.Fault))
+	if out.Fault != "" {
+		attrs = append(attrs, slog.String("fault", out.Fault))
 	}
-	if note.Chosen != nil {
-		attrs = append(attrs, slog.String("dialect", note.Chosen.String()))
+	if out.Dialect != nil {
+		attrs = append(attrs, slog.String("dialect", out.Dialect.String()))
 	}
 	o.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }

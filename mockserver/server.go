@@ -7,9 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/convert"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
-
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -21,9 +18,11 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Server is the mock provider: the RechargeStatus endpoint and the sandbox's
@@ -43,7 +42,7 @@ type Server struct {
 
 // embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
 // and servers only read it, so that a test may start a mock per case.
-var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
+var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return conformance.LoadSpec("") })
 
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
@@ -67,7 +66,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := startingFixtures(cfg)
+	set, err := startingFixtures(context.Background(), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -81,13 +80,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{stopping: make(chan struct{}), journal: journal.New(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	c := &control{
-		service: service,
-		store:   cfg.Store,
-		clock:   cfg.Clock,
-		journal: s.journal,
-		codes:   recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
-		started: time.Now(),
-		reread:  func() (fixtures.Set, error) { return rereadFixtures(cfg) },
+		service:  service,
+		store:    cfg.Store,
+		clock:    cfg.Clock,
+		journal:  s.journal,
+		codes:    recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
+		started:  time.Now(),
+		stopping: s.stopping,
+		reread:   func(ctx context.Context) (fixtures.Set, error) { return rereadFixtures(ctx, cfg) },
 	}
 	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
 	c.fixturesLoaded = s.dialects.setRegistrations
@@ -112,35 +112,30 @@ func New(cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	validators, err := newRequestValidators(validator)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
 	if cfg.AdminToken != "" {
 		// The token guards the admin API; every Host is answered.
-		s.handler = s.routes(cfg, validator, validators, nil)
+		s.handler = s.routes(cfg, validator, nil)
 	} else {
-		s.handler = s.routes(cfg, validator, validators, &hosts)
+		s.handler = s.routes(cfg, validator, &hosts)
 	}
 	return s, nil
 }
 
 // startingFixtures is the set cfg starts with.
-func startingFixtures(cfg Config) (fixtures.Set, error) {
+func startingFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	if cfg.Fixtures != nil {
 		return *cfg.Fixtures, nil
 	}
-	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
 // rereadFixtures is the set a reload applies: the file again, or the set
 // cfg gave.
-func rereadFixtures(cfg Config) (fixtures.Set, error) {
+func rereadFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	if cfg.FixturesPath == "" && cfg.Fixtures != nil {
 		return *cfg.Fixtures, nil
 	}
-	return fixtures.Load(cfg.FixturesPath, cfg.Logger)
+	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
 func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.Proxy, error) {
@@ -154,13 +149,13 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 		ViolationLimit: cfg.JournalSize,
 		RecordDir:      cfg.RecordDir,
 		Loadable: func(t fixtures.Transaction) error {
-			tx, err := convert.Transaction(t.Key, t.Transaction, recharge.OriginFixture, t.Scenario)
+			tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
 			if err == nil {
 				c.service.Complete(&tx, c.clock.Now())
 				err = tx.Validate()
 			}
 			if err != nil {
-				return errors.New(recharge.ErrorMessage(err))
+				return errors.New(transaction.ErrorMessage(err))
 			}
 			return nil
 		},
@@ -177,37 +172,40 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.
 // any other path answered in the provider's envelope. When hosts is not
 // nil, a request for any other Host is refused, each path in its own
 // envelope.
-func (s *Server) routes(cfg Config, validator *conformance.Validator, validators *requestValidators, hosts *hostcheck.Hosts) http.Handler {
+func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
-	var answer http.Handler = answerer{service: c.service, codes: c.codes}
+	var answer served.EnquiryHandler = answerer{service: c.service, codes: c.codes}
 	if c.proxy != nil {
 		// The same validation and faults, then the upstream answers
 		// instead of the store.
 		answer = c.proxy
 	}
-	checks := requestCheck{validators: validators, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
+	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	enquiry := check(checks, faults.Inject(faults.Options{
 		Rules:    c.faults,
 		Header:   !cfg.DisableFaultHeader,
 		Stopping: s.stopping,
 		Log:      cfg.Logger,
 		Injected: s.metrics.faultInjected,
+		MaxHeld:  max(cfg.MaxHeldFaults, 0),
 	}, answer))
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
-	other := check(checks, http.NotFoundHandler())
+	other := check(checks, notFound)
 	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler(), Hosts: hosts})
-	dispatch := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	dispatch := served.HandlerFunc(func(w http.ResponseWriter, r *http.Request) served.Outcome {
 		switch {
 		case admin.IsAdminPath(r.URL.Path):
-			adminAPI.ServeHTTP(w, r)
+			return adminAPI.Serve(w, r)
 		case hosts != nil && !hosts.Allows(r.Host):
-			envelope.WriteFailure(w, r, dialect.Validation, adminhttp.HostRefusal(r.Host), "")
+			envelope.WriteFailure(w, dialect.Default(), dialect.Validation, adminhttp.HostRefusal(r.Host), "")
+			return served.Outcome{}
 		case isEnquiry(r):
-			reqnote.From(r).Route = rechargestatus.EnquiryPath
-			enquiry.ServeHTTP(w, r)
+			out := enquiry.Serve(w, r)
+			out.Route = rechargestatus.EnquiryPath
+			return out
 		default:
-			other.ServeHTTP(w, r)
+			return other.Serve(w, r)
 		}
 	})
 	return observe(observer{log: cfg.Logger, journal: s.journal, metrics: s.metrics, now: c.clock.Now}, dispatch)

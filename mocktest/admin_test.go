@@ -10,6 +10,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // adminScript calls every operation of a, on a sandbox that enquire reaches
@@ -38,27 +39,27 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 			out = append(out, fmt.Sprintf("%s: %s", op, b))
 		}
 	}
-	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER/1"}
-	pending := admin.Transaction{State: admin.StatePending, Amount: "10.00", Resolve: &admin.Rule{To: admin.StateSuccess, AfterEnquiries: 2}}
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER/1"}
+	pending := transaction.Description{State: transaction.StatePending, Amount: "10.00", Resolve: &transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 2}}
 	v, created, err := a.PutTransaction(ctx, key, pending)
 	note("put", []any{v, created}, err)
 	v, created, err = a.PutTransaction(ctx, key, pending)
 	note("put again", []any{v, created}, err)
-	_, _, err = a.PutTransaction(ctx, admin.Key{RegistrationID: "NOPE", ReferenceID: "1"}, pending)
+	_, _, err = a.PutTransaction(ctx, transaction.Key{RegistrationID: "NOPE", ReferenceID: "1"}, pending)
 	note("put of an unknown registration", nil, err)
-	_, _, err = a.PutTransaction(ctx, key, admin.Transaction{State: admin.StateSuccess, Refund: &admin.Rule{AfterEnquiries: 1}})
+	_, _, err = a.PutTransaction(ctx, key, transaction.Description{State: transaction.StateSuccess, Refund: &transaction.Rule{AfterEnquiries: 1}})
 	note("put of a refund on success", nil, err)
 	enquire(key.RegistrationID, key.ReferenceID)
 	enquire("AOP-554", "PENDING-77")
 	v, err = a.GetTransaction(ctx, key)
 	note("get", v, err)
-	list, err := a.ListTransactions(ctx, admin.TransactionFilter{State: admin.StatePending})
+	list, err := a.ListTransactions(ctx, admin.TransactionFilter{State: transaction.StatePending})
 	note("list pending", list, err)
 	_, err = a.ListTransactions(ctx, admin.TransactionFilter{State: "done"})
 	note("list done", nil, err)
-	v, err = a.Transition(ctx, key, admin.StateFailed)
+	v, err = a.Transition(ctx, key, transaction.StateFailed)
 	note("transition", v, err)
-	_, err = a.Transition(ctx, key, admin.StateSuccess)
+	_, err = a.Transition(ctx, key, transaction.StateSuccess)
 	note("transition of a final one", nil, err)
 	n, err := a.CountRequests(ctx, admin.JournalQuery{ReferenceID: "PENDING-77"})
 	note("count", n, err)
@@ -97,7 +98,7 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 	note("add fault", rule, err)
 	_, err = a.AddFault(ctx, admin.FaultRule{ID: rule.ID, Kind: admin.FaultReset})
 	note("add a taken id", nil, err)
-	rules, err := a.ReplaceFaults(ctx, []admin.FaultRule{{ID: "slow", Kind: admin.FaultLatency, Latency: admin.Duration(time.Millisecond)}})
+	rules, err := a.ReplaceFaults(ctx, []admin.FaultRule{{ID: "slow", Kind: admin.FaultLatency, Latency: transaction.Duration(time.Millisecond)}})
 	note("replace faults", rules, err)
 	rules, err = a.ListFaults(ctx)
 	note("list faults", rules, err)
@@ -109,10 +110,13 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 
 	res, err := a.Reset(ctx)
 	note("reset", res, err)
+	clk, err := a.Clock(ctx)
+	note("clock after reset", admin.Clock{Offset: clk.Offset, Frozen: clk.Frozen}, err)
 	reloaded, err := a.ReloadFixtures(ctx)
 	note("reload", reloaded, err)
 	h, err := a.Health(ctx)
-	h.Uptime = "" // differs by run
+	h.Uptime = ""         // differs by run
+	h.Clock = time.Time{} // the system clock's since the reset
 	note("health", h, err)
 	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // enquire posts the enquiry of registrationID and referenceID to the mock,
@@ -49,11 +50,11 @@ func Example_pendingThenSuccess() {
 		return
 	}
 	defer mock.Close()
-	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-7"}
-	_, _, err = mock.Admin.PutTransaction(context.Background(), key, admin.Transaction{
-		State:   admin.StatePending,
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-7"}
+	_, _, err = mock.Admin.PutTransaction(context.Background(), key, transaction.Description{
+		State:   transaction.StatePending,
 		Amount:  "250.00",
-		Resolve: &admin.Rule{To: admin.StateSuccess, AfterEnquiries: 2},
+		Resolve: &transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 2},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -80,10 +81,10 @@ func Example_clock() {
 	}
 	defer mock.Close()
 	ctx := context.Background()
-	key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-8"}
-	if _, _, err := mock.Admin.PutTransaction(ctx, key, admin.Transaction{
-		State:   admin.StatePending,
-		Resolve: &admin.Rule{To: admin.StateFailed, After: admin.Duration(30 * time.Minute)},
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-8"}
+	if _, _, err := mock.Admin.PutTransaction(ctx, key, transaction.Description{
+		State:   transaction.StatePending,
+		Resolve: &transaction.Rule{To: transaction.StateFailed, After: transaction.Duration(30 * time.Minute)},
 	}); err != nil {
 		fmt.Println(err)
 		return

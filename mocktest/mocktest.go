@@ -63,7 +63,8 @@ func WithSeed(seed int64) Option { return func(c *mockserver.Config) { c.Seed = 
 func WithAdminToken(token string) Option { return func(c *mockserver.Config) { c.AdminToken = token } }
 
 // WithClock makes the sandbox clock stand still at t until the admin API
-// moves it; it follows the system clock when not given.
+// moves it or resets the mock (which makes it follow the system clock
+// again); it follows the system clock when not given.
 func WithClock(t time.Time) Option {
 	return func(c *mockserver.Config) { c.Clock = recharge.NewFrozenClock(t) }
 }

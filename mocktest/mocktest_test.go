@@ -14,6 +14,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func TestNewClosesTheMockWhenTheTestEnds(t *testing.T) {
@@ -37,7 +38,7 @@ func TestOptions(t *testing.T) {
 	epoch := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
 	set := fixtures.Set{
 		Registrations: []fixtures.Registration{{ID: "P-1"}},
-		Transactions:  []fixtures.Transaction{{Key: admin.Key{RegistrationID: "P-1", ReferenceID: "A"}, Transaction: admin.Transaction{State: admin.StateFailed}}},
+		Transactions:  []fixtures.Transaction{{Key: transaction.Key{RegistrationID: "P-1", ReferenceID: "A"}, Description: transaction.Description{State: transaction.StateFailed}}},
 	}
 	mock := mocktest.New(t, mocktest.WithFixtures(set), mocktest.WithClock(epoch), mocktest.WithAdminToken("s3cret"), mocktest.WithSeed(7),
 		mocktest.WithConfig(func(c *mockserver.Config) { c.Unknown = recharge.UnknownNotFound }))
@@ -54,12 +55,12 @@ func TestOptions(t *testing.T) {
 	if _, err := admin.NewClient(mock.URL).Health(ctx); admin.ErrorCode(err) != admin.CodeUnauthorized {
 		t.Fatalf("a client without the token: %v, want unauthorized", err)
 	}
-	seven, err := mock.Admin.GetTransaction(ctx, admin.Key{RegistrationID: "P-1", ReferenceID: "A"})
+	seven, err := mock.Admin.GetTransaction(ctx, transaction.Key{RegistrationID: "P-1", ReferenceID: "A"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := mocktest.New(t, mocktest.WithFixtures(set), mocktest.WithClock(epoch), mocktest.WithSeed(8))
-	eight, err := other.Admin.GetTransaction(ctx, admin.Key{RegistrationID: "P-1", ReferenceID: "A"})
+	eight, err := other.Admin.GetTransaction(ctx, transaction.Key{RegistrationID: "P-1", ReferenceID: "A"})
 	if err != nil || eight.Data.TxnID == seven.Data.TxnID {
 		t.Fatalf("seeds 7 and 8 generated txnid %s and %s, %v", seven.Data.TxnID, eight.Data.TxnID, err)
 	}

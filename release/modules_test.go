@@ -15,6 +15,7 @@ var releaseOnlyModules = []string{
 	"github.com/compose-spec/compose-go",
 	"mvdan.cc/sh",
 	"rsc.io/script",
+	"github.com/chromedp/chromedp",
 }
 
 // TestMainModuleLeavesOutTheReleaseTooling checks the main module's own

@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +19,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/contract"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
 	"github.com/aopay-sandbox/rechargestatus/internal/buildinfo"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
 // runMainEnv makes the test binary run main instead of the tests, so that
@@ -110,6 +111,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{"version", nil, []string{"--version"}, contract.ExitPassed, buildinfo.String() + "\n", ""},
 		{"help", nil, []string{"--help"}, contract.ExitPassed, "", "Exit codes: 0 every spec that ran passed; 1 the contract is broken"},
+		{"help says the answer header bound", nil, []string{"--help"}, contract.ExitPassed, "", fmt.Sprintf("its header is bounded at %d bytes", framework.MaxAnswerHeaderBytes)},
 		{"unknown flag", nil, []string{"--colour"}, contract.ExitUsage, "", "flag provided but not defined"},
 		{"argument", nil, []string{"extra"}, contract.ExitUsage, "", `unexpected argument "extra"`},
 		{"real target from the environment without a URL", map[string]string{"AOPAY_CONTRACT_TARGET": "real", "AOPAY_CONTRACT_REFERENCE": "12345678"}, nil, contract.ExitUsage, "", "needs --base-url"},
@@ -136,7 +138,7 @@ func TestUsage(t *testing.T) {
 func TestNoSpecSelectedIsBadUsage(t *testing.T) {
 	t.Parallel()
 	code, stdout, stderr := command(t, nil, "--base-url=http://127.0.0.1:1", "--label-filter=nosuchlabel")
-	if want := "no spec selected: of 117 specs, 117 not selected by --label-filter or --focus"; code != contract.ExitUsage || !strings.Contains(stderr, want) {
+	if want := "no spec selected: of 146 specs, 146 not selected by --label-filter or --focus"; code != contract.ExitUsage || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, want %d saying %q\nstdout: %s\nstderr: %s", code, contract.ExitUsage, want, stdout, stderr)
 	}
 }
@@ -151,10 +153,10 @@ func TestPassesAgainstTheInProcessMock(t *testing.T) {
 		t.Fatalf("exit %d against the mock\n%s\n%s", code, stdout, stderr)
 	}
 	j, _ := readJUnit(t, report)
-	if j.Tests < 117 || j.Failures != 0 || len(j.Suites) != 1 {
+	if j.Tests < 146 || j.Failures != 0 || len(j.Suites) != 1 {
 		t.Errorf("report: %d tests, %d failures, %d suites", j.Tests, j.Failures, len(j.Suites))
 	}
-	for _, want := range []string{"SUCCESS!", "Ran 14 of 117 specs on target mock at http://127.0.0.1:"} {
+	for _, want := range []string{"SUCCESS!", "Ran 14 of 146 specs on target mock at http://127.0.0.1:"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the output lacks %q:\n%s", want, stdout)
 		}
@@ -166,12 +168,7 @@ func TestPassesAgainstTheInProcessMock(t *testing.T) {
 
 func TestPreflightStopsAnUnreachableTarget(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	closed := "http://" + testutil.RefusedAddr(t)
 	code, stdout, stderr := command(t, nil, "--base-url", closed)
 	if code != contract.ExitPreflight {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, contract.ExitPreflight, stdout, stderr)

@@ -24,7 +24,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // The crash test kills aopay-mock with SIGKILL while clients stream writes
@@ -49,6 +49,7 @@ func TestStateFile(t *testing.T) {
 	}
 	bin := testutil.BuildBinary(t, ".")
 	t.Run("acknowledged writes survive SIGKILL", func(t *testing.T) { testAcknowledgedWritesSurviveSIGKILL(t, bin) })
+	t.Run("a reset killed midway leaves the old state or the new", func(t *testing.T) { testKilledResetLeavesOneState(t, bin) })
 	t.Run("a second process on the file fails fast", func(t *testing.T) { testSecondProcessFailsFast(t, bin) })
 	t.Run("SIGTERM leaves a file the store opens", func(t *testing.T) { testCleanStop(t, bin) })
 }
@@ -139,8 +140,8 @@ func testCleanStop(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	tx, err := s.Get(context.Background(), recharge.Key{RegistrationID: crashRegistration, ReferenceID: ref})
-	if err != nil || tx.Enquiries != 1 || tx.State != recharge.StatePending {
+	tx, err := s.Get(context.Background(), transaction.Key{RegistrationID: crashRegistration, ReferenceID: ref})
+	if err != nil || tx.Enquiries != 1 || tx.State != transaction.StatePending {
 		t.Errorf("stored %s: %+v, %v; want pending with 1 enquiry", ref, tx, err)
 	}
 }
@@ -149,7 +150,7 @@ func testCleanStop(t *testing.T, bin string) {
 // admin API's, as the mock does.
 func newSpecValidator(t *testing.T) *conformance.Validator {
 	t.Helper()
-	provider, err := rechargestatus.LoadSpec("")
+	provider, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ type mockProcess struct {
 // startMock runs the binary on state and waits for the URL it listens on.
 func startMock(t *testing.T, bin, state string) *mockProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "--state", state, "--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json")
+	cmd := exec.Command(bin, "--state", state, "--addr", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = cleanEnv()
 	p := &mockProcess{Process: testutil.StartProcess(t, cmd, testutil.LoggedURL("/__admin/health"))}
 	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") {

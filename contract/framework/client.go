@@ -15,6 +15,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 )
 
 // DefaultMaxAnswerBytes is how much of an answer the client reads unless told
@@ -98,9 +99,11 @@ type ClientOptions struct {
 type Client struct {
 	baseURL string
 	http    *http.Client
-	opts    ClientOptions
-	pacer   *pacer
-	sent    atomic.Int64
+	// transport carries every request of the client and of HTTPClient.
+	transport *http.Transport
+	opts      ClientOptions
+	pacer     *pacer
+	sent      atomic.Int64
 }
 
 // NewClient prepares a client of the endpoint at baseURL.
@@ -112,10 +115,13 @@ func NewClient(baseURL string, o ClientOptions) *Client {
 		o.MaxRetryWait = DefaultMaxRetryWait
 	}
 	o.Header = o.Header.Clone()
+	transport := newTransport()
 	return &Client{
-		baseURL: baseURL,
+		baseURL:   baseURL,
+		transport: transport,
 		http: &http.Client{
-			Timeout: o.Timeout,
+			Timeout:   o.Timeout,
+			Transport: transport,
 			// An endpoint's redirect is an answer to report, not to follow.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
@@ -274,7 +280,7 @@ type TokenSigner struct {
 
 // Sign makes a token issued at.
 func (s *TokenSigner) Sign(at time.Time) (string, error) {
-	return rechargestatus.SignToken(s.Key, s.PartnerID, NewRequestID(), at)
+	return partnertoken.Sign(s.Key, s.PartnerID, NewRequestID(), at)
 }
 
 // NewRequestID is a random reqid claim, unique per request.

@@ -153,8 +153,8 @@ type Config struct {
 	Verbose bool
 	// NoColor leaves colours out of the report.
 	NoColor bool
-	// Reset puts the mock's fixtures, clock and fault rules back before the
-	// first spec (target mock only).
+	// Reset resets the mock (admin.Admin.Reset: fixtures, fault rules,
+	// clock, journal) before the first spec (target mock only).
 	Reset bool
 	// Preflight checks the target once before any spec, and stops the run
 	// when it cannot be checked.
@@ -214,12 +214,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SuiteTimeout, "suite-timeout", c.SuiteTimeout, "limit of the whole run")
 	fs.Float64Var(&c.RPS, "rps", c.RPS, "requests per second at most; 0 is the target's default (real: 1, mock: no limit)")
 	fs.IntVar(&c.MaxRequests, "max-requests", c.MaxRequests, fmt.Sprintf("requests of the whole run at most; 0 is the target's default (real: %d, mock: no limit)", DefaultRealMaxRequests))
-	fs.Int64Var(&c.MaxAnswerBytes, "max-answer-bytes", c.MaxAnswerBytes, "bytes of one answer the suite reads at most; a longer answer is reported as too large")
+	fs.Int64Var(&c.MaxAnswerBytes, "max-answer-bytes", c.MaxAnswerBytes, fmt.Sprintf("bytes of one answer's body the suite reads at most; a longer answer is reported as too large (its header is bounded at %d bytes)", MaxAnswerHeaderBytes))
 	fs.StringVar(&c.LabelFilter, "label-filter", c.LabelFilter, "run only the specs this Ginkgo label filter selects, such as '!negative'")
 	fs.StringVar(&c.Focus, "focus", c.Focus, "run only the specs whose text matches this regular expression")
 	fs.BoolVar(&c.Verbose, "verbose", c.Verbose, "report every spec and a line per request as it runs, not only failures")
 	fs.BoolVar(&c.NoColor, "no-color", c.NoColor, "no colours in the report (also off when NO_COLOR is set or the output is not a terminal)")
-	fs.BoolVar(&c.Reset, "reset", c.Reset, "target mock: put the mock's fixtures, clock and fault rules back before the first spec")
+	fs.BoolVar(&c.Reset, "reset", c.Reset, "target mock: reset the mock (POST /__admin/reset: fixtures, fault rules, clock, journal) before the first spec")
 	fs.BoolVar(&c.Preflight, "preflight", c.Preflight, "check the target once before any spec and stop when it cannot be checked")
 	fs.Var(&c.AcceptDialects, dialect.FlagAcceptDialect, fmt.Sprintf("known dialects of the provider (%s, comma-separated) the endpoint is held to besides the page: an answer in one is judged in the page form it stands for (default: none; a failing answer in a known dialect names it)", strings.Join(dialect.Names(), ", ")))
 }

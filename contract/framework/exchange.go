@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
@@ -86,6 +86,12 @@ func (ex *Exchange) judgedAs() (string, []byte) {
 		}
 	}
 	return "", ex.Body
+}
+
+// isJSON reports whether the answer says it is JSON, or is.
+func (ex *Exchange) isJSON() bool {
+	media, _, err := mime.ParseMediaType(ex.Header.Get("Content-Type"))
+	return (err == nil && (media == "application/json" || strings.HasSuffix(media, "+json"))) || json.Valid(ex.Body)
 }
 
 // PageBody is the answer as the specs read it: the body as it came, or, when
@@ -186,25 +192,22 @@ func PhaseOf(d *rechargestatus.Data) conformance.Phase {
 	return conformance.PhaseOf(d.Status, d.Refunded)
 }
 
-// dumpBodyLimit bounds how much of a body a dump shows.
-const dumpBodyLimit = 2048
-
 // Dump shows the exchange as a person debugging it wants to read it: what was
 // asked, then what came back and how long it took; no credential shows.
 func (ex *Exchange) Dump() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "→ %s %s\n", ex.Method, ex.redactor.URL(ex.URL))
+	fmt.Fprintf(&b, "→ %s %s\n", ex.Method, printable(ex.redactor.URL(ex.URL), false))
 	ex.writeHeaders(&b, ex.RequestHeader)
 	ex.writeBody(&b, ex.RequestBody)
 	switch {
 	case ex.Status == 0 && ex.Err != nil:
-		fmt.Fprintf(&b, "← no answer after %s: %s\n", ex.Elapsed.Round(time.Millisecond), ex.redactor.Text(ex.Err.Error()))
+		fmt.Fprintf(&b, "← no answer after %s: %s\n", ex.Elapsed.Round(time.Millisecond), printable(ex.redactor.Text(ex.Err.Error()), false))
 	default:
 		fmt.Fprintf(&b, "← HTTP %d %s (%s)\n", ex.Status, http.StatusText(ex.Status), ex.Elapsed.Round(time.Millisecond))
 		ex.writeHeaders(&b, ex.Header)
 		ex.writeBody(&b, ex.Body)
 		if ex.Err != nil {
-			fmt.Fprintf(&b, "  (%s)\n", ex.redactor.Text(ex.Err.Error()))
+			fmt.Fprintf(&b, "  (%s)\n", printable(ex.redactor.Text(ex.Err.Error()), false))
 		}
 	}
 	if ex.RateLimited > 0 {
@@ -222,37 +225,48 @@ func (ex *Exchange) Line() string {
 	if ex.Err != nil {
 		answer += ": " + ex.redactor.Text(ex.Err.Error())
 	}
-	return fmt.Sprintf("→ %s %s ← %s (%s)", ex.Method, ex.redactor.URL(ex.URL), answer, ex.Elapsed.Round(time.Millisecond))
+	return printable(fmt.Sprintf("→ %s %s ← %s (%s)", ex.Method, ex.redactor.URL(ex.URL), answer, ex.Elapsed.Round(time.Millisecond)), false)
 }
 
+// writeHeaders shows at most dumpHeaderLimit header lines, each value cut
+// at dumpHeaderValueLimit bytes.
 func (ex *Exchange) writeHeaders(b *strings.Builder, h http.Header) {
 	names := make([]string, 0, len(h))
 	for name := range h {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	shown, hiddenLines, hiddenBytes := 0, 0, 0
 	for _, name := range names {
 		for _, v := range h[name] {
-			fmt.Fprintf(b, "  %s: %s\n", name, ex.redactor.Header(name, v))
+			if shown == dumpHeaderLimit {
+				hiddenLines++
+				hiddenBytes += len(name) + len(v)
+				continue
+			}
+			shown++
+			value, left := cut(ex.redactor.Header(name, v), dumpHeaderValueLimit)
+			fmt.Fprintf(b, "  %s: %s", printable(name, false), printable(value, false))
+			if left > 0 {
+				fmt.Fprintf(b, " … %d more bytes", left)
+			}
+			b.WriteByte('\n')
 		}
+	}
+	if hiddenLines > 0 {
+		fmt.Fprintf(b, "  … %d more header lines (%d bytes) not shown\n", hiddenLines, hiddenBytes)
 	}
 }
 
+// writeBody shows at most dumpBodyLimit bytes of body, escaped.
 func (ex *Exchange) writeBody(b *strings.Builder, body []byte) {
 	if len(body) == 0 {
 		b.WriteString("  (no body)\n")
 		return
 	}
-	shown := body
-	if len(shown) > dumpBodyLimit {
-		shown = shown[:dumpBodyLimit]
-	}
-	if utf8.Valid(shown) {
-		fmt.Fprintf(b, "  %s\n", ex.redactor.Text(string(shown)))
-	} else {
-		fmt.Fprintf(b, "  %s\n", ex.redactor.Text(fmt.Sprintf("%q", shown)))
-	}
-	if len(body) > len(shown) {
-		fmt.Fprintf(b, "  … %d more bytes\n", len(body)-len(shown))
+	shown, left := cut(string(body), dumpBodyLimit)
+	fmt.Fprintf(b, "  %s\n", printable(ex.redactor.Text(shown), false))
+	if left > 0 {
+		fmt.Fprintf(b, "  … %d more bytes\n", left)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Suite is what every spec of one run shares: its settings, the spec
@@ -38,7 +39,7 @@ type Suite struct {
 	Doc    *openapi3.T
 	Client *Client
 	Admin  *admin.Client
-	Judge  *Judge
+	Judge  *conformance.Judge
 	// tag makes this run's referenceids its own, so that runs against the
 	// same mock do not meet each other's transactions.
 	tag string
@@ -55,17 +56,13 @@ func NewSuite(cfg Config, doc *openapi3.T, log io.Writer) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	judge, err := dialect.NewJudge(conformance.NewJudge(validator, 0), cfg.AcceptDialects...)
-	if err != nil {
-		return nil, err
-	}
 	client := NewClient(cfg.BaseURL, clientOptions(cfg, log))
 	return &Suite{
 		Config: cfg,
 		Doc:    doc,
 		Client: client,
 		Admin:  admin.NewClient(cfg.BaseURL, admin.WithToken(cfg.AdminToken), admin.WithHTTPClient(client.HTTPClient())),
-		Judge:  NewJudge(judge),
+		Judge:  conformance.NewJudge(validator, conformance.WithDialects(dialect.Known{})),
 		tag:    NewRequestID()[:8] + strconv.Itoa(ginkgo.GinkgoParallelProcess()),
 	}, nil
 }
@@ -198,6 +195,28 @@ func (f *Framework) ExpectRefusal(ex *Exchange) rechargestatus.ErrorAnswer {
 	return a
 }
 
+// ExpectOwedAnswer asserts what every provider owes a request the page does
+// not call well formed, or that only the sandbox refuses (c.Sandbox): an
+// answer in time, never a 5xx, in the envelope and honouring the contract
+// when it is JSON; and, to a request the page calls malformed, never a
+// success with status true.
+func (f *Framework) ExpectOwedAnswer(ex *Exchange, c NegativeCase) {
+	ginkgo.GinkgoHelper()
+	gomega.Expect(ex).To(HaveAnswered())
+	gomega.Expect(ex).NotTo(HaveStatusIn(500, 599), "a refused request is the client's fault, never the server's")
+	if !ex.isJSON() {
+		return
+	}
+	f.ExpectAnswer(ex)
+	if c.Sandbox != "" {
+		return
+	}
+	a, err := ex.Answer()
+	gomega.Expect(err).NotTo(gomega.HaveOccurred())
+	succeeded := ex.Status >= 200 && ex.Status < 300 && a.Status
+	gomega.Expect(succeeded).To(gomega.BeFalse(), "a malformed request is answered as a success: HTTP %d with status true", ex.Status)
+}
+
 // Poll enquires q until its answer shows phase want, at most maxPolls times,
 // and returns every answer's data in order.
 func (f *Framework) Poll(ctx context.Context, q rechargestatus.Enquiry, want conformance.Phase) []*rechargestatus.Data {
@@ -238,7 +257,7 @@ func TxnIDs(seen []*rechargestatus.Data) []string {
 
 // PutTransaction sets q's transaction up on the mock, and deletes it when
 // the spec ends; the judge forgets what it knew of it, now and then.
-func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry, t admin.Transaction) (admin.TransactionView, bool) {
+func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry, t transaction.Description) (admin.TransactionView, bool) {
 	ginkgo.GinkgoHelper()
 	f.suite.Judge.Forget(q)
 	key := KeyOf(q)
@@ -252,8 +271,8 @@ func (f *Framework) PutTransaction(ctx context.Context, q rechargestatus.Enquiry
 }
 
 // KeyOf is the admin API's key of q's transaction.
-func KeyOf(q rechargestatus.Enquiry) admin.Key {
-	return admin.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
+func KeyOf(q rechargestatus.Enquiry) transaction.Key {
+	return transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
 }
 
 // AddFault adds a fault rule to the mock, and deletes it when the spec ends.

@@ -19,7 +19,7 @@ type Problems struct {
 	Findings []conformance.Finding
 	// Explanation says what the known dialects of the provider tell of the
 	// answer: that a failing answer matches one, citing the provider notes,
-	// or which accepted dialect it was judged as (dialect.Verdict.Explain).
+	// or which accepted dialect it was judged as (dialect.Explain).
 	Explanation string
 }
 
@@ -32,6 +32,7 @@ func (p Problems) String() string {
 		fmt.Fprintf(&b, "got no answer to judge: %v\n", p.Transport)
 	}
 	for _, source := range []struct{ name, title string }{
+		{conformance.SourceStrict, "is not read alike by every JSON reader:"},
 		{conformance.SourceOpenAPI, "breaks openapi.yaml:"},
 		{conformance.SourceInvariants, "breaks the invariants:"},
 	} {
@@ -53,24 +54,12 @@ func (p Problems) String() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Judge holds the answers of a run to the contract with dialect.Judge, which
-// remembers final transactions across the run and names the known dialects
-// of the provider an answer matches.
-type Judge struct {
-	judge *dialect.Judge
-}
-
-// NewJudge judges with j.
-func NewJudge(j *dialect.Judge) *Judge { return &Judge{judge: j} }
-
-// Forget drops what the judge remembers of q's transaction, for when a spec
-// replaces it on purpose.
-func (j *Judge) Forget(q rechargestatus.Enquiry) { j.judge.Conformance().Forget(q) }
-
-// Problems judges ex, an exchange with the RechargeStatus path. Its answer
-// is held to the RechargeStatus operation whatever method or content type
-// the request used, since every answer of that path is declared there.
-func (j *Judge) Problems(ctx context.Context, ex *Exchange) Problems {
+// Judge holds ex, an exchange with the RechargeStatus path, to the contract
+// with j, which remembers final transactions across the run and names the
+// known dialects of the provider an answer matches. Its answer is held to
+// the RechargeStatus operation whatever method or content type the request
+// used, since every answer of that path is declared there.
+func Judge(ctx context.Context, j *conformance.Judge, ex *Exchange) Problems {
 	if err := ex.Failure(); err != nil {
 		return Problems{Transport: err}
 	}
@@ -86,6 +75,7 @@ func (j *Judge) Problems(ctx context.Context, ex *Exchange) Problems {
 		route.Header = http.Header{}
 	}
 	route.Header.Set("Content-Type", "application/json")
-	v := j.judge.Enquiry(ctx, ex.Enquiry, route, ex.RequestBody, ex.Status, ex.Header, ex.Body)
-	return Problems{Findings: v.Findings, Explanation: v.Explain()}
+	v := j.Judge(ctx, conformance.Exchange{Enquiry: ex.Enquiry, Request: route, RequestBody: ex.RequestBody,
+		Status: ex.Status, Header: ex.Header, Body: ex.Body, Accept: ex.accept})
+	return Problems{Findings: v.Findings, Explanation: dialect.Explain(v)}
 }

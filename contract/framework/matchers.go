@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/onsi/gomega/types"
+
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // Matchers of an *Exchange. Each failure message says what was wanted and
@@ -16,12 +18,12 @@ import (
 // HonourContract succeeds when an *Exchange got an answer that openapi.yaml
 // declares and that keeps the invariants. Its failure message names each
 // broken rule with its JSON pointer.
-func HonourContract(j *Judge) types.GomegaMatcher {
+func HonourContract(j *conformance.Judge) types.GomegaMatcher {
 	return &contractMatcher{judge: j}
 }
 
 type contractMatcher struct {
-	judge    *Judge
+	judge    *conformance.Judge
 	problems Problems
 }
 
@@ -30,7 +32,7 @@ func (m *contractMatcher) Match(actual any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	m.problems = m.judge.Problems(context.Background(), ex)
+	m.problems = Judge(context.Background(), m.judge, ex)
 	return m.problems.None(), nil
 }
 
@@ -261,9 +263,9 @@ func MatchJSONBody(want []byte) types.GomegaMatcher {
 func withDump(actual any, message string) string {
 	ex, err := exchangeOf(actual)
 	if err != nil {
-		return message
+		return printable(message, true)
 	}
-	return message + "\n\n" + ex.Dump()
+	return printable(message, true) + "\n\n" + ex.Dump()
 }
 
 func describeStatus(ex *Exchange) string {

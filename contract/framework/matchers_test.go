@@ -15,17 +15,13 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 )
 
-func newJudge(t *testing.T) *Judge {
+func newJudge(t *testing.T) *conformance.Judge {
 	t.Helper()
 	v, err := conformance.LoadValidator("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := dialect.NewJudge(conformance.NewJudge(v, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewJudge(j)
+	return conformance.NewJudge(v, conformance.WithDialects(dialect.Known{}))
 }
 
 func enquiryExchange(status int, body string) *Exchange {
@@ -129,12 +125,14 @@ func TestJudgeNamesEveryProblem(t *testing.T) {
 		}(), nil},
 		{"status a string and no message", enquiryExchange(200, `{"response_code":2,"status":"false"}`),
 			[]string{"breaks openapi.yaml", "/status [type]", "/message", "breaks the invariants", "/status [envelope]"}},
+		{"a duplicate status", enquiryExchange(200, `{"status":false,"response_code":2,"message":"No Transaction found","status":false}`),
+			[]string{"is not read alike by every JSON reader", "/status [duplicate-key]"}},
 		{"no answer", &Exchange{Method: "POST", Path: rechargestatus.EnquiryPath, Err: errors.New("connection refused")}, []string{"no answer to judge: connection refused"}},
 		{"another path", &Exchange{Method: "GET", Path: "/__admin/health", Status: 200}, []string{"is not the RechargeStatus path"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := judge.Problems(t.Context(), tc.ex)
+			p := Judge(t.Context(), judge, tc.ex)
 			if len(tc.wants) == 0 {
 				if !p.None() {
 					t.Errorf("want no problem, got %s", p)

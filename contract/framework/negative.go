@@ -28,7 +28,22 @@ type NegativeCase struct {
 	// name; empty when the fault is the request's as a whole.
 	Property string
 	Request  Request
+	// Sandbox names the promise of x-sandbox-promises that makes the
+	// request malformed; empty when the page's request does. The page and
+	// the notes state no length, size or Content-Type of a request, so a
+	// provider may answer such a request as an enquiry.
+	Sandbox string
 }
+
+// Sandbox promises that make a request malformed: openapi.yaml's request
+// constraints that the page and the notes do not state.
+const (
+	PromiseRequestLimits      = "request-limits"
+	PromiseRequestContentType = "request-content-type"
+	// PromiseRefusal is the sandbox's refusal of every malformed request,
+	// with HTTP 4xx in the error envelope.
+	PromiseRefusal = "malformed-refused"
+)
 
 // wrongTypeValue is a value of one JSON type, to put where another type is
 // declared.
@@ -107,7 +122,13 @@ func newCaseGenerator(valid rechargestatus.Enquiry) (*caseGenerator, error) {
 }
 
 func (g *caseGenerator) add(name, property, method string, header http.Header, body []byte) {
-	g.cases = append(g.cases, NegativeCase{Name: name, Property: property, Request: Request{Method: method, Header: header, Body: body, Enquiry: g.valid}})
+	g.addSandbox("", g.valid, name, property, method, header, body)
+}
+
+// addSandbox adds a case that is malformed by the sandbox's promise, and
+// that a provider may answer as the enquiry q.
+func (g *caseGenerator) addSandbox(promise string, q rechargestatus.Enquiry, name, property, method string, header http.Header, body []byte) {
+	g.cases = append(g.cases, NegativeCase{Name: name, Property: property, Sandbox: promise, Request: Request{Method: method, Header: header, Body: body, Enquiry: q}})
 }
 
 func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
@@ -139,7 +160,11 @@ func (g *caseGenerator) propertyCases(name string, prop *openapi3.Schema) {
 	}
 	if isString && prop.MaxLength != nil {
 		n := int(*prop.MaxLength) + 1
-		g.add(fmt.Sprintf("%s is %d characters long, one over maxLength", name, n), name, post, jsonHeader(), g.with(name, strings.Repeat("9", n), false))
+		long := strings.Repeat("9", n)
+		body := g.with(name, long, false)
+		var q rechargestatus.Enquiry
+		_ = json.Unmarshal(body, &q)
+		g.addSandbox(PromiseRequestLimits, q, fmt.Sprintf("%s is %d characters long, one over maxLength", name, n), name, post, jsonHeader(), body)
 	}
 	if isString && len(prop.Enum) > 0 {
 		g.add(name+" is outside its enum", name, post, jsonHeader(), g.with(name, "not-one-of-the-enum", false))
@@ -153,11 +178,14 @@ func (g *caseGenerator) bodyCases() {
 	g.add("the body is the JSON null", "", post, jsonHeader(), []byte("null"))
 	g.add("the body is a JSON array", "", post, jsonHeader(), append(append([]byte("["), valid...), ']'))
 	g.add("the body is a JSON string", "", post, jsonHeader(), []byte(`"`+g.valid.ReferenceID+`"`))
-	g.add(fmt.Sprintf("the body is %d bytes long", OversizedBodyBytes), "", post, jsonHeader(), oversized(g.valid, OversizedBodyBytes))
-	g.add("the Content-Type is text/plain", "", post, http.Header{"Content-Type": {"text/plain"}}, valid)
-	g.add("the Content-Type is application/x-www-form-urlencoded", "", post, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+	long := oversized(g.valid, OversizedBodyBytes)
+	var q rechargestatus.Enquiry
+	_ = json.Unmarshal(long, &q)
+	g.addSandbox(PromiseRequestLimits, q, fmt.Sprintf("the body is %d bytes long", OversizedBodyBytes), "", post, jsonHeader(), long)
+	g.addSandbox(PromiseRequestContentType, g.valid, "the Content-Type is text/plain", "", post, http.Header{"Content-Type": {"text/plain"}}, valid)
+	g.addSandbox(PromiseRequestContentType, g.valid, "the Content-Type is application/x-www-form-urlencoded", "", post, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
 		[]byte("referenceid="+g.valid.ReferenceID+"&RegistrationID="+g.valid.RegistrationID))
-	g.add("there is no Content-Type", "", post, http.Header{}, valid)
+	g.addSandbox(PromiseRequestContentType, g.valid, "there is no Content-Type", "", post, http.Header{}, valid)
 }
 
 // methodCases sends each common method the path does not declare.

@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +55,7 @@ func TestNegativeCasesBreakTheSpec(t *testing.T) {
 }
 
 func TestNegativeCasesFollowTheSchema(t *testing.T) {
-	doc, err := rechargestatus.LoadSpec("")
+	doc, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestNegativeCasesFollowTheSchema(t *testing.T) {
 }
 
 func TestNegativeCasesNeedTheOperation(t *testing.T) {
-	doc, err := rechargestatus.LoadSpec("")
+	doc, err := conformance.LoadSpec("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestNegativeCasesNeedTheOperation(t *testing.T) {
 }
 
 // loadSpec parses openapi.yaml once for all the tests that only read it.
-var loadSpec = sync.OnceValues(func() (*openapi3.T, error) { return rechargestatus.LoadSpec("") })
+var loadSpec = sync.OnceValues(func() (*openapi3.T, error) { return conformance.LoadSpec("") })
 
 func mustDoc(t *testing.T) *openapi3.T {
 	t.Helper()
@@ -107,4 +108,65 @@ func mustDoc(t *testing.T) *openapi3.T {
 		t.Fatal(err)
 	}
 	return doc
+}
+
+// TestSandboxConstraintsAreMarked: every case malformed only by the
+// sandbox's rule, and every request property whose constraints the page
+// does not state, names a promise of x-sandbox-promises; the cases the page
+// itself calls malformed name none.
+func TestSandboxConstraintsAreMarked(t *testing.T) {
+	v, err := conformance.LoadValidator("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := v.Doc()
+	promises, err := SandboxPromises(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, p := range promises {
+		known[p] = true
+	}
+	if !known[PromiseRefusal] {
+		t.Errorf("x-sandbox-promises lacks %s", PromiseRefusal)
+	}
+	cases, err := NegativeCases(doc, validEnquiry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySandbox := map[string][]string{}
+	for _, c := range cases {
+		if c.Sandbox != "" && !known[c.Sandbox] {
+			t.Errorf("%s: %s is not in x-sandbox-promises", c.Name, c.Sandbox)
+		}
+		bySandbox[c.Sandbox] = append(bySandbox[c.Sandbox], c.Name)
+	}
+	for _, want := range []struct{ promise, name string }{
+		{PromiseRequestLimits, "referenceid is 65 characters long, one over maxLength"},
+		{PromiseRequestLimits, "the body is 65536 bytes long"},
+		{PromiseRequestContentType, "the Content-Type is text/plain"},
+		{PromiseRequestContentType, "there is no Content-Type"},
+		{"", "referenceid is missing"},
+		{"", "the body is not valid JSON"},
+	} {
+		if !slices.Contains(bySandbox[want.promise], want.name) {
+			t.Errorf("case %q is not marked %q: %v", want.name, want.promise, bySandbox)
+		}
+	}
+	schema, err := requestSchema(doc.Paths.Find(rechargestatus.EnquiryPath).Post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, prop := range schema.Properties {
+		marks, _ := prop.Value.Extensions[SandboxConstraintsExtension].([]any)
+		if prop.Value.MaxLength != nil && len(marks) == 0 {
+			t.Errorf("%s has a maxLength but no %s", name, SandboxConstraintsExtension)
+		}
+		for _, m := range marks {
+			if s, _ := m.(string); !known[s] {
+				t.Errorf("%s: %s names %v, not in x-sandbox-promises", name, SandboxConstraintsExtension, m)
+			}
+		}
+	}
 }

@@ -30,7 +30,7 @@ func stop(format string, args ...any) error {
 const movedClockTolerance = time.Second
 
 // Preflight checks the target once before any spec: with Reset, it first
-// puts the mock's fixtures, clock and fault rules back; then (target mock)
+// resets the mock (fixtures, fault rules, clock, journal); then (target mock)
 // the admin API must accept the suite's token, the clock must not be moved
 // and no fault rule may touch the suite's requests; then an enquiry of the
 // first reference must be answered in time, in the provider's envelope, and
@@ -57,10 +57,8 @@ func checkMock(ctx context.Context, s *Suite) error {
 		return stop("cannot use the mock's admin API at %s: %v", where, err)
 	}
 	if s.Config.Reset {
+		// A reset also puts the clock back to the system's.
 		if _, err := s.Admin.Reset(ctx); err != nil {
-			return adminFailure(err)
-		}
-		if _, err := s.Admin.MoveClock(ctx, admin.SetClock(time.Now())); err != nil {
 			return adminFailure(err)
 		}
 	}

@@ -73,3 +73,8 @@ func enquiryOperation(doc *openapi3.T) (*openapi3.Operation, error) {
 	}
 	return item.Post, nil
 }
+
+// SandboxConstraintsExtension marks a schema of openapi.yaml whose
+// constraints the page and the notes do not state: it lists the names of
+// the x-sandbox-promises that hold them.
+const SandboxConstraintsExtension = "x-sandbox-constraints"

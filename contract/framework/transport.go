@@ -15,9 +15,21 @@ import (
 func (c *Client) HTTPClient() *http.Client {
 	return &http.Client{
 		Timeout:       c.opts.Timeout,
-		Transport:     &boundedTransport{client: c, next: http.DefaultTransport},
+		Transport:     &boundedTransport{client: c, next: c.transport},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// MaxAnswerHeaderBytes bounds the header of one answer the client reads,
+// status line included: far above any answer of the contract, and an answer
+// past it is an error rather than memory spent.
+const MaxAnswerHeaderBytes = 64 << 10
+
+// newTransport is the client's own transport, its answer headers bounded.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxResponseHeaderBytes = MaxAnswerHeaderBytes
+	return t
 }
 
 // boundedTransport sends a request as Client.Do would.
@@ -39,7 +51,7 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := t.next.RoundTrip(req)
 	line := func(answer string) {
 		if c.opts.Log != nil {
-			fmt.Fprintf(c.opts.Log, "→ %s %s ← %s (%s)\n", req.Method, c.opts.Redactor.URL(req.URL.String()), c.opts.Redactor.Text(answer), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintln(c.opts.Log, printable(fmt.Sprintf("→ %s %s ← %s (%s)", req.Method, c.opts.Redactor.URL(req.URL.String()), c.opts.Redactor.Text(answer), time.Since(start).Round(time.Millisecond)), false))
 		}
 	}
 	if err != nil {

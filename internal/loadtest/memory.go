@@ -17,6 +17,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // MemoryOptions bounds a memory run.
@@ -241,7 +242,7 @@ func measureCap(ctx context.Context, limit int, r *MemoryReport) error {
 		return err
 	}
 	for _, t := range auto {
-		if t.Origin == recharge.OriginAuto {
+		if t.Origin == transaction.OriginAuto {
 			r.CapHeld++
 		}
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 )
 
 // MaxBodyBytes bounds an admin request body: a full fault list or a
@@ -46,8 +46,9 @@ type Config struct {
 }
 
 // New serves the admin API: every path under admin.PathPrefix, and
-// admin.MetricsPath.
-func New(cfg Config) http.Handler {
+// admin.MetricsPath. The outcome of a request names the route of the
+// operation that answered it.
+func New(cfg Config) served.Handler {
 	h := &handlers{admin: cfg.Admin}
 	ops := map[admin.Operation]http.HandlerFunc{
 		admin.OpHealth:            h.health,
@@ -72,6 +73,9 @@ func New(cfg Config) http.Handler {
 		admin.OpClearViolations:   h.clearViolations,
 		admin.OpMetrics:           cfg.Metrics.ServeHTTP,
 	}
+	for op, page := range pageHandlers {
+		ops[op] = page
+	}
 	// Routes match the encoded path so that a referenceid holding %2F stays
 	// one path segment; handlers unescape their variables. gorilla/mux would
 	// answer a path such as //__admin/clock with a bodyless 301 to its
@@ -82,46 +86,64 @@ func New(cfg Config) http.Handler {
 		if !ok {
 			panic("adminhttp: no handler for " + string(route.Op))
 		}
-		r.Handle(route.Pattern, noteRoute(route.Pattern, op)).Methods(route.Method)
+		r.Handle(route.Pattern, op).Methods(route.Method).Name(string(route.Op))
 	}
 	// Validation has answered for any path or method the document lacks;
 	// these answer for what the document has and the routes lack.
 	r.NotFoundHandler = http.HandlerFunc(noOperation)
 	r.MethodNotAllowedHandler = http.HandlerFunc(noOperation)
-	return allowHosts(cfg.Hosts, sameOrigin(requireToken(cfg.Token, validate(cfg.Validator, r))))
+	guards := []guard{allowHosts(cfg.Hosts), sameOrigin(), requireToken(cfg.Token, isPublic(r)), validate(cfg.Validator)}
+	return served.HandlerFunc(func(w http.ResponseWriter, req *http.Request) served.Outcome {
+		for _, g := range guards {
+			if g != nil && !g(w, req) {
+				return served.Outcome{}
+			}
+		}
+		route := routeOf(r, req)
+		r.ServeHTTP(w, req)
+		return served.Outcome{Route: route}
+	})
 }
+
+// guard answers a request it refuses, and reports whether it let it
+// through.
+type guard func(w http.ResponseWriter, r *http.Request) bool
 
 func noOperation(w http.ResponseWriter, r *http.Request) {
 	writeError(w, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no operation at %s %s", r.Method, r.URL.Path))
 }
 
-// noteRoute tells the metrics which operation a request is: a path
-// template, never the path itself, whose values are unbounded.
-func noteRoute(pattern string, next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqnote.From(r).Route = pattern
-		next(w, r)
-	})
+// routeOf is the path template of the operation router routes r to, which
+// the metrics label it with: never the path itself, whose values are
+// unbounded. It is "" when no operation takes r.
+func routeOf(router *mux.Router, r *http.Request) string {
+	var m mux.RouteMatch
+	if !router.Match(r, &m) || m.MatchErr != nil || m.Route == nil {
+		return ""
+	}
+	pattern, _ := m.Route.GetPathTemplate()
+	return pattern
 }
 
 const unauthorizedMessage = "this admin API needs the header Authorization: Bearer <admin token>"
 
 // requireToken lets a request through only with the admin token, when one
-// is set. Both sides are hashed first so that the comparison takes the same
-// time whatever the length or content of the token sent.
-func requireToken(token string, next http.Handler) http.Handler {
+// is set, but for those public says need none. Both sides are hashed first
+// so that the comparison takes the same time whatever the length or content
+// of the token sent.
+func requireToken(token string, public func(*http.Request) bool) guard {
 	if token == "" {
-		return next
+		return nil
 	}
 	want := sha256.Sum256([]byte(token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !bearerMatches(r.Header.Get("Authorization"), want) {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if !public(r) && !bearerMatches(r.Header.Get("Authorization"), want) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="aopay-mock admin"`)
 			writeError(w, admin.Errorf(http.StatusUnauthorized, admin.CodeUnauthorized, unauthorizedMessage))
-			return
+			return false
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}
 }
 
 func bearerMatches(header string, want [sha256.Size]byte) bool {
@@ -137,17 +159,17 @@ func bearerMatches(header string, want [sha256.Size]byte) bool {
 // validate reads a request's body within MaxBodyBytes and holds the request
 // to the admin API's document; a failure answers in the admin error shape.
 // The body is left for the handler to read.
-func validate(v *conformance.Validator, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func validate(v *conformance.Validator) guard {
+	return func(w http.ResponseWriter, r *http.Request) bool {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				writeError(w, admin.Errorf(http.StatusRequestEntityTooLarge, admin.CodeInvalid, "request body is larger than %d bytes", MaxBodyBytes))
-				return
+				return false
 			}
 			writeError(w, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "request body could not be read: %s", err.Error()))
-			return
+			return false
 		}
 		if p := v.CheckRequest(r.Context(), r, body); p != nil {
 			code := admin.CodeInvalid
@@ -155,10 +177,10 @@ func validate(v *conformance.Validator, next http.Handler) http.Handler {
 				code = admin.CodeNotFound
 			}
 			writeError(w, admin.Errorf(p.Status, code, "%s", p.Message))
-			return
+			return false
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}
 }
 
 // writeError answers err: an *admin.Error as it says, any other error as an

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // handlers turn each operation's request into a call of the admin.Admin, and
@@ -29,8 +30,8 @@ func answer(w http.ResponseWriter, status int, v any, err error) {
 	envelope.WriteJSON(w, status, v)
 }
 
-func keyOf(r *http.Request) admin.Key {
-	return admin.Key{RegistrationID: pathVar(r, "registrationId"), ReferenceID: pathVar(r, "referenceId")}
+func keyOf(r *http.Request) transaction.Key {
+	return transaction.Key{RegistrationID: pathVar(r, "registrationId"), ReferenceID: pathVar(r, "referenceId")}
 }
 
 func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +49,7 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) listTransactions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	list, err := h.admin.ListTransactions(r.Context(), admin.TransactionFilter{RegistrationID: q.Get("registrationId"), State: admin.State(q.Get("state"))})
+	list, err := h.admin.ListTransactions(r.Context(), admin.TransactionFilter{RegistrationID: q.Get("registrationId"), State: transaction.State(q.Get("state"))})
 	answer(w, http.StatusOK, admin.TransactionList{Transactions: list}, err)
 }
 
@@ -58,7 +59,7 @@ func (h *handlers) getTransaction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) putTransaction(w http.ResponseWriter, r *http.Request) {
-	var t admin.Transaction
+	var t transaction.Description
 	if !decode(w, r, &t) {
 		return
 	}

@@ -28,17 +28,17 @@ func quote(s string) string {
 
 // allowHosts refuses, in the admin error format, a request whose Host hosts
 // does not allow; nil hosts allows every Host.
-func allowHosts(hosts *hostcheck.Hosts, next http.Handler) http.Handler {
+func allowHosts(hosts *hostcheck.Hosts) guard {
 	if hosts == nil {
-		return next
+		return nil
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) bool {
 		if !hosts.Allows(r.Host) {
 			writeError(w, admin.Errorf(http.StatusForbidden, admin.CodeForbidden, "%s", HostRefusal(r.Host)))
-			return
+			return false
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}
 }
 
 // sameOrigin refuses, in the admin error format, a state-changing request
@@ -46,15 +46,15 @@ func allowHosts(hosts *hostcheck.Hosts, next http.Handler) http.Handler {
 // CrossOriginProtection judges it by Sec-Fetch-Site, or by Origin against
 // Host in a browser too old for the former. Clients that are no browser
 // (curl, the admin Client, the contract suite) send neither header and pass.
-func sameOrigin(next http.Handler) http.Handler {
+func sameOrigin() guard {
 	protection := http.NewCrossOriginProtection()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) bool {
 		if err := protection.Check(r); err != nil {
 			writeError(w, admin.Errorf(http.StatusForbidden, admin.CodeForbidden,
 				"cross-origin %s refused (%s): a web page of another origin cannot change the sandbox; call the admin API from curl, a test or the admin client",
 				r.Method, err.Error()))
-			return
+			return false
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // store is what every implementation under test offers.
@@ -22,6 +23,7 @@ type store interface {
 	recharge.Store
 	recharge.Settings
 	recharge.ConditionalDeleter
+	recharge.Records
 }
 
 type constructor func(t *testing.T) store
@@ -80,9 +82,9 @@ var (
 
 // txn builds a valid transaction whose times carry a location and a
 // monotonic reading, to show what a store keeps of them.
-func txn(reg, ref string, state recharge.State) recharge.Transaction {
+func txn(reg, ref string, state transaction.State) recharge.Transaction {
 	t := recharge.Transaction{
-		Key:          recharge.Key{RegistrationID: reg, ReferenceID: ref},
+		Key:          transaction.Key{RegistrationID: reg, ReferenceID: ref},
 		State:        state,
 		TxnID:        "TX" + ref,
 		OperatorName: "Airtel",
@@ -92,19 +94,19 @@ func txn(reg, ref string, state recharge.State) recharge.Transaction {
 		TDS:          "0.10",
 		DateAdded:    base,
 		StateSince:   started,
-		Origin:       recharge.OriginAdmin,
+		Origin:       transaction.OriginAdmin,
 		Scenario:     "test",
 	}
 	switch state {
-	case recharge.StatePending:
-		t.Resolve = &recharge.Rule{To: recharge.StateSuccess, AfterEnquiries: 3, After: recharge.Duration(10 * time.Minute)}
-	case recharge.StateFailed:
-		t.Refund = &recharge.Rule{After: recharge.Duration(time.Hour)}
-	case recharge.StateRefunded:
+	case transaction.StatePending:
+		t.Resolve = &transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 3, After: transaction.Duration(10 * time.Minute)}
+	case transaction.StateFailed:
+		t.Refund = &transaction.Rule{After: transaction.Duration(time.Hour)}
+	case transaction.StateRefunded:
 		at := base.Add(time.Hour)
 		t.RefundTxnID = "RF" + t.TxnID
 		t.DateRefunded = &at
-	case recharge.StateSuccess:
+	case transaction.StateSuccess:
 		t.OperatorID = "OP" + ref
 	}
 	return t
@@ -139,7 +141,7 @@ func assertSame(t *testing.T, got, want recharge.Transaction) {
 
 func assertCode(t *testing.T, err error, code string) {
 	t.Helper()
-	if got := recharge.ErrorCode(err); got != code {
+	if got := transaction.ErrorCode(err); got != code {
 		t.Errorf("error %v has code %q, want %q", err, got, code)
 	}
 }
@@ -161,11 +163,11 @@ func testStore(t *testing.T, open constructor) {
 		run  func(t *testing.T, s store)
 	}{
 		{"get of a missing key is not found", func(t *testing.T, s store) {
-			_, err := s.Get(ctx, recharge.Key{RegistrationID: "R1", ReferenceID: "nope"})
-			assertCode(t, err, recharge.ENOTFOUND)
+			_, err := s.Get(ctx, transaction.Key{RegistrationID: "R1", ReferenceID: "nope"})
+			assertCode(t, err, transaction.ENOTFOUND)
 		}},
 		{"put then get keeps every field", func(t *testing.T, s store) {
-			for _, st := range recharge.States {
+			for _, st := range transaction.States {
 				want := txn("R1", "ref-"+string(st), st)
 				want.Enquiries, want.StateEnquiries = 7, 2
 				if err := s.Put(ctx, want); err != nil {
@@ -182,8 +184,8 @@ func testStore(t *testing.T, open constructor) {
 			}
 		}},
 		{"put replaces", func(t *testing.T, s store) {
-			first := txn("R1", "A", recharge.StatePending)
-			second := txn("R1", "A", recharge.StateSuccess)
+			first := txn("R1", "A", transaction.StatePending)
+			second := txn("R1", "A", transaction.StateSuccess)
 			for _, tx := range []recharge.Transaction{first, second} {
 				if err := s.Put(ctx, tx); err != nil {
 					t.Fatal(err)
@@ -199,7 +201,7 @@ func testStore(t *testing.T, open constructor) {
 			}
 		}},
 		{"delete removes, then is not found", func(t *testing.T, s store) {
-			tx := txn("R1", "A", recharge.StateFailed)
+			tx := txn("R1", "A", transaction.StateFailed)
 			if err := s.Put(ctx, tx); err != nil {
 				t.Fatal(err)
 			}
@@ -207,27 +209,27 @@ func testStore(t *testing.T, open constructor) {
 				t.Fatal(err)
 			}
 			_, err := s.Get(ctx, tx.Key)
-			assertCode(t, err, recharge.ENOTFOUND)
-			assertCode(t, s.Delete(ctx, tx.Key), recharge.ENOTFOUND)
+			assertCode(t, err, transaction.ENOTFOUND)
+			assertCode(t, s.Delete(ctx, tx.Key), transaction.ENOTFOUND)
 		}},
 		{"delete if deletes only what the condition accepts", func(t *testing.T, s store) {
-			auto := txn("R1", "auto", recharge.StateSuccess)
-			auto.Origin = recharge.OriginAuto
-			admin := txn("R1", "admin", recharge.StateSuccess)
+			auto := txn("R1", "auto", transaction.StateSuccess)
+			auto.Origin = transaction.OriginAuto
+			admin := txn("R1", "admin", transaction.StateSuccess)
 			for _, tx := range []recharge.Transaction{auto, admin} {
 				if err := s.Put(ctx, tx); err != nil {
 					t.Fatal(err)
 				}
 			}
-			isAuto := func(t recharge.Transaction) bool { return t.Origin == recharge.OriginAuto }
+			isAuto := func(t recharge.Transaction) bool { return t.Origin == transaction.OriginAuto }
 			for _, c := range []struct {
-				key  recharge.Key
+				key  transaction.Key
 				want bool
 			}{
 				{admin.Key, false},
 				{auto.Key, true},
 				{auto.Key, false}, // already gone
-				{recharge.Key{RegistrationID: "R1", ReferenceID: "missing"}, false},
+				{transaction.Key{RegistrationID: "R1", ReferenceID: "missing"}, false},
 			} {
 				deleted, err := s.DeleteIf(ctx, c.key, isAuto)
 				if err != nil || deleted != c.want {
@@ -239,13 +241,13 @@ func testStore(t *testing.T, open constructor) {
 			}
 		}},
 		{"update of a missing key creates it under that key", func(t *testing.T, s store) {
-			key := recharge.Key{RegistrationID: "R1", ReferenceID: "new"}
+			key := transaction.Key{RegistrationID: "R1", ReferenceID: "new"}
 			got, err := s.Update(ctx, key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
 				if found || !reflect.DeepEqual(cur, recharge.Transaction{}) {
 					t.Errorf("update of a missing key saw found=%v %+v", found, cur)
 				}
 				// The store, not fn, decides the key.
-				return txn("other", "key", recharge.StateSuccess), nil
+				return txn("other", "key", transaction.StateSuccess), nil
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -258,12 +260,12 @@ func testStore(t *testing.T, open constructor) {
 				t.Fatal(err)
 			}
 			assertSame(t, stored, got)
-			if _, err := s.Get(ctx, recharge.Key{RegistrationID: "other", ReferenceID: "key"}); recharge.ErrorCode(err) != recharge.ENOTFOUND {
+			if _, err := s.Get(ctx, transaction.Key{RegistrationID: "other", ReferenceID: "key"}); transaction.ErrorCode(err) != transaction.ENOTFOUND {
 				t.Errorf("update stored under the key fn returned: %v", err)
 			}
 		}},
 		{"update sees the current value and stores the next", func(t *testing.T, s store) {
-			tx := txn("R1", "A", recharge.StatePending)
+			tx := txn("R1", "A", transaction.StatePending)
 			if err := s.Put(ctx, tx); err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +281,7 @@ func testStore(t *testing.T, open constructor) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.State != recharge.StateSuccess || got.Enquiries != 1 {
+			if got.State != transaction.StateSuccess || got.Enquiries != 1 {
 				t.Errorf("update answered state %s enquiries %d, want success 1", got.State, got.Enquiries)
 			}
 			stored, err := s.Get(ctx, tx.Key)
@@ -289,14 +291,14 @@ func testStore(t *testing.T, open constructor) {
 			assertSame(t, stored, got)
 		}},
 		{"update that fails writes nothing", func(t *testing.T, s store) {
-			tx := txn("R1", "A", recharge.StatePending)
+			tx := txn("R1", "A", transaction.StatePending)
 			if err := s.Put(ctx, tx); err != nil {
 				t.Fatal(err)
 			}
-			boom := recharge.Errorf(recharge.ECONFLICT, "no")
-			for _, key := range []recharge.Key{tx.Key, {RegistrationID: "R1", ReferenceID: "missing"}} {
+			boom := transaction.Errorf(transaction.ECONFLICT, "no")
+			for _, key := range []transaction.Key{tx.Key, {RegistrationID: "R1", ReferenceID: "missing"}} {
 				_, err := s.Update(ctx, key, func(cur recharge.Transaction, _ bool) (recharge.Transaction, error) {
-					cur.State = recharge.StateFailed
+					cur.State = transaction.StateFailed
 					return cur, boom
 				})
 				if !errors.Is(err, boom) {
@@ -315,12 +317,12 @@ func testStore(t *testing.T, open constructor) {
 		{"list filters by registration and state, ordered by key", func(t *testing.T, s store) {
 			// "R1" is a prefix of "R10": a listing of R1 must not see R10's.
 			all := []recharge.Transaction{
-				txn("R10", "A", recharge.StatePending),
-				txn("R1", "b", recharge.StateSuccess),
-				txn("R1", "B", recharge.StatePending),
-				txn("R2", "A", recharge.StateFailed),
-				txn("R1", "A-2", recharge.StateSuccess),
-				txn("R1", "A", recharge.StateRefunded),
+				txn("R10", "A", transaction.StatePending),
+				txn("R1", "b", transaction.StateSuccess),
+				txn("R1", "B", transaction.StatePending),
+				txn("R2", "A", transaction.StateFailed),
+				txn("R1", "A-2", transaction.StateSuccess),
+				txn("R1", "A", transaction.StateRefunded),
 			}
 			for _, tx := range all {
 				if err := s.Put(ctx, tx); err != nil {
@@ -333,10 +335,10 @@ func testStore(t *testing.T, open constructor) {
 			}{
 				{recharge.Filter{}, []string{"R1/A", "R1/A-2", "R1/B", "R1/b", "R10/A", "R2/A"}},
 				{recharge.Filter{RegistrationID: "R1"}, []string{"R1/A", "R1/A-2", "R1/B", "R1/b"}},
-				{recharge.Filter{State: recharge.StatePending}, []string{"R1/B", "R10/A"}},
-				{recharge.Filter{RegistrationID: "R1", State: recharge.StateSuccess}, []string{"R1/A-2", "R1/b"}},
+				{recharge.Filter{State: transaction.StatePending}, []string{"R1/B", "R10/A"}},
+				{recharge.Filter{RegistrationID: "R1", State: transaction.StateSuccess}, []string{"R1/A-2", "R1/b"}},
 				{recharge.Filter{RegistrationID: "R3"}, nil},
-				{recharge.Filter{RegistrationID: "R", State: recharge.StatePending}, nil},
+				{recharge.Filter{RegistrationID: "R", State: transaction.StatePending}, nil},
 			}
 			for _, f := range filters {
 				got, err := s.List(ctx, f.filter)
@@ -403,11 +405,21 @@ func testStore(t *testing.T, open constructor) {
 			if n, _ := s.Count(ctx); n != 0 {
 				t.Errorf("a setting counts as %d transactions", n)
 			}
-			_, err := s.Get(ctx, recharge.Key{RegistrationID: "R1", ReferenceID: "A"})
-			assertCode(t, err, recharge.ENOTFOUND)
+			_, err := s.Get(ctx, transaction.Key{RegistrationID: "R1", ReferenceID: "A"})
+			assertCode(t, err, transaction.ENOTFOUND)
 		}},
 		{"concurrent updates of one key all apply", func(t *testing.T, s store) {
 			testConcurrentUpdates(t, s)
+		}},
+		{"replace keeps, adds and saves as it is told", testReplaceSemantics},
+		{"replace is atomic to every reader", func(t *testing.T, s store) {
+			// A bbolt write costs an fsync, so its readers see fewer
+			// replaces; each replaces the large store whole all the same.
+			bulk := 20_000
+			if _, ok := s.(*recharge.MemoryStore); !ok {
+				bulk = 3_000
+			}
+			testReplaceIsAtomic(t, s, bulk)
 		}},
 	}
 	for _, c := range cases {
@@ -425,11 +437,11 @@ func testConcurrentUpdates(t *testing.T, s store) {
 		rounds  = 15
 	)
 	ctx := context.Background()
-	hot := recharge.Key{RegistrationID: "R1", ReferenceID: "hot"}
-	count := func(key recharge.Key) error {
+	hot := transaction.Key{RegistrationID: "R1", ReferenceID: "hot"}
+	count := func(key transaction.Key) error {
 		_, err := s.Update(ctx, key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
 			if !found {
-				cur = txn(key.RegistrationID, key.ReferenceID, recharge.StateSuccess)
+				cur = txn(key.RegistrationID, key.ReferenceID, transaction.StateSuccess)
 			}
 			cur.Enquiries++
 			return cur, nil
@@ -440,9 +452,9 @@ func testConcurrentUpdates(t *testing.T, s store) {
 	errs := make(chan error, workers)
 	for w := range workers {
 		wg.Go(func() {
-			own := recharge.Key{RegistrationID: "R1", ReferenceID: fmt.Sprintf("own-%02d", w)}
+			own := transaction.Key{RegistrationID: "R1", ReferenceID: fmt.Sprintf("own-%02d", w)}
 			for range rounds {
-				for _, key := range []recharge.Key{hot, own} {
+				for _, key := range []transaction.Key{hot, own} {
 					if err := count(key); err != nil {
 						errs <- err
 						return

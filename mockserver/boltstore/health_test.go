@@ -12,6 +12,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 var _ recharge.WriteHealth = (*boltstore.Store)(nil)
@@ -39,9 +40,9 @@ func TestFailedWritesAreLoggedRateLimitedAndReported(t *testing.T) {
 	s.SetLogger(slog.New(slog.NewTextHandler(&log, nil)))
 
 	// Fill the file until it can grow no more.
-	var written []recharge.Key
+	var written []transaction.Key
 	put := func(i int) error {
-		tx := txn("R1", fmt.Sprintf("ref-%04d", i), recharge.StateSuccess)
+		tx := txn("R1", fmt.Sprintf("ref-%04d", i), transaction.StateSuccess)
 		tx.Scenario = strings.Repeat("x", 2000)
 		err := s.Put(ctx, tx)
 		if err == nil {
@@ -56,7 +57,7 @@ func TestFailedWritesAreLoggedRateLimitedAndReported(t *testing.T) {
 		t.Fatalf("after %d writes into a capped file: WriteError %v", len(written), s.WriteError())
 	}
 	// A refused write that is the caller's fault is no storage failure.
-	if err := s.Delete(ctx, recharge.Key{RegistrationID: "R1", ReferenceID: "none"}); recharge.ErrorCode(err) != recharge.ENOTFOUND {
+	if err := s.Delete(ctx, transaction.Key{RegistrationID: "R1", ReferenceID: "none"}); transaction.ErrorCode(err) != transaction.ENOTFOUND {
 		t.Fatalf("delete of a missing transaction: %v", err)
 	}
 	for range 5 {

@@ -7,6 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // LoadRecords reads every record of collection, in key order.
@@ -31,11 +32,11 @@ func (s *Store) LoadRecords(_ context.Context, collection string) ([]recharge.Re
 // collection's.
 func (s *Store) WriteRecords(_ context.Context, collection string, replace bool, changes []recharge.Record) error {
 	if collection == "" {
-		return recharge.Errorf(recharge.EINVALID, "a collection needs a name")
+		return transaction.Errorf(transaction.EINVALID, "a collection needs a name")
 	}
 	for _, r := range changes {
 		if r.Key == "" {
-			return recharge.Errorf(recharge.EINVALID, "a record needs a key")
+			return transaction.Errorf(transaction.EINVALID, "a record needs a key")
 		}
 	}
 	return s.update(func(tx *bolt.Tx) error {

@@ -14,12 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 var (
@@ -67,6 +69,9 @@ func Open(path string) (*Store, error) {
 func open(path string, options bolt.Options) (*Store, error) {
 	options.Timeout = LockTimeout
 	info, err := os.Stat(path)
+	if err == nil && info.IsDir() {
+		return nil, fmt.Errorf("state file %s is a directory: --state names the file to keep the state in, such as %s", path, filepath.Join(path, "state.db"))
+	}
 	if err == nil && info.Size() > 0 {
 		if err := verify(path); err != nil {
 			return nil, err
@@ -104,9 +109,9 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // encodeKey is injective because a registration ID with a NUL byte is
 // refused: the first NUL always ends the registration ID.
-func encodeKey(k recharge.Key) ([]byte, error) {
+func encodeKey(k transaction.Key) ([]byte, error) {
 	if strings.IndexByte(k.RegistrationID, 0) >= 0 {
-		return nil, recharge.Errorf(recharge.EINVALID, "registrationId must not contain a NUL byte")
+		return nil, transaction.Errorf(transaction.EINVALID, "registrationId must not contain a NUL byte")
 	}
 	b := make([]byte, 0, len(k.RegistrationID)+1+len(k.ReferenceID))
 	b = append(b, k.RegistrationID...)
@@ -123,11 +128,11 @@ func decode(key, value []byte) (recharge.Transaction, error) {
 	return t, nil
 }
 
-func notFound(k recharge.Key) error {
-	return recharge.Errorf(recharge.ENOTFOUND, "no transaction %s", k)
+func notFound(k transaction.Key) error {
+	return transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", k)
 }
 
-func (s *Store) Get(_ context.Context, key recharge.Key) (recharge.Transaction, error) {
+func (s *Store) Get(_ context.Context, key transaction.Key) (recharge.Transaction, error) {
 	k, err := encodeKey(key)
 	if err != nil {
 		return recharge.Transaction{}, notFound(key)
@@ -162,7 +167,7 @@ func (s *Store) Put(_ context.Context, t recharge.Transaction) error {
 	})
 }
 
-func (s *Store) Delete(_ context.Context, key recharge.Key) error {
+func (s *Store) Delete(_ context.Context, key transaction.Key) error {
 	k, err := encodeKey(key)
 	if err != nil {
 		return notFound(key)
@@ -179,7 +184,7 @@ func (s *Store) Delete(_ context.Context, key recharge.Key) error {
 // DeleteIf deletes the transaction at key if it exists and cond accepts it,
 // in one write transaction, so no update slips in between the check and the
 // delete.
-func (s *Store) DeleteIf(_ context.Context, key recharge.Key, cond func(recharge.Transaction) bool) (bool, error) {
+func (s *Store) DeleteIf(_ context.Context, key transaction.Key, cond func(recharge.Transaction) bool) (bool, error) {
 	k, err := encodeKey(key)
 	if err != nil {
 		return false, nil
@@ -210,7 +215,7 @@ func (s *Store) DeleteIf(_ context.Context, key recharge.Key, cond func(recharge
 func (s *Store) List(_ context.Context, f recharge.Filter) ([]recharge.Transaction, error) {
 	var prefix []byte
 	if f.RegistrationID != "" {
-		k, err := encodeKey(recharge.Key{RegistrationID: f.RegistrationID})
+		k, err := encodeKey(transaction.Key{RegistrationID: f.RegistrationID})
 		if err != nil {
 			return nil, nil
 		}
@@ -239,7 +244,7 @@ func (s *Store) List(_ context.Context, f recharge.Filter) ([]recharge.Transacti
 // Update runs fn inside a bbolt write transaction, so it is atomic for its
 // key and for every other: bbolt runs one writer at a time. fn must not call
 // the store, which would wait for itself.
-func (s *Store) Update(_ context.Context, key recharge.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
+func (s *Store) Update(_ context.Context, key transaction.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
 	k, err := encodeKey(key)
 	if err != nil {
 		return recharge.Transaction{}, err
@@ -305,7 +310,7 @@ func (s *Store) LoadSetting(_ context.Context, name string) ([]byte, bool, error
 // SaveSetting stores a setting durably.
 func (s *Store) SaveSetting(_ context.Context, name string, value []byte) error {
 	if name == "" {
-		return recharge.Errorf(recharge.EINVALID, "a setting needs a name")
+		return transaction.Errorf(transaction.EINVALID, "a setting needs a name")
 	}
 	if value == nil {
 		// bbolt reads a nil value back as missing.

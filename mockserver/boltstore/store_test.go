@@ -14,6 +14,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func open(t *testing.T, path string) *boltstore.Store {
@@ -37,19 +38,19 @@ func TestReopenKeepsTransactionsAndSettings(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	s := open(t, path)
 
-	for i, st := range recharge.States {
+	for i, st := range transaction.States {
 		if err := s.Put(ctx, txn("R1", fmt.Sprintf("ref-%d", i), st)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	gone := txn("R2", "deleted", recharge.StateSuccess)
+	gone := txn("R2", "deleted", transaction.StateSuccess)
 	if err := s.Put(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Delete(ctx, gone.Key); err != nil {
 		t.Fatal(err)
 	}
-	pending := recharge.Key{RegistrationID: "R1", ReferenceID: "ref-0"}
+	pending := transaction.Key{RegistrationID: "R1", ReferenceID: "ref-0"}
 	for range 2 {
 		if _, err := s.Update(ctx, pending, func(cur recharge.Transaction, _ bool) (recharge.Transaction, error) {
 			cur.Enquire(base)
@@ -85,7 +86,7 @@ func TestReopenKeepsTransactionsAndSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(after) != len(before) || len(after) != len(recharge.States) {
+	if len(after) != len(before) || len(after) != len(transaction.States) {
 		t.Fatalf("reopened store lists %v, want %v", keys(after), keys(before))
 	}
 	for i := range after {
@@ -98,7 +99,7 @@ func TestReopenKeepsTransactionsAndSettings(t *testing.T) {
 	if got.Enquiries != 2 || got.StateEnquiries != 2 {
 		t.Errorf("reopened %s counts %d/%d enquiries, want 2/2", pending, got.Enquiries, got.StateEnquiries)
 	}
-	if _, err := s.Get(ctx, gone.Key); recharge.ErrorCode(err) != recharge.ENOTFOUND {
+	if _, err := s.Get(ctx, gone.Key); transaction.ErrorCode(err) != transaction.ENOTFOUND {
 		t.Errorf("deleted transaction back after reopen: %v", err)
 	}
 	for name, want := range settings {
@@ -125,7 +126,7 @@ func TestServiceStateSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state.db")
 	q := recharge.Enquiry{RegistrationID: "R1", ReferenceID: "PENDING-reopen"}
-	enquire := func(s *boltstore.Store) recharge.State {
+	enquire := func(s *boltstore.Store) transaction.State {
 		t.Helper()
 		svc := recharge.NewService(s, recharge.NewFrozenClock(base), 1)
 		svc.SetRegistrations([]recharge.Registration{{ID: "R1"}})
@@ -135,13 +136,13 @@ func TestServiceStateSurvivesReopen(t *testing.T) {
 		}
 		return res.Transaction.State
 	}
-	var states []recharge.State
+	var states []transaction.State
 	for range 4 {
 		s := open(t, path)
 		states = append(states, enquire(s))
 		closeStore(t, s)
 	}
-	want := []recharge.State{recharge.StatePending, recharge.StatePending, recharge.StatePending, recharge.StateSuccess}
+	want := []transaction.State{transaction.StatePending, transaction.StatePending, transaction.StatePending, transaction.StateSuccess}
 	if fmt.Sprint(states) != fmt.Sprint(want) {
 		t.Errorf("enquiries across reopens answered %v, want %v", states, want)
 	}
@@ -200,20 +201,20 @@ func TestOpenErrors(t *testing.T) {
 func TestRegistrationWithNULIsRefused(t *testing.T) {
 	ctx := context.Background()
 	s := newBolt(t)
-	bad := txn("R1\x00x", "A", recharge.StateSuccess)
-	if err := s.Put(ctx, bad); recharge.ErrorCode(err) != recharge.EINVALID {
-		t.Errorf("put: %v, want %s", err, recharge.EINVALID)
+	bad := txn("R1\x00x", "A", transaction.StateSuccess)
+	if err := s.Put(ctx, bad); transaction.ErrorCode(err) != transaction.EINVALID {
+		t.Errorf("put: %v, want %s", err, transaction.EINVALID)
 	}
 	if _, err := s.Update(ctx, bad.Key, func(cur recharge.Transaction, _ bool) (recharge.Transaction, error) {
 		return bad, nil
-	}); recharge.ErrorCode(err) != recharge.EINVALID {
-		t.Errorf("update: %v, want %s", err, recharge.EINVALID)
+	}); transaction.ErrorCode(err) != transaction.EINVALID {
+		t.Errorf("update: %v, want %s", err, transaction.EINVALID)
 	}
-	if _, err := s.Get(ctx, bad.Key); recharge.ErrorCode(err) != recharge.ENOTFOUND {
-		t.Errorf("get: %v, want %s", err, recharge.ENOTFOUND)
+	if _, err := s.Get(ctx, bad.Key); transaction.ErrorCode(err) != transaction.ENOTFOUND {
+		t.Errorf("get: %v, want %s", err, transaction.ENOTFOUND)
 	}
-	if err := s.Delete(ctx, bad.Key); recharge.ErrorCode(err) != recharge.ENOTFOUND {
-		t.Errorf("delete: %v, want %s", err, recharge.ENOTFOUND)
+	if err := s.Delete(ctx, bad.Key); transaction.ErrorCode(err) != transaction.ENOTFOUND {
+		t.Errorf("delete: %v, want %s", err, transaction.ENOTFOUND)
 	}
 	if got, err := s.List(ctx, recharge.Filter{RegistrationID: bad.RegistrationID}); err != nil || len(got) != 0 {
 		t.Errorf("list: %v, %v, want nothing", keys(got), err)
@@ -230,8 +231,8 @@ func TestListMatchesMemoryStore(t *testing.T) {
 	refs := []string{"A", "a", "A-1", "B", "PENDING-1", "ref with space", "ü", ""}
 	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
 	for range 150 {
-		key := recharge.Key{RegistrationID: pick(regs), ReferenceID: pick(refs)}
-		state := recharge.States[rng.IntN(len(recharge.States))]
+		key := transaction.Key{RegistrationID: pick(regs), ReferenceID: pick(refs)}
+		state := transaction.States[rng.IntN(len(transaction.States))]
 		op := rng.IntN(3)
 		for _, s := range []store{mem, disk} {
 			var err error
@@ -239,7 +240,7 @@ func TestListMatchesMemoryStore(t *testing.T) {
 			case 0:
 				err = s.Put(ctx, txn(key.RegistrationID, key.ReferenceID, state))
 			case 1:
-				if err = s.Delete(ctx, key); recharge.ErrorCode(err) == recharge.ENOTFOUND {
+				if err = s.Delete(ctx, key); transaction.ErrorCode(err) == transaction.ENOTFOUND {
 					err = nil
 				}
 			case 2:
@@ -259,7 +260,7 @@ func TestListMatchesMemoryStore(t *testing.T) {
 	filters := []recharge.Filter{{}}
 	for _, reg := range append(regs, "R", "missing") {
 		filters = append(filters, recharge.Filter{RegistrationID: reg})
-		for _, st := range recharge.States {
+		for _, st := range transaction.States {
 			filters = append(filters, recharge.Filter{RegistrationID: reg, State: st}, recharge.Filter{State: st})
 		}
 	}

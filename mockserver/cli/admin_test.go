@@ -21,11 +21,8 @@ func startMock(t *testing.T, args []string, env map[string]string) (string, *loc
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out lockedBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Run(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(env), &out, &out)
-	}()
-	url := waitForURL(t, &out, exited)
+	listening, exited := runMock(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(env), &out, &out)
+	url := waitForURL(t, listening, exited, &out)
 	t.Cleanup(func() {
 		cancel()
 		select {

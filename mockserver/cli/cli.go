@@ -19,11 +19,13 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // EnvPrefix prefixes the environment variable of every flag: --log-level is
@@ -56,6 +58,7 @@ type options struct {
 	journalBytes    int64
 	maxTransactions int
 	maxConns        int
+	maxHeldFaults   int
 	logFormat       string
 	logLevel        string
 	adminToken      string
@@ -64,9 +67,11 @@ type options struct {
 	proxy           proxyOptions
 }
 
+// newFlagSet declares the flags into o; their usage goes to out, and the
+// flag package's own error lines nowhere, as the error is returned.
 func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("aopay-mock", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.addr, "addr", mockserver.DefaultAddr, "address to listen on")
 	fs.StringVar(&o.spec, "spec", "", "OpenAPI document to validate against (default: the built-in openapi.yaml)")
 	fs.StringVar(&o.fixtures, "fixtures", "", "fixtures file or directory (default: the built-in set)")
@@ -81,6 +86,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&o.journalBytes, "journal-bytes", mockserver.DefaultJournalBytes, "bytes of memory the request journal's entries may hold, roughly (67108864 is 64 MiB); past them the oldest are forgotten first, whatever --journal-size")
 	fs.IntVar(&o.maxTransactions, "max-transactions", recharge.DefaultMaxAutoCreated, "transactions made on first enquiry kept at most, the least recently enquired evicted first (0: no limit)")
 	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), fmt.Sprintf("connections open at once (0: no limit); at the limit the longest-idle keep-alive connection is closed to admit a new one, or the new one waits when none is idle. The default is %d, or half of (open-file limit - %d) when that is lower", DefaultMaxConns, reservedFiles))
+	fs.IntVar(&o.maxHeldFaults, "max-held-faults", mockserver.DefaultMaxHeldFaults, "requests that hang, latency and trickle faults hold at once, never more than half of --max-conns (0: no limit but that); past it such a fault is refused with 429 and Retry-After, so that faults cannot take the connections ordinary enquiries need")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info (request logs), warn (no request logs), error or off")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
@@ -96,7 +102,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags reads args over the environment over the defaults.
+// parseFlags reads args over the environment over the defaults; out gets
+// the usage when args ask for it or misuse the flags.
 func parseFlags(args []string, getenv func(string) string, out io.Writer) (options, error) {
 	var o options
 	fs := newFlagSet(&o, out)
@@ -115,6 +122,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (optio
 		return o, err
 	}
 	if fs.NArg() > 0 {
+		fs.Usage()
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return o, nil
@@ -148,18 +156,18 @@ func NewLogger(format, level string, out io.Writer) (*slog.Logger, error) {
 }
 
 // ParseResolveRule reads --resolve-after: enquiries as a number, or a duration.
-func ParseResolveRule(s string) (recharge.Rule, error) {
+func ParseResolveRule(s string) (transaction.Rule, error) {
 	if n, err := strconv.Atoi(s); err == nil {
 		if n <= 0 {
-			return recharge.Rule{}, fmt.Errorf("resolve-after %q: the number of enquiries must be positive", s)
+			return transaction.Rule{}, fmt.Errorf("resolve-after %q: the number of enquiries must be positive", s)
 		}
-		return recharge.Rule{AfterEnquiries: n}, nil
+		return transaction.Rule{AfterEnquiries: n}, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return recharge.Rule{}, fmt.Errorf("resolve-after %q: want a number of enquiries (3) or a positive duration (10m)", s)
+		return transaction.Rule{}, fmt.Errorf("resolve-after %q: want a number of enquiries (3) or a positive duration (10m)", s)
 	}
-	return recharge.Rule{After: recharge.Duration(d)}, nil
+	return transaction.Rule{After: transaction.Duration(d)}, nil
 }
 
 func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
@@ -178,7 +186,7 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		DisableFaultHeader:   !o.faultHeader,
 	}
 	if o.spec != "" {
-		doc, err := rechargestatus.LoadSpec(o.spec)
+		doc, err := conformance.LoadSpec(o.spec)
 		if err != nil {
 			return cfg, err
 		}
@@ -202,10 +210,13 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		return cfg, errors.New("max-transactions must not be negative")
 	case o.maxConns < 0:
 		return cfg, errors.New("max-conns must not be negative")
+	case o.maxHeldFaults < 0:
+		return cfg, errors.New("max-held-faults must not be negative")
 	case o.maxTransactions == 0:
 		// Config reads zero as the default and a negative value as no limit.
 		cfg.MaxTransactions = -1
 	}
+	cfg.MaxHeldFaults = heldFaultsWithin(o.maxHeldFaults, o.maxConns)
 	if _, err := hostcheck.New(cfg.AllowedHosts); err != nil {
 		return cfg, fmt.Errorf("allowed-hosts: %w", err)
 	}
@@ -213,6 +224,22 @@ func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// heldFaultsWithin is the limit of held faults (mockserver.Config's
+// MaxHeldFaults) for --max-held-faults held and --max-conns conns: never
+// more than half the connections, so that ordinary enquiries keep the rest.
+func heldFaultsWithin(held, conns int) int {
+	if conns > 0 {
+		half := max(1, conns/2)
+		if held == 0 || held > half {
+			held = half
+		}
+	}
+	if held == 0 {
+		return -1
+	}
+	return held
 }
 
 // splitList reads a comma-separated flag: its items, spaces trimmed, the
@@ -227,10 +254,46 @@ func splitList(s string) []string {
 	return out
 }
 
+// ExitError is a failure that ends aopay-mock with Code: 2 for bad usage, 1
+// for anything else, and 0 for --help. Usage, when set, is the flags' help,
+// printed after the message.
+type ExitError struct {
+	Code  int
+	Err   error
+	Usage string
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usageError is bad usage, which exits 2.
+func usageError(err error) *ExitError { return &ExitError{Code: 2, Err: err} }
+
+// ExitCode reports err on stderr as aopay-mock does (one line, then the
+// usage when the error carries it) and returns the process exit code: 0 for
+// nil or --help, an ExitError's code, 1 for any other error.
+func ExitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var e *ExitError
+	if !errors.As(err, &e) {
+		e = &ExitError{Code: 1, Err: err}
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
+	}
+	if e.Usage != "" {
+		fmt.Fprint(stderr, e.Usage)
+	}
+	return e.Code
+}
+
 // Run is aopay-mock: it serves until ctx is done, then shuts down gracefully.
-// It returns the process exit code: 0 after a clean shutdown or --help, 2 for
-// bad usage, 1 for any other failure. A first argument naming a subcommand
-// (healthcheck, version or --version) runs that instead.
+// It returns the process exit code (ExitCode): 0 after a clean shutdown or
+// --help, 2 for bad usage, 1 for any other failure. A first argument naming
+// a subcommand (healthcheck, version or --version) runs that instead.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
@@ -240,54 +303,83 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return RunVersion(args[1:], stdout, stderr)
 		}
 	}
-	o, err := parseFlags(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+	return ExitCode(run(ctx, args, getenv, stdout, stderr, nil), stderr)
+}
+
+// run serves as the flags in args and getenv say until ctx is done, logging
+// to stdout; listening, when set, hears the server's URL once it listens.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, listening func(url string)) (err error) {
+	o, logger, cfg, err := setUp(args, getenv, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 2
-	}
-	logger, err := NewLogger(o.logFormat, o.logLevel, stdout)
-	if err != nil {
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 2
-	}
-	cfg, err := o.config(logger)
-	if err != nil {
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 2
+		return err
 	}
 	if o.state != "" {
-		starting := newStoreNotice(o.state)
-		store, err := boltstore.Open(o.state)
+		store, err := openState(o.state, logger)
 		if err != nil {
-			fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-			return 1
+			return err
 		}
-		if starting != "" {
-			logger.Warn(starting, "path", o.state)
-		}
-		// Deferred calls run after the graceful shutdown below, once no
-		// request can write any more.
+		// Deferred calls run after the graceful shutdown, once no request
+		// can write any more.
 		defer func() {
-			if err := store.Close(); err != nil {
-				fmt.Fprintf(stderr, "aopay-mock: close %s: %v\n", o.state, err)
+			if closeErr := store.Close(); closeErr != nil {
+				err = errors.Join(err, fmt.Errorf("close %s: %w", o.state, closeErr))
 			}
 		}()
-		store.SetLogger(logger)
 		cfg.Store = store
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 1
+		return err
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 1
+		srv.Close()
+		return err
 	}
+	return serveUntilDone(ctx, o, cfg, srv, ln, logger, stderr, listening)
+}
+
+// setUp reads the flags and the environment into the options, the logger
+// and the server's configuration; its errors are bad usage.
+func setUp(args []string, getenv func(string) string, stdout io.Writer) (options, *slog.Logger, mockserver.Config, error) {
+	var usage strings.Builder
+	o, err := parseFlags(args, getenv, &usage)
+	if err != nil {
+		e := usageError(err)
+		if errors.Is(err, flag.ErrHelp) {
+			e.Code = 0
+		}
+		e.Usage = usage.String()
+		return o, nil, mockserver.Config{}, e
+	}
+	logger, err := NewLogger(o.logFormat, o.logLevel, stdout)
+	if err != nil {
+		return o, nil, mockserver.Config{}, usageError(err)
+	}
+	cfg, err := o.config(logger)
+	if err != nil {
+		return o, nil, cfg, usageError(err)
+	}
+	return o, logger, cfg, nil
+}
+
+// openState opens the --state file, saying so when it starts a new store.
+func openState(path string, logger *slog.Logger) (*boltstore.Store, error) {
+	starting := newStoreNotice(path)
+	store, err := boltstore.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if starting != "" {
+		logger.Warn(starting, "path", path)
+	}
+	store.SetLogger(logger)
+	return store, nil
+}
+
+// serveUntilDone serves srv on ln until ctx is done, then shuts down gracefully
+// within ShutdownTimeout.
+func serveUntilDone(ctx context.Context, o options, cfg mockserver.Config, srv *mockserver.Server, ln net.Listener, logger *slog.Logger, stderr io.Writer, listening func(url string)) error {
 	// Past the limit, new connections wait in the kernel's backlog until
 	// one is admitted, so no flood can run the process out of descriptors.
 	gate := newConnGate(ln, o.maxConns)
@@ -299,25 +391,20 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(gate) }()
 	defer reloadOnHangup(ctx, srv, logger)()
-	// Start and stop are logged at warn so that they still show, and tests
-	// can still find the address, when --log-level warn silences requests.
-	logger.Warn("aopay-mock listening", "url", "http://"+ln.Addr().String(), "endpoint", rechargestatus.EnquiryPath, "adminToken", o.adminToken != "")
-	o.proxy.announce(logger)
-	if files, known := openFileLimit(); known && o.maxConns > files-reservedFiles {
-		logger.Warn("--max-conns is more than the open-file limit allows: clients may be refused with \"too many open files\"; raise the limit (ulimit -n) or lower --max-conns", "maxConns", o.maxConns, "openFileLimit", files)
+	url := "http://" + ln.Addr().String()
+	logger.Info("aopay-mock listening", "url", url, "endpoint", rechargestatus.EnquiryPath, "adminToken", o.adminToken != "")
+	if listening != nil {
+		listening(url)
 	}
-	if warning := exposureWarning(ln.Addr(), o.adminToken, cfg.AllowedHosts); warning != "" {
-		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or "+EnvName("admin-token")+")", "addr", ln.Addr().String())
-		fmt.Fprint(stderr, warning)
-	}
+	warnOfSettings(o, cfg, ln.Addr(), logger, stderr)
 
 	select {
 	case err := <-serveErr:
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 1
+		srv.Close()
+		return err
 	case <-ctx.Done():
 	}
-	logger.Warn("aopay-mock shutting down")
+	logger.Info("aopay-mock shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	gate.interruptReads()
@@ -325,18 +412,28 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Once no request runs, what the server keeps in memory for later
 	// (the --record file) is written.
 	if err := srv.Close(); err != nil {
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 1
+		return err
 	}
 	if shutdownErr != nil {
-		fmt.Fprintf(stderr, "aopay-mock: shutdown: %v\n", shutdownErr)
-		return 1
+		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(stderr, "aopay-mock: %v\n", err)
-		return 1
+		return err
 	}
-	return 0
+	return nil
+}
+
+// warnOfSettings says what in the settings deserves a warning once the
+// server listens on addr.
+func warnOfSettings(o options, cfg mockserver.Config, addr net.Addr, logger *slog.Logger, stderr io.Writer) {
+	o.proxy.announce(logger)
+	if files, known := openFileLimit(); known && o.maxConns > files-reservedFiles {
+		logger.Warn("--max-conns is more than the open-file limit allows: clients may be refused with \"too many open files\"; raise the limit (ulimit -n) or lower --max-conns", "maxConns", o.maxConns, "openFileLimit", files)
+	}
+	if warning := exposureWarning(addr, o.adminToken, cfg.AllowedHosts); warning != "" {
+		logger.Warn("the admin API is open to anyone who can reach this address: set --admin-token (or "+EnvName("admin-token")+")", "addr", addr.String())
+		fmt.Fprint(stderr, warning)
+	}
 }
 
 // newStoreNotice is what to log when the state file at path is to start a

@@ -16,7 +16,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -75,6 +75,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown accepted dialect", []string{"--accept-dialect", "aggregator", "--proxy-upstream", "http://127.0.0.1:1"}, nil, 2, `unknown dialect "aggregator"`},
 		{"journal too large to allocate", []string{"--journal-size", "2000000000"}, nil, 2, "journal-size"},
 		{"journal of no bytes", []string{"--journal-bytes", "0"}, nil, 2, "journal-bytes"},
+		{"negative held faults", []string{"--max-held-faults", "-1"}, nil, 2, "max-held-faults must not be negative"},
 		{"allowed host with a port", nil, map[string]string{"AOPAY_MOCK_ALLOWED_HOSTS": "mock:8080"}, 2, "allowed-hosts"},
 		{"missing spec", []string{"--spec", "/does/not/exist.yaml"}, nil, 2, "spec"},
 		{"missing fixtures", []string{"--fixtures", "/does/not/exist.yaml", "--addr", "127.0.0.1:0"}, nil, 1, "fixtures"},
@@ -88,6 +89,30 @@ func TestUsageErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d mentioning %q", code, stderr.String(), tt.wantCode, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestExitCodes: a misused flag is one line and the usage, exit 2; a
+// failure of any other error type exits 1; --help is the usage alone.
+func TestExitCodes(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"--nope"}, envOf(nil), io.Discard, &stderr); code != 2 {
+		t.Fatalf("exit %d for an unknown flag, want 2", code)
+	}
+	if got := stderr.String(); !strings.HasPrefix(got, "aopay-mock: flag provided but not defined: -nope\nUsage: aopay-mock [flags]\n") ||
+		strings.Count(got, "not defined") != 1 || !strings.Contains(got, "--max-held-faults") {
+		t.Fatalf("stderr %q, want the error once, then the usage", got)
+	}
+	stderr.Reset()
+	if code := Run(context.Background(), []string{"--help"}, envOf(nil), io.Discard, &stderr); code != 0 || !strings.HasPrefix(stderr.String(), "Usage: aopay-mock [flags]\n") {
+		t.Fatalf("--help: exit %d, stderr %q; want 0 and the usage alone", code, &stderr)
+	}
+	stderr.Reset()
+	if code := ExitCode(fmt.Errorf("listen: %w", io.ErrUnexpectedEOF), &stderr); code != 1 || stderr.String() != "aopay-mock: listen: unexpected EOF\n" {
+		t.Fatalf("exit %d, stderr %q; want 1 and one line", code, &stderr)
+	}
+	if code := ExitCode(nil, &stderr); code != 0 {
+		t.Fatalf("exit %d for no error", code)
 	}
 }
 
@@ -148,7 +173,7 @@ func TestParseResolveRule(t *testing.T) {
 	if r, err := ParseResolveRule("5"); err != nil || r.AfterEnquiries != 5 {
 		t.Fatalf("5: %+v %v", r, err)
 	}
-	if r, err := ParseResolveRule("90s"); err != nil || r.After != recharge.Duration(90*time.Second) {
+	if r, err := ParseResolveRule("90s"); err != nil || r.After != transaction.Duration(90*time.Second) {
 		t.Fatalf("90s: %+v %v", r, err)
 	}
 }
@@ -171,34 +196,39 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitForURL waits until the in-process server logs the URL it listens on.
-func waitForURL(t *testing.T, out *lockedBuffer, exited <-chan int) string {
+// runMock runs aopay-mock in process, as Run does, until ctx is done: the
+// channels it returns give the URL it listens on, once it listens, and its
+// exit code.
+func runMock(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (listening <-chan string, exited <-chan int) {
+	urls := make(chan string, 1)
+	codes := make(chan int, 1)
+	go func() {
+		codes <- ExitCode(run(ctx, args, getenv, stdout, stderr, func(url string) { urls <- url }), stderr)
+	}()
+	return urls, codes
+}
+
+// waitForURL waits until the in-process server listens, and returns its
+// URL; out is its log, for the failure message.
+func waitForURL(t *testing.T, listening <-chan string, exited <-chan int, out fmt.Stringer) string {
 	t.Helper()
-	var url string
-	err := testutil.Poll(testutil.StartTimeout, func() (bool, error) {
-		select {
-		case code := <-exited:
-			return false, fmt.Errorf("server exited with %d before listening", code)
-		default:
-		}
-		url = testutil.ListeningURL(out.String())
-		return url != "", nil
-	})
-	if err != nil {
-		t.Fatalf("%v: %s", err, out.String())
+	select {
+	case url := <-listening:
+		return url
+	case code := <-exited:
+		t.Fatalf("server exited with %d before listening: %s", code, out)
+	case <-time.After(testutil.StartTimeout):
+		t.Fatalf("server not listening after %v: %s", testutil.StartTimeout, out)
 	}
-	return url
+	return ""
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out lockedBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "text"}, envOf(map[string]string{"AOPAY_MOCK_LOG_LEVEL": "info"}), &out, io.Discard)
-	}()
-	url := waitForURL(t, &out, exited)
+	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "text"}, envOf(map[string]string{"AOPAY_MOCK_LOG_LEVEL": "info"}), &out, io.Discard)
+	url := waitForURL(t, listening, exited, &out)
 	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -226,11 +256,8 @@ func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out lockedBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"}, envOf(nil), &out, io.Discard)
-	}()
-	url := waitForURL(t, &out, exited)
+	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"}, envOf(nil), &out, io.Discard)
+	url := waitForURL(t, listening, exited, &out)
 	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"1","RegistrationID":"AOP-554"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +269,33 @@ func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 	}
 	if strings.Contains(out.String(), `"msg":"request"`) {
 		t.Fatalf("request logged at warn level: %s", out.String())
+	}
+	// A normal start and stop is no warning.
+	if log := out.String(); log != "" {
+		t.Fatalf("start, an enquiry and stop logged at warn level: %s", log)
+	}
+}
+
+// TestStartUpIsLoggedAtInfo: the start-up line, which scripts read the
+// address from, is logged at INFO: it reports nothing wrong.
+func TestStartUpIsLoggedAtInfo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, envOf(nil), &out, io.Discard)
+	url := waitForURL(t, listening, exited, &out)
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	log := out.String()
+	if got := testutil.ListeningURL(log); got != url {
+		t.Fatalf("log names %q, the server listens on %q: %s", got, url, log)
+	}
+	for _, msg := range []string{"aopay-mock listening", "aopay-mock shutting down"} {
+		if !strings.Contains(log, `"level":"INFO","msg":"`+msg+`"`) {
+			t.Errorf("%q is not logged at INFO: %s", msg, log)
+		}
 	}
 }
 

@@ -3,13 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
 
@@ -98,12 +98,7 @@ func TestHealthcheckTimesOutOnAHangingServer(t *testing.T) {
 }
 
 func TestHealthcheckOfAClosedPortFailsQuickly(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testutil.RefusedAddr(t)
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
 	code := Run(context.Background(), []string{"healthcheck", "--addr", addr, "--timeout", "5s"}, probeEnv(nil), &stdout, &stderr)

@@ -98,10 +98,7 @@ func serveStoppable(t *testing.T, args ...string) (url string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out lockedBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Run(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(nil), &out, io.Discard)
-	}()
+	listening, exited := runMock(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(nil), &out, io.Discard)
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -112,7 +109,7 @@ func serveStoppable(t *testing.T, args ...string) (url string, stop func()) {
 		})
 	}
 	t.Cleanup(stop)
-	return waitForURL(t, &out, exited), stop
+	return waitForURL(t, listening, exited, &out), stop
 }
 
 // postEnquiry posts body and checks the answer against openapi.yaml.

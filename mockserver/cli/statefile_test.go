@@ -49,3 +49,15 @@ func TestCorruptStateFileIsOneLineAndExitOne(t *testing.T) {
 		t.Fatalf("served from a corrupt file: %s", &stdout)
 	}
 }
+
+// TestStateDirectoryIsSaidToBeOne: --state naming a directory is one line
+// saying so, not a corrupt database.
+func TestStateDirectoryIsSaidToBeOne(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), []string{"--state", dir, "--addr", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)
+	want := "aopay-mock: state file " + dir + " is a directory: --state names the file to keep the state in, such as " + filepath.Join(dir, "state.db") + "\n"
+	if code != 1 || stderr.String() != want {
+		t.Fatalf("exit %d, stderr %q; want 1 and %q", code, &stderr, want)
+	}
+}

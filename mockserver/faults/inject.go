@@ -3,6 +3,7 @@ package faults
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,7 +13,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 )
 
 // Options are what Inject needs.
@@ -29,30 +30,48 @@ type Options struct {
 	// Injected, when set, hears of every fault injected: its kind, and
 	// "rule" or "header".
 	Injected func(kind admin.FaultKind, source string)
+	// MaxHeld bounds the requests that faults hold at once (hangs,
+	// trickles, delays); past it such a fault is refused with 429, so that
+	// faults cannot take every connection from ordinary enquiries. Zero
+	// holds any number.
+	MaxHeld int
 }
+
+// HeldScenario names, in the journal and metrics, a fault refused because
+// Options.MaxHeld requests are held already.
+const HeldScenario = "fault:refused-too-many-held"
 
 // Inject sits between the validation of an enquiry and its handler: it
 // picks the fault of a request, from its X-Mock-Fault header or the rules in
-// force, and makes the answer fail that way. The request's reqnote names the
-// transaction enquired.
+// force, and makes the answer fail that way.
 //
 // Faults that replace the answer (status, reset, empty, hang) never reach the
 // transaction, as when the provider fails before processing; faults that
 // spoil the answer (latency, truncated, malformed, content-type, trickle)
 // process the enquiry, which counts, and spoil what the client receives.
-func Inject(o Options, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		note := reqnote.From(r)
-		picked, ok, err := pick(o, r, note)
+func Inject(o Options, next served.EnquiryHandler) served.EnquiryHandler {
+	var held chan struct{}
+	if o.MaxHeld > 0 {
+		held = make(chan struct{}, o.MaxHeld)
+	}
+	return served.EnquiryFunc(func(w http.ResponseWriter, r *http.Request, q served.Enquiry) served.Outcome {
+		picked, ok, err := pick(o, r, q)
 		if err != nil {
-			envelope.WriteFailure(w, r, dialect.Validation, messageOf(err), "")
-			return
+			envelope.WriteFailure(w, *q.Dialect, dialect.Validation, messageOf(err), "")
+			return served.Outcome{}
 		}
 		if !ok {
-			next.ServeHTTP(w, r)
-			return
+			return next.ServeEnquiry(w, r, q)
 		}
-		note.Fault = picked.Describe()
+		if held != nil && holds(picked) {
+			select {
+			case held <- struct{}{}:
+				defer func() { <-held }()
+			default:
+				refuseHeld(w, *q.Dialect, o.MaxHeld)
+				return served.Outcome{Scenario: HeldScenario, Fault: picked.Describe()}
+			}
+		}
 		if o.Injected != nil {
 			source := "rule"
 			if picked.Source == "header" {
@@ -60,11 +79,13 @@ func Inject(o Options, next http.Handler) http.Handler {
 			}
 			o.Injected(picked.Rule.Kind, source)
 		}
-		apply(o.Stopping, w, r, picked, next)
+		out := apply(o.Stopping, w, r, q, picked, next)
+		out.Fault = picked.Describe()
+		return out
 	})
 }
 
-func pick(o Options, r *http.Request, note *reqnote.Note) (Picked, bool, error) {
+func pick(o Options, r *http.Request, q served.Enquiry) (Picked, bool, error) {
 	if o.Header {
 		if v := r.Header.Get(admin.FaultHeader); v != "" {
 			rule, err := ParseHeader(v)
@@ -74,59 +95,80 @@ func pick(o Options, r *http.Request, note *reqnote.Note) (Picked, bool, error) 
 			return o.Rules.FromHeader(rule), true, nil
 		}
 	}
-	picked, ok, err := o.Rules.Pick(r.Context(), note.RegistrationID, note.ReferenceID)
+	picked, ok, err := o.Rules.Pick(r.Context(), q.RegistrationID, q.ReferenceID)
 	if err != nil && o.Log != nil {
 		o.Log.Warn("fault rule count not saved", "error", err.Error())
 	}
 	return picked, ok, nil
 }
 
-func apply(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, f Picked, next http.Handler) {
-	note := reqnote.From(r)
+// aborted is the outcome of an answer abandoned before it was whole.
+var aborted = served.Outcome{Aborted: true}
+
+func apply(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, q served.Enquiry, f Picked, next served.EnquiryHandler) served.Outcome {
 	switch f.Rule.Kind {
 	case admin.FaultHang:
-		note.Scenario = "fault:hang"
 		pause(r.Context(), stopping, orDefault(f.Delay, DefaultHangBound))
-		closeConnection(w, false)
-		return
+		return served.Outcome{Scenario: "fault:hang", Aborted: !closeConnection(w, false)}
 	case admin.FaultTrickle:
-		trickle(stopping, w, r, captureAnswer(next, r), orDefault(f.Delay, DefaultTrickleSpread))
-		return
+		ans, out := captureAnswer(next, r, q)
+		if !out.Aborted {
+			out.Aborted = !trickle(stopping, w, r, ans, orDefault(f.Delay, DefaultTrickleSpread))
+		}
+		return out
 	}
 	if f.Delay > 0 && !pause(r.Context(), stopping, f.Delay) {
 		// The client gave up, or the server is stopping: nobody is left to
 		// answer.
-		panic(http.ErrAbortHandler)
+		return aborted
 	}
 	switch f.Rule.Kind {
 	case admin.FaultLatency:
-		next.ServeHTTP(w, r)
+		return next.ServeEnquiry(w, r, q)
 	case admin.FaultStatus:
-		note.Scenario = "fault:status"
-		writeStatus(w, r, f.Rule)
+		writeStatus(w, *q.Dialect, f.Rule)
+		return served.Outcome{Scenario: "fault:status"}
 	case admin.FaultReset:
-		note.Scenario = "fault:reset"
-		closeConnection(w, true)
+		return served.Outcome{Scenario: "fault:reset", Aborted: !closeConnection(w, true)}
 	case admin.FaultEmpty:
-		note.Scenario = "fault:empty"
 		w.Header().Set("Content-Type", envelope.JSONContentType)
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
+		return served.Outcome{Scenario: "fault:empty"}
+	}
+	ans, out := captureAnswer(next, r, q)
+	if out.Aborted {
+		return out
+	}
+	body := ans.body.Bytes()
+	switch f.Rule.Kind {
 	case admin.FaultTruncated:
-		ans := captureAnswer(next, r)
-		body := ans.body.Bytes()
 		// Content-Length announces the whole answer, so the client notices
 		// the cut; the server closes the connection after the short body.
 		ans.writeTo(w, "", len(body), body[:len(body)/2])
 	case admin.FaultMalformed:
-		ans := captureAnswer(next, r)
-		body := malform(ans.body.Bytes())
+		body = malform(body)
 		ans.writeTo(w, "", len(body), body)
 	case admin.FaultContentType:
-		ans := captureAnswer(next, r)
-		body := ans.body.Bytes()
 		ans.writeTo(w, "text/html; charset=utf-8", len(body), body)
 	}
+	return out
+}
+
+// holds reports whether fault f holds its request a while: a hang, a
+// trickle, or any fault with a delay.
+func holds(f Picked) bool {
+	return f.Rule.Kind == admin.FaultHang || f.Rule.Kind == admin.FaultTrickle || f.Delay > 0
+}
+
+// refuseHeld answers a fault refused because most requests are held by
+// faults already: 429, with Retry-After, in the provider's envelope as
+// dialect d spells errors.
+func refuseHeld(w http.ResponseWriter, d dialect.Dialect, most int) {
+	w.Header().Set("Retry-After", "1")
+	sa := statusAnswers[http.StatusTooManyRequests]
+	envelope.WriteError(w, d, http.StatusTooManyRequests, rechargestatus.ErrorAnswer{ResponseCode: sa.code, Message: sa.message,
+		Remarks: fmt.Sprintf("%d requests are held by hang, latency and trickle faults already, the most the sandbox holds at once (--max-held-faults); retry the fault later", most)})
 }
 
 // orDefault is d, or otherwise when d is zero.
@@ -138,8 +180,8 @@ func orDefault(d, otherwise time.Duration) time.Duration {
 }
 
 // writeStatus answers the status of a status fault in the provider's
-// envelope, spelt as r's dialect spells errors.
-func writeStatus(w http.ResponseWriter, r *http.Request, rule admin.FaultRule) {
+// envelope, spelt as dialect d spells errors.
+func writeStatus(w http.ResponseWriter, d dialect.Dialect, rule admin.FaultRule) {
 	sa := statusAnswers[rule.Status]
 	if rule.Status == http.StatusTooManyRequests {
 		retry := rule.RetryAfter
@@ -148,7 +190,7 @@ func writeStatus(w http.ResponseWriter, r *http.Request, rule admin.FaultRule) {
 		}
 		w.Header().Set("Retry-After", retry)
 	}
-	envelope.WriteError(w, r, rule.Status, rechargestatus.ErrorAnswer{ResponseCode: sa.code, Message: sa.message})
+	envelope.WriteError(w, d, rule.Status, rechargestatus.ErrorAnswer{ResponseCode: sa.code, Message: sa.message})
 }
 
 // pause waits for d, and reports false when the client went away or the
@@ -166,8 +208,10 @@ func pause(ctx context.Context, stopping <-chan struct{}, d time.Duration) bool 
 	}
 }
 
-// trickle sends the answer a few bytes at a time, spread evenly over spread.
-func trickle(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, ans *capturedAnswer, spread time.Duration) {
+// trickle sends the answer a few bytes at a time, spread evenly over spread,
+// and reports false when it could not finish: the client went, or the server
+// is stopping.
+func trickle(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, ans *capturedAnswer, spread time.Duration) bool {
 	const chunk = 8
 	body := ans.body.Bytes()
 	ans.writeTo(w, "", len(body), nil)
@@ -179,24 +223,26 @@ func trickle(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, a
 		if i > 0 {
 			due := start.Add(spread * time.Duration(i) / time.Duration(chunks))
 			if d := time.Until(due); d > 0 && !pause(r.Context(), stopping, d) {
-				panic(http.ErrAbortHandler)
+				return false
 			}
 		}
 		end := min((i+1)*chunk, len(body))
 		if _, err := w.Write(body[i*chunk : end]); err != nil {
-			panic(http.ErrAbortHandler)
+			return false
 		}
 		_ = rc.Flush()
 	}
+	return true
 }
 
 // closeConnection drops the connection without an answer; with reset, the
-// peer gets a TCP RST (ECONNRESET) rather than an orderly close.
-func closeConnection(w http.ResponseWriter, reset bool) {
+// peer gets a TCP RST (ECONNRESET) rather than an orderly close. It reports
+// false when the connection cannot be handed over (HTTP/2): aborting the
+// answer then resets the stream.
+func closeConnection(w http.ResponseWriter, reset bool) bool {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		// HTTP/2 cannot hand the connection over; aborting resets the stream.
-		panic(http.ErrAbortHandler)
+		return false
 	}
 	// A listener may wrap the TCP connection; what matters is that the
 	// connection can linger.
@@ -204,6 +250,7 @@ func closeConnection(w http.ResponseWriter, reset bool) {
 		_ = tcp.SetLinger(0)
 	}
 	_ = conn.Close()
+	return true
 }
 
 // malform keeps the answer up to its "status" member and breaks the value,
@@ -240,13 +287,14 @@ func (c *capturedAnswer) Write(b []byte) (int, error) {
 	return c.body.Write(b)
 }
 
-func captureAnswer(next http.Handler, r *http.Request) *capturedAnswer {
+// captureAnswer is the answer next would have sent q, and what next did.
+func captureAnswer(next served.EnquiryHandler, r *http.Request, q served.Enquiry) (*capturedAnswer, served.Outcome) {
 	c := &capturedAnswer{header: http.Header{}}
-	next.ServeHTTP(c, r)
+	out := next.ServeEnquiry(c, r, q)
 	if c.status == 0 {
 		c.status = http.StatusOK
 	}
-	return c
+	return c, out
 }
 
 // writeTo sends the captured status and headers, announcing length bytes of

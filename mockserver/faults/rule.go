@@ -17,6 +17,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Bounds of fault timing. Every delay stays below the server's write timeout
@@ -112,7 +113,7 @@ func validateLatency(f admin.FaultRule) error {
 	case f.Kind == admin.FaultLatency && f.Latency == 0 && !ranged:
 		return invalidf("latency (or latencyMin and latencyMax) is required for kind latency")
 	}
-	for name, d := range map[string]admin.Duration{"latency": f.Latency, "latencyMax": f.LatencyMax} {
+	for name, d := range map[string]transaction.Duration{"latency": f.Latency, "latencyMax": f.LatencyMax} {
 		if time.Duration(d) > MaxDelay {
 			return invalidf("%s %s exceeds the largest delay, %s", name, time.Duration(d), MaxDelay)
 		}
@@ -232,12 +233,12 @@ func setParam(f *admin.FaultRule, name, val string) error {
 	return nil
 }
 
-func parseDuration(dst *admin.Duration, name, val string) error {
+func parseDuration(dst *transaction.Duration, name, val string) error {
 	d, err := time.ParseDuration(val)
 	if err != nil || d < 0 {
 		return invalidf("%s: %s %q is not a duration such as 300ms or 2s", admin.FaultHeader, name, val)
 	}
-	*dst = admin.Duration(d)
+	*dst = transaction.Duration(d)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -20,10 +21,10 @@ func TestParseHeader(t *testing.T) {
 		{header: "reset", want: admin.FaultRule{Kind: admin.FaultReset}},
 		{header: "status=503", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 503}},
 		{header: "status=429;retryAfter=5", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 429, RetryAfter: "5"}},
-		{header: "latency=2s", want: admin.FaultRule{Kind: admin.FaultLatency, Latency: admin.Duration(2 * time.Second)}},
-		{header: "latency;latencyMin=10ms;latencyMax=20ms", want: admin.FaultRule{Kind: admin.FaultLatency, LatencyMin: admin.Duration(10 * time.Millisecond), LatencyMax: admin.Duration(20 * time.Millisecond)}},
-		{header: "hang;latency=1s", want: admin.FaultRule{Kind: admin.FaultHang, Latency: admin.Duration(time.Second)}},
-		{header: " Trickle ; latency=300ms ", want: admin.FaultRule{Kind: admin.FaultTrickle, Latency: admin.Duration(300 * time.Millisecond)}},
+		{header: "latency=2s", want: admin.FaultRule{Kind: admin.FaultLatency, Latency: transaction.Duration(2 * time.Second)}},
+		{header: "latency;latencyMin=10ms;latencyMax=20ms", want: admin.FaultRule{Kind: admin.FaultLatency, LatencyMin: transaction.Duration(10 * time.Millisecond), LatencyMax: transaction.Duration(20 * time.Millisecond)}},
+		{header: "hang;latency=1s", want: admin.FaultRule{Kind: admin.FaultHang, Latency: transaction.Duration(time.Second)}},
+		{header: " Trickle ; latency=300ms ", want: admin.FaultRule{Kind: admin.FaultTrickle, Latency: transaction.Duration(300 * time.Millisecond)}},
 		{header: "boom", wantInErr: `kind "boom" is not one of`},
 		{header: "status", wantInErr: "status is required for kind status"},
 		{header: "status=418", wantInErr: "status 418 is not one of"},
@@ -37,7 +38,7 @@ func TestParseHeader(t *testing.T) {
 		// and repeated parameters are refused everywhere.
 		{header: " status = 503 ", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 503}},
 		{header: "status = 429 ; retryAfter = 5", want: admin.FaultRule{Kind: admin.FaultStatus, Status: 429, RetryAfter: "5"}},
-		{header: "hang = 1s", want: admin.FaultRule{Kind: admin.FaultHang, Latency: admin.Duration(time.Second)}},
+		{header: "hang = 1s", want: admin.FaultRule{Kind: admin.FaultHang, Latency: transaction.Duration(time.Second)}},
 		{header: "status=503;;;", wantInErr: "parameter 1 after the kind is empty"},
 		{header: "status=503;", wantInErr: "is empty"},
 		{header: "reset; ;", wantInErr: "is empty"},

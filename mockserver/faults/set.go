@@ -348,6 +348,25 @@ func (s *Set) Clear(ctx context.Context) error {
 	return s.replace(ctx, nil, s.nextID)
 }
 
+// ClearWith removes every rule as one part of a larger change: commit is
+// given the records the collection holds once no rule is left (the set's
+// counters, so an id is never given twice) and must keep them in place of
+// every record of Collection, with the rest of its change; only when it
+// succeeds are the rules cleared. No rule is added or removed meanwhile.
+func (s *Set) ClearWith(commit func(records []recharge.Record) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	state, err := stateRecord(s.nextID, 1)
+	if err != nil {
+		return err
+	}
+	if err := commit([]recharge.Record{state}); err != nil {
+		return err
+	}
+	s.rules, s.nextSeq = nil, 1
+	return nil
+}
+
 // Pick chooses the fault of an enquiry, if any: the first rule whose scope
 // matches and whose draw succeeds. A counted rule that runs out expires.
 // An error says the new count could not be saved; the fault is picked all

@@ -1,8 +1,11 @@
 package proxy
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,8 +14,8 @@ import (
 	"testing"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func fileSize(t *testing.T, path string) int64 {
@@ -88,7 +91,7 @@ func TestRecordingCostsBytesLinearInWhatIsRecorded(t *testing.T) {
 	if b := recordOne(t, again, "LIN-0003", "0"); b != steady-1 {
 		t.Fatalf("a changed transaction wrote %d bytes, a new one %d", b, steady)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +99,7 @@ func TestRecordingCostsBytesLinearInWhatIsRecorded(t *testing.T) {
 		t.Fatalf("the recording loads %d transactions, want %d", len(set.Transactions), n+1)
 	}
 	for _, tx := range set.Transactions {
-		if tx.ReferenceID == "LIN-0003" && tx.State != admin.StateFailed {
+		if tx.ReferenceID == "LIN-0003" && tx.State != transaction.StateFailed {
 			t.Fatalf("LIN-0003 loads as %s, want its latest answer, failed", tx.State)
 		}
 	}
@@ -133,13 +136,49 @@ func TestContinuingDropsAnUnfinishedWrite(t *testing.T) {
 	if got := fileSize(t, again.txs.path); got != complete {
 		t.Fatalf("the file holds %d bytes, want the %d of the complete writes", got, complete)
 	}
-	if _, known := again.latest[admin.Key{RegistrationID: "AOP-554", ReferenceID: "CUT-0002"}]; known {
+	if _, known := again.latest[transaction.Key{RegistrationID: "AOP-554", ReferenceID: "CUT-0002"}]; known {
 		t.Fatal("the transaction of the unfinished write is known")
 	}
 	recordOne(t, again, "CUT-0002", "1")
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil || len(set.Transactions) != 2 {
 		t.Fatalf("the continued recording loads %d transactions, %v", len(set.Transactions), err)
+	}
+}
+
+// TestARecordingCutShortLoadsAsFixtures cuts the last write of a recording
+// short, as a crash would, and loads it as --fixtures DIR does without
+// continuing it: the unfinished write is left out with a warning, and what
+// came before loads.
+func TestARecordingCutShortLoadsAsFixtures(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec, err := newTestRecorder(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordOne(t, rec, "CUT-0001", "1")
+	complete := fileSize(t, rec.txs.path)
+	recordOne(t, rec, "CUT-0002", "1")
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int64{1, 40, fileSize(t, rec.txs.path) - complete - 1} {
+		if err := os.Truncate(rec.txs.path, complete+cut); err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		set, err := fixtures.Load(context.Background(), dir, slog.New(slog.NewTextHandler(&log, nil)))
+		if err != nil {
+			t.Fatalf("cut %d bytes into the last write: %v", cut, err)
+		}
+		if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "CUT-0001" {
+			t.Fatalf("cut %d bytes into the last write: loaded %+v, want CUT-0001 alone", cut, set.Transactions)
+		}
+		want := fmt.Sprintf("last write was cut short; that write is left out\" file=%s bytes=%d", rec.txs.path, cut)
+		if !strings.Contains(log.String(), want) {
+			t.Fatalf("log %q, want a warning naming the file and the %d bytes left out", log.String(), cut)
+		}
 	}
 }
 
@@ -155,7 +194,7 @@ func TestContinuingAdoptsTheOneFileOfEarlierReleases(t *testing.T) {
 	if err := json.Unmarshal(foundAnswer("OLD-0001", "70001", "1", ""), &answer); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := transactionOf(admin.Key{RegistrationID: "AOP-554", ReferenceID: "OLD-0001"}, answer.Data)
+	tx, err := transactionOf(transaction.Key{RegistrationID: "AOP-554", ReferenceID: "OLD-0001"}, answer.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +218,7 @@ func TestContinuingAdoptsTheOneFileOfEarlierReleases(t *testing.T) {
 	if b := recordOne(t, rec, "OLD-0001", "1"); b != 0 {
 		t.Fatalf("an answer the old file held wrote %d bytes", b)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil || len(set.Transactions) != 1 || len(set.Registrations) != 2 || !set.Registrations[1].Disabled {
 		t.Fatalf("the adopted recording loads %+v, %v", set, err)
 	}

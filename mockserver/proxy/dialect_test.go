@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // upstreamDialectMock is a sandbox mock answering as provider-notes.md
@@ -85,11 +87,11 @@ func TestProxyRecordsTheUpstreamDialectInPageForm(t *testing.T) {
 	if err := rig.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "12345678" || set.Transactions[0].State != admin.StateSuccess {
+	if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "12345678" || set.Transactions[0].State != transaction.StateSuccess {
 		raw, _ := os.ReadFile(filepath.Join(dir, proxy.RecordTransactionsFile))
 		t.Fatalf("recorded %+v\n%s", set.Transactions, raw)
 	}

@@ -24,7 +24,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 )
 
 // writeDeadlineMargin is kept free before the server's write deadline, so
@@ -76,7 +76,8 @@ type Proxy struct {
 	cfg        Config
 	target     string
 	display    string
-	judge      *dialect.Judge
+	judge      *conformance.Judge
+	accept     dialect.Accept
 	client     *http.Client
 	violations *violationLog
 	// recorder keeps the transactions answered; nil without RecordDir.
@@ -98,16 +99,19 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	judge, err := dialect.NewJudge(conformance.NewJudge(cfg.Validator, conformance.DefaultHistoryLimit), cfg.AcceptDialects...)
-	if err != nil {
-		return nil, fmt.Errorf("accept-dialect: %w", err)
+	var accept dialect.Accept
+	if len(cfg.AcceptDialects) > 0 {
+		if err := accept.Set(strings.Join(cfg.AcceptDialects, ",")); err != nil {
+			return nil, fmt.Errorf("accept-dialect: %w", err)
+		}
 	}
 	target := enquiryURL(u)
 	p := &Proxy{
 		cfg:        cfg,
 		target:     target.String(),
 		display:    DisplayURL(target),
-		judge:      judge,
+		judge:      conformance.NewJudge(cfg.Validator, conformance.WithHistoryLimit(conformance.DefaultHistoryLimit), conformance.WithDialects(dialect.Known{})),
+		accept:     accept,
 		client:     newUpstreamClient(cfg.Timeout),
 		violations: newViolationLog(cfg.ViolationLimit),
 	}
@@ -130,22 +134,19 @@ func (p *Proxy) Close() error {
 	return p.recorder.Close()
 }
 
-// ServeHTTP answers a RechargeStatus enquiry that the mock has validated;
-// its reqnote names the transaction.
-func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	note := reqnote.From(r)
-	q := rechargestatus.Enquiry{RegistrationID: note.RegistrationID, ReferenceID: note.ReferenceID}
+// ServeEnquiry answers a RechargeStatus enquiry that the mock has
+// validated, and says what came of it.
+func (p *Proxy) ServeEnquiry(w http.ResponseWriter, r *http.Request, e served.Enquiry) served.Outcome {
+	q, d := e.Enquiry, *e.Dialect
 	body, _ := io.ReadAll(r.Body) // read already, from memory
 	if throughSandbox(r.Header) {
-		p.fail(w, r, q, &failure{kind: UpstreamLoop, status: http.StatusBadGateway,
+		return p.fail(w, r, d, q, &failure{kind: UpstreamLoop, status: http.StatusBadGateway,
 			remarks: "the enquiry already went through an aopay-mock proxy (Via " + viaToken + "): the upstream leads back to a sandbox proxy"}, -1)
-		return
 	}
-	bound := upstreamBound(p.cfg.Timeout, p.cfg.WriteTimeout, time.Since(note.Start))
+	bound := upstreamBound(p.cfg.Timeout, p.cfg.WriteTimeout, time.Since(e.Start))
 	if bound <= 0 {
-		p.fail(w, r, q, &failure{kind: UpstreamTimeout, status: http.StatusGatewayTimeout,
+		return p.fail(w, r, d, q, &failure{kind: UpstreamTimeout, status: http.StatusGatewayTimeout,
 			remarks: "upstream timeout: no time left for the upstream before the server's write deadline"}, -1)
-		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), bound)
 	defer cancel()
@@ -161,54 +162,52 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Context().Err() != nil:
 			// The client gave up first: nobody is left to answer.
-			note.Scenario = "proxy:client-gone"
-			panic(http.ErrAbortHandler)
+			return served.Outcome{Scenario: "proxy:client-gone", Aborted: true}
 		case errors.Is(ctx.Err(), context.Canceled):
 			failed = &failure{kind: UpstreamShutdown, status: http.StatusServiceUnavailable, remarks: "the sandbox is shutting down"}
 		}
-		p.fail(w, r, q, failed, -1)
-		return
+		return p.fail(w, r, d, q, failed, -1)
 	}
-	verdict := p.judge.Enquiry(r.Context(), q, r, body, a.status, a.header, a.body)
+	verdict := p.judge.Judge(r.Context(), conformance.Exchange{Enquiry: q, Request: r, RequestBody: body,
+		Status: a.status, Header: a.header, Body: a.body, Accept: p.accept})
 	p.noteViolations(r, q, a.status, verdict)
-	note.Scenario = "proxy"
-	if len(verdict.Findings) > 0 {
-		note.Scenario = "proxy:violations"
-	}
 	if p.recorder != nil {
 		if _, err := p.recorder.Record(q, a.status, pageForm(verdict, a.status, a.body)); err != nil {
 			p.cfg.Log.Warn("answer not recorded", "registration", q.RegistrationID, "referenceid", q.ReferenceID, "error", err.Error())
 		}
 	}
-	p.answer(w, r, q, a, len(verdict.Findings))
+	return p.answer(w, r, d, q, a, len(verdict.Findings))
 }
 
 // answer relays the upstream's answer, or says in the envelope why it
 // cannot be relayed.
-func (p *Proxy) answer(w http.ResponseWriter, r *http.Request, q rechargestatus.Enquiry, a *upstreamAnswer, violations int) {
+func (p *Proxy) answer(w http.ResponseWriter, r *http.Request, d dialect.Dialect, q rechargestatus.Enquiry, a *upstreamAnswer, violations int) served.Outcome {
 	switch {
 	case a.status >= 300 && a.status < 400:
-		p.fail(w, r, q, &failure{kind: UpstreamRedirect, status: http.StatusBadGateway,
+		return p.fail(w, r, d, q, &failure{kind: UpstreamRedirect, status: http.StatusBadGateway,
 			remarks: fmt.Sprintf("upstream answered a redirect, HTTP %d, which the sandbox does not follow", a.status)}, violations)
-		return
 	case a.status >= 500 && isEnvelope(a.body):
 		// The upstream's own error goes to the client as it came: it is what
 		// the client has to cope with without the sandbox in between.
 		f := &failure{kind: "status-" + strconv.Itoa(a.status)}
-		p.noteFailure(r, q, f)
+		out := p.noteFailure(r, q, f)
 		w.Header().Set(admin.UpstreamErrorHeader, f.kind)
+		relay(w, a, violations)
+		return out
 	case a.status >= 500:
 		// An error page of some gateway: the client gets the same status,
 		// in the envelope it can read.
-		p.fail(w, r, q, &failure{kind: "status-" + strconv.Itoa(a.status), status: gatewayStatus(a.status),
+		return p.fail(w, r, d, q, &failure{kind: "status-" + strconv.Itoa(a.status), status: gatewayStatus(a.status),
 			remarks: fmt.Sprintf("upstream answered HTTP %d without the provider's envelope: Content-Type %s, %d bytes", a.status, orNone(a.header.Get("Content-Type")), len(a.body))}, violations)
-		return
 	case !json.Valid(a.body):
-		p.fail(w, r, q, &failure{kind: UpstreamNotJSON, status: http.StatusBadGateway,
+		return p.fail(w, r, d, q, &failure{kind: UpstreamNotJSON, status: http.StatusBadGateway,
 			remarks: fmt.Sprintf("upstream answer is not JSON: HTTP %d, Content-Type %s, %d bytes", a.status, orNone(a.header.Get("Content-Type")), len(a.body))}, violations)
-		return
 	}
 	relay(w, a, violations)
+	if violations > 0 {
+		return served.Outcome{Scenario: "proxy:violations"}
+	}
+	return served.Outcome{Scenario: "proxy"}
 }
 
 // upstreamBound is how long the upstream may take for a request that began
@@ -243,8 +242,8 @@ func isEnvelope(body []byte) bool {
 // pageForm is an answer that matches a known dialect other than the page in
 // the page form it stands for, so that the recording reads it as any other;
 // body itself otherwise.
-func pageForm(v dialect.Verdict, status int, body []byte) []byte {
-	names := dialect.MatchNames(v.Matches)
+func pageForm(v conformance.Verdict, status int, body []byte) []byte {
+	names := v.MatchNames()
 	if slices.Contains(names, dialect.Page) {
 		return body
 	}
@@ -258,16 +257,16 @@ func pageForm(v dialect.Verdict, status int, body []byte) []byte {
 
 // noteViolations logs, lists and counts what an answer broke, and the known
 // dialects it matches.
-func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, v dialect.Verdict) {
+func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status int, v conformance.Verdict) {
 	if len(v.Findings) == 0 {
 		return
 	}
 	now := p.cfg.Now()
 	var dialects []string
 	if len(v.Matches) > 0 {
-		dialects = dialect.MatchNames(v.Matches)
+		dialects = v.MatchNames()
 	}
-	explanation := v.Explain()
+	explanation := dialect.Explain(v)
 	out := make([]admin.Violation, len(v.Findings))
 	for i, f := range v.Findings {
 		out[i] = admin.Violation{Time: now, RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID, Status: status,
@@ -292,9 +291,8 @@ func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status
 	p.violations.add(out)
 }
 
-// noteFailure logs and counts a failed exchange.
-func (p *Proxy) noteFailure(r *http.Request, q rechargestatus.Enquiry, f *failure) {
-	reqnote.From(r).Scenario = "proxy:upstream-" + f.kind
+// noteFailure logs and counts a failed exchange, whose outcome it returns.
+func (p *Proxy) noteFailure(r *http.Request, q rechargestatus.Enquiry, f *failure) served.Outcome {
 	if p.cfg.Failure != nil {
 		p.cfg.Failure(f.kind)
 	}
@@ -305,18 +303,20 @@ func (p *Proxy) noteFailure(r *http.Request, q rechargestatus.Enquiry, f *failur
 		slog.String("kind", f.kind),
 		slog.String("remarks", f.remarks),
 	)
+	return served.Outcome{Scenario: "proxy:upstream-" + f.kind}
 }
 
 // fail notes a failed exchange and answers for it in the provider's
 // envelope; violations, when not negative, is how many the unusable answer
-// showed.
-func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, q rechargestatus.Enquiry, f *failure, violations int) {
-	p.noteFailure(r, q, f)
+// showed. The envelope is spelt as dialect d spells errors.
+func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, d dialect.Dialect, q rechargestatus.Enquiry, f *failure, violations int) served.Outcome {
+	out := p.noteFailure(r, q, f)
 	w.Header().Set(admin.UpstreamErrorHeader, f.kind)
 	if violations >= 0 {
 		w.Header().Set(admin.ContractViolationsHeader, strconv.Itoa(violations))
 	}
-	envelope.WriteError(w, r, f.status, rechargestatus.ErrorAnswer{ResponseCode: rechargestatus.CodeUnableToProcess, Message: rechargestatus.MessageUnableToProcess, Remarks: f.remarks})
+	envelope.WriteError(w, d, f.status, rechargestatus.ErrorAnswer{ResponseCode: rechargestatus.CodeUnableToProcess, Message: rechargestatus.MessageUnableToProcess, Remarks: f.remarks})
+	return out
 }
 
 // relay sends the upstream's answer on as it came, but for the headers that

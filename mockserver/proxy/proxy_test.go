@@ -21,10 +21,12 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/testkit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 )
 
 // sandboxEpoch is where the test clocks stand.
@@ -278,7 +280,7 @@ func TestProxyRelaysAFaithfulUpstreamUnchanged(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL+"/gateway", mockserver.Config{})
 
 	token := func(reqid string) http.Header {
-		tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
+		tok, err := partnertoken.Sign("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -520,6 +522,24 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 			edit:       func(_ int, _ http.Header, e map[string]any) { clear(e) },
 			raw:        func([]byte) []byte { return []byte("null") },
 			wantSource: conformance.SourceInvariants, wantRule: conformance.RuleJSON, wantPointer: ""},
+		{name: "invalid UTF-8 in data", registration: "AOP-554", reference: "12345678",
+			edit: func(int, http.Header, map[string]any) {},
+			raw: func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`"canumber":"`), []byte("\"canumber\":\"\xff"), 1)
+			},
+			wantSource: conformance.SourceStrict, wantRule: conformance.RuleUTF8, wantPointer: "/data/canumber"},
+		{name: "status false, then status true", registration: "AOP-554", reference: "NOTFOUND-1001",
+			edit: func(int, http.Header, map[string]any) {},
+			raw: func(b []byte) []byte {
+				return append(bytes.TrimSuffix(bytes.TrimSpace(b), []byte("}")), []byte(`,"status":true}`)...)
+			},
+			wantSource: conformance.SourceStrict, wantRule: conformance.RuleDuplicateKey, wantPointer: "/status"},
+		{name: "a WRONG refid before the right one", registration: "AOP-554", reference: "12345678",
+			edit: func(int, http.Header, map[string]any) {},
+			raw: func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`"refid":"`), []byte(`"refid":"WRONG","refid":"`), 1)
+			},
+			wantSource: conformance.SourceStrict, wantRule: conformance.RuleDuplicateKey, wantPointer: "/data/refid"},
 		{name: "final transaction changes txnid", registration: "AOP-554", reference: "12345678", enquiries: 2,
 			edit: func(call int, _ http.Header, e map[string]any) {
 				if call == 2 {
@@ -571,17 +591,9 @@ func TestProxyFlagsBrokenUpstreams(t *testing.T) {
 	}
 }
 
-// closedPort is a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
+// closedPort is a loopback address whose connections are refused for the
+// whole test.
+func closedPort(t *testing.T) string { return testutil.RefusedAddr(t) }
 
 func TestProxyUpstreamTrouble(t *testing.T) {
 	t.Parallel()

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -19,9 +20,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // The fixtures files --record DIR keeps in DIR: the registrations the
@@ -47,11 +48,6 @@ const RecordedScenario = "recorded"
 // them costs one write.
 const recordFlushInterval = 200 * time.Millisecond
 
-// recordedUpToHere ends every write appended to a recording file: what
-// follows the last one is the rest of a write a crash cut short, which
-// continuing the recording drops.
-const recordedUpToHere = "# recorded up to here\n"
-
 // recorder turns the transactions an upstream answered into fixtures,
 // so that a mock started with --fixtures DIR answers them offline. It keeps
 // the latest answer of each transaction and the registrations the upstream
@@ -73,7 +69,7 @@ type recorder struct {
 
 	mu       sync.Mutex
 	disabled map[string]bool
-	latest   map[admin.Key][sha256.Size]byte
+	latest   map[transaction.Key][sha256.Size]byte
 	// pendingRegs and pendingTxs are the entries not yet appended.
 	pendingRegs, pendingTxs []byte
 	// closed says the writer is gone: Record appends itself.
@@ -112,7 +108,7 @@ func openRecorder(dir, upstream string, loadable func(fixtures.Transaction) erro
 		loadable: loadable,
 		log:      log,
 		disabled: map[string]bool{},
-		latest:   map[admin.Key][sha256.Size]byte{},
+		latest:   map[transaction.Key][sha256.Size]byte{},
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
@@ -172,7 +168,7 @@ func (r *recorder) create(f recordFile) error {
 		"# the %s it answered, each change appended, the latest entry of each\n"+
 		"# winning. Keys and tokens are never recorded.\n"+
 		"# Replay them offline with: aopay-mock --fixtures %s --unknown notfound\n"+
-		"%s:\n%s", r.upstream, f.key, r.dir, f.key, recordedUpToHere)
+		"%s:\n%s", r.upstream, f.key, r.dir, f.key, fixtures.RecordedUpToHere)
 	tmp, err := os.CreateTemp(r.dir, ".recorded-*.tmp")
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
@@ -202,7 +198,7 @@ func (r *recorder) create(f recordFile) error {
 
 // readEntries reads f's entries as the recording knows them, each on its
 // own so that memory holds one entry at a time, and returns the offset
-// past the last complete write. Only entries followed by recordedUpToHere
+// past the last complete write. Only entries followed by fixtures.RecordedUpToHere
 // count.
 func (r *recorder) readEntries(f recordFile, file io.Reader) (int64, error) {
 	in := bufio.NewReader(file)
@@ -229,7 +225,7 @@ func (r *recorder) readEntries(f recordFile, file io.Reader) (int64, error) {
 					return 0, fmt.Errorf("line %d is not part of an entry", line)
 				}
 				entry = append(entry, text...)
-			case string(text) == recordedUpToHere:
+			case string(text) == fixtures.RecordedUpToHere:
 				if entry != nil {
 					batch, entry = append(batch, entry), nil
 				}
@@ -293,7 +289,7 @@ func (r *recorder) adoptLegacy() error {
 	}
 	// The recording is the sandbox's own: nobody is to be warned of the
 	// keys it was written with.
-	set, err := fixtures.Load(path, slog.New(slog.DiscardHandler))
+	set, err := fixtures.Load(context.Background(), path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return fmt.Errorf("record: continue the recording in %s: %w", path, err)
 	}
@@ -334,7 +330,7 @@ func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bo
 	var t *fixtures.Transaction
 	switch {
 	case status == http.StatusOK && code == "1" && answer.Data != nil:
-		found, err := transactionOf(admin.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
+		found, err := transactionOf(transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}, answer.Data)
 		if err != nil {
 			return false, err
 		}
@@ -480,7 +476,7 @@ func (r *recorder) appendTo(f recordFile, entries []byte) error {
 	}
 	info, err := file.Stat()
 	if err == nil {
-		_, err = file.Write(append(entries, recordedUpToHere...))
+		_, err = file.Write(append(entries, fixtures.RecordedUpToHere...))
 	}
 	if err == nil {
 		err = file.Sync()
@@ -494,7 +490,7 @@ func (r *recorder) appendTo(f recordFile, entries []byte) error {
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
-	r.written += int64(len(entries) + len(recordedUpToHere))
+	r.written += int64(len(entries) + len(fixtures.RecordedUpToHere))
 	return nil
 }
 
@@ -532,7 +528,7 @@ func syncDir(dir string) error {
 // transactionOf reads a found answer's data the way the mock writes it:
 // data.status "1" success, "0" failed or, with refunded "1", refunded,
 // anything else pending.
-func transactionOf(key admin.Key, data map[string]json.RawMessage) (fixtures.Transaction, error) {
+func transactionOf(key transaction.Key, data map[string]json.RawMessage) (fixtures.Transaction, error) {
 	fields := map[string]string{}
 	for _, name := range []string{"txnid", "operatorname", "canumber", "amount", "comm", "tds", "status", "operatorid", "dateadded", "refunded", "refundtxnid", "daterefunded"} {
 		raw, ok := data[name]
@@ -547,7 +543,7 @@ func transactionOf(key admin.Key, data map[string]json.RawMessage) (fixtures.Tra
 	}
 	t := fixtures.Transaction{
 		Key: key,
-		Transaction: admin.Transaction{
+		Description: transaction.Description{
 			State:        stateOf(fields["status"], fields["refunded"]),
 			TxnID:        fields["txnid"],
 			OperatorName: fields["operatorname"],
@@ -574,6 +570,6 @@ func transactionOf(key admin.Key, data map[string]json.RawMessage) (fixtures.Tra
 
 // stateOf reads a transaction's state from its answer, by the rule the
 // contract suite judges answers with.
-func stateOf(status, refunded string) admin.State {
-	return admin.State(conformance.PhaseOf(status, refunded))
+func stateOf(status, refunded string) transaction.State {
+	return transaction.State(conformance.PhaseOf(status, refunded))
 }

@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // TestRecordThenReplay proxies a session to a mock standing for the
@@ -32,7 +35,7 @@ func TestRecordThenReplay(t *testing.T) {
 	rig := newProxyRig(t, upstream.URL, mockserver.Config{RecordDir: dir})
 
 	signed := func(reqid string) http.Header {
-		tok, err := rechargestatus.SignToken("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
+		tok, err := partnertoken.Sign("aopay-sandbox-secret", "AOP-SECURE", reqid, sandboxEpoch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,18 +47,18 @@ func TestRecordThenReplay(t *testing.T) {
 		header    http.Header
 		enquiries int
 		// wantState is the recorded state; "" when nothing is recorded.
-		wantState admin.State
+		wantState transaction.State
 	}{
-		{key: key{"AOP-554", "12345678"}, wantState: admin.StateSuccess},
-		{key: key{"AOP-554", "REFUND-1001"}, wantState: admin.StateRefunded},
-		{key: key{"AOP-554", "FAILED-1001"}, wantState: admin.StateFailed},
-		{key: key{"AOP-554", "STUCK-1001"}, wantState: admin.StatePending},
-		{key: key{"AOP-554", "PENDING-1001"}, enquiries: 3, wantState: admin.StateSuccess},
-		{key: key{"AOP-554", "PENDREFUND-1001"}, enquiries: 3, wantState: admin.StateRefunded},
-		{key: key{"AOP-554", "ORDER-77"}, wantState: admin.StateSuccess},
-		{key: key{"AOP-554", "FAILED-77"}, wantState: admin.StateFailed},
-		{key: key{"AOP-554", "PENDING-77"}, wantState: admin.StatePending},
-		{key: key{"AOP-SECURE", "SECURE-1001"}, header: signed("rec-1"), wantState: admin.StateSuccess},
+		{key: key{"AOP-554", "12345678"}, wantState: transaction.StateSuccess},
+		{key: key{"AOP-554", "REFUND-1001"}, wantState: transaction.StateRefunded},
+		{key: key{"AOP-554", "FAILED-1001"}, wantState: transaction.StateFailed},
+		{key: key{"AOP-554", "STUCK-1001"}, wantState: transaction.StatePending},
+		{key: key{"AOP-554", "PENDING-1001"}, enquiries: 3, wantState: transaction.StateSuccess},
+		{key: key{"AOP-554", "PENDREFUND-1001"}, enquiries: 3, wantState: transaction.StateRefunded},
+		{key: key{"AOP-554", "ORDER-77"}, wantState: transaction.StateSuccess},
+		{key: key{"AOP-554", "FAILED-77"}, wantState: transaction.StateFailed},
+		{key: key{"AOP-554", "PENDING-77"}, wantState: transaction.StatePending},
+		{key: key{"AOP-SECURE", "SECURE-1001"}, header: signed("rec-1"), wantState: transaction.StateSuccess},
 		{key: key{"AOP-554", "NOTFOUND-1001"}},
 		{key: key{"NOPE", "ORDER-1"}},
 		{key: key{"AOP-DISABLED", "ORDER-1"}},
@@ -95,7 +98,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if len(entries) != 2 || entries[0].Name() != proxy.RecordRegistrationsFile || entries[1].Name() != proxy.RecordTransactionsFile {
 		t.Fatalf("the directory holds %v, want only %s and %s", entries, proxy.RecordRegistrationsFile, proxy.RecordTransactionsFile)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatalf("the recording does not load as fixtures: %v\n%s", err, recorded)
 	}
@@ -106,7 +109,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if strings.Join(regs, ",") != "AOP-554(disabled=false),AOP-SECURE(disabled=false),AOP-DISABLED(disabled=true)" {
 		t.Fatalf("registrations recorded: %v; want those the upstream processed enquiries for, and the disabled one", regs)
 	}
-	states := map[key]admin.State{}
+	states := map[key]transaction.State{}
 	for _, tx := range set.Transactions {
 		states[key{tx.RegistrationID, tx.ReferenceID}] = tx.State
 	}
@@ -129,7 +132,7 @@ func TestRecordThenReplay(t *testing.T) {
 			mustMatchSpec(t, step.registration, step.reference, e)
 			want := last[step.key]
 			switch step.wantState {
-			case admin.StatePending:
+			case transaction.StatePending:
 				if got := dataStatus(t, e); got != "2" {
 					t.Fatalf("%v replay %d answered data.status %q, want it still pending", step.key, i, got)
 				}
@@ -226,7 +229,7 @@ func TestRecordingDoesNotHoldUpTheProxy(t *testing.T) {
 	if err := recording.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

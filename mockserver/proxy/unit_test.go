@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -11,8 +12,8 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // serverWriteTimeout is the write timeout of the server the mock is served
@@ -100,23 +101,23 @@ func TestTransactionOfReadsTheProviderData(t *testing.T) {
 	tests := []struct {
 		name      string
 		edit      func(map[string]any)
-		wantState admin.State
+		wantState transaction.State
 		wantErr   string
 	}{
-		{name: "success", edit: func(map[string]any) {}, wantState: admin.StateSuccess},
-		{name: "failed", edit: func(d map[string]any) { d["status"] = "0" }, wantState: admin.StateFailed},
+		{name: "success", edit: func(map[string]any) {}, wantState: transaction.StateSuccess},
+		{name: "failed", edit: func(d map[string]any) { d["status"] = "0" }, wantState: transaction.StateFailed},
 		{name: "refunded", edit: func(d map[string]any) {
 			d["status"], d["refunded"], d["refundtxnid"], d["daterefunded"] = "0", "1", "RF1", "2026-03-05 18:02:37"
-		}, wantState: admin.StateRefunded},
-		{name: "pending 2", edit: func(d map[string]any) { d["status"] = "2" }, wantState: admin.StatePending},
-		{name: "pending other value", edit: func(d map[string]any) { d["status"] = "IN PROCESS" }, wantState: admin.StatePending},
+		}, wantState: transaction.StateRefunded},
+		{name: "pending 2", edit: func(d map[string]any) { d["status"] = "2" }, wantState: transaction.StatePending},
+		{name: "pending other value", edit: func(d map[string]any) { d["status"] = "IN PROCESS" }, wantState: transaction.StatePending},
 		{name: "amount as number", edit: func(d map[string]any) { d["amount"] = 1000 }, wantErr: "data.amount is 1000, not a string"},
 		{name: "dateadded in another format", edit: func(d map[string]any) { d["dateadded"] = "2026-03-05T17:15:02Z" }, wantErr: "data.dateadded"},
 		{name: "daterefunded in another format", edit: func(d map[string]any) { d["daterefunded"] = "05/03/2026" }, wantErr: "data.daterefunded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			key := admin.Key{RegistrationID: "AOP-554", ReferenceID: "X"}
+			key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "X"}
 			tx, err := transactionOf(key, full(tt.edit))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -130,7 +131,7 @@ func TestTransactionOfReadsTheProviderData(t *testing.T) {
 			if tx.State != tt.wantState || tx.Key != key || tx.TxnID != "7310042220" || tx.DateAdded != "2026-03-05 17:15:02" || tx.Scenario != RecordedScenario {
 				t.Fatalf("read %+v", tx)
 			}
-			if (tx.State == admin.StateRefunded) != (tx.DateRefunded != "") {
+			if (tx.State == transaction.StateRefunded) != (tx.DateRefunded != "") {
 				t.Fatalf("daterefunded %v for a %s transaction", tx.DateRefunded, tx.State)
 			}
 		})
@@ -217,7 +218,7 @@ func TestRecorderKeepsTheLatestAnswerAndContinuesARecording(t *testing.T) {
 	if err := again.Close(); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fixtures.Load(dir, nil)
+	set, err := fixtures.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // ParseProviderTimeField reads the provider date written under field, with
@@ -12,7 +13,7 @@ import (
 func ParseProviderTimeField(field, s string) (time.Time, error) {
 	t, err := rechargestatus.ParseTime(s)
 	if err != nil {
-		return t, Errorf(EINVALID, "%s %q must be YYYY-MM-DD HH:MM:SS, Indian time", field, s)
+		return t, transaction.Errorf(transaction.EINVALID, "%s %q must be YYYY-MM-DD HH:MM:SS, Indian time", field, s)
 	}
 	return t, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sort"
 	"sync"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // DefaultMaxAutoCreated bounds the transactions made on first enquiry, so a
@@ -21,7 +23,7 @@ const DefaultMaxAutoCreated = 100_000
 type autoCreated struct {
 	mu   sync.Mutex
 	seq  uint64
-	live map[Key]uint64 // key → sequence of its latest creation or enquiry
+	live map[transaction.Key]uint64 // key → sequence of its latest creation or enquiry
 	// queue holds creations and enquiries in order; an entry whose sequence
 	// is no longer live[key] is stale (the key was enquired again, or evicted
 	// and created again) and skipped.
@@ -30,25 +32,25 @@ type autoCreated struct {
 }
 
 type autoEntry struct {
-	key Key
+	key transaction.Key
 	seq uint64
 }
 
 // add records a creation of key and returns the keys to evict to keep at
 // most limit; limit 0 keeps everything, and nothing need be recorded.
-func (a *autoCreated) add(key Key, limit int) []Key {
+func (a *autoCreated) add(key transaction.Key, limit int) []transaction.Key {
 	if limit <= 0 {
 		return nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.live == nil {
-		a.live = make(map[Key]uint64)
+		a.live = make(map[transaction.Key]uint64)
 	}
 	a.seq++
 	a.live[key] = a.seq
 	a.queue = append(a.queue, autoEntry{key: key, seq: a.seq})
-	var evict []Key
+	var evict []transaction.Key
 	for len(a.live) > limit && a.head < len(a.queue) {
 		e := a.queue[a.head]
 		a.queue[a.head] = autoEntry{}
@@ -64,7 +66,7 @@ func (a *autoCreated) add(key Key, limit int) []Key {
 
 // touch moves a tracked key to the back of the queue, as the most recently
 // enquired; an untracked key (a fixture, say) is left alone.
-func (a *autoCreated) touch(key Key) {
+func (a *autoCreated) touch(key transaction.Key) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.live[key]; !ok {
@@ -93,7 +95,7 @@ func (a *autoCreated) compact() {
 	a.queue, a.head = kept, 0
 }
 
-func (a *autoCreated) tracked(key Key) bool {
+func (a *autoCreated) tracked(key transaction.Key) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	_, ok := a.live[key]
@@ -110,15 +112,15 @@ func (a *autoCreated) reset() {
 // satisfies a condition, atomically, so that eviction never removes a
 // transaction an admin has just taken over.
 type ConditionalDeleter interface {
-	DeleteIf(ctx context.Context, key Key, cond func(Transaction) bool) (deleted bool, err error)
+	DeleteIf(ctx context.Context, key transaction.Key, cond func(Transaction) bool) (deleted bool, err error)
 }
 
-func isAutoCreated(t Transaction) bool { return t.Origin == OriginAuto }
+func isAutoCreated(t Transaction) bool { return t.Origin == transaction.OriginAuto }
 
 // noteEnquired records an enquiry of key, which created the transaction
 // when created is set, and evicts the least recently enquired auto-created
 // transactions beyond MaxAutoCreated.
-func (s *Service) noteEnquired(ctx context.Context, key Key, created bool) error {
+func (s *Service) noteEnquired(ctx context.Context, key transaction.Key, created bool) error {
 	if s.MaxAutoCreated <= 0 {
 		return nil
 	}
@@ -131,7 +133,7 @@ func (s *Service) noteEnquired(ctx context.Context, key Key, created bool) error
 
 // noteCreated records a transaction made on first enquiry and evicts the
 // least recently enquired auto-created ones beyond MaxAutoCreated.
-func (s *Service) noteCreated(ctx context.Context, key Key) error {
+func (s *Service) noteCreated(ctx context.Context, key transaction.Key) error {
 	for _, k := range s.auto.add(key, s.MaxAutoCreated) {
 		if err := s.evict(ctx, k); err != nil {
 			return err
@@ -140,21 +142,21 @@ func (s *Service) noteCreated(ctx context.Context, key Key) error {
 	return nil
 }
 
-func (s *Service) evict(ctx context.Context, key Key) error {
+func (s *Service) evict(ctx context.Context, key transaction.Key) error {
 	if cd, ok := s.Store.(ConditionalDeleter); ok {
 		_, err := cd.DeleteIf(ctx, key, isAutoCreated)
 		return err
 	}
 	t, err := s.Store.Get(ctx, key)
 	switch {
-	case ErrorCode(err) == ENOTFOUND:
+	case transaction.ErrorCode(err) == transaction.ENOTFOUND:
 		return nil
 	case err != nil:
 		return err
 	case !isAutoCreated(t):
 		return nil
 	}
-	if err := s.Store.Delete(ctx, key); err != nil && ErrorCode(err) != ENOTFOUND {
+	if err := s.Store.Delete(ctx, key); err != nil && transaction.ErrorCode(err) != transaction.ENOTFOUND {
 		return err
 	}
 	return nil

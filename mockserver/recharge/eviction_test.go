@@ -7,13 +7,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // storeWithoutConditionalDelete hides MemoryStore.DeleteIf, as a store
 // implementing only Store would.
 type storeWithoutConditionalDelete struct{ Store }
 
-func referencesHeld(t *testing.T, s *Service, origin Origin) []string {
+func referencesHeld(t *testing.T, s *Service, origin transaction.Origin) []string {
 	t.Helper()
 	all, err := s.Store.List(context.Background(), Filter{})
 	if err != nil {
@@ -51,43 +53,43 @@ func TestMaxAutoCreatedEvictsLeastRecentlyEnquiredFirst(t *testing.T) {
 			ctx := context.Background()
 			s := NewService(st.store(), NewFrozenClock(t0), 7)
 			s.MaxAutoCreated = 3
-			fixtures := []Transaction{{Key: Key{"AOP-554", "FIX-1"}, State: StateSuccess}}
+			fixtures := []Transaction{{Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: "FIX-1"}, State: transaction.StateSuccess}}
 			if err := s.Reset(ctx, []Registration{{ID: "AOP-554"}}, fixtures); err != nil {
 				t.Fatal(err)
 			}
-			admin := Transaction{Key: Key{"AOP-554", "ADMIN-1"}, State: StatePending, Origin: OriginAdmin}
+			admin := Transaction{Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ADMIN-1"}, State: transaction.StatePending, Origin: transaction.OriginAdmin}
 			s.Complete(&admin, t0)
 			if err := s.Store.Put(ctx, admin); err != nil {
 				t.Fatal(err)
 			}
 
 			mustEnquire(t, s, "A", "B", "C")
-			if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"A", "B", "C"}) {
+			if got := referencesHeld(t, s, transaction.OriginAuto); !slices.Equal(got, []string{"A", "B", "C"}) {
 				t.Fatalf("at the cap: %v", got)
 			}
 			// A client polling A keeps it: B, created after A but not
 			// enquired since, goes first.
 			mustEnquire(t, s, "A", "D")
-			if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"A", "C", "D"}) {
+			if got := referencesHeld(t, s, transaction.OriginAuto); !slices.Equal(got, []string{"A", "C", "D"}) {
 				t.Fatalf("after a fourth creation: %v, want B (least recently enquired) evicted", got)
 			}
-			a, err := s.Store.Get(ctx, Key{"AOP-554", "A"})
+			a, err := s.Store.Get(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "A"})
 			if err != nil || a.Enquiries != 2 {
 				t.Fatalf("A: %+v %v, want the transaction enquired twice", a, err)
 			}
 			// Fixture and admin transactions enquired do not take a place.
 			mustEnquire(t, s, "FIX-1", "ADMIN-1", "B")
-			if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"A", "B", "D"}) {
+			if got := referencesHeld(t, s, transaction.OriginAuto); !slices.Equal(got, []string{"A", "B", "D"}) {
 				t.Fatalf("after B came back: %v, want C evicted", got)
 			}
-			b, err := s.Store.Get(ctx, Key{"AOP-554", "B"})
+			b, err := s.Store.Get(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "B"})
 			if err != nil || b.Enquiries != 1 {
 				t.Fatalf("B made again: %+v %v, want a fresh transaction with one enquiry", b, err)
 			}
-			if got := referencesHeld(t, s, OriginFixture); !slices.Equal(got, []string{"FIX-1"}) {
+			if got := referencesHeld(t, s, transaction.OriginFixture); !slices.Equal(got, []string{"FIX-1"}) {
 				t.Fatalf("fixtures %v", got)
 			}
-			if got := referencesHeld(t, s, OriginAdmin); !slices.Equal(got, []string{"ADMIN-1"}) {
+			if got := referencesHeld(t, s, transaction.OriginAdmin); !slices.Equal(got, []string{"ADMIN-1"}) {
 				t.Fatalf("admin transactions %v", got)
 			}
 		})
@@ -99,19 +101,19 @@ func TestMaxAutoCreatedSparesTransactionsTakenOverByAdmin(t *testing.T) {
 	s, _ := newTestService(t)
 	s.MaxAutoCreated = 2
 	mustEnquire(t, s, "A")
-	taken, err := s.Store.Get(ctx, Key{"AOP-554", "A"})
+	taken, err := s.Store.Get(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "A"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	taken.Origin = OriginAdmin
+	taken.Origin = transaction.OriginAdmin
 	if err := s.Store.Put(ctx, taken); err != nil {
 		t.Fatal(err)
 	}
 	mustEnquire(t, s, "B", "C", "D")
-	if got := referencesHeld(t, s, OriginAdmin); !slices.Equal(got, []string{"A"}) {
+	if got := referencesHeld(t, s, transaction.OriginAdmin); !slices.Equal(got, []string{"A"}) {
 		t.Fatalf("admin transactions %v, want A kept", got)
 	}
-	if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"C", "D"}) {
+	if got := referencesHeld(t, s, transaction.OriginAuto); !slices.Equal(got, []string{"C", "D"}) {
 		t.Fatalf("auto-created %v", got)
 	}
 }
@@ -122,7 +124,7 @@ func TestMaxAutoCreatedZeroKeepsEverything(t *testing.T) {
 	for i := range 50 {
 		mustEnquire(t, s, fmt.Sprintf("ORDER-%d", i))
 	}
-	if got := len(referencesHeld(t, s, OriginAuto)); got != 50 {
+	if got := len(referencesHeld(t, s, transaction.OriginAuto)); got != 50 {
 		t.Fatalf("%d held, want 50", got)
 	}
 }
@@ -135,7 +137,7 @@ func TestResetForgetsAutoCreated(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEnquire(t, s, "C", "D")
-	if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"C", "D"}) {
+	if got := referencesHeld(t, s, transaction.OriginAuto); !slices.Equal(got, []string{"C", "D"}) {
 		t.Fatalf("after a reset: %v, want both new ones kept", got)
 	}
 }
@@ -146,7 +148,7 @@ func TestReloadTakesOverStoredAutoCreated(t *testing.T) {
 	// A persistent store holds these from a previous run; the recharge date
 	// tells their age.
 	for i, ref := range []string{"OLDEST", "OLD", "NEW", "NEWER", "NEWEST"} {
-		tx := Transaction{Key: Key{"AOP-554", ref}, State: StateSuccess, Origin: OriginAuto, DateAdded: t0.Add(time.Duration(i) * time.Minute)}
+		tx := Transaction{Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: ref}, State: transaction.StateSuccess, Origin: transaction.OriginAuto, DateAdded: t0.Add(time.Duration(i) * time.Minute)}
 		Generator{Seed: 1}.Fill(&tx, t0)
 		if err := store.Put(ctx, tx); err != nil {
 			t.Fatal(err)
@@ -157,7 +159,7 @@ func TestReloadTakesOverStoredAutoCreated(t *testing.T) {
 	if err := s.Reload(ctx, []Registration{{ID: "AOP-554"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"NEW", "NEWER", "NEWEST"}) {
+	if got := referencesHeld(t, s, transaction.OriginAuto); !slices.Equal(got, []string{"NEW", "NEWER", "NEWEST"}) {
 		t.Fatalf("after reload: %v, want the three newest", got)
 	}
 	// A second reload (SIGHUP) must not count them twice.
@@ -165,7 +167,7 @@ func TestReloadTakesOverStoredAutoCreated(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEnquire(t, s, "FRESH")
-	if got := referencesHeld(t, s, OriginAuto); !slices.Equal(got, []string{"FRESH", "NEWER", "NEWEST"}) {
+	if got := referencesHeld(t, s, transaction.OriginAuto); !slices.Equal(got, []string{"FRESH", "NEWER", "NEWEST"}) {
 		t.Fatalf("after a creation: %v, want NEW evicted", got)
 	}
 }
@@ -194,7 +196,7 @@ func TestMaxAutoCreatedUnderConcurrentCreation(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	held := referencesHeld(t, s, OriginAuto)
+	held := referencesHeld(t, s, transaction.OriginAuto)
 	if len(held) != limit {
 		t.Fatalf("%d held, want exactly %d", len(held), limit)
 	}
@@ -222,7 +224,7 @@ func TestAutoCreatedQueueStaysProportional(t *testing.T) {
 			ref := fmt.Sprintf("R-%d", i)
 			mustEnquire(t, s, ref)
 			if round%2 == 0 {
-				if err := s.Store.Delete(ctx, Key{"AOP-554", ref}); err != nil {
+				if err := s.Store.Delete(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: ref}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // FASTagIssuers are banks that issue FASTags, the operators of this endpoint.
@@ -32,7 +34,7 @@ type Generator struct {
 	Seed int64
 }
 
-func (g Generator) faker(key Key) *gofakeit.Faker {
+func (g Generator) faker(key transaction.Key) *gofakeit.Faker {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d\x00%s\x00%s", g.Seed, key.RegistrationID, key.ReferenceID)
 	return gofakeit.New(int64(h.Sum64() & (1<<63 - 1)))
@@ -65,7 +67,7 @@ func (g Generator) Fill(t *Transaction, created time.Time) {
 	if t.DateAdded.IsZero() {
 		t.DateAdded = created.Add(-time.Duration(ageSeconds) * time.Second).Truncate(time.Second)
 	}
-	if t.OperatorID == "" && t.State != StatePending && t.State != StateFailed && t.State != StateRefunded {
+	if t.OperatorID == "" && t.State != transaction.StatePending && t.State != transaction.StateFailed && t.State != transaction.StateRefunded {
 		t.OperatorID = operatorIDFor(t.TxnID)
 	}
 }

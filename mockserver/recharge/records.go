@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Record is one item of a collection that Records keeps.
@@ -43,7 +45,7 @@ func (s *MemoryStore) LoadRecords(_ context.Context, collection string) ([]Recor
 func (s *MemoryStore) WriteRecords(_ context.Context, collection string, replace bool, changes []Record) error {
 	for _, r := range changes {
 		if r.Key == "" {
-			return Errorf(EINVALID, "a record needs a key")
+			return transaction.Errorf(transaction.EINVALID, "a record needs a key")
 		}
 	}
 	s.settingsMu.Lock()

@@ -1,13 +1,15 @@
 package recharge
 
 import (
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
-
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync/atomic"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Registration is a partner known to the provider.
@@ -53,7 +55,7 @@ func ParseUnknownPolicy(s string) (UnknownPolicy, error) {
 
 // DefaultResolveRule resolves a pending transaction once it has answered
 // pending three times.
-var DefaultResolveRule = Rule{AfterEnquiries: 3}
+var DefaultResolveRule = transaction.Rule{AfterEnquiries: 3}
 
 // Service answers status enquiries and keeps transactions moving through
 // their lifecycle.
@@ -64,7 +66,7 @@ type Service struct {
 	Unknown   UnknownPolicy
 	// DefaultRule is when pending transactions made by convention resolve,
 	// and failed ones meant to be refunded are refunded; its To is ignored.
-	DefaultRule Rule
+	DefaultRule transaction.Rule
 	Tokens      *TokenVerifier
 	// MaxAutoCreated bounds the transactions made on first enquiry: beyond
 	// it the least recently enquired of them are deleted. Zero keeps them all.
@@ -141,7 +143,7 @@ func (s *Service) Authenticate(q Enquiry) (Registration, error) {
 		return Registration{}, authError(rechargestatus.MessageAuthenticationFailed, "unknown RegistrationID")
 	}
 	if reg.Disabled {
-		return Registration{}, Errorf(EDISABLED, "service is disabled")
+		return Registration{}, transaction.Errorf(transaction.EDISABLED, "service is disabled")
 	}
 	if reg.Key != "" {
 		if err := s.Tokens.Verify(reg, q.Token); err != nil {
@@ -158,31 +160,33 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 	if _, err := s.Authenticate(q); err != nil {
 		return Result{}, err
 	}
-	key := Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
-	now := s.Clock.Now()
+	key := transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
 	created := false
 	tx, err := s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
+		// Read within the update, so a reset that moves the clock with
+		// the store (Replacement.Made) is seen whole.
+		now := s.Clock.Now()
 		created = !found
 		if !found {
 			sc := ScenarioFor(q.ReferenceID)
 			switch {
 			case sc.AuthMessage != "":
-				return cur, &Error{Code: EUNAUTHORIZED, Message: sc.AuthMessage, TokenRejected: sc.TokenRejected}
+				return cur, &transaction.Error{Code: transaction.EUNAUTHORIZED, Message: sc.AuthMessage, TokenRejected: sc.TokenRejected}
 			case sc.NotFound || s.Unknown == UnknownNotFound:
-				return cur, Errorf(ENOTFOUND, "No Transaction found")
+				return cur, transaction.Errorf(transaction.ENOTFOUND, "No Transaction found")
 			}
 			cur = s.NewTransaction(key, sc, now)
 		}
 		cur.Enquire(now)
 		return cur, nil
 	})
-	switch ErrorCode(err) {
+	switch transaction.ErrorCode(err) {
 	case "":
 		if err := s.noteEnquired(ctx, key, created); err != nil {
 			return Result{}, err
 		}
 		return Result{Found: true, Transaction: tx, Scenario: tx.Scenario}, nil
-	case ENOTFOUND:
+	case transaction.ENOTFOUND:
 		return Result{Found: false, Scenario: "not-found"}, nil
 	default:
 		return Result{}, err
@@ -191,16 +195,16 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 
 // NewTransaction makes the transaction of scenario sc for key, as an unknown
 // referenceid gets on its first enquiry.
-func (s *Service) NewTransaction(key Key, sc Scenario, now time.Time) Transaction {
-	t := Transaction{Key: key, State: sc.State, Origin: OriginAuto, Scenario: sc.Name}
-	if sc.State == StatePending && !sc.Stuck {
+func (s *Service) NewTransaction(key transaction.Key, sc Scenario, now time.Time) Transaction {
+	t := Transaction{Key: key, State: sc.State, Origin: transaction.OriginAuto, Scenario: sc.Name}
+	if sc.State == transaction.StatePending && !sc.Stuck {
 		r := s.DefaultRule
 		r.To = sc.Resolve
 		t.Resolve = &r
 	}
 	if sc.RefundAfterFailure {
 		r := s.DefaultRule
-		r.To = StateRefunded
+		r.To = transaction.StateRefunded
 		t.Refund = &r
 	}
 	s.Complete(&t, now)
@@ -215,7 +219,7 @@ func (s *Service) Complete(t *Transaction, now time.Time) {
 	if t.StateSince.IsZero() {
 		t.StateSince = now
 	}
-	if t.State == StateRefunded {
+	if t.State == transaction.StateRefunded {
 		if t.RefundTxnID == "" {
 			t.RefundTxnID = "RF" + t.TxnID
 		}
@@ -230,12 +234,12 @@ func (s *Service) Complete(t *Transaction, now time.Time) {
 }
 
 // Transition forces a transaction into state to, as the provider's back
-// office would. An impossible transition is an ECONFLICT error saying why.
-func (s *Service) Transition(ctx context.Context, key Key, to State) (Transaction, error) {
+// office would. An impossible transition is an transaction.ECONFLICT error saying why.
+func (s *Service) Transition(ctx context.Context, key transaction.Key, to transaction.State) (Transaction, error) {
 	now := s.Clock.Now()
 	return s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
 		if !found {
-			return cur, Errorf(ENOTFOUND, "no transaction %s", key)
+			return cur, transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 		}
 		cur.Settle(now)
 		if err := cur.TransitionTo(to, now); err != nil {
@@ -245,66 +249,74 @@ func (s *Service) Transition(ctx context.Context, key Key, to State) (Transactio
 	})
 }
 
-// Reset empties the store and loads the fixtures' registrations and
-// transactions.
+// Reset puts the store back to the fixtures' registrations and
+// transactions, completed at the clock's time, in one Store.Replace.
 func (s *Service) Reset(ctx context.Context, regs []Registration, txs []Transaction) error {
-	all, err := s.Store.List(ctx, Filter{})
-	if err != nil {
-		return err
-	}
-	for _, t := range all {
-		if err := s.Store.Delete(ctx, t.Key); err != nil && ErrorCode(err) != ENOTFOUND {
-			return err
-		}
-	}
-	s.auto.reset()
-	s.SetRegistrations(regs)
-	return s.putFixtures(ctx, txs, nil)
+	return s.ResetWith(ctx, regs, txs, s.Clock.Now(), Replacement{})
 }
 
-// Reload applies edited fixtures without losing runtime state: registrations
-// are replaced; a transaction already in the store is kept as it is (runtime
-// state wins over the file); new fixture transactions are added; fixture
-// transactions no longer in the file are removed.
-func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transaction) error {
-	all, err := s.Store.List(ctx, Filter{})
+// ResetWith is Reset with the fixtures completed at now and the records,
+// settings and Made of also replaced with the transactions, at once: a
+// reader sees the store before or after, never a fixture missing or made
+// afresh from its referenceid by an enquiry racing the reset.
+func (s *Service) ResetWith(ctx context.Context, regs []Registration, txs []Transaction, now time.Time, also Replacement) error {
+	put, err := s.fixtureTransactions(txs, now)
 	if err != nil {
 		return err
 	}
-	inFile := make(map[Key]bool, len(txs))
+	also.Keep, also.Add = nil, put
+	// Forgotten first: a transaction made between here and the replacement
+	// is tracked but gone, which errs towards evicting early.
+	s.auto.reset()
+	if err := s.Store.Replace(ctx, also); err != nil {
+		if all, lerr := s.Store.List(ctx, Filter{}); lerr == nil {
+			err = errors.Join(err, s.trackStored(ctx, all))
+		}
+		return err
+	}
+	s.SetRegistrations(regs)
+	return nil
+}
+
+// Reload applies edited fixtures without losing runtime state, in one
+// Store.Replace: registrations are replaced; a transaction already in the
+// store is kept as it is (runtime state wins over the file); new fixture
+// transactions are added; fixture transactions no longer in the file are
+// removed.
+func (s *Service) Reload(ctx context.Context, regs []Registration, txs []Transaction) error {
+	put, err := s.fixtureTransactions(txs, s.Clock.Now())
+	if err != nil {
+		return err
+	}
+	inFile := make(map[transaction.Key]bool, len(txs))
 	for _, t := range txs {
 		inFile[t.Key] = true
 	}
-	existing := make(map[Key]bool, len(all))
-	for _, t := range all {
-		existing[t.Key] = true
-		if t.Origin == OriginFixture && !inFile[t.Key] {
-			if err := s.Store.Delete(ctx, t.Key); err != nil && ErrorCode(err) != ENOTFOUND {
-				return err
-			}
-		}
+	err = s.Store.Replace(ctx, Replacement{
+		Keep: func(t Transaction) bool { return t.Origin != transaction.OriginFixture || inFile[t.Key] },
+		Add:  put,
+	})
+	if err != nil {
+		return err
 	}
 	s.SetRegistrations(regs)
-	if err := s.putFixtures(ctx, txs, existing); err != nil {
+	all, err := s.Store.List(ctx, Filter{})
+	if err != nil {
 		return err
 	}
 	return s.trackStored(ctx, all)
 }
 
-func (s *Service) putFixtures(ctx context.Context, txs []Transaction, skip map[Key]bool) error {
-	now := s.Clock.Now()
+// fixtureTransactions completes and validates the fixtures' transactions.
+func (s *Service) fixtureTransactions(txs []Transaction, now time.Time) ([]Transaction, error) {
+	out := make([]Transaction, 0, len(txs))
 	for _, t := range txs {
-		if skip[t.Key] {
-			continue
-		}
-		t.Origin = OriginFixture
+		t.Origin = transaction.OriginFixture
 		s.Complete(&t, now)
 		if err := t.Validate(); err != nil {
-			return fmt.Errorf("fixture %s: %w", t.Key, err)
+			return nil, fmt.Errorf("fixture %s: %w", t.Key, err)
 		}
-		if err := s.Store.Put(ctx, t); err != nil {
-			return err
-		}
+		out = append(out, t)
 	}
-	return nil
+	return out, nil
 }

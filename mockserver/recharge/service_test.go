@@ -8,6 +8,8 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func newTestService(t *testing.T) (*Service, *VirtualClock) {
@@ -30,19 +32,19 @@ func enquire(t *testing.T, s *Service, ref string) (Result, error) {
 func TestEnquireByConvention(t *testing.T) {
 	tests := []struct {
 		ref      string
-		states   []State // answered by successive enquiries
+		states   []transaction.State // answered by successive enquiries
 		notFound bool
 		authMsg  string
 		// rejected: answered as the JWT decoder's refusal of a Token.
 		rejected bool
 	}{
-		{ref: "ORDER-1", states: []State{StateSuccess, StateSuccess}},
-		{ref: "PENDING-1", states: []State{StatePending, StatePending, StatePending, StateSuccess, StateSuccess}},
-		{ref: "PENDFAIL-1", states: []State{StatePending, StatePending, StatePending, StateFailed}},
-		{ref: "PENDREFUND-1", states: []State{StatePending, StatePending, StatePending, StateFailed, StateFailed, StateFailed, StateRefunded}},
-		{ref: "STUCK-1", states: []State{StatePending, StatePending, StatePending, StatePending, StatePending}},
-		{ref: "FAILED-1", states: []State{StateFailed, StateFailed}},
-		{ref: "REFUND-1", states: []State{StateRefunded}},
+		{ref: "ORDER-1", states: []transaction.State{transaction.StateSuccess, transaction.StateSuccess}},
+		{ref: "PENDING-1", states: []transaction.State{transaction.StatePending, transaction.StatePending, transaction.StatePending, transaction.StateSuccess, transaction.StateSuccess}},
+		{ref: "PENDFAIL-1", states: []transaction.State{transaction.StatePending, transaction.StatePending, transaction.StatePending, transaction.StateFailed}},
+		{ref: "PENDREFUND-1", states: []transaction.State{transaction.StatePending, transaction.StatePending, transaction.StatePending, transaction.StateFailed, transaction.StateFailed, transaction.StateFailed, transaction.StateRefunded}},
+		{ref: "STUCK-1", states: []transaction.State{transaction.StatePending, transaction.StatePending, transaction.StatePending, transaction.StatePending, transaction.StatePending}},
+		{ref: "FAILED-1", states: []transaction.State{transaction.StateFailed, transaction.StateFailed}},
+		{ref: "REFUND-1", states: []transaction.State{transaction.StateRefunded}},
 		{ref: "NOTFOUND-1", notFound: true},
 		{ref: "AUTHFAIL-1", authMsg: rechargestatus.MessageAuthenticationFailed},
 		{ref: "BADSIG-1", authMsg: rechargestatus.MessageInvalidSignatureEncoding, rejected: true},
@@ -53,7 +55,7 @@ func TestEnquireByConvention(t *testing.T) {
 			if tt.notFound || tt.authMsg != "" {
 				res, err := enquire(t, s, tt.ref)
 				if tt.authMsg != "" {
-					if e, _ := err.(*Error); e == nil || e.Code != EUNAUTHORIZED || e.Message != tt.authMsg || e.TokenRejected != tt.rejected {
+					if e, _ := err.(*transaction.Error); e == nil || e.Code != transaction.EUNAUTHORIZED || e.Message != tt.authMsg || e.TokenRejected != tt.rejected {
 						t.Fatalf("got %#v, want unauthorized %q, token rejected %t", err, tt.authMsg, tt.rejected)
 					}
 				} else if err != nil || res.Found {
@@ -92,21 +94,21 @@ func TestUnknownNotFoundPolicy(t *testing.T) {
 	if err != nil || res.Found {
 		t.Fatalf("got %+v %v, want not found", res, err)
 	}
-	if _, err := enquire(t, s, "BADSIG-1"); ErrorMessage(err) != rechargestatus.MessageInvalidSignatureEncoding {
+	if _, err := enquire(t, s, "BADSIG-1"); transaction.ErrorMessage(err) != rechargestatus.MessageInvalidSignatureEncoding {
 		t.Fatalf("401 conventions apply whatever the policy: %v", err)
 	}
 }
 
 func TestDurationDefaultRuleWithTheClock(t *testing.T) {
 	s, clock := newTestService(t)
-	s.DefaultRule = Rule{After: Duration(10 * time.Minute)}
+	s.DefaultRule = transaction.Rule{After: transaction.Duration(10 * time.Minute)}
 	for range 5 {
-		if res, _ := enquire(t, s, "PENDING-T"); res.Transaction.State != StatePending {
+		if res, _ := enquire(t, s, "PENDING-T"); res.Transaction.State != transaction.StatePending {
 			t.Fatalf("resolved before the clock moved: %s", res.Transaction.State)
 		}
 	}
 	clock.Advance(10 * time.Minute)
-	if res, _ := enquire(t, s, "PENDING-T"); res.Transaction.State != StateSuccess {
+	if res, _ := enquire(t, s, "PENDING-T"); res.Transaction.State != transaction.StateSuccess {
 		t.Fatalf("after 10 minutes: %s", res.Transaction.State)
 	}
 }
@@ -115,15 +117,15 @@ func TestAuthentication(t *testing.T) {
 	s, clock := newTestService(t)
 	now := clock.Now()
 	good := func(reqid string) string {
-		tok, err := rechargestatus.SignToken("k3y", "AOP-SECURE", reqid, now)
+		tok, err := partnertoken.Sign("k3y", "AOP-SECURE", reqid, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
-	wrongKey, _ := rechargestatus.SignToken("other", "AOP-SECURE", "r9", now)
-	stale, _ := rechargestatus.SignToken("k3y", "AOP-SECURE", "r8", now.Add(-6*time.Minute))
-	otherPartner, _ := rechargestatus.SignToken("k3y", "AOP-554", "r7", now)
+	wrongKey, _ := partnertoken.Sign("other", "AOP-SECURE", "r9", now)
+	stale, _ := partnertoken.Sign("k3y", "AOP-SECURE", "r8", now.Add(-6*time.Minute))
+	otherPartner, _ := partnertoken.Sign("k3y", "AOP-554", "r7", now)
 	replayed := good("r-replay")
 	tests := []struct {
 		name, reg, token string
@@ -133,28 +135,28 @@ func TestAuthentication(t *testing.T) {
 		// answer apart from other authentication failures.
 		rejected bool
 	}{
-		{name: "unknown registration", reg: "NOPE", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
-		{name: "disabled registration", reg: "AOP-OFF", wantCode: EDISABLED},
-		{name: "no token", reg: "AOP-SECURE", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
-		{name: "two segments", reg: "AOP-SECURE", token: "a.b", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageWrongSegments, rejected: true},
-		{name: "signature not base64url", reg: "AOP-SECURE", token: good("r1")[:len(good("r1"))-4] + "!!!!", wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageInvalidSignatureEncoding, rejected: true},
-		{name: "wrong key", reg: "AOP-SECURE", token: wrongKey, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageSignatureFailed, rejected: true},
-		{name: "expired", reg: "AOP-SECURE", token: stale, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageExpiredToken, rejected: true},
-		{name: "other partner", reg: "AOP-SECURE", token: otherPartner, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
+		{name: "unknown registration", reg: "NOPE", wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
+		{name: "disabled registration", reg: "AOP-OFF", wantCode: transaction.EDISABLED},
+		{name: "no token", reg: "AOP-SECURE", wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
+		{name: "two segments", reg: "AOP-SECURE", token: "a.b", wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageWrongSegments, rejected: true},
+		{name: "signature not base64url", reg: "AOP-SECURE", token: good("r1")[:len(good("r1"))-4] + "!!!!", wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageInvalidSignatureEncoding, rejected: true},
+		{name: "wrong key", reg: "AOP-SECURE", token: wrongKey, wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageSignatureFailed, rejected: true},
+		{name: "expired", reg: "AOP-SECURE", token: stale, wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageExpiredToken, rejected: true},
+		{name: "other partner", reg: "AOP-SECURE", token: otherPartner, wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
 		{name: "valid", reg: "AOP-SECURE", token: replayed},
-		{name: "replayed reqid", reg: "AOP-SECURE", token: replayed, wantCode: EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
+		{name: "replayed reqid", reg: "AOP-SECURE", token: replayed, wantCode: transaction.EUNAUTHORIZED, wantMsg: rechargestatus.MessageAuthenticationFailed},
 		{name: "key-less registration ignores tokens", reg: "AOP-554", token: "garbage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.Enquire(context.Background(), Enquiry{RegistrationID: tt.reg, ReferenceID: "SEC-1", Token: tt.token})
-			if ErrorCode(err) != tt.wantCode {
-				t.Fatalf("code %q, want %q (%v)", ErrorCode(err), tt.wantCode, err)
+			if transaction.ErrorCode(err) != tt.wantCode {
+				t.Fatalf("code %q, want %q (%v)", transaction.ErrorCode(err), tt.wantCode, err)
 			}
-			if tt.wantMsg != "" && ErrorMessage(err) != tt.wantMsg {
-				t.Fatalf("message %q, want %q", ErrorMessage(err), tt.wantMsg)
+			if tt.wantMsg != "" && transaction.ErrorMessage(err) != tt.wantMsg {
+				t.Fatalf("message %q, want %q", transaction.ErrorMessage(err), tt.wantMsg)
 			}
-			if e, _ := err.(*Error); e != nil && e.TokenRejected != tt.rejected {
+			if e, _ := err.(*transaction.Error); e != nil && e.TokenRejected != tt.rejected {
 				t.Fatalf("TokenRejected %t, want %t: %v", e.TokenRejected, tt.rejected, err)
 			}
 		})
@@ -182,7 +184,7 @@ func TestConcurrentEnquiriesCountOnceEach(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	shared, err := s.Store.Get(context.Background(), Key{"AOP-554", "STUCK-shared"})
+	shared, err := s.Store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-shared"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +192,7 @@ func TestConcurrentEnquiriesCountOnceEach(t *testing.T) {
 		t.Fatalf("shared transaction counted %d enquiries, want %d", shared.Enquiries, workers*each/2)
 	}
 	for w := range workers {
-		own, err := s.Store.Get(context.Background(), Key{"AOP-554", fmt.Sprintf("ORDER-%d", w)})
+		own, err := s.Store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: fmt.Sprintf("ORDER-%d", w)})
 		if err != nil || own.Enquiries != each/2 {
 			t.Fatalf("worker %d: %d enquiries, %v", w, own.Enquiries, err)
 		}
@@ -203,18 +205,18 @@ func TestTransition(t *testing.T) {
 	if _, err := enquire(t, s, "STUCK-1"); err != nil {
 		t.Fatal(err)
 	}
-	key := Key{"AOP-554", "STUCK-1"}
-	if _, err := s.Transition(ctx, key, StateRefunded); ErrorCode(err) != ECONFLICT {
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1"}
+	if _, err := s.Transition(ctx, key, transaction.StateRefunded); transaction.ErrorCode(err) != transaction.ECONFLICT {
 		t.Fatalf("refund of a pending transaction: %v", err)
 	}
-	if tx, err := s.Transition(ctx, key, StateFailed); err != nil || tx.State != StateFailed {
+	if tx, err := s.Transition(ctx, key, transaction.StateFailed); err != nil || tx.State != transaction.StateFailed {
 		t.Fatalf("fail: %+v %v", tx, err)
 	}
-	tx, err := s.Transition(ctx, key, StateRefunded)
-	if err != nil || tx.State != StateRefunded || tx.RefundTxnID == "" || tx.DateRefunded == nil {
+	tx, err := s.Transition(ctx, key, transaction.StateRefunded)
+	if err != nil || tx.State != transaction.StateRefunded || tx.RefundTxnID == "" || tx.DateRefunded == nil {
 		t.Fatalf("refund: %+v %v", tx, err)
 	}
-	if _, err := s.Transition(ctx, Key{"AOP-554", "nope"}, StateSuccess); ErrorCode(err) != ENOTFOUND {
+	if _, err := s.Transition(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "nope"}, transaction.StateSuccess); transaction.ErrorCode(err) != transaction.ENOTFOUND {
 		t.Fatalf("missing transaction: %v", err)
 	}
 }
@@ -223,62 +225,65 @@ func TestResetAndReload(t *testing.T) {
 	s, _ := newTestService(t)
 	ctx := context.Background()
 	regs := []Registration{{ID: "AOP-554"}}
-	fixture := func(ref string, st State) Transaction {
-		return Transaction{Key: Key{"AOP-554", ref}, State: st}
+	fixture := func(ref string, st transaction.State) Transaction {
+		return Transaction{Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: ref}, State: st}
 	}
-	if err := s.Reset(ctx, regs, []Transaction{fixture("F1", StatePending), fixture("F2", StateSuccess)}); err != nil {
+	if err := s.Reset(ctx, regs, []Transaction{fixture("F1", transaction.StatePending), fixture("F2", transaction.StateSuccess)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := enquire(t, s, "AUTO-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Transition(ctx, Key{"AOP-554", "F1"}, StateSuccess); err != nil {
+	if _, err := s.Transition(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "F1"}, transaction.StateSuccess); err != nil {
 		t.Fatal(err)
 	}
 	// The edited file drops F2, redefines F1 and adds F3.
-	err := s.Reload(ctx, []Registration{{ID: "AOP-554"}, {ID: "AOP-NEW"}}, []Transaction{fixture("F1", StateFailed), fixture("F3", StateFailed)})
+	err := s.Reload(ctx, []Registration{{ID: "AOP-554"}, {ID: "AOP-NEW"}}, []Transaction{fixture("F1", transaction.StateFailed), fixture("F3", transaction.StateFailed)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	all, _ := s.Store.List(ctx, Filter{})
-	got := map[string]State{}
+	got := map[string]transaction.State{}
 	for _, tx := range all {
 		got[tx.ReferenceID] = tx.State
 	}
-	want := map[string]State{"AUTO-1": StateSuccess, "F1": StateSuccess, "F3": StateFailed}
+	want := map[string]transaction.State{"AUTO-1": transaction.StateSuccess, "F1": transaction.StateSuccess, "F3": transaction.StateFailed}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("after reload %v, want %v", got, want)
 	}
 	if _, ok := s.Registration("AOP-NEW"); !ok {
 		t.Fatal("reload did not add the new registration")
 	}
-	if err := s.Reset(ctx, regs, []Transaction{fixture("F1", StatePending)}); err != nil {
+	if err := s.Reset(ctx, regs, []Transaction{fixture("F1", transaction.StatePending)}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.Store.Count(ctx); n != 1 {
 		t.Fatalf("after reset %d transactions, want 1", n)
 	}
-	bad := fixture("BAD", StateSuccess)
+	bad := fixture("BAD", transaction.StateSuccess)
 	bad.Amount = "ten"
 	if err := s.Reset(ctx, regs, []Transaction{bad}); err == nil {
 		t.Fatal("an invalid fixture was accepted")
+	}
+	if all, _ := s.Store.List(ctx, Filter{}); len(all) != 1 || all[0].ReferenceID != "F1" {
+		t.Fatalf("a refused reset changed the store: %v", all)
 	}
 }
 
 func TestMemoryStore(t *testing.T) {
 	ctx := context.Background()
 	s := NewMemoryStore()
-	k := Key{"R", "1"}
-	if _, err := s.Get(ctx, k); ErrorCode(err) != ENOTFOUND {
+	k := transaction.Key{RegistrationID: "R", ReferenceID: "1"}
+	if _, err := s.Get(ctx, k); transaction.ErrorCode(err) != transaction.ENOTFOUND {
 		t.Fatalf("get missing: %v", err)
 	}
-	if err := s.Delete(ctx, k); ErrorCode(err) != ENOTFOUND {
+	if err := s.Delete(ctx, k); transaction.ErrorCode(err) != transaction.ENOTFOUND {
 		t.Fatalf("delete missing: %v", err)
 	}
-	_ = s.Put(ctx, Transaction{Key: k, State: StateSuccess})
-	_ = s.Put(ctx, Transaction{Key: Key{"R", "0"}, State: StatePending})
-	_ = s.Put(ctx, Transaction{Key: Key{"Q", "9"}, State: StatePending})
-	list, _ := s.List(ctx, Filter{State: StatePending})
+	_ = s.Put(ctx, Transaction{Key: k, State: transaction.StateSuccess})
+	_ = s.Put(ctx, Transaction{Key: transaction.Key{RegistrationID: "R", ReferenceID: "0"}, State: transaction.StatePending})
+	_ = s.Put(ctx, Transaction{Key: transaction.Key{RegistrationID: "Q", ReferenceID: "9"}, State: transaction.StatePending})
+	list, _ := s.List(ctx, Filter{State: transaction.StatePending})
 	if len(list) != 2 || list[0].RegistrationID != "Q" || list[1].ReferenceID != "0" {
 		t.Fatalf("filtered, ordered list: %+v", list)
 	}
@@ -286,12 +291,12 @@ func TestMemoryStore(t *testing.T) {
 		t.Fatalf("by registration: %d", len(list))
 	}
 	_, err := s.Update(ctx, k, func(cur Transaction, found bool) (Transaction, error) {
-		return cur, Errorf(ECONFLICT, "no")
+		return cur, transaction.Errorf(transaction.ECONFLICT, "no")
 	})
-	if ErrorCode(err) != ECONFLICT {
+	if transaction.ErrorCode(err) != transaction.ECONFLICT {
 		t.Fatalf("update error: %v", err)
 	}
-	if got, _ := s.Get(ctx, k); got.State != StateSuccess {
+	if got, _ := s.Get(ctx, k); got.State != transaction.StateSuccess {
 		t.Fatal("a failed update wrote")
 	}
 	if err := s.SaveSetting(ctx, "clock", []byte("x")); err != nil {

@@ -3,14 +3,17 @@ package recharge
 import (
 	"context"
 	"hash/maphash"
+	"slices"
 	"sort"
 	"sync"
+
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Filter narrows a listing; empty fields match everything.
 type Filter struct {
 	RegistrationID string
-	State          State
+	State          transaction.State
 }
 
 func (f Filter) match(t *Transaction) bool {
@@ -26,13 +29,40 @@ type UpdateFunc func(current Transaction, found bool) (Transaction, error)
 // Update is atomic for its key: concurrent updates of one transaction apply
 // one after the other, each seeing the last one's result.
 type Store interface {
-	Get(ctx context.Context, key Key) (Transaction, error)
+	Get(ctx context.Context, key transaction.Key) (Transaction, error)
 	Put(ctx context.Context, t Transaction) error
-	Delete(ctx context.Context, key Key) error
+	Delete(ctx context.Context, key transaction.Key) error
 	List(ctx context.Context, f Filter) ([]Transaction, error)
-	Update(ctx context.Context, key Key, fn UpdateFunc) (Transaction, error)
+	Update(ctx context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error)
 	Count(ctx context.Context) (int, error)
+	// Replace changes the whole store at once, as r says: every reader sees
+	// the store as it was before or as it is after, never between, and a
+	// persistent store commits the change as one durable write, so a crash
+	// leaves one or the other.
+	Replace(ctx context.Context, r Replacement) error
 }
+
+// Replacement is a change to the whole store, which Store.Replace makes at
+// once: a reset to the fixtures, or a reload of them.
+type Replacement struct {
+	// Keep says which stored transactions stay; nil keeps none.
+	Keep func(Transaction) bool
+	// Add are put where no kept transaction has their key.
+	Add []Transaction
+	// Records are collections put in place of every record they held; a
+	// record with a nil Value is left out.
+	Records map[string][]Record
+	// Settings are saved with the transactions.
+	Settings map[string][]byte
+	// Made, when not nil, runs once the change is made and before any
+	// Update sees it, so an Update reads what Made changes (the clock)
+	// together with the new transactions. A persistent store runs it just
+	// before the commit; if Replace then fails, the caller undoes it.
+	Made func()
+}
+
+// kept reports whether t stays through the replacement.
+func (r *Replacement) kept(t *Transaction) bool { return r.Keep != nil && r.Keep(*t) }
 
 var (
 	_ Store              = (*MemoryStore)(nil)
@@ -46,6 +76,10 @@ const memoryShards = 64
 type MemoryStore struct {
 	seed   maphash.Seed
 	shards [memoryShards]memoryShard
+	// replaceMu keeps List and Count from straddling a Replace: they hold
+	// it for reading, Replace for writing. A single key's methods need only
+	// its shard's lock, which Replace also holds, every shard at once.
+	replaceMu sync.RWMutex
 
 	// settingsMu guards the settings and the records.
 	settingsMu sync.Mutex
@@ -55,34 +89,36 @@ type MemoryStore struct {
 
 type memoryShard struct {
 	mu  sync.Mutex
-	txs map[Key]*Transaction
+	txs map[transaction.Key]*Transaction
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{seed: maphash.MakeSeed()}
 	for i := range s.shards {
-		s.shards[i].txs = make(map[Key]*Transaction)
+		s.shards[i].txs = make(map[transaction.Key]*Transaction)
 	}
 	return s
 }
 
-func (s *MemoryStore) shard(k Key) *memoryShard {
+func (s *MemoryStore) shard(k transaction.Key) *memoryShard { return &s.shards[s.shardIndex(k)] }
+
+func (s *MemoryStore) shardIndex(k transaction.Key) uint64 {
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.WriteString(k.RegistrationID)
 	h.WriteByte(0)
 	h.WriteString(k.ReferenceID)
-	return &s.shards[h.Sum64()%memoryShards]
+	return h.Sum64() % memoryShards
 }
 
-func (s *MemoryStore) Get(_ context.Context, key Key) (Transaction, error) {
+func (s *MemoryStore) Get(_ context.Context, key transaction.Key) (Transaction, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	t, ok := sh.txs[key]
 	if !ok {
-		return Transaction{}, Errorf(ENOTFOUND, "no transaction %s", key)
+		return Transaction{}, transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 	}
 	return *t, nil
 }
@@ -95,18 +131,20 @@ func (s *MemoryStore) Put(_ context.Context, t Transaction) error {
 	return nil
 }
 
-func (s *MemoryStore) Delete(_ context.Context, key Key) error {
+func (s *MemoryStore) Delete(_ context.Context, key transaction.Key) error {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if _, ok := sh.txs[key]; !ok {
-		return Errorf(ENOTFOUND, "no transaction %s", key)
+		return transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 	}
 	delete(sh.txs, key)
 	return nil
 }
 
 func (s *MemoryStore) List(_ context.Context, f Filter) ([]Transaction, error) {
+	s.replaceMu.RLock()
+	defer s.replaceMu.RUnlock()
 	var out []Transaction
 	for i := range s.shards {
 		sh := &s.shards[i]
@@ -122,7 +160,7 @@ func (s *MemoryStore) List(_ context.Context, f Filter) ([]Transaction, error) {
 	return out, nil
 }
 
-func (s *MemoryStore) Update(_ context.Context, key Key, fn UpdateFunc) (Transaction, error) {
+func (s *MemoryStore) Update(_ context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -149,7 +187,7 @@ func (s *MemoryStore) Update(_ context.Context, key Key, fn UpdateFunc) (Transac
 }
 
 // DeleteIf deletes the transaction at key if it exists and cond accepts it.
-func (s *MemoryStore) DeleteIf(_ context.Context, key Key, cond func(Transaction) bool) (bool, error) {
+func (s *MemoryStore) DeleteIf(_ context.Context, key transaction.Key, cond func(Transaction) bool) (bool, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -162,6 +200,8 @@ func (s *MemoryStore) DeleteIf(_ context.Context, key Key, cond func(Transaction
 }
 
 func (s *MemoryStore) Count(context.Context) (int, error) {
+	s.replaceMu.RLock()
+	defer s.replaceMu.RUnlock()
 	n := 0
 	for i := range s.shards {
 		sh := &s.shards[i]
@@ -170,6 +210,91 @@ func (s *MemoryStore) Count(context.Context) (int, error) {
 		sh.mu.Unlock()
 	}
 	return n, nil
+}
+
+// Replace builds the new shards aside when it keeps nothing, then swaps
+// them in while it holds every shard's lock, so no reader or writer of any
+// key sees part of the change; one that ran before is overwritten by it.
+func (s *MemoryStore) Replace(_ context.Context, r Replacement) error {
+	var fresh [memoryShards]map[transaction.Key]*Transaction
+	if r.Keep == nil {
+		s.fillShards(&fresh, r.Add)
+	}
+	s.replaceMu.Lock()
+	defer s.replaceMu.Unlock()
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+		defer s.shards[i].mu.Unlock()
+	}
+	if r.Keep != nil {
+		for i := range s.shards {
+			fresh[i] = make(map[transaction.Key]*Transaction, len(s.shards[i].txs))
+			for k, t := range s.shards[i].txs {
+				if r.kept(t) {
+					fresh[i][k] = t
+				}
+			}
+		}
+		s.fillShards(&fresh, r.Add)
+	}
+	if err := s.replaceSettings(r); err != nil {
+		return err
+	}
+	for i := range s.shards {
+		s.shards[i].txs = fresh[i]
+	}
+	if r.Made != nil {
+		r.Made()
+	}
+	return nil
+}
+
+// fillShards puts each of add in its shard of fresh, unless one is there.
+func (s *MemoryStore) fillShards(fresh *[memoryShards]map[transaction.Key]*Transaction, add []Transaction) {
+	for i := range fresh {
+		if fresh[i] == nil {
+			fresh[i] = make(map[transaction.Key]*Transaction, len(add)/memoryShards+1)
+		}
+	}
+	for _, t := range add {
+		m := fresh[s.shardIndex(t.Key)]
+		if _, ok := m[t.Key]; !ok {
+			stored := t
+			m[t.Key] = &stored
+		}
+	}
+}
+
+// replaceSettings saves r's records and settings; nothing when one is invalid.
+func (s *MemoryStore) replaceSettings(r Replacement) error {
+	for _, records := range r.Records {
+		for _, rec := range records {
+			if rec.Key == "" {
+				return transaction.Errorf(transaction.EINVALID, "a record needs a key")
+			}
+		}
+	}
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	for name, records := range r.Records {
+		if s.records == nil {
+			s.records = make(map[string]map[string][]byte)
+		}
+		c := make(map[string][]byte, len(records))
+		for _, rec := range records {
+			if rec.Value != nil {
+				c[rec.Key] = slices.Clone(rec.Value)
+			}
+		}
+		s.records[name] = c
+	}
+	for name, value := range r.Settings {
+		if s.settings == nil {
+			s.settings = make(map[string][]byte)
+		}
+		s.settings[name] = slices.Clone(value)
+	}
+	return nil
 }
 
 // SortTransactions orders transactions by registration, then reference.

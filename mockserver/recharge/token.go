@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // TokenVerifier checks the provider-style `Token` header: a JWT signed HS256
@@ -26,14 +27,14 @@ type TokenVerifier struct {
 	replays replayCache
 }
 
-func authError(message, remarks string) *Error {
-	return &Error{Code: EUNAUTHORIZED, Message: message, Remarks: remarks}
+func authError(message, remarks string) *transaction.Error {
+	return &transaction.Error{Code: transaction.EUNAUTHORIZED, Message: message, Remarks: remarks}
 }
 
 // tokenRejected is the JWT decoder's refusal of a Token, worded as the
 // decoder words it.
-func tokenRejected(message string) *Error {
-	return &Error{Code: EUNAUTHORIZED, Message: message, TokenRejected: true}
+func tokenRejected(message string) *transaction.Error {
+	return &transaction.Error{Code: transaction.EUNAUTHORIZED, Message: message, TokenRejected: true}
 }
 
 // Verify checks token for the registration reg.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 var securePartner = Registration{ID: "AOP-SECURE", Key: "k3y"}
@@ -16,7 +18,7 @@ var securePartner = Registration{ID: "AOP-SECURE", Key: "k3y"}
 // verifyReqid signs a token for reqid issued at `at` and verifies it.
 func verifyReqid(t *testing.T, v *TokenVerifier, reqid string, at time.Time) error {
 	t.Helper()
-	tok, err := rechargestatus.SignToken(securePartner.Key, securePartner.PartnerIDOrID(), reqid, at)
+	tok, err := partnertoken.Sign(securePartner.Key, securePartner.PartnerIDOrID(), reqid, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,8 +27,8 @@ func verifyReqid(t *testing.T, v *TokenVerifier, reqid string, at time.Time) err
 
 func wantAuthRemarks(t *testing.T, err error, remarks string) {
 	t.Helper()
-	e, ok := err.(*Error)
-	if !ok || e.Code != EUNAUTHORIZED || !strings.Contains(e.Remarks, remarks) {
+	e, ok := err.(*transaction.Error)
+	if !ok || e.Code != transaction.EUNAUTHORIZED || !strings.Contains(e.Remarks, remarks) {
 		t.Fatalf("got %#v, want an authentication error whose remarks say %q", err, remarks)
 	}
 }
@@ -68,7 +70,7 @@ func TestReplayCacheKeepsLongReqidsByDigest(t *testing.T) {
 	}
 	err := verifyReqid(t, v, long+"1", t0)
 	wantAuthRemarks(t, err, "already used")
-	if remarks := err.(*Error).Remarks; len(remarks) > 2*MaxRememberedReqidLength {
+	if remarks := err.(*transaction.Error).Remarks; len(remarks) > 2*MaxRememberedReqidLength {
 		t.Fatalf("remarks echo the whole reqid: %d bytes", len(remarks))
 	}
 	if err := verifyReqid(t, v, long+"2", t0); err != nil {

@@ -1,32 +1,35 @@
 package recharge
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 var t0 = time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
 
-func pendingTx(rule *Rule) Transaction {
+func pendingTx(rule *transaction.Rule) Transaction {
 	tx := Transaction{
-		Key:   Key{RegistrationID: "AOP-554", ReferenceID: "R1"},
-		State: StatePending, TxnID: "100", Amount: "10", Comm: "0.00", TDS: "0.00",
+		Key:   transaction.Key{RegistrationID: "AOP-554", ReferenceID: "R1"},
+		State: transaction.StatePending, TxnID: "100", Amount: "10", Comm: "0.00", TDS: "0.00",
 		DateAdded: t0, StateSince: t0, Resolve: rule,
 	}
 	return tx
 }
 
 func TestEnquiryCountRule(t *testing.T) {
-	tx := pendingTx(&Rule{To: StateSuccess, AfterEnquiries: 2})
-	var got []State
+	tx := pendingTx(&transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 2})
+	var got []transaction.State
 	for range 4 {
 		tx.Enquire(t0)
 		got = append(got, tx.State)
 	}
-	want := []State{StatePending, StatePending, StateSuccess, StateSuccess}
+	want := []transaction.State{transaction.StatePending, transaction.StatePending, transaction.StateSuccess, transaction.StateSuccess}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("enquiry %d: state %s, want %s (all: %v)", i+1, got[i], want[i], got)
@@ -41,13 +44,13 @@ func TestEnquiryCountRule(t *testing.T) {
 }
 
 func TestDurationRuleFollowsTheClock(t *testing.T) {
-	tx := pendingTx(&Rule{To: StateFailed, After: Duration(10 * time.Minute)})
+	tx := pendingTx(&transaction.Rule{To: transaction.StateFailed, After: transaction.Duration(10 * time.Minute)})
 	tx.Enquire(t0.Add(9*time.Minute + 59*time.Second))
-	if tx.State != StatePending {
+	if tx.State != transaction.StatePending {
 		t.Fatalf("before the duration: %s", tx.State)
 	}
 	tx.Enquire(t0.Add(10 * time.Minute))
-	if tx.State != StateFailed {
+	if tx.State != transaction.StateFailed {
 		t.Fatalf("at the duration: %s", tx.State)
 	}
 	if !tx.StateSince.Equal(t0.Add(10 * time.Minute)) {
@@ -56,12 +59,12 @@ func TestDurationRuleFollowsTheClock(t *testing.T) {
 }
 
 func TestChainedRulesSettleAtTheirDueTimes(t *testing.T) {
-	tx := pendingTx(&Rule{To: StateFailed, After: Duration(time.Minute)})
-	tx.Refund = &Rule{After: Duration(time.Hour)}
+	tx := pendingTx(&transaction.Rule{To: transaction.StateFailed, After: transaction.Duration(time.Minute)})
+	tx.Refund = &transaction.Rule{After: transaction.Duration(time.Hour)}
 	if !tx.Settle(t0.Add(3 * time.Hour)) {
 		t.Fatal("Settle reported no change")
 	}
-	if tx.State != StateRefunded {
+	if tx.State != transaction.StateRefunded {
 		t.Fatalf("state %s, want refunded", tx.State)
 	}
 	wantRefund := t0.Add(time.Minute + time.Hour)
@@ -75,29 +78,29 @@ func TestChainedRulesSettleAtTheirDueTimes(t *testing.T) {
 
 func TestCanTransition(t *testing.T) {
 	tests := []struct {
-		from, to State
+		from, to transaction.State
 		wantCode string
 		wantMsg  string
 	}{
-		{StatePending, StateSuccess, "", ""},
-		{StatePending, StateFailed, "", ""},
-		{StateFailed, StateRefunded, "", ""},
-		{StateSuccess, StateRefunded, ECONFLICT, "only a failed transaction can be refunded"},
-		{StatePending, StateRefunded, ECONFLICT, "only a failed transaction can be refunded"},
-		{StateSuccess, StateFailed, ECONFLICT, "final"},
-		{StateRefunded, StateSuccess, ECONFLICT, "final"},
-		{StateSuccess, StatePending, ECONFLICT, "cannot become pending"},
-		{StateSuccess, StateSuccess, ECONFLICT, "already success"},
-		{StatePending, "done", EINVALID, "not one of"},
+		{transaction.StatePending, transaction.StateSuccess, "", ""},
+		{transaction.StatePending, transaction.StateFailed, "", ""},
+		{transaction.StateFailed, transaction.StateRefunded, "", ""},
+		{transaction.StateSuccess, transaction.StateRefunded, transaction.ECONFLICT, "only a failed transaction can be refunded"},
+		{transaction.StatePending, transaction.StateRefunded, transaction.ECONFLICT, "only a failed transaction can be refunded"},
+		{transaction.StateSuccess, transaction.StateFailed, transaction.ECONFLICT, "final"},
+		{transaction.StateRefunded, transaction.StateSuccess, transaction.ECONFLICT, "final"},
+		{transaction.StateSuccess, transaction.StatePending, transaction.ECONFLICT, "cannot become pending"},
+		{transaction.StateSuccess, transaction.StateSuccess, transaction.ECONFLICT, "already success"},
+		{transaction.StatePending, "done", transaction.EINVALID, "not one of"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.from)+"→"+string(tt.to), func(t *testing.T) {
-			err := CanTransition(tt.from, tt.to)
-			if ErrorCode(err) != tt.wantCode {
-				t.Fatalf("code %q, want %q (%v)", ErrorCode(err), tt.wantCode, err)
+			err := transaction.CanTransition(tt.from, tt.to)
+			if transaction.ErrorCode(err) != tt.wantCode {
+				t.Fatalf("code %q, want %q (%v)", transaction.ErrorCode(err), tt.wantCode, err)
 			}
-			if err != nil && !strings.Contains(ErrorMessage(err), tt.wantMsg) {
-				t.Fatalf("message %q lacks %q", ErrorMessage(err), tt.wantMsg)
+			if err != nil && !strings.Contains(transaction.ErrorMessage(err), tt.wantMsg) {
+				t.Fatalf("message %q lacks %q", transaction.ErrorMessage(err), tt.wantMsg)
 			}
 		})
 	}
@@ -106,25 +109,25 @@ func TestCanTransition(t *testing.T) {
 func TestDataAgreesWithState(t *testing.T) {
 	codes := DefaultStatusCodes
 	tests := []struct {
-		state            State
+		state            transaction.State
 		status, refunded string
 		refundTxn        string
 		dateRefundedSet  bool
 	}{
-		{StatePending, "2", "0", "", false},
-		{StateSuccess, "1", "0", "", false},
-		{StateFailed, "0", "0", "", false},
-		{StateRefunded, "0", "1", "RF100", true},
+		{transaction.StatePending, "2", "0", "", false},
+		{transaction.StateSuccess, "1", "0", "", false},
+		{transaction.StateFailed, "0", "0", "", false},
+		{transaction.StateRefunded, "0", "1", "RF100", true},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.state), func(t *testing.T) {
 			tx := pendingTx(nil)
-			if tt.state == StateFailed || tt.state == StateRefunded {
-				if err := tx.TransitionTo(StateFailed, t0); err != nil {
+			if tt.state == transaction.StateFailed || tt.state == transaction.StateRefunded {
+				if err := tx.TransitionTo(transaction.StateFailed, t0); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if tt.state == StateSuccess || tt.state == StateRefunded {
+			if tt.state == transaction.StateSuccess || tt.state == transaction.StateRefunded {
 				if err := tx.TransitionTo(tt.state, t0.Add(time.Minute)); err != nil {
 					t.Fatal(err)
 				}
@@ -153,10 +156,10 @@ func TestValidateRejects(t *testing.T) {
 		{"bad state", func(t *Transaction) { t.State = "done" }, "state"},
 		{"amount not decimal", func(t *Transaction) { t.Amount = "1,00" }, "amount"},
 		{"refund fields without refund", func(t *Transaction) { t.RefundTxnID = "RF1" }, "refundtxnid"},
-		{"resolve to refunded", func(t *Transaction) { t.Resolve = &Rule{To: StateRefunded, AfterEnquiries: 1} }, "resolve"},
-		{"resolve without trigger", func(t *Transaction) { t.Resolve = &Rule{To: StateSuccess} }, "resolve"},
+		{"resolve to refunded", func(t *Transaction) { t.Resolve = &transaction.Rule{To: transaction.StateRefunded, AfterEnquiries: 1} }, "resolve"},
+		{"resolve without trigger", func(t *Transaction) { t.Resolve = &transaction.Rule{To: transaction.StateSuccess} }, "resolve"},
 		{"refund before the transaction", func(t *Transaction) {
-			t.State = StateRefunded
+			t.State = transaction.StateRefunded
 			t.RefundTxnID = "RF1"
 			before := t.DateAdded.Add(-time.Hour)
 			t.DateRefunded = &before
@@ -167,18 +170,10 @@ func TestValidateRejects(t *testing.T) {
 			tx := pendingTx(nil)
 			tt.mutate(&tx)
 			err := tx.Validate()
-			if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), tt.want) {
+			if transaction.ErrorCode(err) != transaction.EINVALID || !strings.Contains(transaction.ErrorMessage(err), tt.want) {
 				t.Fatalf("got %v, want invalid mentioning %q", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestIsDecimalString(t *testing.T) {
-	for s, want := range map[string]bool{"1": true, "0.00": true, "-5.5": true, "1000.25": true, "": false, "1.": false, ".5": false, "1,00": false, "1e3": false, "abc": false, "1.2.3": false, "-": false} {
-		if got := IsDecimalString(s); got != want {
-			t.Errorf("IsDecimalString(%q) = %v, want %v", s, got, want)
-		}
 	}
 }
 
@@ -213,28 +208,35 @@ func TestProviderTime(t *testing.T) {
 	}
 }
 
-func TestCheckIdentifier(t *testing.T) {
+// TestStoredFormatIsUnchanged pins the JSON a store keeps of a transaction,
+// as releases before the shared transaction types wrote it: state files
+// written then open now, and what is written now opens in them.
+func TestStoredFormatIsUnchanged(t *testing.T) {
+	refunded := t0.Add(time.Hour)
 	tests := []struct {
-		value string
-		ok    bool
+		tx   Transaction
+		want string
 	}{
-		{"12345678", true},
-		{"a b", true},
-		{" x ", true},
-		{strings.Repeat("x", 64), true},
-		{strings.Repeat("x", 65), false},
-		{strings.Repeat("😀", 32), true},
-		{strings.Repeat("😀", 33), false},
-		{"", false},
-		{"   ", false},
-		{"a\x00b", false},
-		{"a\tb", false},
-		{"del\x7f", false},
-		{"\xff", false},
+		{Transaction{
+			Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: "R1"}, State: transaction.StatePending, TxnID: "100", OperatorName: "Airtel", CANumber: "DL1",
+			Amount: "10", Comm: "0.00", TDS: "0.00", DateAdded: t0,
+			Resolve:   &transaction.Rule{To: transaction.StateFailed, AfterEnquiries: 3, After: transaction.Duration(90 * time.Second)},
+			Refund:    &transaction.Rule{To: transaction.StateRefunded, After: transaction.Duration(time.Hour)},
+			Enquiries: 4, StateEnquiries: 2, StateSince: t0, Origin: transaction.OriginAdmin, Scenario: "admin-pending",
+		}, `{"registrationId":"AOP-554","referenceId":"R1","state":"pending","txnid":"100","operatorname":"Airtel","canumber":"DL1","amount":"10","comm":"0.00","tds":"0.00","operatorid":"","dateadded":"2026-03-05T12:00:00Z","resolve":{"to":"failed","afterEnquiries":3,"after":"1m30s"},"refund":{"to":"refunded","after":"1h0m0s"},"enquiries":4,"stateEnquiries":2,"stateSince":"2026-03-05T12:00:00Z","origin":"admin","scenario":"admin-pending"}`},
+		{Transaction{
+			Key: transaction.Key{RegistrationID: "AOP-554", ReferenceID: "R2"}, State: transaction.StateRefunded, TxnID: "101", Amount: "1", Comm: "0", TDS: "0",
+			DateAdded: t0, RefundTxnID: "RF101", DateRefunded: &refunded, StateSince: refunded, Origin: transaction.OriginFixture,
+		}, `{"registrationId":"AOP-554","referenceId":"R2","state":"refunded","txnid":"101","operatorname":"","canumber":"","amount":"1","comm":"0","tds":"0","operatorid":"","dateadded":"2026-03-05T12:00:00Z","refundtxnid":"RF101","daterefunded":"2026-03-05T13:00:00Z","enquiries":0,"stateEnquiries":0,"stateSince":"2026-03-05T13:00:00Z","origin":"fixture"}`},
 	}
 	for _, tt := range tests {
-		if err := CheckIdentifier("referenceId", tt.value); (err == nil) != tt.ok {
-			t.Errorf("CheckIdentifier(%q) = %v, want ok %v", tt.value, err, tt.ok)
+		got, err := json.Marshal(tt.tx)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("written as %s, %v;\nwant %s", got, err, tt.want)
+		}
+		var back Transaction
+		if err := json.Unmarshal([]byte(tt.want), &back); err != nil || !reflect.DeepEqual(back, tt.tx) {
+			t.Errorf("%s read back as %+v, %v", tt.want, back, err)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 var (
@@ -122,9 +124,9 @@ func (s *Store) txsKey(gen string) string { return s.prefix + "txs:" + gen }
 // field is a transaction's field in its generation's hash. It is injective
 // because a registration ID with a NUL byte is refused: the first NUL always
 // ends the registration ID.
-func field(k recharge.Key) (string, error) {
+func field(k transaction.Key) (string, error) {
 	if strings.IndexByte(k.RegistrationID, 0) >= 0 {
-		return "", recharge.Errorf(recharge.EINVALID, "registrationId must not contain a NUL byte")
+		return "", transaction.Errorf(transaction.EINVALID, "registrationId must not contain a NUL byte")
 	}
 	return k.RegistrationID + "\x00" + k.ReferenceID, nil
 }
@@ -137,8 +139,8 @@ func decode(f string, value string) (recharge.Transaction, error) {
 	return t, nil
 }
 
-func notFound(k recharge.Key) error {
-	return recharge.Errorf(recharge.ENOTFOUND, "no transaction %s", k)
+func notFound(k transaction.Key) error {
+	return transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", k)
 }
 
 // getScript reads the current generation and a field of its hash at once.
@@ -151,8 +153,10 @@ return {gen, v}
 // casScript writes (or, with an empty new value, deletes) a field of the
 // current generation's hash when the generation is still ARGV[3] and the
 // field still holds ARGV[4] (ARGV[5] "0": the field must be missing).
-// It answers 1 when it wrote, 0 when the read is stale.
+// It answers 1 when it wrote, 0 when the read is stale, 2 while a
+// replacement holds the store (KEYS[2]).
 var casScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 local gen = redis.call('GET', KEYS[1]) or '0'
 if gen ~= ARGV[3] then return 0 end
 local h = ARGV[1] .. gen
@@ -184,21 +188,54 @@ func (s *Store) read(ctx context.Context, f string) (value string, found bool, g
 }
 
 // compareAndSet writes next ("" deletes) over the value read in generation
-// gen; false when another writer came first.
+// gen; false when another writer came first. While a replacement holds the
+// store it waits for it to end, then answers false, so the caller reads
+// the new content.
 func (s *Store) compareAndSet(ctx context.Context, f, gen, old string, found bool, next string) (bool, error) {
 	mustExist := "1"
 	if !found {
 		mustExist = "0"
 	}
-	n, err := casScript.Run(ctx, s.rdb, []string{s.genKey()}, s.prefix+"txs:", f, gen, old, mustExist, next).Int()
+	n, err := casScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f, gen, old, mustExist, next).Int()
 	if err != nil {
 		return false, s.failed(err)
 	}
 	s.health.succeeded()
+	if n == 2 {
+		return false, s.awaitReplacement(ctx)
+	}
 	return n == 1, nil
 }
 
-func (s *Store) Get(ctx context.Context, key recharge.Key) (recharge.Transaction, error) {
+func (s *Store) lockKey() string { return s.prefix + "replacing" }
+
+// replaceHold bounds how long a replacement may hold the store: a replica
+// killed mid-replacement leaves a hold that lapses by itself.
+const replaceHold = 60 * time.Second
+
+// awaitReplacement waits until no replacement holds the store.
+func (s *Store) awaitReplacement(ctx context.Context) error {
+	wait := time.Millisecond
+	deadline := time.Now().Add(replaceHold)
+	for time.Now().Before(deadline) {
+		n, err := s.rdb.Exists(ctx, s.lockKey()).Result()
+		if err != nil {
+			return s.failed(err)
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 20*time.Millisecond)
+	}
+	return errors.New("a reset of the store has held it longer than " + replaceHold.String())
+}
+
+func (s *Store) Get(ctx context.Context, key transaction.Key) (recharge.Transaction, error) {
 	f, err := field(key)
 	if err != nil {
 		return recharge.Transaction{}, err
@@ -218,7 +255,7 @@ func (s *Store) Put(ctx context.Context, t recharge.Transaction) error {
 	return err
 }
 
-func (s *Store) Delete(ctx context.Context, key recharge.Key) error {
+func (s *Store) Delete(ctx context.Context, key transaction.Key) error {
 	deleted, err := s.DeleteIf(ctx, key, func(recharge.Transaction) bool { return true })
 	if err == nil && !deleted {
 		return notFound(key)
@@ -228,7 +265,7 @@ func (s *Store) Delete(ctx context.Context, key recharge.Key) error {
 
 // DeleteIf deletes the transaction at key if it exists and cond accepts it,
 // atomically: a transaction changed after cond saw it is read again.
-func (s *Store) DeleteIf(ctx context.Context, key recharge.Key, cond func(recharge.Transaction) bool) (bool, error) {
+func (s *Store) DeleteIf(ctx context.Context, key transaction.Key, cond func(recharge.Transaction) bool) (bool, error) {
 	f, err := field(key)
 	if err != nil {
 		return false, err
@@ -253,14 +290,14 @@ func (s *Store) DeleteIf(ctx context.Context, key recharge.Key, cond func(rechar
 	return false, contended(key)
 }
 
-func contended(key recharge.Key) error {
+func contended(key transaction.Key) error {
 	return fmt.Errorf("transaction %s: %d concurrent writers in a row came first", key, maxAttempts)
 }
 
 // Update applies fn atomically: when another replica changes the
 // transaction (or resets the store) between the read and the write, fn runs
 // again on what it wrote. fn must therefore have no effect but its result.
-func (s *Store) Update(ctx context.Context, key recharge.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
+func (s *Store) Update(ctx context.Context, key transaction.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
 	f, err := field(key)
 	if err != nil {
 		return recharge.Transaction{}, err
@@ -344,15 +381,39 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 }
 
 // swapScript makes generation ARGV[1] current when the current one is still
-// ARGV[2]; 0 when another reset came first. The old generation's hash is
-// left to expire after ARGV[4] seconds rather than removed: no write lands
-// in it any more (every write checks the generation), and a listing that
-// began before the swap reads it to its end.
+// ARGV[2] and the replacement's hold (KEYS[2]) is still ARGV[3]'s, writes
+// the replacement's records and settings, and releases the hold, all at
+// once; 0 when the hold was lost. The old generation's hash is left to
+// expire after ARGV[4] seconds rather than removed: no write lands in it any
+// more (every write checks the generation), and a listing that began before
+// the swap reads it to its end.
+//
+// ARGV[5] onwards: the number of settings, then name and value of each;
+// then the number of collections, then for each its key, its number of
+// records, and key and value of each.
 var swapScript = redis.NewScript(`
 local gen = redis.call('GET', KEYS[1]) or '0'
-if gen ~= ARGV[2] then return 0 end
+if gen ~= ARGV[2] or redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('EXPIRE', ARGV[3] .. gen, ARGV[4])
+redis.call('EXPIRE', ARGV[6] .. gen, ARGV[4])
+local i = 7
+local settings = tonumber(ARGV[5])
+for _ = 1, settings do
+  redis.call('SET', ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+local collections = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, collections do
+  local key, n = ARGV[i], tonumber(ARGV[i + 1])
+  i = i + 2
+  redis.call('DEL', key)
+  for _ = 1, n do
+    redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+end
+redis.call('DEL', KEYS[2])
 return 1
 `)
 
@@ -365,37 +426,143 @@ local gen = redis.call('GET', KEYS[1]) or '0'
 return redis.call('HLEN', ARGV[1] .. gen)
 `)
 
-// Replace makes txs the store's whole content at once: every replica's next
-// read sees either the old content or txs, never a mix.
-func (s *Store) Replace(ctx context.Context, txs []recharge.Transaction) error {
-	for range maxAttempts {
-		old, err := s.rdb.Get(ctx, s.genKey()).Result()
-		if errors.Is(err, redis.Nil) {
-			old, err = "0", nil
+// Replace changes the store as r says, at once for every replica: it holds
+// the store against writes (reads go on, on the old content), builds the
+// new generation aside, then makes it, the records and the settings current
+// in one script. A replica killed midway leaves the old content and a hold
+// that lapses after replaceHold.
+func (s *Store) Replace(ctx context.Context, r recharge.Replacement) error {
+	for _, records := range r.Records {
+		for _, rec := range records {
+			if rec.Key == "" {
+				return transaction.Errorf(transaction.EINVALID, "a record needs a key")
+			}
 		}
-		if err != nil {
-			return s.failed(err)
-		}
-		next, err := s.rdb.Incr(ctx, s.prefix+"gen:next").Result()
-		if err != nil {
-			return s.failed(err)
-		}
-		gen := fmt.Sprint(next)
-		if err := s.fill(ctx, s.txsKey(gen), txs); err != nil {
-			s.rdb.Unlink(ctx, s.txsKey(gen))
+	}
+	for _, t := range r.Add {
+		if _, err := field(t.Key); err != nil {
 			return err
 		}
-		swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey()}, gen, old, s.prefix+"txs:", int(oldGenerationTTL/time.Second)).Int()
+	}
+	token := fmt.Sprintf("%d", time.Now().UnixNano())
+	if err := s.hold(ctx, token); err != nil {
+		return err
+	}
+	release := func() { s.rdb.Del(context.WithoutCancel(ctx), s.lockKey()) }
+	old, err := s.rdb.Get(ctx, s.genKey()).Result()
+	if errors.Is(err, redis.Nil) {
+		old, err = "0", nil
+	}
+	if err != nil {
+		release()
+		return s.failed(err)
+	}
+	content, err := s.replacementContent(ctx, s.txsKey(old), r)
+	if err != nil {
+		release()
+		return err
+	}
+	next, err := s.rdb.Incr(ctx, s.prefix+"gen:next").Result()
+	if err != nil {
+		release()
+		return s.failed(err)
+	}
+	gen := fmt.Sprint(next)
+	if err := s.fill(ctx, s.txsKey(gen), content); err != nil {
+		s.rdb.Unlink(ctx, s.txsKey(gen))
+		release()
+		return err
+	}
+	args := s.swapArgs(gen, old, token, r)
+	swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, args...).Int()
+	if err != nil {
+		s.rdb.Unlink(ctx, s.txsKey(gen))
+		release()
+		return s.failed(err)
+	}
+	if swapped != 1 {
+		s.rdb.Unlink(ctx, s.txsKey(gen))
+		return errors.New("reset: the store's hold lapsed before the reset was made; try again")
+	}
+	s.health.succeeded()
+	if r.Made != nil {
+		r.Made()
+	}
+	return nil
+}
+
+// swapArgs lays out swapScript's arguments.
+func (s *Store) swapArgs(gen, old, token string, r recharge.Replacement) []any {
+	args := []any{gen, old, token, int(oldGenerationTTL / time.Second), len(r.Settings), s.prefix + "txs:"}
+	names := slices.Sorted(maps.Keys(r.Settings))
+	for _, name := range names {
+		args = append(args, s.settingKey(name), r.Settings[name])
+	}
+	collections := slices.Sorted(maps.Keys(r.Records))
+	args = append(args, len(collections))
+	for _, c := range collections {
+		var kept []recharge.Record
+		for _, rec := range r.Records[c] {
+			if rec.Value != nil {
+				kept = append(kept, rec)
+			}
+		}
+		args = append(args, s.recordsKey(c), len(kept))
+		for _, rec := range kept {
+			args = append(args, rec.Key, rec.Value)
+		}
+	}
+	return args
+}
+
+// hold takes the store's replacement hold, waiting for another
+// replacement to end.
+func (s *Store) hold(ctx context.Context, token string) error {
+	for {
+		ok, err := s.rdb.SetNX(ctx, s.lockKey(), token, replaceHold).Result()
 		if err != nil {
 			return s.failed(err)
 		}
-		if swapped == 1 {
-			s.health.succeeded()
+		if ok {
 			return nil
 		}
-		s.rdb.Unlink(ctx, s.txsKey(gen))
+		if err := s.awaitReplacement(ctx); err != nil {
+			return err
+		}
 	}
-	return errors.New("reset: other resets came first too often")
+}
+
+// replacementContent is what the new generation holds: the transactions of
+// the hash h that r keeps, and r's additions where none was kept.
+func (s *Store) replacementContent(ctx context.Context, h string, r recharge.Replacement) ([]recharge.Transaction, error) {
+	var out []recharge.Transaction
+	taken := map[transaction.Key]bool{}
+	if r.Keep != nil {
+		iter := s.rdb.HScan(ctx, h, 0, "", 1024).Iterator()
+		for iter.Next(ctx) {
+			f := iter.Val()
+			if !iter.Next(ctx) {
+				break
+			}
+			t, err := decode(f, iter.Val())
+			if err != nil {
+				return nil, err
+			}
+			if r.Keep(t) {
+				out = append(out, t)
+				taken[t.Key] = true
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return nil, s.failed(err)
+		}
+	}
+	for _, t := range r.Add {
+		if !taken[t.Key] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // fill writes txs into the hash h, in batches.
@@ -438,7 +605,7 @@ func (s *Store) LoadSetting(ctx context.Context, name string) ([]byte, bool, err
 // SaveSetting stores a setting.
 func (s *Store) SaveSetting(ctx context.Context, name string, value []byte) error {
 	if name == "" {
-		return recharge.Errorf(recharge.EINVALID, "a setting needs a name")
+		return transaction.Errorf(transaction.EINVALID, "a setting needs a name")
 	}
 	if err := s.rdb.Set(ctx, s.settingKey(name), value, 0).Err(); err != nil {
 		return s.failed(err)
@@ -468,7 +635,7 @@ func (s *Store) LoadRecords(ctx context.Context, collection string) ([]recharge.
 func (s *Store) WriteRecords(ctx context.Context, collection string, replace bool, changes []recharge.Record) error {
 	for _, r := range changes {
 		if r.Key == "" {
-			return recharge.Errorf(recharge.EINVALID, "a record needs a key")
+			return transaction.Errorf(transaction.EINVALID, "a record needs a key")
 		}
 	}
 	h := s.recordsKey(collection)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
 )
@@ -27,9 +28,9 @@ func open(t *testing.T, url string) *redisstore.Store {
 
 func tx(ref, txnid string) recharge.Transaction {
 	return recharge.Transaction{
-		Key:   recharge.Key{RegistrationID: "AOP-554", ReferenceID: ref},
-		State: recharge.StateSuccess, TxnID: txnid, Amount: "1", Comm: "0.00", TDS: "0.00",
-		Origin: recharge.OriginFixture,
+		Key:   transaction.Key{RegistrationID: "AOP-554", ReferenceID: ref},
+		State: transaction.StateSuccess, TxnID: txnid, Amount: "1", Comm: "0.00", TDS: "0.00",
+		Origin: transaction.OriginFixture,
 	}
 }
 
@@ -38,7 +39,7 @@ func tx(ref, txnid string) recharge.Transaction {
 func TestUpdatesThroughTwoReplicasAreExact(t *testing.T) {
 	srv := redistest.Start(t)
 	replicas := []*redisstore.Store{open(t, srv.URL), open(t, srv.URL)}
-	key := recharge.Key{RegistrationID: "AOP-554", ReferenceID: "HOT"}
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "HOT"}
 	const workers, rounds = 16, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -86,7 +87,7 @@ func TestReplaceIsAtomicToReadersOfAnotherReplica(t *testing.T) {
 	for i := range 5000 {
 		big = append(big, tx(fmt.Sprintf("AUTO-%05d", i), fmt.Sprint(1_000_000+i)))
 	}
-	if err := writer.Replace(ctx, big); err != nil {
+	if err := writer.Replace(ctx, recharge.Replacement{Add: big}); err != nil {
 		t.Fatal(err)
 	}
 	var stop atomic.Bool
@@ -116,7 +117,7 @@ func TestReplaceIsAtomicToReadersOfAnotherReplica(t *testing.T) {
 		if i%2 == 0 {
 			content = big[:1]
 		}
-		if err := writer.Replace(ctx, content); err != nil {
+		if err := writer.Replace(ctx, recharge.Replacement{Add: content}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -137,7 +138,7 @@ func TestUpdateRacingReplaceLandsInTheNewContent(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv.URL), open(t, srv.URL)
 	ctx := context.Background()
-	key := recharge.Key{RegistrationID: "AOP-554", ReferenceID: "12345678"}
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "12345678"}
 	calls := 0
 	got, err := a.Update(ctx, key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
 		calls++
@@ -145,7 +146,7 @@ func TestUpdateRacingReplaceLandsInTheNewContent(t *testing.T) {
 			if found {
 				t.Fatal("found before any content")
 			}
-			if err := b.Replace(ctx, []recharge.Transaction{tx("12345678", "6469")}); err != nil {
+			if err := b.Replace(ctx, recharge.Replacement{Add: []recharge.Transaction{tx("12345678", "6469")}}); err != nil {
 				t.Fatal(err)
 			}
 			return tx("12345678", "AUTO"), nil
@@ -174,7 +175,7 @@ func TestUnreachableRedisIsReportedAndRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Stop(t)
-	_, err := s.Get(ctx, recharge.Key{RegistrationID: "AOP-554", ReferenceID: "A"})
+	_, err := s.Get(ctx, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "A"})
 	if !errors.Is(err, redisstore.ErrUnavailable) {
 		t.Fatalf("get with redis down: %v, want ErrUnavailable", err)
 	}

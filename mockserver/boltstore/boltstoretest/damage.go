@@ -18,6 +18,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // PageSize is bbolt's page size on the machines the tests run on.
@@ -38,7 +39,7 @@ var padding = strings.Repeat("sample ", 250)
 // transaction in ten so that it has free pages too.
 func WriteState(path string, minBytes int64) error {
 	created, _ := time.Parse(time.RFC3339, sampleCreatedAt)
-	var written []recharge.Key
+	var written []transaction.Key
 	for n := 0; ; n++ {
 		size, err := dataSize(path)
 		if err != nil {
@@ -52,10 +53,10 @@ func WriteState(path string, minBytes int64) error {
 			return err
 		}
 		for i := range writeBatch {
-			key := recharge.Key{RegistrationID: "AOP-554", ReferenceID: fmt.Sprintf("SAMPLE-%d-%d", n, i)}
+			key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: fmt.Sprintf("SAMPLE-%d-%d", n, i)}
 			// The scenario, informative only, pads each value so that
 			// few writes make a file of many pages.
-			t := recharge.Transaction{Key: key, State: recharge.StateSuccess, Origin: recharge.OriginAuto, Scenario: padding}
+			t := recharge.Transaction{Key: key, State: transaction.StateSuccess, Origin: transaction.OriginAuto, Scenario: padding}
 			recharge.Generator{Seed: int64(n)}.Fill(&t, created)
 			if err := s.Put(context.Background(), t); err != nil {
 				s.Close()

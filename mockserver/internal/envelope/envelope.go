@@ -10,7 +10,6 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/reqnote"
 )
 
 // JSONContentType is the Content-Type of every JSON answer.
@@ -51,31 +50,29 @@ func writeEncoded(w http.ResponseWriter, status int, encode func(dst []byte) []b
 	answerBuffers.Put(buf)
 }
 
-// WriteAnswer answers a, a processed enquiry, with status, as r's dialect
+// WriteAnswer answers a, a processed enquiry, with status, as dialect d
 // spells it.
-func WriteAnswer(w http.ResponseWriter, r *http.Request, status int, a rechargestatus.Answer) {
-	d := reqnote.From(r).Dialect()
+func WriteAnswer(w http.ResponseWriter, d dialect.Dialect, status int, a rechargestatus.Answer) {
 	writeEncoded(w, status, func(dst []byte) []byte { return d.AppendAnswer(dst, a) })
 }
 
 // WriteError answers e with status in the provider's error envelope, its
-// code spelt as r's dialect spells an error's.
-func WriteError(w http.ResponseWriter, r *http.Request, status int, e rechargestatus.ErrorAnswer) {
-	d := reqnote.From(r).Dialect()
+// code spelt as dialect d spells an error's.
+func WriteError(w http.ResponseWriter, d dialect.Dialect, status int, e rechargestatus.ErrorAnswer) {
 	writeEncoded(w, status, func(dst []byte) []byte { return d.AppendError(dst, e) })
 }
 
-// WriteFailure answers failure f as r's dialect does; message and remarks
+// WriteFailure answers failure f as dialect d does; message and remarks
 // are the page's wording of it (dialect.Dialect.ErrorAnswer).
-func WriteFailure(w http.ResponseWriter, r *http.Request, f dialect.Failure, message, remarks string) {
-	status, e := reqnote.From(r).Dialect().ErrorAnswer(f, message, remarks)
-	WriteError(w, r, status, e)
+func WriteFailure(w http.ResponseWriter, d dialect.Dialect, f dialect.Failure, message, remarks string) {
+	status, e := d.ErrorAnswer(f, message, remarks)
+	WriteError(w, d, status, e)
 }
 
 // WriteRefusal answers a request refused before it was processed with
-// status, such as 413 or 415, worded as r's dialect words a validation
+// status, such as 413 or 415, worded as dialect d words a validation
 // error. detail says what is wrong with the request.
-func WriteRefusal(w http.ResponseWriter, r *http.Request, status int, detail string) {
-	_, e := reqnote.From(r).Dialect().ErrorAnswer(dialect.Validation, detail, "")
-	WriteError(w, r, status, e)
+func WriteRefusal(w http.ResponseWriter, d dialect.Dialect, status int, detail string) {
+	_, e := d.ErrorAnswer(dialect.Validation, detail, "")
+	WriteError(w, d, status, e)
 }

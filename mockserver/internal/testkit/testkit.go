@@ -13,14 +13,13 @@ import (
 	"strings"
 	"testing"
 
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 )
 
 // Spec validates against the documents the mock serves.
 var Spec = func() *conformance.Validator {
-	provider, err := rechargestatus.LoadSpec("")
+	provider, err := conformance.LoadSpec("")
 	if err != nil {
 		panic(err)
 	}

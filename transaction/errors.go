@@ -1,11 +1,13 @@
-package recharge
+package transaction
 
 import (
 	"errors"
 	"fmt"
 )
 
-// Error codes of the domain. Adapters map them to their own protocol.
+// Codes of the sandbox's refusals. Each adapter words them in its own
+// protocol: the admin API as an HTTP status and error code, the mock as the
+// provider's envelope.
 const (
 	ECONFLICT     = "conflict"
 	EINTERNAL     = "internal"
@@ -15,7 +17,8 @@ const (
 	EDISABLED     = "disabled"
 )
 
-// Error is a domain error with a code and a message fit for the partner.
+// Error is a refusal with a code and a message fit for the partner or the
+// person who asked.
 type Error struct {
 	Code    string
 	Message string

@@ -1,4 +1,4 @@
-package rechargestatus
+package conformance
 
 import (
 	"net/http"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // TestEmbeddedSpecDescribesTheProviderAlone holds openapi.yaml to the
@@ -21,14 +23,14 @@ func TestEmbeddedSpecDescribesTheProviderAlone(t *testing.T) {
 			operations = append(operations, method+" "+path)
 		}
 	}
-	if want := []string{http.MethodPost + " " + EnquiryPath}; !slices.Equal(operations, want) {
+	if want := []string{http.MethodPost + " " + rechargestatus.EnquiryPath}; !slices.Equal(operations, want) {
 		t.Fatalf("openapi.yaml describes %v; want %v alone", operations, want)
 	}
 }
 
 func TestLoadSpecFromFileAndErrors(t *testing.T) {
-	if _, err := LoadSpec("openapi.yaml"); err != nil {
-		t.Fatalf("LoadSpec(openapi.yaml): %v", err)
+	if _, err := LoadSpec("../openapi.yaml"); err != nil {
+		t.Fatalf("LoadSpec(../openapi.yaml): %v", err)
 	}
 	if _, err := LoadSpec("does-not-exist.yaml"); err == nil {
 		t.Fatal("LoadSpec of a missing file succeeded")
