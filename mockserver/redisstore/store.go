@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -32,6 +33,8 @@ var (
 	_ recharge.ConditionalDeleter = (*Store)(nil)
 	_ recharge.Records            = (*Store)(nil)
 	_ recharge.WriteHealth        = (*Store)(nil)
+	_ recharge.Shared             = (*Store)(nil)
+	_ recharge.RecordUpdater      = (*Store)(nil)
 )
 
 // DefaultPrefix starts every key the store writes, so a Redis database can
@@ -57,11 +60,13 @@ type Options struct {
 	Prefix string
 	// ConnectTimeout bounds how long Open retries an unreachable server.
 	ConnectTimeout time.Duration
+	// Logger hears of an outage once as it begins and once as it ends.
+	Logger *slog.Logger
 }
 
-// ErrUnavailable wraps every error of a Redis server that cannot be reached
-// or does not answer, so that callers can answer 503 rather than 500.
-var ErrUnavailable = errors.New("redis is unavailable")
+// ErrUnavailable is transaction.ErrUnavailable: every error of a Redis
+// server that cannot be reached or does not answer wraps it.
+var ErrUnavailable = transaction.ErrUnavailable
 
 // Open connects to the Redis server at url (redis://, rediss://, with a
 // password and database in the URL), retrying for opts.ConnectTimeout.
@@ -72,7 +77,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	o.MaxRetries = 1
+	// The client's own log would print a line per failed dial, each
+	// request of an outage; the store logs an outage once itself.
+	redis.SetLogger(quiet{})
 	s := &Store{rdb: redis.NewClient(o), prefix: opts.Prefix}
+	s.health.log = opts.Logger
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -92,6 +101,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		}
 	}
 }
+
+// quiet is a go-redis logger that prints nothing.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
 
 // Close releases the connections.
 func (s *Store) Close() error { return s.rdb.Close() }
@@ -414,6 +428,7 @@ for _ = 1, collections do
   end
 end
 redis.call('DEL', KEYS[2])
+redis.call('INCR', KEYS[3])
 return 1
 `)
 
@@ -474,7 +489,7 @@ func (s *Store) Replace(ctx context.Context, r recharge.Replacement) error {
 		return err
 	}
 	args := s.swapArgs(gen, old, token, r)
-	swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, args...).Int()
+	swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey(), s.versionKey()}, args...).Int()
 	if err != nil {
 		s.rdb.Unlink(ctx, s.txsKey(gen))
 		release()
@@ -590,6 +605,21 @@ func (s *Store) fill(ctx context.Context, h string, txs []recharge.Transaction) 
 
 func (s *Store) settingKey(name string) string { return s.prefix + "setting:" + name }
 
+func (s *Store) versionKey() string { return s.prefix + "version" }
+
+// Version changes whenever a replica changes a setting, a record
+// collection, or replaces the store.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	v, err := s.rdb.Get(ctx, s.versionKey()).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.failed(err)
+	}
+	return v, nil
+}
+
 // LoadSetting reads a setting saved by SaveSetting.
 func (s *Store) LoadSetting(ctx context.Context, name string) ([]byte, bool, error) {
 	v, err := s.rdb.Get(ctx, s.settingKey(name)).Bytes()
@@ -607,7 +637,12 @@ func (s *Store) SaveSetting(ctx context.Context, name string, value []byte) erro
 	if name == "" {
 		return transaction.Errorf(transaction.EINVALID, "a setting needs a name")
 	}
-	if err := s.rdb.Set(ctx, s.settingKey(name), value, 0).Err(); err != nil {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.settingKey(name), value, 0)
+		p.Incr(ctx, s.versionKey())
+		return nil
+	})
+	if err != nil {
 		return s.failed(err)
 	}
 	s.health.succeeded()
@@ -650,6 +685,7 @@ func (s *Store) WriteRecords(ctx context.Context, collection string, replace boo
 				p.HSet(ctx, h, r.Key, r.Value)
 			}
 		}
+		p.Incr(ctx, s.versionKey())
 		return nil
 	})
 	if err != nil {
@@ -657,6 +693,66 @@ func (s *Store) WriteRecords(ctx context.Context, collection string, replace boo
 	}
 	s.health.succeeded()
 	return nil
+}
+
+// recordCASScript sets (or, with ARGV[4] empty, removes) field ARGV[1] of
+// hash KEYS[1] when it still holds ARGV[2] (ARGV[3] "0": must be missing),
+// and moves the version on; 0 when another writer came first.
+var recordCASScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '0' then
+  if cur then return 0 end
+elseif cur ~= ARGV[2] then
+  return 0
+end
+if ARGV[4] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+end
+redis.call('INCR', KEYS[2])
+return 1
+`)
+
+// UpdateRecord changes one record atomically across replicas: a counted
+// fault rule taken by two replicas at once is counted down twice, never
+// once.
+func (s *Store) UpdateRecord(ctx context.Context, collection, key string, fn func(current []byte) ([]byte, error)) error {
+	h := s.recordsKey(collection)
+	for range maxAttempts {
+		cur, err := s.rdb.HGet(ctx, h, key).Result()
+		found := true
+		if errors.Is(err, redis.Nil) {
+			found, err = false, nil
+		}
+		if err != nil {
+			return s.failed(err)
+		}
+		var current []byte
+		if found {
+			current = []byte(cur)
+		}
+		next, err := fn(current)
+		if err != nil {
+			return err
+		}
+		mustExist := "1"
+		if !found {
+			mustExist = "0"
+		}
+		if next == nil && !found {
+			return nil
+		}
+		n, err := recordCASScript.Run(ctx, s.rdb, []string{h, s.versionKey()}, key, cur, mustExist, string(next)).Int()
+		if err != nil {
+			return s.failed(err)
+		}
+		if n == 1 {
+			s.health.succeeded()
+			return nil
+		}
+	}
+	return fmt.Errorf("record %s/%s: %d concurrent writers in a row came first", collection, key, maxAttempts)
 }
 
 func sortRecords(rs []recharge.Record) {
@@ -680,16 +776,26 @@ func (s *Store) failed(err error) error {
 	return wrapped
 }
 
-// health remembers whether Redis answered the latest call.
+// health remembers whether Redis answered the latest call, and logs an
+// outage once as it begins and once as it ends, not once per request.
 type health struct {
 	mu  sync.Mutex
 	err error
+	log *slog.Logger
 }
 
 func (h *health) set(err error) {
 	h.mu.Lock()
+	began, ended := h.err == nil && err != nil, h.err != nil && err == nil
 	h.err = err
 	h.mu.Unlock()
+	switch {
+	case h.log == nil:
+	case began:
+		h.log.Error("redis is unreachable: the sandbox answers 503 until it is back", "err", err)
+	case ended:
+		h.log.Info("redis answers again")
+	}
 }
 
 func (h *health) succeeded() { h.set(nil) }

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
-	"github.com/aopay-sandbox/rechargestatus/transaction"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 func open(t *testing.T, url string) *redisstore.Store {
