@@ -391,6 +391,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, s.failed(err)
 	}
+	s.health.succeeded()
 	return int(n), nil
 }
 
@@ -617,6 +618,7 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, s.failed(err)
 	}
+	s.health.succeeded()
 	return v, nil
 }
 
@@ -760,7 +762,8 @@ func sortRecords(rs []recharge.Record) {
 }
 
 // WriteError is the error of the latest operation when Redis could not be
-// reached, nil once one succeeds again.
+// reached, nil once any succeeds again: with Redis, a read that succeeds
+// shows the server is back as well as a write does.
 func (s *Store) WriteError() error { return s.health.get() }
 
 // failed classifies err: a Redis that cannot be reached makes an
