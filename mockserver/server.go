@@ -120,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		s.handler = s.routes(cfg, validator, &hosts)
 	}
+	s.handler = s.syncShared(s.handler)
 	return s, nil
 }
 
