@@ -178,6 +178,7 @@ func (a answerer) ServeEnquiry(w http.ResponseWriter, r *http.Request, q served.
 		RegistrationID: q.RegistrationID,
 		ReferenceID:    q.ReferenceID,
 		Token:          r.Header.Get(rechargestatus.TokenHeader),
+		Scenario:       q.Scenario,
 	})
 	if err != nil {
 		writeError(w, d, err)
