@@ -45,6 +45,11 @@ const (
 	OpClearViolations   Operation = "adminClearViolations"
 	OpMetrics           Operation = "metrics"
 
+	OpStartRecording    Operation = "adminStartRecording"
+	OpStopRecording     Operation = "adminStopRecording"
+	OpRecordingStatus   Operation = "adminRecordingStatus"
+	OpRecordingSnapshot Operation = "adminRecordingSnapshot"
+
 	// The pages and documents a browser reads, behind no token (IsPublic).
 	OpIndex          Operation = "adminIndex"
 	OpDashboard      Operation = "adminDashboard"
@@ -69,6 +74,7 @@ const (
 	clockPattern       = PathPrefix + "clock"
 	violationsPattern  = PathPrefix + "violations"
 	dashboardPattern   = PathPrefix + "ui"
+	recordingsPattern  = PathPrefix + "recordings"
 )
 
 var routes = []Route{
@@ -93,6 +99,10 @@ var routes = []Route{
 	{OpListViolations, http.MethodGet, violationsPattern},
 	{OpClearViolations, http.MethodDelete, violationsPattern},
 	{OpMetrics, http.MethodGet, MetricsPath},
+	{OpStartRecording, http.MethodPost, recordingsPattern + "/start"},
+	{OpStopRecording, http.MethodPost, recordingsPattern + "/stop"},
+	{OpRecordingStatus, http.MethodGet, recordingsPattern + "/status"},
+	{OpRecordingSnapshot, http.MethodGet, recordingsPattern + "/snapshot"},
 	{OpIndex, http.MethodGet, PathPrefix},
 	{OpDashboard, http.MethodGet, dashboardPattern},
 	{OpDashboardAsset, http.MethodGet, dashboardPattern + "/{asset}"},

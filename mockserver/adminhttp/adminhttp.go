@@ -72,6 +72,10 @@ func New(cfg Config) served.Handler {
 		admin.OpListViolations:    h.listViolations,
 		admin.OpClearViolations:   h.clearViolations,
 		admin.OpMetrics:           cfg.Metrics.ServeHTTP,
+		admin.OpStartRecording:    h.startRecording,
+		admin.OpStopRecording:     h.stopRecording,
+		admin.OpRecordingStatus:   h.recordingStatus,
+		admin.OpRecordingSnapshot: h.recordingSnapshot,
 	}
 	for op, page := range pageHandlers {
 		ops[op] = page
