@@ -34,7 +34,7 @@ type control struct {
 	// recordings are the recordings of upstream answers.
 	recordings *recordings
 	codes      recharge.StatusCodes
-	started time.Time
+	started    time.Time
 	// reread reads the fixtures again, for a reload.
 	reread func(context.Context) (fixtures.Set, error)
 	// stopping, once closed, ends a reread in progress: a shutdown does not

@@ -87,6 +87,7 @@ func (rs *recordings) start(in admin.RecordingStart, trusted bool) (*proxy.Recor
 			_ = rs.own.Close()
 		}
 		rs.own = p
+		p.Record(rec)
 		rs.route.Store(&recordingRoute{proxy: p, recording: rec})
 	}
 	rs.active, rs.last = rec, rec
@@ -146,6 +147,7 @@ func (rs *recordings) stop() (*proxy.Recording, error) {
 		rs.base.Record(nil)
 	} else {
 		rs.route.Store(nil)
+		rs.own.Record(nil)
 	}
 	rs.active = nil
 	if err := rec.Close(); err != nil {

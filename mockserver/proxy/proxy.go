@@ -67,9 +67,11 @@ type Config struct {
 
 // Proxy forwards enquiries. It is safe for concurrent use.
 type Proxy struct {
-	cfg        Config
-	target     string
-	display    string
+	cfg     Config
+	target  string
+	display string
+	// upstream is the base URL's display form.
+	upstream   string
 	judge      *conformance.Judge
 	accept     dialect.Accept
 	client     *http.Client
@@ -105,6 +107,7 @@ func New(cfg Config) (*Proxy, error) {
 		cfg:        cfg,
 		target:     target.String(),
 		display:    DisplayURL(target),
+		upstream:   DisplayURL(u),
 		judge:      conformance.NewJudge(cfg.Validator, conformance.WithHistoryLimit(conformance.DefaultHistoryLimit), conformance.WithDialects(dialect.Known{})),
 		accept:     accept,
 		client:     newUpstreamClient(cfg.Timeout),
@@ -115,7 +118,7 @@ func New(cfg Config) (*Proxy, error) {
 
 // Upstream is the base URL's display form, as DisplayURL writes it, of the
 // endpoint enquiries are forwarded to.
-func (p *Proxy) Upstream() string { return p.display }
+func (p *Proxy) Upstream() string { return p.upstream }
 
 // Record attaches rec, which records the answers of the registrations it
 // captures from then on, in place of the recording attached before, which
