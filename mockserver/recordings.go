@@ -105,10 +105,11 @@ func (rs *recordings) upstreamOf(upstream string) (string, error) {
 		err = errors.New("upstream is required: the http or https base URL whose answers are recorded")
 	}
 	if err != nil {
-		return "", admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "upstream %q: %s", upstream, err.Error())
+		// Never the URL itself: its user information may be a password.
+		return "", admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "%s", err.Error())
 	}
 	if rs.base != nil && proxy.DisplayURL(u) != rs.base.Upstream() {
-		return "", admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "upstream %q: in proxy mode a recording records the proxy's upstream, %s", upstream, rs.base.Upstream())
+		return "", admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "upstream %s: in proxy mode a recording records the proxy's upstream, %s", proxy.DisplayURL(u), rs.base.Upstream())
 	}
 	return upstream, nil
 }

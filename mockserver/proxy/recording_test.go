@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,6 +156,7 @@ func TestRecordingRefusals(t *testing.T) {
 		{"file URL", client, admin.RecordingStart{Upstream: "file:///etc/passwd"}, http.StatusBadRequest, admin.CodeInvalid},
 		{"ftp URL", client, admin.RecordingStart{Upstream: "ftp://127.0.0.1/"}, http.StatusBadRequest, admin.CodeInvalid},
 		{"not a URL", client, admin.RecordingStart{Upstream: "127.0.0.1:8080"}, http.StatusBadRequest, admin.CodeInvalid},
+		{"ftp URL with a password", client, admin.RecordingStart{Upstream: "ftp://user:s3cret@127.0.0.1/"}, http.StatusBadRequest, admin.CodeInvalid},
 		{"directory leaving the root", client, admin.RecordingStart{Upstream: upstream.URL, Directory: "../elsewhere"}, http.StatusBadRequest, admin.CodeInvalid},
 		{"absolute directory", client, admin.RecordingStart{Upstream: upstream.URL, Directory: filepath.Join(root, "abs")}, http.StatusBadRequest, admin.CodeInvalid},
 		{"directory without a root", noRoot, admin.RecordingStart{Upstream: upstream.URL, Directory: "session"}, http.StatusForbidden, admin.CodeForbidden},
@@ -162,7 +164,7 @@ func TestRecordingRefusals(t *testing.T) {
 	for _, tt := range refused {
 		_, err := tt.client.StartRecording(ctx, tt.start)
 		var e *admin.Error
-		if !asAdminError(err, &e) || e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Message == "" {
+		if !asAdminError(err, &e) || e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Message == "" || strings.Contains(e.Message, "s3cret") {
 			t.Errorf("%s: %v, want HTTP %d %s", tt.name, err, tt.wantStatus, tt.wantCode)
 		}
 	}
@@ -242,3 +244,30 @@ func TestRecordingKeepsTheUpstreamDialect(t *testing.T) {
 }
 
 func asAdminError(err error, target **admin.Error) bool { return errors.As(err, target) }
+
+// TestRecordingInProxyMode: in proxy mode a recording rides on the proxy,
+// its upstream the proxy's (named or left out, never another), and
+// records only the registrations it captures.
+func TestRecordingInProxyMode(t *testing.T) {
+	t.Parallel()
+	upstream := serveLoopback(t, newMockUpstream(t))
+	other := serveLoopback(t, newMockUpstream(t))
+	rig := newProxyRig(t, upstream.URL, mockserver.Config{})
+	client := admin.NewClient(rig.url)
+	ctx := t.Context()
+	if _, err := client.StartRecording(ctx, admin.RecordingStart{Upstream: other.URL}); admin.ErrorCode(err) != admin.CodeInvalid {
+		t.Fatalf("another upstream in proxy mode: %v, want invalid", err)
+	}
+	s, err := client.StartRecording(ctx, admin.RecordingStart{Registrations: []string{"AOP-554"}})
+	if err != nil || s.Upstream != upstream.URL {
+		t.Fatalf("start with the proxy's upstream: %+v, %v", s, err)
+	}
+	rig.enquire("AOP-554", "12345678", nil)
+	if a := rig.enquire("AOP-DISABLED", "ORDER-1", nil); a.header.Get(admin.ContractViolationsHeader) == "" {
+		t.Fatalf("a registration not captured is still proxied: %v", a.header)
+	}
+	s, err = client.StopRecording(ctx)
+	if err != nil || s.Enquiries != 1 || s.RecordedRegistrations != 1 || s.RecordedTransactions != 1 {
+		t.Fatalf("stop: %+v, %v; want the one captured enquiry recorded", s, err)
+	}
+}
