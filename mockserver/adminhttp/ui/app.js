@@ -13,7 +13,7 @@ const TRANSITIONS = {"pending": ["success", "failed"], "failed": ["refunded"]};
 // Optional sections, each shown only while the admin API answers its probe,
 // so that a sandbox without the operation shows nothing of it.
 const OPTIONAL_SECTIONS = [
-  {section: 'recordings-section', probe: '/__admin/recordings/status', render: renderKeyValues('recordings')},
+  {section: 'recordings-section', probe: '/__admin/recordings/status', render: renderRecording},
 ];
 
 class Unauthorized extends Error {}
@@ -270,6 +270,13 @@ async function downloadSnapshot(link) {
   save.click();
   save.remove();
   URL.revokeObjectURL(url);
+}
+
+// renderRecording shows the recording's status, and whether one is in
+// progress as data-recording.
+function renderRecording(data) {
+  renderKeyValues('recordings')(data);
+  document.getElementById('recordings').dataset.recording = String(Boolean(data && data.recording));
 }
 
 async function refreshOptional() {
