@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -72,4 +73,8 @@ type Admin interface {
 	// holds so far, as a fixtures file in format (JSON when ""); with no
 	// recording yet, a CodeNotFound Error.
 	RecordingSnapshot(ctx context.Context, format SnapshotFormat) ([]byte, error)
+
+	// Audit judges the client by the journal: how it polled, retried and
+	// gave up, transaction by transaction (package audit).
+	Audit(ctx context.Context, q audit.Query) (audit.Report, error)
 }

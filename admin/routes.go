@@ -43,6 +43,7 @@ const (
 	OpDeleteFault       Operation = "adminDeleteFault"
 	OpListViolations    Operation = "adminListViolations"
 	OpClearViolations   Operation = "adminClearViolations"
+	OpAudit             Operation = "adminAudit"
 	OpMetrics           Operation = "metrics"
 
 	OpStartRecording    Operation = "adminStartRecording"
@@ -98,6 +99,7 @@ var routes = []Route{
 	{OpDeleteFault, http.MethodDelete, faultsPattern + "/{id}"},
 	{OpListViolations, http.MethodGet, violationsPattern},
 	{OpClearViolations, http.MethodDelete, violationsPattern},
+	{OpAudit, http.MethodGet, PathPrefix + "audit"},
 	{OpMetrics, http.MethodGet, MetricsPath},
 	{OpStartRecording, http.MethodPost, recordingsPattern + "/start"},
 	{OpStopRecording, http.MethodPost, recordingsPattern + "/stop"},

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"time"
 
@@ -458,7 +459,7 @@ func dialectSpec(answeredIn, pendingStatus string) string {
 // noteRegistration notes a registration the upstream answered for, and
 // reports whether that changed anything. The caller holds mu.
 func (r *recorder) noteRegistration(reg fixtures.Registration) bool {
-	if i, ok := r.regIndex[reg.ID]; ok && r.regs[i] == reg {
+	if i, ok := r.regIndex[reg.ID]; ok && reflect.DeepEqual(r.regs[i], reg) {
 		return false
 	}
 	entry, err := encodeEntry([]fixtures.Registration{reg})
