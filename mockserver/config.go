@@ -94,6 +94,10 @@ type Config struct {
 	// RecordDir, with ProxyUpstream, is where the transactions the upstream
 	// answers are written as fixtures (proxy.RecordTransactionsFile).
 	RecordDir string
+	// RecordRoot, when set, is the directory under which recordings the
+	// admin API starts may be written (admin.RecordingStart.Directory);
+	// without it they are kept in memory only.
+	RecordRoot string
 }
 
 // Defaults of Config.

@@ -104,11 +104,19 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.ProxyUpstream != "" {
-		if c.proxy, err = s.newProxy(cfg, validator); err != nil {
+		if c.proxy, err = s.newProxy(cfg, validator, cfg.ProxyUpstream); err != nil {
 			return nil, err
 		}
 	} else if cfg.RecordDir != "" {
 		return nil, errors.New("record: recording needs a proxy upstream, whose answers it records")
+	}
+	c.recordings = s.newRecordings(cfg, validator)
+	if cfg.RecordDir != "" {
+		// --record is a recording started with the process, as the admin
+		// API starts one.
+		if _, err := c.recordings.start(admin.RecordingStart{Upstream: cfg.ProxyUpstream, Directory: cfg.RecordDir}, true); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.load(ctx, set); err != nil {
 		s.Close()
@@ -141,33 +149,47 @@ func rereadFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
-func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.Proxy, error) {
+func (s *Server) newProxy(cfg Config, validator *conformance.Validator, upstream string) (*proxy.Proxy, error) {
 	c := s.control
 	return proxy.New(proxy.Config{
-		Upstream:       cfg.ProxyUpstream,
+		Upstream:       upstream,
 		Timeout:        cfg.ProxyTimeout,
 		WriteTimeout:   WriteTimeout,
 		Validator:      validator,
 		AcceptDialects: cfg.ProxyAcceptDialects,
 		ViolationLimit: cfg.JournalSize,
-		RecordDir:      cfg.RecordDir,
-		Loadable: func(t fixtures.Transaction) error {
-			tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
-			if err == nil {
-				c.service.Complete(&tx, c.clock.Now())
-				err = tx.Validate()
-			}
-			if err != nil {
-				return errors.New(transaction.ErrorMessage(err))
-			}
-			return nil
-		},
-		Log:       cfg.Logger,
-		Now:       c.clock.Now,
-		Stopping:  s.stopping,
-		Violation: s.metrics.violation,
-		Failure:   s.metrics.upstreamFailure,
+		Log:            cfg.Logger,
+		Now:            c.clock.Now,
+		Stopping:       s.stopping,
+		Violation:      s.metrics.violation,
+		Failure:        s.metrics.upstreamFailure,
 	})
+}
+
+// newRecordings starts and stops recordings: on proxy mode's proxy, or on
+// a proxy of their own to the upstream each names.
+func (s *Server) newRecordings(cfg Config, validator *conformance.Validator) *recordings {
+	c := s.control
+	loadable := func(t fixtures.Transaction) error {
+		tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
+		if err == nil {
+			c.service.Complete(&tx, c.clock.Now())
+			err = tx.Validate()
+		}
+		if err != nil {
+			return errors.New(transaction.ErrorMessage(err))
+		}
+		return nil
+	}
+	return &recordings{
+		base:     c.proxy,
+		root:     cfg.RecordRoot,
+		newProxy: func(upstream string) (*proxy.Proxy, error) { return s.newProxy(cfg, validator, upstream) },
+		open: func(upstream, dir string, registrations []string) (*proxy.Recording, error) {
+			return proxy.OpenRecording(proxy.RecordingConfig{Upstream: upstream, Dir: dir, Registrations: registrations,
+				Loadable: loadable, Log: cfg.Logger, Stopping: s.stopping})
+		},
+	}
 }
 
 // routes puts the handlers together: the admin API under its paths, the
@@ -182,6 +204,10 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 		// The same validation and faults, then the upstream answers
 		// instead of the store.
 		answer = c.proxy
+	} else {
+		// The mock answers, but for the registrations a recording in
+		// progress captures.
+		answer = recordingSwitch{recordings: c.recordings, local: answer}
 	}
 	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	var enquiry served.EnquiryHandler = faults.Inject(faults.Options{
@@ -240,8 +266,9 @@ func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 // writes a proxy recording whole.
 func (s *Server) Close() error {
 	s.Stop()
-	if s.control.proxy == nil {
-		return nil
+	err := s.control.recordings.close()
+	if s.control.proxy != nil {
+		err = errors.Join(err, s.control.proxy.Close())
 	}
-	return s.control.proxy.Close()
+	return err
 }

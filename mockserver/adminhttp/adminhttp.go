@@ -73,6 +73,10 @@ func New(cfg Config) served.Handler {
 		admin.OpClearViolations:   h.clearViolations,
 		admin.OpAudit:             h.audit,
 		admin.OpMetrics:           cfg.Metrics.ServeHTTP,
+		admin.OpStartRecording:    h.startRecording,
+		admin.OpStopRecording:     h.stopRecording,
+		admin.OpRecordingStatus:   h.recordingStatus,
+		admin.OpRecordingSnapshot: h.recordingSnapshot,
 	}
 	for op, page := range pageHandlers {
 		ops[op] = page
