@@ -65,7 +65,7 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 		if enquiry {
 			body = chosen.Canonical(body, r.Header.Get(rechargestatus.TokenHeader), c.dialects.registrationFor)
 		}
-		value, p := c.validator.CheckRequestBody(r.Context(), r, body)
+		read, p := c.validator.CheckRequestBody(r.Context(), r, body)
 		if p != nil {
 			c.refuse(w, r, *chosen, out.Body, p, enquiry)
 			return out
@@ -74,8 +74,7 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 			// The library reads the first JSON value and leaves what follows
 			// it; an enquiry is that value alone. The value it decoded holds
 			// the spec's members, strings both.
-			members, _ := value.(map[string]any)
-			if members == nil || !json.Valid(body) {
+			if !read.IsObject() || !json.Valid(body) {
 				envelope.WriteFailure(w, *chosen, dialect.Validation, "request body is not valid JSON", "")
 				return out
 			}
@@ -83,8 +82,8 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 				envelope.WriteFailure(w, *chosen, dialect.Validation, err.Error(), "")
 				return out
 			}
-			q.ReferenceID, _ = members["referenceid"].(string)
-			q.RegistrationID, _ = members["RegistrationID"].(string)
+			q.ReferenceID, _ = read.String("referenceid")
+			q.RegistrationID, _ = read.String("RegistrationID")
 		}
 		done := next.ServeEnquiry(w, r, q)
 		out.Enquired = q.Enquiry
