@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -140,27 +141,27 @@ func readingOf(r *http.Request, d dialect.Dialect, body []byte, p *conformance.R
 }
 
 // readBody reads r's body within limit: into a buffer of the announced
-// length when there is one (io.ReadAll would start at 512 bytes and grow).
+// length when there is one (io.ReadAll would start at 512 bytes and grow),
+// which net/http's reader already holds the body to.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
 	n := r.ContentLength
 	if n < 0 || n > limit {
-		return io.ReadAll(body)
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
 	// One byte more than announced, to see the end without growing.
 	buf := make([]byte, 0, n+1)
-	for {
-		m, err := body.Read(buf[len(buf):cap(buf)])
+	for len(buf) < cap(buf) {
+		m, err := r.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
 		switch {
 		case errors.Is(err, io.EOF):
 			return buf, nil
 		case err != nil:
 			return buf, err
-		case len(buf) == cap(buf):
-			buf = append(buf, 0)[:len(buf)]
 		}
 	}
+	// More than announced: the rest is read within the limit.
+	return io.ReadAll(http.MaxBytesReader(w, io.NopCloser(io.MultiReader(bytes.NewReader(buf), r.Body)), limit))
 }
 
 // answerer answers RechargeStatus enquiries from the domain.
