@@ -41,25 +41,35 @@ type Server struct {
 	dialects *dialects
 }
 
-// embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
-// and servers only read it, so that a test may start a mock per case.
-var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return conformance.LoadSpec("") })
-
-// New builds a server from cfg and loads its fixtures into the store.
-func New(cfg Config) (*Server, error) {
-	cfg = cfg.withDefaults()
-	doc := cfg.Spec
-	if doc == nil {
-		var err error
-		if doc, err = embeddedSpec(); err != nil {
-			return nil, err
-		}
+// embeddedValidator holds requests to the built-in openapi.yaml with the
+// sandbox's headers, built once: the document never changes and servers
+// only read it, its router and its variants, so that a test may start a
+// mock per case for next to nothing.
+var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
+	doc, err := conformance.LoadSpec("")
+	if err != nil {
+		return nil, err
 	}
+	return sandboxValidator(doc)
+})
+
+// sandboxValidator holds requests to doc joined with the sandbox's headers
+// (admin.SandboxSpec).
+func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
 	sandboxDoc, err := admin.SandboxSpec(doc)
 	if err != nil {
 		return nil, err
 	}
-	validator, err := conformance.NewValidator(sandboxDoc)
+	return conformance.NewValidator(sandboxDoc)
+}
+
+// New builds a server from cfg and loads its fixtures into the store.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	validator, err := embeddedValidator()
+	if cfg.Spec != nil {
+		validator, err = sandboxValidator(cfg.Spec)
+	}
 	if err != nil {
 		return nil, err
 	}
