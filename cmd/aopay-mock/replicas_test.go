@@ -105,6 +105,31 @@ func TestReplicasShareOneSandbox(t *testing.T) {
 	t.Run("a reset on one replica is seen whole by all", func(t *testing.T) {
 		testResetAcrossReplicas(t, replicas)
 	})
+	t.Run("the contract suite passes on one replica while the others serve traffic", func(t *testing.T) {
+		contract := testutil.BuildBinary(t, "github.com/aopay-sandbox/rechargestatus/cmd/aopay-contract")
+		stop := make(chan struct{})
+		var served sync.WaitGroup
+		for i, r := range replicas[1:] {
+			served.Go(func() {
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					r.enquire(t, fmt.Sprintf("TRAFFIC-%d-%d", i, n))
+				}
+			})
+		}
+		cmd := exec.Command(contract, "--base-url", replicas[0].URL, "--target", "mock", "--no-color")
+		cmd.Env = cleanEnv()
+		out, err := cmd.CombinedOutput()
+		close(stop)
+		served.Wait()
+		if err != nil {
+			t.Fatalf("aopay-contract against replica 0: %v\n%s", err, out)
+		}
+	})
 	t.Run("a replica killed and restarted rejoins with the same state", func(t *testing.T) {
 		replicas[2].Kill()
 		status, a := replicas[0].enquire(t, "SURVIVOR-1")
@@ -171,6 +196,13 @@ func testExactPendingAcrossReplicas(t *testing.T, replicas []*replica) {
 	status, body := replicas[1].call(t, http.MethodGet, "/__admin/transactions/AOP-554/"+ref, nil)
 	if status != http.StatusOK || !bytes.Contains(body, []byte(fmt.Sprintf(`"enquiries":%d`, enquiries))) {
 		t.Fatalf("view on another replica: %d %s, want %d enquiries", status, body, enquiries)
+	}
+	// Each replica's journal covers the requests of all three.
+	for i, r := range replicas {
+		status, body := r.call(t, http.MethodGet, "/__admin/requests/count?referenceId="+ref, nil)
+		if status != http.StatusOK || string(bytes.TrimSpace(body)) != fmt.Sprintf(`{"count":%d}`, enquiries) {
+			t.Errorf("replica %d counts %d %s, want all %d enquiries", i, status, body, enquiries)
+		}
 	}
 }
 
