@@ -35,6 +35,11 @@ type Store interface {
 	List(ctx context.Context, f Filter) ([]Transaction, error)
 	Update(ctx context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error)
 	Count(ctx context.Context) (int, error)
+	// Counts is how many transactions the store holds in each state, read
+	// from counters the store keeps as it changes, never by listing it: it
+	// costs the same whatever the number of transactions. Every state of
+	// transaction.States is a key, with 0 when none is in it.
+	Counts(ctx context.Context) (map[transaction.State]int, error)
 	// Replace changes the whole store at once, as r says: every reader sees
 	// the store as it was before or as it is after, never between, and a
 	// persistent store commits the change as one durable write, so a crash
@@ -90,6 +95,53 @@ type MemoryStore struct {
 type memoryShard struct {
 	mu  sync.Mutex
 	txs map[transaction.Key]*Transaction
+	// counts is the shard's transactions by state, kept with txs under mu.
+	counts StateCounts
+}
+
+// StateCounts counts transactions by state, a slot per state of
+// transaction.States in order and a last one for any other state, so that
+// keeping it up to date on every write costs no map operation.
+type StateCounts [maxStates + 1]int
+
+// maxStates bounds transaction.States, so StateCounts can be an array.
+const maxStates = 7
+
+func init() {
+	if len(transaction.States) > maxStates {
+		panic("recharge: StateCounts has too few slots for transaction.States")
+	}
+}
+
+// stateSlot is s's slot in StateCounts.
+func stateSlot(s transaction.State) int {
+	for i, st := range transaction.States {
+		if st == s {
+			return i
+		}
+	}
+	return maxStates
+}
+
+// Add counts one transaction more (n = 1) or less (n = -1) in state s.
+func (c *StateCounts) Add(s transaction.State, n int) { c[stateSlot(s)] += n }
+
+// Map is c as Store.Counts answers it: every state of transaction.States.
+func (c *StateCounts) Map() map[transaction.State]int {
+	m := make(map[transaction.State]int, len(transaction.States))
+	for i, st := range transaction.States {
+		m[st] = c[i]
+	}
+	return m
+}
+
+// countStates counts txs by state.
+func countStates(txs map[transaction.Key]*Transaction) StateCounts {
+	var c StateCounts
+	for _, t := range txs {
+		c.Add(t.State, 1)
+	}
+	return c
 }
 
 // NewMemoryStore returns an empty store.
@@ -127,7 +179,11 @@ func (s *MemoryStore) Put(_ context.Context, t Transaction) error {
 	sh := s.shard(t.Key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	if old, ok := sh.txs[t.Key]; ok {
+		sh.counts.Add(old.State, -1)
+	}
 	sh.txs[t.Key] = &t
+	sh.counts.Add(t.State, 1)
 	return nil
 }
 
@@ -135,9 +191,11 @@ func (s *MemoryStore) Delete(_ context.Context, key transaction.Key) error {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if _, ok := sh.txs[key]; !ok {
+	old, ok := sh.txs[key]
+	if !ok {
 		return transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 	}
+	sh.counts.Add(old.State, -1)
 	delete(sh.txs, key)
 	return nil
 }
@@ -174,6 +232,12 @@ func (s *MemoryStore) Update(_ context.Context, key transaction.Key, fn UpdateFu
 		return Transaction{}, err
 	}
 	next.Key = key
+	if found && cur.State != next.State {
+		sh.counts.Add(cur.State, -1)
+		sh.counts.Add(next.State, 1)
+	} else if !found {
+		sh.counts.Add(next.State, 1)
+	}
 	if found {
 		// Overwriting in place spares an allocation per enquiry; nothing
 		// outside the lock holds the pointer, since readers get copies.
@@ -195,6 +259,7 @@ func (s *MemoryStore) DeleteIf(_ context.Context, key transaction.Key, cond func
 	if !ok || !cond(*t) {
 		return false, nil
 	}
+	sh.counts.Add(t.State, -1)
 	delete(sh.txs, key)
 	return true, nil
 }
@@ -210,6 +275,23 @@ func (s *MemoryStore) Count(context.Context) (int, error) {
 		sh.mu.Unlock()
 	}
 	return n, nil
+}
+
+// Counts sums the shards' counters: its cost is the shards' and the
+// states', whatever the number of transactions.
+func (s *MemoryStore) Counts(context.Context) (map[transaction.State]int, error) {
+	s.replaceMu.RLock()
+	defer s.replaceMu.RUnlock()
+	var total StateCounts
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for j, n := range sh.counts {
+			total[j] += n
+		}
+		sh.mu.Unlock()
+	}
+	return total.Map(), nil
 }
 
 // Replace builds the new shards aside when it keeps nothing, then swaps
@@ -242,6 +324,7 @@ func (s *MemoryStore) Replace(_ context.Context, r Replacement) error {
 	}
 	for i := range s.shards {
 		s.shards[i].txs = fresh[i]
+		s.shards[i].counts = countStates(fresh[i])
 	}
 	if r.Made != nil {
 		r.Made()
