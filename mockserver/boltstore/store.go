@@ -244,10 +244,24 @@ func (s *Store) List(_ context.Context, f recharge.Filter) ([]recharge.Transacti
 		}
 		prefix = k
 	}
+	start := prefix
+	if f.After != nil {
+		after, err := encodeKey(*f.After)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Compare(after, start) >= 0 {
+			// The byte after the key's own is the least key greater.
+			start = append(after, 0)
+		}
+	}
 	var out []recharge.Transaction
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(transactionsBucket).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if f.Limit > 0 && len(out) == f.Limit {
+				return nil
+			}
 			t, err := decode(k, v)
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
 package recharge
 
 import (
+	"container/heap"
 	"context"
 	"hash/maphash"
 	"slices"
@@ -14,11 +15,40 @@ import (
 type Filter struct {
 	RegistrationID string
 	State          transaction.State
+	// After, when not nil, selects only the transactions ordered after
+	// it (SortTransactions' order), so a listing can be read page by page.
+	After *transaction.Key
+	// Limit, when positive, keeps the first Limit transactions selected.
+	// A store may return more, in order: PageOf keeps what was asked.
+	Limit int
+}
+
+// KeyLess reports whether a comes before b: by registration, then reference.
+func KeyLess(a, b transaction.Key) bool {
+	if a.RegistrationID != b.RegistrationID {
+		return a.RegistrationID < b.RegistrationID
+	}
+	return a.ReferenceID < b.ReferenceID
+}
+
+// PageOf is the part of sorted, a listing's answer, that f asks for: those
+// after f.After, at most f.Limit of them. A store that pages itself
+// answers just that, which PageOf keeps as it is.
+func PageOf(sorted []Transaction, f Filter) []Transaction {
+	if f.After != nil {
+		i := sort.Search(len(sorted), func(i int) bool { return KeyLess(*f.After, sorted[i].Key) })
+		sorted = sorted[i:]
+	}
+	if f.Limit > 0 && len(sorted) > f.Limit {
+		sorted = sorted[:f.Limit]
+	}
+	return sorted
 }
 
 func (f Filter) match(t *Transaction) bool {
 	return (f.RegistrationID == "" || t.RegistrationID == f.RegistrationID) &&
-		(f.State == "" || t.State == f.State)
+		(f.State == "" || t.State == f.State) &&
+		(f.After == nil || KeyLess(*f.After, t.Key))
 }
 
 // UpdateFunc computes a transaction's new value from its current one (found
@@ -200,22 +230,58 @@ func (s *MemoryStore) Delete(_ context.Context, key transaction.Key) error {
 	return nil
 }
 
+// List with a Limit copies no more than Limit transactions, whatever the
+// store holds: it keeps the first ones in a bounded heap as it goes.
 func (s *MemoryStore) List(_ context.Context, f Filter) ([]Transaction, error) {
 	s.replaceMu.RLock()
 	defer s.replaceMu.RUnlock()
 	var out []Transaction
+	var first firstTransactions
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		for _, t := range sh.txs {
-			if f.match(t) {
+			switch {
+			case !f.match(t):
+			case f.Limit > 0:
+				first.offer(t, f.Limit)
+			default:
 				out = append(out, *t)
 			}
 		}
 		sh.mu.Unlock()
 	}
+	if f.Limit > 0 {
+		out = first.txs
+	}
 	SortTransactions(out)
 	return out, nil
+}
+
+// firstTransactions keeps the first transactions offered, in key order, as
+// a max-heap: the last of those kept is at the top, the one to drop when an
+// earlier one comes.
+type firstTransactions struct{ txs []Transaction }
+
+func (h *firstTransactions) Len() int           { return len(h.txs) }
+func (h *firstTransactions) Less(i, j int) bool { return KeyLess(h.txs[j].Key, h.txs[i].Key) }
+func (h *firstTransactions) Swap(i, j int)      { h.txs[i], h.txs[j] = h.txs[j], h.txs[i] }
+func (h *firstTransactions) Push(x any)         { h.txs = append(h.txs, x.(Transaction)) }
+func (h *firstTransactions) Pop() any {
+	last := h.txs[len(h.txs)-1]
+	h.txs = h.txs[:len(h.txs)-1]
+	return last
+}
+
+// offer keeps a copy of t if it is among the first limit offered so far.
+func (h *firstTransactions) offer(t *Transaction, limit int) {
+	switch {
+	case len(h.txs) < limit:
+		heap.Push(h, *t)
+	case KeyLess(t.Key, h.txs[0].Key):
+		h.txs[0] = *t
+		heap.Fix(h, 0)
+	}
 }
 
 func (s *MemoryStore) Update(_ context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error) {
