@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // TestTransactionListIsBounded lists a sandbox of 50,000 transactions: the
@@ -26,5 +27,23 @@ func TestTransactionListIsBounded(t *testing.T) {
 	a.decode(t, &list)
 	if a.status != http.StatusOK || len(list.Transactions) != admin.MaxListPage || list.Next == "" {
 		t.Fatalf("a filtered page of the largest limit: %d, %d transactions, next %q", a.status, len(list.Transactions), list.Next)
+	}
+}
+
+// BenchmarkTransactionPage100k is one default page of
+// GET /__admin/transactions, in process, of 100,000 transactions in memory.
+func BenchmarkTransactionPage100k(b *testing.B) {
+	srv, err := New(Config{Store: manyTransactions(b, 100_000), Clock: recharge.NewFrozenClock(sandboxEpoch)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Stop)
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		list, err := srv.control.ListTransactionPage(ctx, admin.TransactionFilter{}, admin.PageQuery{After: "QU9QLTU1NABCVUxLLTA1MDAwMA"})
+		if err != nil || len(list.Transactions) != admin.DefaultListPage {
+			b.Fatalf("%d transactions, %v", len(list.Transactions), err)
+		}
 	}
 }
