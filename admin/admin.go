@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -69,4 +70,8 @@ type Admin interface {
 	// /__admin/violations answers it.
 	ListViolationPage(ctx context.Context, q ViolationQuery) (ViolationList, error)
 	ClearViolations(ctx context.Context) error
+
+	// Audit judges the client by the journal: how it polled, retried and
+	// gave up, transaction by transaction (package audit).
+	Audit(ctx context.Context, q audit.Query) (audit.Report, error)
 }

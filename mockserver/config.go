@@ -75,6 +75,8 @@ type Config struct {
 	AllowedHosts []string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
+	// DisableScenarioHeader ignores the per-request X-Mock-Scenario header.
+	DisableScenarioHeader bool
 	// MaxHeldFaults bounds the requests that hang, latency and trickle
 	// faults hold at once, past which such a fault is refused with 429 and
 	// Retry-After; DefaultMaxHeldFaults when zero, unbounded when negative.

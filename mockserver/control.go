@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
@@ -29,7 +30,9 @@ type control struct {
 	// keeps no settings, and they then last as long as the process.
 	settings recharge.Settings
 	journal  *journal.Journal
-	faults   *faults.Set
+	// auditor judges the client by the journal, reading it as it grows.
+	auditor *audit.Auditor
+	faults  *faults.Set
 	// proxy is proxy mode's; nil when the mock answers itself.
 	proxy   *proxy.Proxy
 	codes   recharge.StatusCodes
@@ -333,12 +336,20 @@ func (c *control) ClearViolations(context.Context) error {
 // domainFixtures turns a fixtures set, checked when it was read, into what
 // the service loads.
 func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
+	forAll, err := fixtures.CompileScenarios(set.Scenarios)
+	if err != nil {
+		return nil, nil, transaction.Errorf(transaction.EINVALID, "scenarios: %s", err.Error())
+	}
 	regs := make([]recharge.Registration, len(set.Registrations))
 	for i, r := range set.Registrations {
 		if _, err := r.ParseDialect(); err != nil {
 			return nil, nil, transaction.Errorf(transaction.EINVALID, "%s", err.Error())
 		}
-		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled}
+		own, err := fixtures.CompileScenarios(r.Scenarios)
+		if err != nil {
+			return nil, nil, transaction.Errorf(transaction.EINVALID, "registration %s: scenarios: %s", r.ID, err.Error())
+		}
+		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled, Scenarios: append(own, forAll...)}
 	}
 	txs := make([]recharge.Transaction, len(set.Transactions))
 	for i, t := range set.Transactions {

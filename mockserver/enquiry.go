@@ -178,6 +178,7 @@ func (a answerer) ServeEnquiry(w http.ResponseWriter, r *http.Request, q served.
 		RegistrationID: q.RegistrationID,
 		ReferenceID:    q.ReferenceID,
 		Token:          r.Header.Get(rechargestatus.TokenHeader),
+		Scenario:       q.Scenario,
 	})
 	if err != nil {
 		writeError(w, d, err)
@@ -212,6 +213,12 @@ func writeError(w http.ResponseWriter, d dialect.Dialect, err error) {
 		envelope.WriteFailure(w, d, dialect.ServiceDisabled, "", remarks)
 	case transaction.EINVALID:
 		envelope.WriteFailure(w, d, dialect.Validation, msg, "")
+	case transaction.EUNAVAILABLE:
+		// The sandbox's own store is down, not the provider's processing:
+		// an outage the client may retry, in the provider's envelope.
+		envelope.WriteError(w, d, http.StatusServiceUnavailable, rechargestatus.ErrorAnswer{
+			ResponseCode: rechargestatus.CodeUnableToProcess, Message: rechargestatus.MessageUnableToProcess, Remarks: msg,
+		})
 	default:
 		envelope.WriteFailure(w, d, dialect.UnableToProcess, "", "")
 	}

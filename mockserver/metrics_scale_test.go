@@ -33,7 +33,7 @@ func manyTransactions(tb testing.TB, n int) *recharge.MemoryStore {
 	s := recharge.NewMemoryStore()
 	now := time.Now()
 	svc := recharge.NewService(s, recharge.NewFrozenClock(now), 1)
-	made := svc.NewTransaction(transaction.Key{RegistrationID: "AOP-554", ReferenceID: "BULK-"}, recharge.ScenarioFor("BULK-"), now)
+	made := svc.NewTransaction(transaction.Key{RegistrationID: "AOP-554", ReferenceID: "BULK-"}, transaction.ScenarioFor("BULK-"), now)
 	txs := make([]recharge.Transaction, n)
 	for i := range txs {
 		txs[i] = made

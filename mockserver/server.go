@@ -11,6 +11,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
@@ -84,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 		store:    cfg.Store,
 		clock:    cfg.Clock,
 		journal:  s.journal,
+		auditor:  audit.NewAuditor(),
 		codes:    recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
 		started:  time.Now(),
 		stopping: s.stopping,
@@ -118,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		s.handler = s.routes(cfg, validator, &hosts)
 	}
+	s.handler = s.syncShared(s.handler)
 	return s, nil
 }
 
@@ -181,14 +184,18 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 		answer = c.proxy
 	}
 	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
-	enquiry := check(checks, faults.Inject(faults.Options{
+	var enquiry served.EnquiryHandler = faults.Inject(faults.Options{
 		Rules:    c.faults,
 		Header:   !cfg.DisableFaultHeader,
 		Stopping: s.stopping,
 		Log:      cfg.Logger,
 		Injected: s.metrics.faultInjected,
 		MaxHeld:  max(cfg.MaxHeldFaults, 0),
-	}, answer))
+	}, answer)
+	if !cfg.DisableScenarioHeader {
+		enquiry = scenarioHeader(enquiry)
+	}
+	checked := check(checks, enquiry)
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
 	other := check(checks, notFound)
@@ -201,7 +208,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 			envelope.WriteFailure(w, dialect.Default(), dialect.Validation, adminhttp.HostRefusal(r.Host), "")
 			return served.Outcome{}
 		case isEnquiry(r):
-			out := enquiry.Serve(w, r)
+			out := checked.Serve(w, r)
 			out.Route = rechargestatus.EnquiryPath
 			return out
 		default:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -63,13 +64,17 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 	note("transition of a final one", nil, err)
 	n, err := a.CountRequests(ctx, admin.JournalQuery{ReferenceID: "PENDING-77"})
 	note("count", n, err)
-	// Where a request came from and how long it took differ by run.
+	// Where a request came from, when on the system clock and how long it
+	// took differ by run.
 	scrub := func(entries []admin.JournalEntry) []admin.JournalEntry {
 		for i := range entries {
 			entries[i].RemoteAddr, entries[i].DurationMillis, entries[i].RequestHeaders = "", 0, nil
+			entries[i].SystemStarted = time.Time{}
 		}
 		return entries
 	}
+	report, err := a.Audit(ctx, audit.Query{ReferenceID: "PENDING-77"})
+	note("audit", report, err)
 	entries, err := a.ListRequests(ctx, admin.JournalQuery{Limit: 1})
 	note("list requests", scrub(entries), err)
 	page, err := a.ListRequestPage(ctx, admin.JournalQuery{After: admin.AfterID(0), Limit: 1})

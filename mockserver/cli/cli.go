@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -48,6 +48,8 @@ type options struct {
 	spec            string
 	fixtures        string
 	state           string
+	redis           string
+	redisWait       time.Duration
 	seed            int64
 	unknown         string
 	resolveAfter    string
@@ -64,6 +66,7 @@ type options struct {
 	adminToken      string
 	allowedHosts    string
 	faultHeader     bool
+	scenarioHeader  bool
 	proxy           proxyOptions
 }
 
@@ -76,6 +79,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.spec, "spec", "", "OpenAPI document to validate against (default: the built-in openapi.yaml)")
 	fs.StringVar(&o.fixtures, "fixtures", "", "fixtures file or directory (default: the built-in set)")
 	fs.StringVar(&o.state, "state", "", "bbolt file keeping transactions, clock and faults across restarts (default: in memory)")
+	fs.StringVar(&o.redis, "redis", "", "Redis URL keeping every piece of the sandbox's state, shared by every aopay-mock using it, such as redis://127.0.0.1:6379/0 (rediss:// for TLS, redis://:PASSWORD@HOST:PORT/DB); not with --state")
+	fs.DurationVar(&o.redisWait, "redis-wait", 10*time.Second, "with --redis, how long start-up waits for Redis to answer before it gives up")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of generated transaction data")
 	fs.StringVar(&o.unknown, "unknown", string(recharge.UnknownCreate), "what an unknown referenceid answers: create (by referenceid convention) or notfound")
 	fs.StringVar(&o.resolveAfter, "resolve-after", "3", "when pending transactions made by convention resolve: a number of enquiries (3) or a duration on the sandbox clock (10m)")
@@ -92,6 +97,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
 	fs.StringVar(&o.allowedHosts, "allowed-hosts", "", "without --admin-token, the Host names answered beside localhost and loopback addresses, comma separated: a name (mock), a domain and every name under it (.example.test) or * for any; requests for any other Host are refused, so that no web page reaches the sandbox through a name of its own (DNS rebinding)")
 	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
+	fs.BoolVar(&o.scenarioHeader, "scenario-header", true, "honour the X-Mock-Scenario request header, which picks the scenario of an unknown referenceid")
 	o.proxy.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n       aopay-mock healthcheck [--addr HOST:PORT | --url URL] [--timeout 2s] [--admin-token TOKEN]\n       aopay-mock version\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
@@ -157,33 +163,28 @@ func NewLogger(format, level string, out io.Writer) (*slog.Logger, error) {
 
 // ParseResolveRule reads --resolve-after: enquiries as a number, or a duration.
 func ParseResolveRule(s string) (transaction.Rule, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 {
-			return transaction.Rule{}, fmt.Errorf("resolve-after %q: the number of enquiries must be positive", s)
-		}
-		return transaction.Rule{AfterEnquiries: n}, nil
+	r, err := transaction.ParseRuleAfter(s)
+	if err != nil {
+		return r, fmt.Errorf("resolve-after %q: %w", s, err)
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return transaction.Rule{}, fmt.Errorf("resolve-after %q: want a number of enquiries (3) or a positive duration (10m)", s)
-	}
-	return transaction.Rule{After: transaction.Duration(d)}, nil
+	return r, nil
 }
 
 func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	cfg := mockserver.Config{
-		FixturesPath:         o.fixtures,
-		Seed:                 o.seed,
-		Dialect:              o.dialect.Dialect(),
-		DisableDialectHeader: !o.dialectHeader,
-		MaxBodyBytes:         o.maxBodyBytes,
-		JournalSize:          o.journalSize,
-		JournalBytes:         o.journalBytes,
-		MaxTransactions:      o.maxTransactions,
-		Logger:               logger,
-		AdminToken:           o.adminToken,
-		AllowedHosts:         splitList(o.allowedHosts),
-		DisableFaultHeader:   !o.faultHeader,
+		FixturesPath:          o.fixtures,
+		Seed:                  o.seed,
+		Dialect:               o.dialect.Dialect(),
+		DisableDialectHeader:  !o.dialectHeader,
+		MaxBodyBytes:          o.maxBodyBytes,
+		JournalSize:           o.journalSize,
+		JournalBytes:          o.journalBytes,
+		MaxTransactions:       o.maxTransactions,
+		Logger:                logger,
+		AdminToken:            o.adminToken,
+		AllowedHosts:          splitList(o.allowedHosts),
+		DisableFaultHeader:    !o.faultHeader,
+		DisableScenarioHeader: !o.scenarioHeader,
 	}
 	if o.spec != "" {
 		doc, err := conformance.LoadSpec(o.spec)
@@ -313,6 +314,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if o.redis != "" {
+		store, err := openRedis(ctx, o, logger)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		cfg.Store = store
+	}
 	if o.state != "" {
 		store, err := openState(o.state, logger)
 		if err != nil {
@@ -356,11 +365,20 @@ func setUp(args []string, getenv func(string) string, stdout io.Writer) (options
 	if err != nil {
 		return o, nil, mockserver.Config{}, usageError(err)
 	}
+	if o.redis != "" && o.state != "" {
+		return o, nil, mockserver.Config{}, usageError(errors.New("--redis and --state both name where the state is kept: give one"))
+	}
 	cfg, err := o.config(logger)
 	if err != nil {
 		return o, nil, cfg, usageError(err)
 	}
 	return o, logger, cfg, nil
+}
+
+// openRedis connects to the --redis server, retrying for --redis-wait.
+func openRedis(ctx context.Context, o options, logger *slog.Logger) (*redisstore.Store, error) {
+	logger.Info("connecting to redis", "wait", o.redisWait)
+	return redisstore.Open(ctx, o.redis, redisstore.Options{ConnectTimeout: o.redisWait, Logger: logger})
 }
 
 // openState opens the --state file, saying so when it starts a new store.
