@@ -18,7 +18,12 @@ type Admin interface {
 	PutTransaction(ctx context.Context, key transaction.Key, t transaction.Description) (view TransactionView, created bool, err error)
 	GetTransaction(ctx context.Context, key transaction.Key) (TransactionView, error)
 	DeleteTransaction(ctx context.Context, key transaction.Key) error
+	// ListTransactions lists every transaction f selects; over HTTP it
+	// reads them page by page.
 	ListTransactions(ctx context.Context, f TransactionFilter) ([]TransactionView, error)
+	// ListTransactionPage reads one page of them, as GET
+	// /__admin/transactions answers it.
+	ListTransactionPage(ctx context.Context, f TransactionFilter, p PageQuery) (TransactionList, error)
 	// Transition forces the transaction into state to, as the provider's
 	// back office would; an impossible transition is a CodeConflict Error.
 	Transition(ctx context.Context, key transaction.Key, to transaction.State) (TransactionView, error)
@@ -47,6 +52,9 @@ type Admin interface {
 	MoveClock(ctx context.Context, m ClockMove) (Clock, error)
 
 	ListFaults(ctx context.Context) ([]FaultRule, error)
+	// ListFaultPage reads one page of the rules, in the order they are
+	// tried, as GET /__admin/faults answers it.
+	ListFaultPage(ctx context.Context, p PageQuery) (FaultList, error)
 	// ReplaceFaults puts rules in force instead of the current ones.
 	ReplaceFaults(ctx context.Context, rules []FaultRule) ([]FaultRule, error)
 	// AddFault appends a rule, tried after the others.
@@ -56,7 +64,11 @@ type Admin interface {
 
 	// Violations lists what proxy mode found wrong in upstream answers;
 	// nothing outside proxy mode.
+	// Over HTTP it reads them page by page, from q.After.
 	Violations(ctx context.Context, q ViolationQuery) (ViolationList, error)
+	// ListViolationPage reads one page of them, oldest first, as GET
+	// /__admin/violations answers it.
+	ListViolationPage(ctx context.Context, q ViolationQuery) (ViolationList, error)
 	ClearViolations(ctx context.Context) error
 
 	// StartRecording forwards the enquiries of the registrations start

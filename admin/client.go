@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -131,13 +132,28 @@ func (c *Client) DeleteTransaction(ctx context.Context, key transaction.Key) err
 	return err
 }
 
+// ListTransactions reads every page of the transactions f selects.
 func (c *Client) ListTransactions(ctx context.Context, f TransactionFilter) ([]TransactionView, error) {
+	return collect(c.Transactions(ctx, f, PageQuery{}))
+}
+
+// Transactions walks the transactions f selects page by page from p.After,
+// in their order, reading a page only when the one before is used up.
+func (c *Client) Transactions(ctx context.Context, f TransactionFilter, p PageQuery) iter.Seq2[TransactionView, error] {
+	return pages(p, func(p PageQuery) ([]TransactionView, string, error) {
+		list, err := c.ListTransactionPage(ctx, f, p)
+		return list.Transactions, list.Next, err
+	})
+}
+
+func (c *Client) ListTransactionPage(ctx context.Context, f TransactionFilter, p PageQuery) (TransactionList, error) {
 	q := url.Values{}
 	setQuery(q, "registrationId", f.RegistrationID)
 	setQuery(q, "state", string(f.State))
+	p.values(q)
 	var list TransactionList
 	_, err := c.call(ctx, OpListTransactions, nil, q, nil, &list)
-	return list.Transactions, err
+	return list, err
 }
 
 func (c *Client) Transition(ctx context.Context, key transaction.Key, to transaction.State) (TransactionView, error) {
@@ -262,10 +278,20 @@ func (c *Client) MoveClock(ctx context.Context, m ClockMove) (Clock, error) {
 	return v, err
 }
 
+// ListFaults reads every page of the rules.
 func (c *Client) ListFaults(ctx context.Context) ([]FaultRule, error) {
+	return collect(pages(PageQuery{}, func(p PageQuery) ([]FaultRule, string, error) {
+		list, err := c.ListFaultPage(ctx, p)
+		return list.Faults, list.Next, err
+	}))
+}
+
+func (c *Client) ListFaultPage(ctx context.Context, p PageQuery) (FaultList, error) {
+	q := url.Values{}
+	p.values(q)
 	var list FaultList
-	_, err := c.call(ctx, OpListFaults, nil, nil, nil, &list)
-	return list.Faults, err
+	_, err := c.call(ctx, OpListFaults, nil, q, nil, &list)
+	return list, err
 }
 
 func (c *Client) ReplaceFaults(ctx context.Context, rules []FaultRule) ([]FaultRule, error) {
@@ -293,11 +319,28 @@ func (c *Client) ClearFaults(ctx context.Context) error {
 	return err
 }
 
+// Violations reads every page of the violations q selects from q.After;
+// Total is the last page's.
 func (c *Client) Violations(ctx context.Context, q ViolationQuery) (ViolationList, error) {
+	var total uint64
+	all, err := collect(pages(q.PageQuery, func(p PageQuery) ([]Violation, string, error) {
+		q.PageQuery = p
+		list, err := c.ListViolationPage(ctx, q)
+		total = list.Total
+		return list.Violations, list.Next, err
+	}))
+	if err != nil {
+		return ViolationList{}, err
+	}
+	return ViolationList{Violations: all, Total: total}, nil
+}
+
+func (c *Client) ListViolationPage(ctx context.Context, q ViolationQuery) (ViolationList, error) {
 	v := url.Values{}
 	setQuery(v, "registrationId", q.RegistrationID)
 	setQuery(v, "referenceId", q.ReferenceID)
 	setQuery(v, "rule", q.Rule)
+	q.PageQuery.values(v)
 	var list ViolationList
 	_, err := c.call(ctx, OpListViolations, nil, v, nil, &list)
 	return list, err

@@ -79,4 +79,7 @@ type FaultRule struct {
 // FaultList is the body of the fault list operations.
 type FaultList struct {
 	Faults []FaultRule `json:"faults"`
+	// Next, in a page of GET /__admin/faults, is the PageQuery.After of the
+	// next page; "" on the last, and ignored on input.
+	Next string `json:"next,omitempty"`
 }

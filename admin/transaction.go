@@ -22,9 +22,12 @@ type TransactionView struct {
 	Scenario       string              `json:"scenario,omitempty"`
 }
 
-// TransactionList is the answer of GET /__admin/transactions.
+// TransactionList is the answer of GET /__admin/transactions: a page of
+// the transactions, ordered by registration then reference.
 type TransactionList struct {
 	Transactions []TransactionView `json:"transactions"`
+	// Next is the PageQuery.After of the next page; "" on the last.
+	Next string `json:"next,omitempty"`
 }
 
 // TransactionFilter narrows a listing; empty fields match everything.

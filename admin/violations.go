@@ -45,6 +45,8 @@ type ViolationList struct {
 	// Total counts every violation since the start or the last clear,
 	// including those the bounded list no longer holds.
 	Total uint64 `json:"total"`
+	// Next is the PageQuery.After of the next page; "" on the last.
+	Next string `json:"next,omitempty"`
 }
 
 // ViolationQuery narrows the violations listed; empty fields match everything.
@@ -52,4 +54,14 @@ type ViolationQuery struct {
 	RegistrationID string
 	ReferenceID    string
 	Rule           string
+	// PageQuery selects a page (ListViolationPage); Violations reads
+	// every page from After.
+	PageQuery
+}
+
+// Matches reports whether q's filters select v, whatever its page.
+func (q *ViolationQuery) Matches(v *Violation) bool {
+	return (q.RegistrationID == "" || v.RegistrationID == q.RegistrationID) &&
+		(q.ReferenceID == "" || v.ReferenceID == q.ReferenceID) &&
+		(q.Rule == "" || v.Rule == q.Rule)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -154,7 +155,7 @@ func (c *control) DeleteTransaction(ctx context.Context, key transaction.Key) er
 
 func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilter) ([]admin.TransactionView, error) {
 	if f.State != "" && !f.State.Valid() {
-		return nil, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "state %q is not one of pending, success, failed, refunded", f.State)
+		return nil, invalidState(f.State)
 	}
 	txs, err := c.store.List(ctx, recharge.Filter{RegistrationID: f.RegistrationID})
 	if err != nil {
@@ -169,6 +170,10 @@ func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilte
 		}
 	}
 	return out, nil
+}
+
+func invalidState(s transaction.State) error {
+	return admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "state %q is not one of pending, success, failed, refunded", s)
 }
 
 func (c *control) Transition(ctx context.Context, key transaction.Key, to transaction.State) (admin.TransactionView, error) {
@@ -318,12 +323,9 @@ func (c *control) ClearFaults(ctx context.Context) error {
 	return admin.ErrorOf(c.faults.Clear(ctx))
 }
 
+// Violations lists every violation q selects after q.After, whatever q.Limit.
 func (c *control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
-	p := c.findingsProxy()
-	if p == nil {
-		return admin.ViolationList{Violations: []admin.Violation{}}, nil
-	}
-	return p.Violations(q), nil
+	return c.violationsAfter(q, math.MaxInt)
 }
 
 func (c *control) ClearViolations(context.Context) error {

@@ -48,10 +48,32 @@ func (h *handlers) health(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK, health, err)
 }
 
+// pageQuery reads a list's page parameters, limit and after; after is
+// checked by the list, whose cursor it is.
+func pageQuery(q url.Values) (admin.PageQuery, error) {
+	p := admin.PageQuery{After: q.Get("after")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > admin.MaxListPage {
+			return p, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %q must be an integer from 1 to %d", v, admin.MaxListPage)
+		}
+		p.Limit = n
+	}
+	if q.Has("after") && p.After == "" {
+		return p, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "after must not be empty: pass the next of a page, or leave it out for the first")
+	}
+	return p, nil
+}
+
 func (h *handlers) listTransactions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	list, err := h.admin.ListTransactions(r.Context(), admin.TransactionFilter{RegistrationID: q.Get("registrationId"), State: transaction.State(q.Get("state"))})
-	answer(w, http.StatusOK, admin.TransactionList{Transactions: list}, err)
+	p, err := pageQuery(q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	list, err := h.admin.ListTransactionPage(r.Context(), admin.TransactionFilter{RegistrationID: q.Get("registrationId"), State: transaction.State(q.Get("state"))}, p)
+	answer(w, http.StatusOK, list, err)
 }
 
 func (h *handlers) getTransaction(w http.ResponseWriter, r *http.Request) {
@@ -165,8 +187,13 @@ func (h *handlers) moveClock(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) listFaults(w http.ResponseWriter, r *http.Request) {
-	rules, err := h.admin.ListFaults(r.Context())
-	answer(w, http.StatusOK, admin.FaultList{Faults: rules}, err)
+	p, err := pageQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	list, err := h.admin.ListFaultPage(r.Context(), p)
+	answer(w, http.StatusOK, list, err)
 }
 
 func (h *handlers) replaceFaults(w http.ResponseWriter, r *http.Request) {
@@ -197,7 +224,12 @@ func (h *handlers) deleteFault(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) listViolations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	list, err := h.admin.Violations(r.Context(), admin.ViolationQuery{RegistrationID: q.Get("registrationId"), ReferenceID: q.Get("referenceId"), Rule: q.Get("rule")})
+	p, err := pageQuery(q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	list, err := h.admin.ListViolationPage(r.Context(), admin.ViolationQuery{RegistrationID: q.Get("registrationId"), ReferenceID: q.Get("referenceId"), Rule: q.Get("rule"), PageQuery: p})
 	answer(w, http.StatusOK, list, err)
 }
 

@@ -22,3 +22,9 @@ func PagesWritten(s *Store) int64 {
 	st := s.db.Stats()
 	return st.TxStats.GetWrite()
 }
+
+// DropCounts removes the counts record, as a file written before it was
+// kept lacks it.
+func DropCounts(s *Store) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(metaBucket).Delete(countsKey) })
+}

@@ -11,7 +11,10 @@ import (
 )
 
 // encoded is a transaction as the file keeps it.
-type encoded struct{ key, value []byte }
+type encoded struct {
+	key, value []byte
+	state      transaction.State
+}
 
 // Replace makes the whole change in one bbolt write transaction, committed
 // with fsync: Update waits for it, a reader sees the file before or after
@@ -29,7 +32,7 @@ func (s *Store) Replace(_ context.Context, r recharge.Replacement) error {
 		if err != nil {
 			return err
 		}
-		add = append(add, encoded{k, v})
+		add = append(add, encoded{k, v, t.State})
 	}
 	for name, records := range r.Records {
 		if name == "" {
@@ -71,9 +74,11 @@ func (s *Store) Replace(_ context.Context, r recharge.Replacement) error {
 }
 
 // replaceTransactions keeps the transactions keep accepts (none when it is
-// nil) and puts each of add whose key no kept one has.
+// nil) and puts each of add whose key no kept one has, counting them by
+// state in the counts record.
 func replaceTransactions(tx *bolt.Tx, keep func(recharge.Transaction) bool, add []encoded) error {
 	b := tx.Bucket(transactionsBucket)
+	counts := stateCounts{}
 	if keep == nil {
 		// Dropping the bucket frees its pages at once, where deleting
 		// its keys one by one would rewrite each page.
@@ -91,7 +96,9 @@ func replaceTransactions(tx *bolt.Tx, keep func(recharge.Transaction) bool, add 
 			if err != nil {
 				return err
 			}
-			if !keep(t) {
+			if keep(t) {
+				counts[t.State]++
+			} else {
 				// bbolt's memory is valid only within the transaction,
 				// and a cursor must not delete under itself.
 				drop = append(drop, append([]byte(nil), k...))
@@ -114,8 +121,9 @@ func replaceTransactions(tx *bolt.Tx, keep func(recharge.Transaction) bool, add 
 		if err := b.Put(e.key, e.value); err != nil {
 			return err
 		}
+		counts[e.state]++
 	}
-	return nil
+	return writeCounts(tx, counts)
 }
 
 // replaceRecords puts each collection's records in place of its old ones.

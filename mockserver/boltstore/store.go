@@ -100,7 +100,7 @@ func prepare(db *bolt.DB) error {
 				return err
 			}
 		}
-		return nil
+		return prepareCounts(tx)
 	})
 }
 
@@ -163,7 +163,19 @@ func (s *Store) Put(_ context.Context, t recharge.Transaction) error {
 		return err
 	}
 	return s.update(func(tx *bolt.Tx) error {
-		return tx.Bucket(transactionsBucket).Put(k, v)
+		b := tx.Bucket(transactionsBucket)
+		changes := []countChange{{t.State, 1}}
+		if old := b.Get(k); old != nil {
+			st, err := stateOf(k, old)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, countChange{st, -1})
+		}
+		if err := b.Put(k, v); err != nil {
+			return err
+		}
+		return adjustCounts(tx, changes...)
 	})
 }
 
@@ -174,10 +186,18 @@ func (s *Store) Delete(_ context.Context, key transaction.Key) error {
 	}
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(transactionsBucket)
-		if b.Get(k) == nil {
+		v := b.Get(k)
+		if v == nil {
 			return notFound(key)
 		}
-		return b.Delete(k)
+		st, err := stateOf(k, v)
+		if err != nil {
+			return err
+		}
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+		return adjustCounts(tx, countChange{st, -1})
 	})
 }
 
@@ -204,7 +224,10 @@ func (s *Store) DeleteIf(_ context.Context, key transaction.Key, cond func(recha
 			return nil
 		}
 		deleted = true
-		return b.Delete(k)
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+		return adjustCounts(tx, countChange{t.State, -1})
 	})
 	if err != nil {
 		return false, err
@@ -221,10 +244,24 @@ func (s *Store) List(_ context.Context, f recharge.Filter) ([]recharge.Transacti
 		}
 		prefix = k
 	}
+	start := prefix
+	if f.After != nil {
+		after, err := encodeKey(*f.After)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Compare(after, start) >= 0 {
+			// The byte after the key's own is the least key greater.
+			start = append(after, 0)
+		}
+	}
 	var out []recharge.Transaction
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(transactionsBucket).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if f.Limit > 0 && len(out) == f.Limit {
+				return nil
+			}
 			t, err := decode(k, v)
 			if err != nil {
 				return err
@@ -270,6 +307,15 @@ func (s *Store) Update(_ context.Context, key transaction.Key, fn recharge.Updat
 			return err
 		}
 		if err := b.Put(k, encoded); err != nil {
+			return err
+		}
+		var changes []countChange
+		if v == nil {
+			changes = []countChange{{updated.State, 1}}
+		} else if current.State != updated.State {
+			changes = []countChange{{current.State, -1}, {updated.State, 1}}
+		}
+		if err := adjustCounts(tx, changes...); err != nil {
 			return err
 		}
 		next = updated

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
@@ -44,9 +45,7 @@ func (p *Proxy) Violations(q admin.ViolationQuery) admin.ViolationList {
 	defer l.mu.Unlock()
 	out := admin.ViolationList{Violations: []admin.Violation{}, Total: l.total}
 	for _, v := range l.entries {
-		if (q.RegistrationID == "" || v.RegistrationID == q.RegistrationID) &&
-			(q.ReferenceID == "" || v.ReferenceID == q.ReferenceID) &&
-			(q.Rule == "" || v.Rule == q.Rule) {
+		if q.Matches(&v) {
 			out.Violations = append(out.Violations, v)
 		}
 	}
@@ -59,4 +58,29 @@ func (p *Proxy) ClearViolations() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries, l.total = nil, 0
+}
+
+// ViolationPage lists, oldest first, at most limit of the kept violations
+// that q matches and that came after the first after violations found
+// since the start or the last clear; Next is the number found up to the
+// last one listed when more follow, "" otherwise.
+func (p *Proxy) ViolationPage(q admin.ViolationQuery, after uint64, limit int) admin.ViolationList {
+	l := p.violations
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := admin.ViolationList{Violations: []admin.Violation{}, Total: l.total}
+	// The i-th entry kept is the (first+i)-th violation found.
+	first := l.total - uint64(len(l.entries)) + 1
+	for i, v := range l.entries {
+		seq := first + uint64(i)
+		if seq <= after || !q.Matches(&v) {
+			continue
+		}
+		if len(out.Violations) == limit {
+			out.Next = strconv.FormatUint(seq-1, 10)
+			break
+		}
+		out.Violations = append(out.Violations, v)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package recharge
 
 import (
+	"container/heap"
 	"context"
 	"hash/maphash"
 	"slices"
@@ -14,11 +15,40 @@ import (
 type Filter struct {
 	RegistrationID string
 	State          transaction.State
+	// After, when not nil, selects only the transactions ordered after
+	// it (SortTransactions' order), so a listing can be read page by page.
+	After *transaction.Key
+	// Limit, when positive, keeps the first Limit transactions selected.
+	// A store may return more, in order: PageOf keeps what was asked.
+	Limit int
+}
+
+// KeyLess reports whether a comes before b: by registration, then reference.
+func KeyLess(a, b transaction.Key) bool {
+	if a.RegistrationID != b.RegistrationID {
+		return a.RegistrationID < b.RegistrationID
+	}
+	return a.ReferenceID < b.ReferenceID
+}
+
+// PageOf is the part of sorted, a listing's answer, that f asks for: those
+// after f.After, at most f.Limit of them. A store that pages itself
+// answers just that, which PageOf keeps as it is.
+func PageOf(sorted []Transaction, f Filter) []Transaction {
+	if f.After != nil {
+		i := sort.Search(len(sorted), func(i int) bool { return KeyLess(*f.After, sorted[i].Key) })
+		sorted = sorted[i:]
+	}
+	if f.Limit > 0 && len(sorted) > f.Limit {
+		sorted = sorted[:f.Limit]
+	}
+	return sorted
 }
 
 func (f Filter) match(t *Transaction) bool {
 	return (f.RegistrationID == "" || t.RegistrationID == f.RegistrationID) &&
-		(f.State == "" || t.State == f.State)
+		(f.State == "" || t.State == f.State) &&
+		(f.After == nil || KeyLess(*f.After, t.Key))
 }
 
 // UpdateFunc computes a transaction's new value from its current one (found
@@ -35,6 +65,11 @@ type Store interface {
 	List(ctx context.Context, f Filter) ([]Transaction, error)
 	Update(ctx context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error)
 	Count(ctx context.Context) (int, error)
+	// Counts is how many transactions the store holds in each state, read
+	// from counters the store keeps as it changes, never by listing it: it
+	// costs the same whatever the number of transactions. Every state of
+	// transaction.States is a key, with 0 when none is in it.
+	Counts(ctx context.Context) (map[transaction.State]int, error)
 	// Replace changes the whole store at once, as r says: every reader sees
 	// the store as it was before or as it is after, never between, and a
 	// persistent store commits the change as one durable write, so a crash
@@ -90,6 +125,53 @@ type MemoryStore struct {
 type memoryShard struct {
 	mu  sync.Mutex
 	txs map[transaction.Key]*Transaction
+	// counts is the shard's transactions by state, kept with txs under mu.
+	counts StateCounts
+}
+
+// StateCounts counts transactions by state, a slot per state of
+// transaction.States in order and a last one for any other state, so that
+// keeping it up to date on every write costs no map operation.
+type StateCounts [maxStates + 1]int
+
+// maxStates bounds transaction.States, so StateCounts can be an array.
+const maxStates = 7
+
+func init() {
+	if len(transaction.States) > maxStates {
+		panic("recharge: StateCounts has too few slots for transaction.States")
+	}
+}
+
+// stateSlot is s's slot in StateCounts.
+func stateSlot(s transaction.State) int {
+	for i, st := range transaction.States {
+		if st == s {
+			return i
+		}
+	}
+	return maxStates
+}
+
+// Add counts one transaction more (n = 1) or less (n = -1) in state s.
+func (c *StateCounts) Add(s transaction.State, n int) { c[stateSlot(s)] += n }
+
+// Map is c as Store.Counts answers it: every state of transaction.States.
+func (c *StateCounts) Map() map[transaction.State]int {
+	m := make(map[transaction.State]int, len(transaction.States))
+	for i, st := range transaction.States {
+		m[st] = c[i]
+	}
+	return m
+}
+
+// countStates counts txs by state.
+func countStates(txs map[transaction.Key]*Transaction) StateCounts {
+	var c StateCounts
+	for _, t := range txs {
+		c.Add(t.State, 1)
+	}
+	return c
 }
 
 // NewMemoryStore returns an empty store.
@@ -127,7 +209,11 @@ func (s *MemoryStore) Put(_ context.Context, t Transaction) error {
 	sh := s.shard(t.Key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	if old, ok := sh.txs[t.Key]; ok {
+		sh.counts.Add(old.State, -1)
+	}
 	sh.txs[t.Key] = &t
+	sh.counts.Add(t.State, 1)
 	return nil
 }
 
@@ -135,29 +221,67 @@ func (s *MemoryStore) Delete(_ context.Context, key transaction.Key) error {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if _, ok := sh.txs[key]; !ok {
+	old, ok := sh.txs[key]
+	if !ok {
 		return transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", key)
 	}
+	sh.counts.Add(old.State, -1)
 	delete(sh.txs, key)
 	return nil
 }
 
+// List with a Limit copies no more than Limit transactions, whatever the
+// store holds: it keeps the first ones in a bounded heap as it goes.
 func (s *MemoryStore) List(_ context.Context, f Filter) ([]Transaction, error) {
 	s.replaceMu.RLock()
 	defer s.replaceMu.RUnlock()
 	var out []Transaction
+	var first firstTransactions
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		for _, t := range sh.txs {
-			if f.match(t) {
+			switch {
+			case !f.match(t):
+			case f.Limit > 0:
+				first.offer(t, f.Limit)
+			default:
 				out = append(out, *t)
 			}
 		}
 		sh.mu.Unlock()
 	}
+	if f.Limit > 0 {
+		out = first.txs
+	}
 	SortTransactions(out)
 	return out, nil
+}
+
+// firstTransactions keeps the first transactions offered, in key order, as
+// a max-heap: the last of those kept is at the top, the one to drop when an
+// earlier one comes.
+type firstTransactions struct{ txs []Transaction }
+
+func (h *firstTransactions) Len() int           { return len(h.txs) }
+func (h *firstTransactions) Less(i, j int) bool { return KeyLess(h.txs[j].Key, h.txs[i].Key) }
+func (h *firstTransactions) Swap(i, j int)      { h.txs[i], h.txs[j] = h.txs[j], h.txs[i] }
+func (h *firstTransactions) Push(x any)         { h.txs = append(h.txs, x.(Transaction)) }
+func (h *firstTransactions) Pop() any {
+	last := h.txs[len(h.txs)-1]
+	h.txs = h.txs[:len(h.txs)-1]
+	return last
+}
+
+// offer keeps a copy of t if it is among the first limit offered so far.
+func (h *firstTransactions) offer(t *Transaction, limit int) {
+	switch {
+	case len(h.txs) < limit:
+		heap.Push(h, *t)
+	case KeyLess(t.Key, h.txs[0].Key):
+		h.txs[0] = *t
+		heap.Fix(h, 0)
+	}
 }
 
 func (s *MemoryStore) Update(_ context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error) {
@@ -174,6 +298,12 @@ func (s *MemoryStore) Update(_ context.Context, key transaction.Key, fn UpdateFu
 		return Transaction{}, err
 	}
 	next.Key = key
+	if found && cur.State != next.State {
+		sh.counts.Add(cur.State, -1)
+		sh.counts.Add(next.State, 1)
+	} else if !found {
+		sh.counts.Add(next.State, 1)
+	}
 	if found {
 		// Overwriting in place spares an allocation per enquiry; nothing
 		// outside the lock holds the pointer, since readers get copies.
@@ -195,6 +325,7 @@ func (s *MemoryStore) DeleteIf(_ context.Context, key transaction.Key, cond func
 	if !ok || !cond(*t) {
 		return false, nil
 	}
+	sh.counts.Add(t.State, -1)
 	delete(sh.txs, key)
 	return true, nil
 }
@@ -210,6 +341,23 @@ func (s *MemoryStore) Count(context.Context) (int, error) {
 		sh.mu.Unlock()
 	}
 	return n, nil
+}
+
+// Counts sums the shards' counters: its cost is the shards' and the
+// states', whatever the number of transactions.
+func (s *MemoryStore) Counts(context.Context) (map[transaction.State]int, error) {
+	s.replaceMu.RLock()
+	defer s.replaceMu.RUnlock()
+	var total StateCounts
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for j, n := range sh.counts {
+			total[j] += n
+		}
+		sh.mu.Unlock()
+	}
+	return total.Map(), nil
 }
 
 // Replace builds the new shards aside when it keeps nothing, then swaps
@@ -242,6 +390,7 @@ func (s *MemoryStore) Replace(_ context.Context, r Replacement) error {
 	}
 	for i := range s.shards {
 		s.shards[i].txs = fresh[i]
+		s.shards[i].counts = countStates(fresh[i])
 	}
 	if r.Made != nil {
 		r.Made()

@@ -145,6 +145,10 @@ func (s *Store) genKey() string { return s.prefix + "gen" }
 
 func (s *Store) txsKey(gen string) string { return s.prefix + "txs:" + gen }
 
+// countsKey is the hash counting a generation's transactions by state,
+// kept by the scripts that write them, so that Counts never lists them.
+func (s *Store) countsKey(gen string) string { return s.txsKey(gen) + ":counts" }
+
 // field is a transaction's field in its generation's hash. It is injective
 // because a registration ID with a NUL byte is refused: the first NUL always
 // ends the registration ID.
@@ -178,7 +182,9 @@ return {gen, v}
 // current generation's hash when the generation is still ARGV[3] and the
 // field still holds ARGV[4] (ARGV[5] "0": the field must be missing).
 // It answers 1 when it wrote, 0 when the read is stale, 2 while a
-// replacement holds the store (KEYS[2]).
+// replacement holds the store (KEYS[2]). Having written, it counts a
+// transaction less in state ARGV[7] and one more in state ARGV[8] (none
+// when empty) in the generation's counts hash, when it has one.
 var casScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 local gen = redis.call('GET', KEYS[1]) or '0'
@@ -194,6 +200,11 @@ if ARGV[6] == '' then
   redis.call('HDEL', h, ARGV[2])
 else
   redis.call('HSET', h, ARGV[2], ARGV[6])
+end
+local c = h .. ':counts'
+if redis.call('EXISTS', c) == 1 then
+  if ARGV[7] ~= '' then redis.call('HINCRBY', c, ARGV[7], -1) end
+  if ARGV[8] ~= '' then redis.call('HINCRBY', c, ARGV[8], 1) end
 end
 return 1
 `)
@@ -215,12 +226,13 @@ func (s *Store) read(ctx context.Context, f string) (value string, found bool, g
 // gen; false when another writer came first. While a replacement holds the
 // store it waits for it to end, then answers false, so the caller reads
 // the new content.
-func (s *Store) compareAndSet(ctx context.Context, f, gen, old string, found bool, next string) (bool, error) {
+// oldState and nextState are the states of old and next, "" for none.
+func (s *Store) compareAndSet(ctx context.Context, f, gen, old string, found bool, next string, oldState, nextState transaction.State) (bool, error) {
 	mustExist := "1"
 	if !found {
 		mustExist = "0"
 	}
-	n, err := casScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f, gen, old, mustExist, next).Int()
+	n, err := casScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f, gen, old, mustExist, next, string(oldState), string(nextState)).Int()
 	if err != nil {
 		return false, s.failed(err)
 	}
@@ -306,7 +318,7 @@ func (s *Store) DeleteIf(ctx context.Context, key transaction.Key, cond func(rec
 		if !cond(t) {
 			return false, nil
 		}
-		ok, err := s.compareAndSet(ctx, f, gen, v, true, "")
+		ok, err := s.compareAndSet(ctx, f, gen, v, true, "", t.State, "")
 		if err != nil || ok {
 			return ok, err
 		}
@@ -346,7 +358,11 @@ func (s *Store) Update(ctx context.Context, key transaction.Key, fn recharge.Upd
 		if err != nil {
 			return recharge.Transaction{}, err
 		}
-		ok, err := s.compareAndSet(ctx, f, gen, v, found, string(encoded))
+		var currentState transaction.State
+		if found {
+			currentState = current.State
+		}
+		ok, err := s.compareAndSet(ctx, f, gen, v, found, string(encoded), currentState, next.State)
 		if err != nil {
 			return recharge.Transaction{}, err
 		}
@@ -421,6 +437,7 @@ local gen = redis.call('GET', KEYS[1]) or '0'
 if gen ~= ARGV[2] or redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('EXPIRE', ARGV[6] .. gen, ARGV[4])
+redis.call('EXPIRE', ARGV[6] .. gen .. ':counts', ARGV[4])
 local i = 7
 local settings = tonumber(ARGV[5])
 for _ = 1, settings do
@@ -495,19 +512,19 @@ func (s *Store) Replace(ctx context.Context, r recharge.Replacement) error {
 	}
 	gen := fmt.Sprint(next)
 	if err := s.fill(ctx, s.txsKey(gen), content); err != nil {
-		s.rdb.Unlink(ctx, s.txsKey(gen))
+		s.rdb.Unlink(ctx, s.txsKey(gen), s.countsKey(gen))
 		release()
 		return err
 	}
 	args := s.swapArgs(gen, old, token, r)
 	swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey(), s.versionKey()}, args...).Int()
 	if err != nil {
-		s.rdb.Unlink(ctx, s.txsKey(gen))
+		s.rdb.Unlink(ctx, s.txsKey(gen), s.countsKey(gen))
 		release()
 		return s.failed(err)
 	}
 	if swapped != 1 {
-		s.rdb.Unlink(ctx, s.txsKey(gen))
+		s.rdb.Unlink(ctx, s.txsKey(gen), s.countsKey(gen))
 		return errors.New("reset: the store's hold lapsed before the reset was made; try again")
 	}
 	s.health.succeeded()
@@ -584,8 +601,10 @@ func (s *Store) replacementContent(ctx context.Context, h string, r recharge.Rep
 		}
 	}
 	for _, t := range r.Add {
+		// The first of a key given twice is put, as by every store.
 		if !taken[t.Key] {
 			out = append(out, t)
+			taken[t.Key] = true
 		}
 	}
 	return out, nil
@@ -610,6 +629,13 @@ func (s *Store) fill(ctx context.Context, h string, txs []recharge.Transaction) 
 		if err := s.rdb.HSet(ctx, h, values...).Err(); err != nil {
 			return s.failed(err)
 		}
+	}
+	counts := []any{countsMarker, 1}
+	for st, n := range countStates(txs) {
+		counts = append(counts, string(st), n)
+	}
+	if err := s.rdb.HSet(ctx, h+":counts", counts...).Err(); err != nil {
+		return s.failed(err)
 	}
 	return nil
 }

@@ -49,6 +49,14 @@ func TestDashboardInABrowser(t *testing.T) {
 	if _, _, err := mock.Admin.PutTransaction(ctx, key, transaction.Description{State: transaction.StatePending}); err != nil {
 		t.Fatal(err)
 	}
+	// More than a page of transactions, listed after ORDER-DASH-1.
+	for i := range admin.DefaultListPage + 20 {
+		more := transaction.Key{RegistrationID: "AOP-554", ReferenceID: fmt.Sprintf("ORDER-MORE-%03d", i)}
+		if _, _, err := mock.Admin.PutTransaction(ctx, more, transaction.Description{State: transaction.StateSuccess}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastMore := fmt.Sprintf(`#transactions tr[data-reference="ORDER-MORE-%03d"]`, admin.DefaultListPage+19)
 	browser := startBrowser(t, ctx, chromium)
 	started := time.Now()
 
@@ -60,6 +68,12 @@ func TestDashboardInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#token-input`), adminToken),
 		chromedp.Click(chromedp.CSS(`#token-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body.ready `+row+`[data-state="pending"] button[data-to="success"]`)),
+	)
+	run(t, browser, "show the next page of transactions",
+		chromedp.WaitNotPresent(chromedp.CSS(lastMore)),
+		chromedp.Click(chromedp.CSS(`#transactions-more`)),
+		chromedp.WaitVisible(chromedp.CSS(lastMore)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#transactions-more`)),
 	)
 	run(t, browser, "force pending → success",
 		chromedp.Click(chromedp.CSS(row+` button[data-to="success"]`)),

@@ -128,7 +128,25 @@ function transitionButtons(t) {
   }, '→ ' + to));
 }
 
+// The admin lists answer a page at a time. The dashboard shows as many
+// pages of transactions as its "more" button asked for, and the button while
+// more follow; it reads every page of the fault rules, which are few.
+const shownPages = {transactions: 1};
+
+async function readPages(path, key, pages) {
+  let items = [];
+  let after = '';
+  for (let i = 0; i < pages; i++) {
+    const page = await api('GET', path + (after ? '?after=' + encodeURIComponent(after) : ''));
+    items = items.concat(page[key]);
+    after = page.next || '';
+    if (!after) break;
+  }
+  return {[key]: items, next: after};
+}
+
 function renderTransactions(list) {
+  document.getElementById('transactions-more').hidden = !list.next;
   syncRows(document.querySelector('#transactions tbody'), list.transactions, (t) => el('tr', {data: {registration: t.registrationId, reference: t.referenceId, state: t.state}},
     el('td', {}, t.registrationId),
     el('td', {}, t.referenceId),
@@ -314,7 +332,8 @@ function refresh() {
 async function readAll() {
   try {
     const [transactions, clock, faults] = await Promise.all([
-      api('GET', '/__admin/transactions'), api('GET', '/__admin/clock'), api('GET', '/__admin/faults')]);
+      readPages('/__admin/transactions', 'transactions', shownPages.transactions), api('GET', '/__admin/clock'),
+      readPages('/__admin/faults', 'faults', Infinity)]);
     renderTransactions(transactions);
     renderClock(clock);
     renderFaults(faults);
@@ -372,6 +391,10 @@ function start() {
   document.getElementById('recording-snapshot').addEventListener('click', (ev) => {
     ev.preventDefault();
     downloadSnapshot(ev.currentTarget).catch(report);
+  });
+  document.getElementById('transactions-more').addEventListener('click', () => {
+    shownPages.transactions++;
+    refresh();
   });
   onSubmit('journal-form', () => {
     resetJournal(document.getElementById('journal-reference').value.trim());
