@@ -105,6 +105,10 @@ func (o observer) finish(r *http.Request, c *capture, out served.Outcome, start 
 	elapsed := time.Since(start)
 	o.metrics.request(out.Route, out.Scenario, c.status, elapsed)
 	if !admin.IsAdminPath(r.URL.Path) {
+		var answeredIn string
+		if out.Dialect != nil {
+			answeredIn = out.Dialect.String()
+		}
 		o.journal.Add(admin.JournalEntry{
 			Time:            o.now(),
 			Method:          r.Method,
@@ -117,6 +121,7 @@ func (o observer) finish(r *http.Request, c *capture, out served.Outcome, start 
 			ResponseHeaders: journal.Headers(c.Header()),
 			Scenario:        out.Scenario,
 			Fault:           out.Fault,
+			Dialect:         answeredIn,
 			DurationMillis:  float64(elapsed.Microseconds()) / 1000,
 		}, out.Body, c.body.Bytes())
 	}

@@ -70,7 +70,7 @@ func (r *record) cost() int64 {
 	e := &r.JournalEntry
 	n := recordOverhead + cap(r.requestBody) + cap(r.responseBody) +
 		len(e.Method) + len(e.Path) + len(e.RemoteAddr) + len(e.RegistrationID) +
-		len(e.ReferenceID) + len(e.Scenario) + len(e.Fault) +
+		len(e.ReferenceID) + len(e.Scenario) + len(e.Fault) + len(e.Dialect) +
 		headersCost(e.RequestHeaders) + headersCost(e.ResponseHeaders)
 	return int64(n)
 }
