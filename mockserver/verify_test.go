@@ -49,8 +49,8 @@ func TestUnknownMatcherKeysAreRefused(t *testing.T) {
 	sb := newSandbox(t, Config{})
 	for _, path := range []string{"/__admin/requests/find", "/__admin/requests/count", "/__admin/requests/near-misses"} {
 		for body, naming := range map[string]string{
-			`{"referenceID":"ORDER-9"}`:                      "referenceID",
-			`{"headers":{"X-Trace":{"equal":"1"}}}`:          "equal",
+			`{"referenceID":"ORDER-9"}`:                       "referenceID",
+			`{"headers":{"X-Trace":{"equal":"1"}}}`:           "equal",
 			`{"status":200,"bodyField":{"/referenceid":"1"}}`: "bodyField",
 		} {
 			a := sb.admin(http.MethodPost, path, body)
