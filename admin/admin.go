@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -66,4 +67,8 @@ type Admin interface {
 	// nothing outside proxy mode.
 	Violations(ctx context.Context, q ViolationQuery) (ViolationList, error)
 	ClearViolations(ctx context.Context) error
+
+	// Audit judges the client by the journal: how it polled, retried and
+	// gave up, transaction by transaction (package audit).
+	Audit(ctx context.Context, q audit.Query) (audit.Report, error)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -323,6 +324,13 @@ func (c *Client) Violations(ctx context.Context, q ViolationQuery) (ViolationLis
 func (c *Client) ClearViolations(ctx context.Context) error {
 	_, err := c.call(ctx, OpClearViolations, nil, nil, nil, nil)
 	return err
+}
+
+// Audit asks the sandbox to judge its client by the journal.
+func (c *Client) Audit(ctx context.Context, q audit.Query) (audit.Report, error) {
+	var r audit.Report
+	_, err := c.call(ctx, OpAudit, nil, q.Values(), nil, &r)
+	return r, err
 }
 
 // Metrics reads the sandbox's Prometheus metrics, in the text exposition

@@ -85,6 +85,8 @@ func ErrorOf(err error) error {
 		return Errorf(http.StatusNotFound, CodeNotFound, "%s", msg)
 	case transaction.ECONFLICT:
 		return Errorf(http.StatusConflict, CodeConflict, "%s", msg)
+	case transaction.EUNAVAILABLE:
+		return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "%s", err.Error())
 	}
 	return Errorf(http.StatusInternalServerError, CodeInternal, "%s", err.Error())
 }

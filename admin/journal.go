@@ -26,6 +26,19 @@ type JournalEntry struct {
 	// reads it.
 	Dialect        string  `json:"dialect,omitempty"`
 	DurationMillis float64 `json:"durationMs"`
+	// Started is when the request came, on the sandbox clock; Time is when
+	// it was answered.
+	Started time.Time `json:"started"`
+	// SystemStarted is when the request came on the system clock, which
+	// runs on while the sandbox clock stands still.
+	SystemStarted time.Time `json:"systemStarted"`
+	// StartedAfter is the ID of the last request journaled when this one
+	// came: those with IDs above it and below this one's were in flight at
+	// the same time as this one.
+	StartedAfter uint64 `json:"startedAfter"`
+	// TokenDigest tells a Token sent again from a new one without showing
+	// it: the first 16 hex digits of the SHA-256 of the Token header.
+	TokenDigest string `json:"tokenDigest,omitempty"`
 }
 
 // JournalList is the answer of GET /__admin/requests: a page of the

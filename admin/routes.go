@@ -46,6 +46,7 @@ const (
 	OpDeleteFault       Operation = "adminDeleteFault"
 	OpListViolations    Operation = "adminListViolations"
 	OpClearViolations   Operation = "adminClearViolations"
+	OpAudit             Operation = "adminAudit"
 	OpMetrics           Operation = "metrics"
 
 	// The pages and documents a browser reads, behind no token (IsPublic).
@@ -98,6 +99,7 @@ var routes = []Route{
 	{OpDeleteFault, http.MethodDelete, faultsPattern + "/{id}"},
 	{OpListViolations, http.MethodGet, violationsPattern},
 	{OpClearViolations, http.MethodDelete, violationsPattern},
+	{OpAudit, http.MethodGet, PathPrefix + "audit"},
 	{OpMetrics, http.MethodGet, MetricsPath},
 	{OpIndex, http.MethodGet, PathPrefix},
 	{OpDashboard, http.MethodGet, dashboardPattern},

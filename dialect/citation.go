@@ -47,8 +47,8 @@ func guess(c Citation, why string) Citation {
 	return c
 }
 
-// quotedIn reports whether c's quote is on its lines of notes.
-func (c Citation) quotedIn(notes string) bool {
+// QuotedIn reports whether c's quote is on its lines of notes.
+func (c Citation) QuotedIn(notes string) bool {
 	lines := strings.Split(notes, "\n")
 	if c.From < 1 || c.To > len(lines) || c.Quote == "" {
 		return false

@@ -40,7 +40,7 @@ func TestCitationsQuoteTheNotes(t *testing.T) {
 	notes := readNotes(t)
 	lines := strings.Split(notes, "\n")
 	for by, c := range citations() {
-		if !c.quotedIn(notes) {
+		if !c.QuotedIn(notes) {
 			t.Errorf("%s cites %s, which does not say %q", by, c.Lines(), c.Quote)
 			continue
 		}

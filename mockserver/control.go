@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
@@ -28,7 +29,9 @@ type control struct {
 	// keeps no settings, and they then last as long as the process.
 	settings recharge.Settings
 	journal  *journal.Journal
-	faults   *faults.Set
+	// auditor judges the client by the journal, reading it as it grows.
+	auditor *audit.Auditor
+	faults  *faults.Set
 	// proxy is proxy mode's; nil when the mock answers itself.
 	proxy   *proxy.Proxy
 	codes   recharge.StatusCodes

@@ -212,6 +212,12 @@ func writeError(w http.ResponseWriter, d dialect.Dialect, err error) {
 		envelope.WriteFailure(w, d, dialect.ServiceDisabled, "", remarks)
 	case transaction.EINVALID:
 		envelope.WriteFailure(w, d, dialect.Validation, msg, "")
+	case transaction.EUNAVAILABLE:
+		// The sandbox's own store is down, not the provider's processing:
+		// an outage the client may retry, in the provider's envelope.
+		envelope.WriteError(w, d, http.StatusServiceUnavailable, rechargestatus.ErrorAnswer{
+			ResponseCode: rechargestatus.CodeUnableToProcess, Message: rechargestatus.MessageUnableToProcess, Remarks: msg,
+		})
 	default:
 		envelope.WriteFailure(w, d, dialect.UnableToProcess, "", "")
 	}

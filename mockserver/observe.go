@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
@@ -70,10 +71,10 @@ type observer struct {
 // connection.
 func observe(o observer, next served.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		came := arrival{system: time.Now(), sandbox: o.now(), after: o.journal.LastID()}
 		c := &capture{ResponseWriter: w}
 		out := o.serve(next, c, r)
-		o.finish(r, c, out, start)
+		o.finish(r, c, out, came)
 		if out.Aborted {
 			panic(http.ErrAbortHandler)
 		}
@@ -101,8 +102,15 @@ func (o observer) serve(next served.Handler, c *capture, r *http.Request) (out s
 	return next.Serve(c, r)
 }
 
-func (o observer) finish(r *http.Request, c *capture, out served.Outcome, start time.Time) {
-	elapsed := time.Since(start)
+// arrival is when a request came, on both clocks and in the journal's
+// order, for the audit to tell what the client sent after what.
+type arrival struct {
+	system, sandbox time.Time
+	after           uint64
+}
+
+func (o observer) finish(r *http.Request, c *capture, out served.Outcome, came arrival) {
+	elapsed := time.Since(came.system)
 	o.metrics.request(out.Route, out.Scenario, c.status, elapsed)
 	if !admin.IsAdminPath(r.URL.Path) {
 		var answeredIn string
@@ -123,6 +131,10 @@ func (o observer) finish(r *http.Request, c *capture, out served.Outcome, start 
 			Fault:           out.Fault,
 			Dialect:         answeredIn,
 			DurationMillis:  float64(elapsed.Microseconds()) / 1000,
+			Started:         came.sandbox,
+			SystemStarted:   came.system,
+			StartedAfter:    came.after,
+			TokenDigest:     journal.TokenDigest(r.Header.Get(rechargestatus.TokenHeader)),
 		}, out.Body, c.body.Bytes())
 	}
 	if !o.log.Enabled(r.Context(), slog.LevelInfo) {

@@ -11,6 +11,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
@@ -84,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 		store:    cfg.Store,
 		clock:    cfg.Clock,
 		journal:  s.journal,
+		auditor:  audit.NewAuditor(),
 		codes:    recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
 		started:  time.Now(),
 		stopping: s.stopping,
@@ -118,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		s.handler = s.routes(cfg, validator, &hosts)
 	}
+	s.handler = s.syncShared(s.handler)
 	return s, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -63,10 +64,12 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 	note("transition of a final one", nil, err)
 	n, err := a.CountRequests(ctx, admin.JournalQuery{ReferenceID: "PENDING-77"})
 	note("count", n, err)
-	// Where a request came from and how long it took differ by run.
+	// Where a request came from, when on the system clock and how long it
+	// took differ by run.
 	scrub := func(entries []admin.JournalEntry) []admin.JournalEntry {
 		for i := range entries {
 			entries[i].RemoteAddr, entries[i].DurationMillis, entries[i].RequestHeaders = "", 0, nil
+			entries[i].SystemStarted = time.Time{}
 		}
 		return entries
 	}
@@ -85,12 +88,12 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 		t.Fatalf("find of a 503 of PENDING-77: %+v, %v; want near misses naming status", found, err)
 	}
 	for i := range found.NearMisses {
-		found.NearMisses[i].Request.RemoteAddr, found.NearMisses[i].Request.DurationMillis, found.NearMisses[i].Request.RequestHeaders = "", 0, nil
+		found.NearMisses[i].Request = scrub([]admin.JournalEntry{found.NearMisses[i].Request})[0]
 	}
 	note("find with near misses", found, err)
 	misses, err := a.NearMisses(ctx, pendingOf77)
 	for i := range misses {
-		misses[i].Request.RemoteAddr, misses[i].Request.DurationMillis, misses[i].Request.RequestHeaders = "", 0, nil
+		misses[i].Request = scrub([]admin.JournalEntry{misses[i].Request})[0]
 	}
 	note("near misses", misses, err)
 	_, err = a.FindRequests(ctx, admin.RequestMatcher{Headers: map[string]admin.HeaderMatch{"X-A": admin.HeaderMatches("(")}})
@@ -106,6 +109,8 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 		t.Fatalf("verify exactly 2 of one: %v", err)
 	}
 	out = append(out, "verify exactly 2: "+err.Error())
+	report, err := a.Audit(ctx, audit.Query{ReferenceID: "PENDING-77"})
+	note("audit", report, err)
 	entries, err := a.ListRequests(ctx, admin.JournalQuery{Limit: 1})
 	note("list requests", scrub(entries), err)
 	page, err := a.ListRequestPage(ctx, admin.JournalQuery{After: admin.AfterID(0), Limit: 1})

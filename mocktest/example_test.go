@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -115,6 +116,30 @@ func Example_faults() {
 	// Output:
 	// 503
 	// 200
+}
+
+// The audit judges the code under test by what it sent: here it polled a
+// pending transaction again at once, where the provider's notes say
+// "re-query after 30 min". In a test, mock.Audit(t) fails it with this.
+func Example_audit() {
+	mock, err := mocktest.Start(mocktest.WithClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer mock.Close()
+	enquire(mock, "AOP-554", "STUCK-7")
+	enquire(mock, "AOP-554", "STUCK-7")
+	report, err := mock.Admin.Audit(context.Background(), audit.Query{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range report.Findings {
+		fmt.Printf("%s %s: %s\n", f.Rule, f.ReferenceID, f.Advice)
+	}
+	// Output:
+	// poll-too-fast STUCK-7: After a pending answer, wait the minimum interval before enquiring again.
 }
 
 // printer stands for the test in these examples: it prints what would fail

@@ -11,12 +11,12 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
-// recorder is a mocktest.T that keeps what would fail a test.
-type recorder struct{ failures []string }
+// failureLog is a mocktest.T that keeps what would fail a test.
+type failureLog struct{ failures []string }
 
-func (r *recorder) Helper() {}
+func (r *failureLog) Helper() {}
 
-func (r *recorder) Fatalf(format string, args ...any) {
+func (r *failureLog) Fatalf(format string, args ...any) {
 	r.failures = append(r.failures, fmt.Sprintf(format, args...))
 }
 
@@ -44,7 +44,7 @@ func TestVerifyPassesOnTheCountAndFailsWithNearMisses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &recorder{}
+			rec := &failureLog{}
 			mock.Verify(rec, tt.want, tt.matcher)
 			if tt.failWith == nil {
 				if len(rec.failures) > 0 {
@@ -67,7 +67,7 @@ func TestVerifyPassesOnTheCountAndFailsWithNearMisses(t *testing.T) {
 func TestHelpersFailTheTestNamingWhatWasRefused(t *testing.T) {
 	t.Parallel()
 	mock := mocktest.New(t, mocktest.WithClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)))
-	rec := &recorder{}
+	rec := &failureLog{}
 	unknown := transaction.Key{RegistrationID: "NOPE", ReferenceID: "1"}
 	mock.Put(rec, unknown, transaction.Description{State: transaction.StateSuccess})
 	mock.Get(rec, transaction.Key{RegistrationID: "AOP-554", ReferenceID: "NEVER-PUT"})

@@ -12,15 +12,18 @@
 package mocktest
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
@@ -117,6 +120,26 @@ func Start(opts ...Option) (*Mock, error) {
 
 // EnquiryURL is where the mock answers RechargeStatus enquiries.
 func (m *Mock) EnquiryURL() string { return m.URL + rechargestatus.EnquiryPath }
+
+// Audit judges the client under test by what it sent the mock (package
+// audit): it fails t with every finding of warning or error severity that
+// no waiver lets pass, each with its evidence and advice, and returns the
+// report. Findings of info severity (gave-up-pending) are reported only.
+func (m *Mock) Audit(t testing.TB, waivers ...audit.Waiver) audit.Report {
+	t.Helper()
+	report, err := m.Admin.Audit(context.Background(), audit.Query{})
+	if err != nil {
+		t.Fatalf("mocktest: audit: %v", err)
+	}
+	if failing := report.Failing(audit.Warning, waivers...); len(failing) > 0 {
+		shown := report
+		shown.Findings = failing
+		var b strings.Builder
+		_ = audit.WriteText(&b, shown)
+		t.Errorf("mocktest: the client broke %d audit rule(s):\n%s", len(failing), b.String())
+	}
+	return report
+}
 
 // Close stops the mock: faults still waiting end at once, the connections
 // close, and a proxy recording is written whole.

@@ -16,6 +16,10 @@ var releaseOnlyModules = []string{
 	"mvdan.cc/sh",
 	"rsc.io/script",
 	"github.com/chromedp/chromedp",
+	// The testcontainers module's.
+	"github.com/testcontainers/testcontainers-go",
+	"github.com/docker/docker",
+	"github.com/moby/moby",
 }
 
 // TestMainModuleLeavesOutTheReleaseTooling checks the main module's own

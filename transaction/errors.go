@@ -15,7 +15,14 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EDISABLED     = "disabled"
+	// EUNAVAILABLE: the store the sandbox keeps its state in (Redis)
+	// cannot be reached; a passing outage, not a refusal of the request.
+	EUNAVAILABLE = "unavailable"
 )
+
+// ErrUnavailable is wrapped by every error of a store that cannot be
+// reached; its code is EUNAVAILABLE.
+var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "the sandbox's store cannot be reached; try again"}
 
 // Error is a refusal with a code and a message fit for the partner or the
 // person who asked.

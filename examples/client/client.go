@@ -1,7 +1,9 @@
 // Package client is an example of the RechargeStatus client an integrator
 // writes: Status reads an answer however the provider spells it, the
 // page's `response_code` or the upstream aggregator's `responsecode`, and
-// turns every error answer into an *APIError whatever its code. NaiveStatus
+// turns every error answer into an *APIError whatever its code. Poller
+// polls a recharge until it is final, waiting as the provider's notes and
+// Retry-After ask, and passes the sandbox's audit. NaiveStatus
 // is the client written from the page alone, kept to show what it misreads.
 //
 // The package stands alone, as an integrator's code would: copy it and
@@ -16,6 +18,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Path is where the provider serves RechargeStatus.
@@ -80,6 +84,9 @@ type APIError struct {
 	Code       int
 	Message    string
 	Remarks    string
+	// RetryAfter is the wait a 429 or 503 asked for in its Retry-After
+	// header; 0 when it gave none.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -114,7 +121,7 @@ func (e envelope) code() (int, bool) {
 
 // Status enquires the transaction referenceID.
 func (c *Client) Status(ctx context.Context, referenceID string) (Result, error) {
-	status, body, err := c.post(ctx, referenceID)
+	status, header, body, err := c.post(ctx, referenceID)
 	if err != nil {
 		return Result{}, err
 	}
@@ -127,7 +134,7 @@ func (c *Client) Status(ctx context.Context, referenceID string) (Result, error)
 		return Result{}, fmt.Errorf("RechargeStatus: HTTP %d, the answer carries no response_code or responsecode", status)
 	}
 	if status != http.StatusOK {
-		return Result{}, &APIError{HTTPStatus: status, Code: code, Message: e.Message, Remarks: e.Remarks}
+		return Result{}, &APIError{HTTPStatus: status, Code: code, Message: e.Message, Remarks: e.Remarks, RetryAfter: retryAfter(header)}
 	}
 	switch {
 	case code == 1 && e.Data != nil:
@@ -138,14 +145,14 @@ func (c *Client) Status(ctx context.Context, referenceID string) (Result, error)
 	return Result{}, fmt.Errorf("RechargeStatus: HTTP 200 with code %d (data given: %t) is neither found nor not found", code, e.Data != nil)
 }
 
-func (c *Client) post(ctx context.Context, referenceID string) (int, []byte, error) {
+func (c *Client) post(ctx context.Context, referenceID string) (int, http.Header, []byte, error) {
 	payload, err := json.Marshal(map[string]string{"referenceid": referenceID, "RegistrationID": c.RegistrationID})
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+Path, bytes.NewReader(payload))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	httpClient := c.HTTP
@@ -154,15 +161,27 @@ func (c *Client) post(ctx context.Context, referenceID string) (int, []byte, err
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	switch {
 	case err != nil:
-		return 0, nil, fmt.Errorf("RechargeStatus: HTTP %d, the answer broke off: %w", resp.StatusCode, err)
+		return 0, nil, nil, fmt.Errorf("RechargeStatus: HTTP %d, the answer broke off: %w", resp.StatusCode, err)
 	case len(body) > maxAnswer:
-		return 0, nil, errors.New("RechargeStatus: the answer is larger than 1 MiB")
+		return 0, nil, nil, errors.New("RechargeStatus: the answer is larger than 1 MiB")
 	}
-	return resp.StatusCode, body, nil
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// retryAfter reads Retry-After: seconds or an HTTP date.
+func retryAfter(h http.Header) time.Duration {
+	v := h.Get("Retry-After")
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(time.Until(at), 0)
+	}
+	return 0
 }

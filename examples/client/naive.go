@@ -14,7 +14,7 @@ import (
 // that succeeded as not found: the client retries, or refunds a customer
 // who was served. Do not copy it; it is here to be shown failing.
 func (c *Client) NaiveStatus(ctx context.Context, referenceID string) (Result, error) {
-	status, body, err := c.post(ctx, referenceID)
+	status, _, body, err := c.post(ctx, referenceID)
 	if err != nil {
 		return Result{}, err
 	}

@@ -52,11 +52,23 @@ type Ready func(p *Process) (bool, error)
 // fails if the process exits before it is ready or StartTimeout passes.
 func StartProcess(t testing.TB, cmd *exec.Cmd, ready Ready) *Process {
 	t.Helper()
+	p, err := TryStartProcess(t, cmd, ready)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TryStartProcess is StartProcess returning why the process did not become
+// ready, its output included, instead of failing the test, for a caller
+// that can try again.
+func TryStartProcess(t testing.TB, cmd *exec.Cmd, ready Ready) (*Process, error) {
+	t.Helper()
 	p := &Process{cmd: cmd, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
 	ownProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", cmd, err)
+		return nil, fmt.Errorf("start %s: %v", cmd, err)
 	}
 	go func() {
 		p.waitErr = cmd.Wait()
@@ -78,9 +90,9 @@ func StartProcess(t testing.TB, cmd *exec.Cmd, ready Ready) *Process {
 	})
 	if err != nil {
 		p.Kill()
-		t.Fatalf("%s: %v\n%s", cmd, err, p.Output())
+		return nil, fmt.Errorf("%s: %v\n%s", cmd, err, p.Output())
 	}
-	return p
+	return p, nil
 }
 
 // Running tells whether the process has not exited yet.

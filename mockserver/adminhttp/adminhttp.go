@@ -76,6 +76,7 @@ func New(cfg Config) served.Handler {
 		admin.OpDeleteFault:       h.deleteFault,
 		admin.OpListViolations:    h.listViolations,
 		admin.OpClearViolations:   h.clearViolations,
+		admin.OpAudit:             h.audit,
 		admin.OpMetrics:           cfg.Metrics.ServeHTTP,
 	}
 	for op, page := range pageHandlers {

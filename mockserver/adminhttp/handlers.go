@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -229,4 +230,14 @@ func (h *handlers) listViolations(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) clearViolations(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusNoContent, nil, h.admin.ClearViolations(r.Context()))
+}
+
+func (h *handlers) audit(w http.ResponseWriter, r *http.Request) {
+	q, err := audit.ParseQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "%s", err.Error()))
+		return
+	}
+	report, err := h.admin.Audit(r.Context(), q)
+	answer(w, http.StatusOK, report, err)
 }

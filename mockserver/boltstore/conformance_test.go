@@ -13,6 +13,8 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -42,12 +44,25 @@ func newBolt(t *testing.T) store {
 	return s
 }
 
+// newRedis opens a store on a redis-server of the test's own.
+func newRedis(t *testing.T) store {
+	t.Helper()
+	srv := redistest.Start(t)
+	s, err := redisstore.Open(context.Background(), srv.URL, redisstore.Options{ConnectTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 var implementations = []struct {
 	name string
 	open constructor
 }{
 	{"memory", newMemory},
 	{"bolt", newBolt},
+	{"redis", newRedis},
 }
 
 func TestConformance(t *testing.T) {

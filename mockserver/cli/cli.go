@@ -25,6 +25,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -48,6 +49,8 @@ type options struct {
 	spec            string
 	fixtures        string
 	state           string
+	redis           string
+	redisWait       time.Duration
 	seed            int64
 	unknown         string
 	resolveAfter    string
@@ -76,6 +79,8 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.spec, "spec", "", "OpenAPI document to validate against (default: the built-in openapi.yaml)")
 	fs.StringVar(&o.fixtures, "fixtures", "", "fixtures file or directory (default: the built-in set)")
 	fs.StringVar(&o.state, "state", "", "bbolt file keeping transactions, clock and faults across restarts (default: in memory)")
+	fs.StringVar(&o.redis, "redis", "", "Redis URL keeping every piece of the sandbox's state, shared by every aopay-mock using it, such as redis://127.0.0.1:6379/0 (rediss:// for TLS, redis://:PASSWORD@HOST:PORT/DB); not with --state")
+	fs.DurationVar(&o.redisWait, "redis-wait", 10*time.Second, "with --redis, how long start-up waits for Redis to answer before it gives up")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of generated transaction data")
 	fs.StringVar(&o.unknown, "unknown", string(recharge.UnknownCreate), "what an unknown referenceid answers: create (by referenceid convention) or notfound")
 	fs.StringVar(&o.resolveAfter, "resolve-after", "3", "when pending transactions made by convention resolve: a number of enquiries (3) or a duration on the sandbox clock (10m)")
@@ -313,6 +318,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if o.redis != "" {
+		store, err := openRedis(ctx, o, logger)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		cfg.Store = store
+	}
 	if o.state != "" {
 		store, err := openState(o.state, logger)
 		if err != nil {
@@ -356,11 +369,20 @@ func setUp(args []string, getenv func(string) string, stdout io.Writer) (options
 	if err != nil {
 		return o, nil, mockserver.Config{}, usageError(err)
 	}
+	if o.redis != "" && o.state != "" {
+		return o, nil, mockserver.Config{}, usageError(errors.New("--redis and --state both name where the state is kept: give one"))
+	}
 	cfg, err := o.config(logger)
 	if err != nil {
 		return o, nil, cfg, usageError(err)
 	}
 	return o, logger, cfg, nil
+}
+
+// openRedis connects to the --redis server, retrying for --redis-wait.
+func openRedis(ctx context.Context, o options, logger *slog.Logger) (*redisstore.Store, error) {
+	logger.Info("connecting to redis", "wait", o.redisWait)
+	return redisstore.Open(ctx, o.redis, redisstore.Options{ConnectTimeout: o.redisWait, Logger: logger})
 }
 
 // openState opens the --state file, saying so when it starts a new store.

@@ -381,6 +381,20 @@ func (s *Set) Pick(ctx context.Context, registrationID, referenceID string) (Pic
 		if l.Probability != nil && l.rng.Float64() >= *l.Probability {
 			continue
 		}
+		if l.Remaining != nil {
+			if upd, ok := s.keep.(recharge.RecordUpdater); ok {
+				taken, err := s.takeShared(ctx, upd, i, l)
+				if err != nil {
+					return Picked{}, false, err
+				}
+				if !taken {
+					// Another process used the rule up: it is gone here too.
+					return s.pickAfter(ctx, registrationID, referenceID)
+				}
+				l.Injected++
+				return Picked{Rule: l.FaultRule, Source: "rule " + l.ID, Delay: drawDelay(&l.FaultRule, l.rng)}, true, nil
+			}
+		}
 		l.Injected++
 		picked := Picked{Rule: l.FaultRule, Source: "rule " + l.ID, Delay: drawDelay(&l.FaultRule, l.rng)}
 		if l.Remaining == nil {
@@ -403,6 +417,50 @@ func (s *Set) Pick(ctx context.Context, registrationID, referenceID string) (Pic
 		return picked, true, err
 	}
 	return Picked{}, false, nil
+}
+
+// pickAfter picks again once a rule is gone; the caller holds s.mu.
+func (s *Set) pickAfter(ctx context.Context, registrationID, referenceID string) (Picked, bool, error) {
+	s.mu.Unlock()
+	defer s.mu.Lock()
+	return s.Pick(ctx, registrationID, referenceID)
+}
+
+// takeShared counts the counted rule l (at i) down in a store that other
+// processes share, atomically with them, so that a rule with a count of N
+// fires N times in all. It reports whether this process took one; the
+// caller holds s.mu.
+func (s *Set) takeShared(ctx context.Context, upd recharge.RecordUpdater, i int, l *liveRule) (bool, error) {
+	var left int
+	taken := false
+	err := upd.UpdateRecord(ctx, Collection, ruleKey(l.seq), func(cur []byte) ([]byte, error) {
+		taken = false
+		if cur == nil {
+			return nil, nil
+		}
+		var r admin.FaultRule
+		if err := json.Unmarshal(cur, &r); err != nil {
+			return nil, fmt.Errorf("saved fault %s: %w", ruleKey(l.seq), err)
+		}
+		if r.Remaining == nil || *r.Remaining <= 0 {
+			return nil, nil
+		}
+		left, taken = *r.Remaining-1, true
+		if left == 0 {
+			return nil, nil
+		}
+		r.Remaining = &left
+		return json.Marshal(r)
+	})
+	if err != nil {
+		return false, fmt.Errorf("save faults: %w", err)
+	}
+	if !taken || left == 0 {
+		s.rules = slices.Delete(slices.Clone(s.rules), i, i+1)
+	} else {
+		l.Remaining = &left
+	}
+	return taken, nil
 }
 
 // FromHeader picks the fault an X-Mock-Fault header asks for.

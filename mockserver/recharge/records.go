@@ -67,3 +67,19 @@ func (s *MemoryStore) WriteRecords(_ context.Context, collection string, replace
 	}
 	return nil
 }
+
+// Shared is a store that several sandbox processes use at once (Redis).
+// Version changes whenever any of them changes a setting or a record
+// collection, so each rereads the clock and the fault rules before it
+// answers a request of its own.
+type Shared interface {
+	Version(ctx context.Context) (int64, error)
+}
+
+// RecordUpdater is a Records shared by several processes that can change
+// one record atomically with respect to all of them: fn computes the new
+// value (nil removes the record) from the current one (nil when there is
+// none), and runs again when another process changed the record meanwhile.
+type RecordUpdater interface {
+	UpdateRecord(ctx context.Context, collection, key string, fn func(current []byte) ([]byte, error)) error
+}

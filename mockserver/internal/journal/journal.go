@@ -3,10 +3,13 @@
 package journal
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
@@ -42,6 +45,9 @@ type Journal struct {
 	maxBytes   int64
 	bytes      int64
 	lastID     uint64
+	// published is lastID, for LastID to read without the lock on every
+	// request's arrival.
+	published atomic.Uint64
 }
 
 // record is an entry as the journal keeps it: its bodies as the bytes that
@@ -70,7 +76,7 @@ func (r *record) cost() int64 {
 	e := &r.JournalEntry
 	n := recordOverhead + cap(r.requestBody) + cap(r.responseBody) +
 		len(e.Method) + len(e.Path) + len(e.RemoteAddr) + len(e.RegistrationID) +
-		len(e.ReferenceID) + len(e.Scenario) + len(e.Fault) + len(e.Dialect) +
+		len(e.ReferenceID) + len(e.Scenario) + len(e.Fault) + len(e.Dialect) + len(e.TokenDigest) +
 		headersCost(e.RequestHeaders) + headersCost(e.ResponseHeaders)
 	return int64(n)
 }
@@ -109,6 +115,7 @@ func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) ui
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastID++
+	j.published.Store(j.lastID)
 	rec.ID = j.lastID
 	for j.n > 0 && (j.n >= j.maxEntries || j.bytes+rec.size > j.maxBytes) {
 		j.dropOldest()
@@ -240,6 +247,36 @@ func (j *Journal) Count(q admin.JournalQuery) int {
 		}
 	}
 	return n
+}
+
+// LastID is the ID of the latest entry journaled, 0 before the first.
+func (j *Journal) LastID() uint64 { return j.published.Load() }
+
+// Scan calls visit with every entry after the ID after, oldest first, and
+// its answer's body as kept, under the journal's lock: visit must not keep
+// the entry's maps or the body, nor call the journal. It returns the ID
+// of the oldest entry the journal still holds, LastID+1 when it is empty.
+func (j *Journal) Scan(after uint64, visit func(e *admin.JournalEntry, responseBody []byte)) (oldest uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := j.firstAfter(after); i < j.n; i++ {
+		r := j.at(i)
+		visit(&r.JournalEntry, r.responseBody)
+	}
+	if j.n == 0 {
+		return j.lastID + 1
+	}
+	return j.at(0).ID
+}
+
+// TokenDigest is what the journal keeps of a Token header: enough to tell
+// the same Token sent again from a new one, nothing to sign with.
+func TokenDigest(token string) string {
+	if token == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:8])
 }
 
 // Len is how many entries the journal holds.

@@ -179,3 +179,38 @@ func TestJournalPages(t *testing.T) {
 		t.Fatalf("paging read %d entries, want %d", read, admin.MaxJournalPage)
 	}
 }
+
+// TestScanReadsWhatFollowsAnID: Scan visits the entries after an ID with
+// their answers' bodies, and says which is the oldest the journal holds.
+func TestScanReadsWhatFollowsAnID(t *testing.T) {
+	j := New(2, 0)
+	for _, body := range []string{"a", "b", "c"} {
+		j.Add(admin.JournalEntry{ReferenceID: body}, nil, []byte(body))
+	}
+	if j.LastID() != 3 {
+		t.Fatalf("LastID %d, want 3", j.LastID())
+	}
+	var seen []string
+	oldest := j.Scan(0, func(e *admin.JournalEntry, body []byte) { seen = append(seen, e.ReferenceID+string(body)) })
+	if oldest != 2 || strings.Join(seen, ",") != "bb,cc" {
+		t.Errorf("Scan(0) saw %v, oldest %d; want bb,cc and 2", seen, oldest)
+	}
+	seen = nil
+	j.Scan(2, func(e *admin.JournalEntry, _ []byte) { seen = append(seen, e.ReferenceID) })
+	if strings.Join(seen, ",") != "c" {
+		t.Errorf("Scan(2) saw %v, want c", seen)
+	}
+	j.Clear()
+	if oldest := j.Scan(0, func(*admin.JournalEntry, []byte) { t.Error("a cleared journal visited an entry") }); oldest != 4 {
+		t.Errorf("a cleared journal's oldest is %d, want 4", oldest)
+	}
+}
+
+// TestTokenDigest: the same Token gives the same digest, another Token
+// another, and the digest does not show the Token.
+func TestTokenDigest(t *testing.T) {
+	a, b := TokenDigest("header.payload.signature"), TokenDigest("header.payload.other")
+	if a == "" || a != TokenDigest("header.payload.signature") || a == b || strings.Contains(a, "signature") || TokenDigest("") != "" {
+		t.Errorf("digests %q and %q", a, b)
+	}
+}

@@ -1,0 +1,810 @@
+// Package redisstore keeps the sandbox's state in Redis, so that several
+// aopay-mock processes behind one load balancer are one sandbox.
+//
+// Every read-modify-write is atomic in Redis. A transaction's update reads
+// the stored value, computes the next one in Go, and writes it with a Lua
+// compare-and-set that succeeds only when the stored value, and the store's
+// generation, are still the ones read; otherwise it reads again. A reset
+// builds the new generation's transactions aside and makes them current in
+// one script, so no reader on any replica sees a store between the two.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
+)
+
+var (
+	_ recharge.Store              = (*Store)(nil)
+	_ recharge.Settings           = (*Store)(nil)
+	_ recharge.ConditionalDeleter = (*Store)(nil)
+	_ recharge.Records            = (*Store)(nil)
+	_ recharge.WriteHealth        = (*Store)(nil)
+	_ recharge.Shared             = (*Store)(nil)
+	_ recharge.RecordUpdater      = (*Store)(nil)
+)
+
+// DefaultPrefix starts every key the store writes, so a Redis database can
+// hold other data beside one sandbox.
+const DefaultPrefix = "aopay:"
+
+// maxAttempts bounds the compare-and-set retries of one update: a key
+// updated this often at once is contended beyond what a sandbox meets.
+const maxAttempts = 1000
+
+// Store is a recharge.Store, Settings and Records in one Redis database.
+// Transactions are JSON documents, the same as the bbolt store's, in one
+// hash per generation.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	health health
+}
+
+// Options configure Open.
+type Options struct {
+	// Prefix starts every key; DefaultPrefix when empty.
+	Prefix string
+	// ConnectTimeout bounds how long Open retries an unreachable server.
+	ConnectTimeout time.Duration
+	// Logger hears of an outage once as it begins and once as it ends.
+	Logger *slog.Logger
+}
+
+// ErrUnavailable is transaction.ErrUnavailable: every error of a Redis
+// server that cannot be reached or does not answer wraps it.
+var ErrUnavailable = transaction.ErrUnavailable
+
+// Open connects to the Redis server at url (redis://, rediss://, with a
+// password and database in the URL), retrying for opts.ConnectTimeout.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("--redis %s: %w", redactURL(url), err)
+	}
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	o.MaxRetries = 1
+	// The client's own log would print a line per failed dial, each
+	// request of an outage; the store logs an outage once itself.
+	redis.SetLogger(quiet{})
+	s := &Store{rdb: redis.NewClient(o), prefix: opts.Prefix}
+	s.health.log = opts.Logger
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	deadline := time.Now().Add(opts.ConnectTimeout)
+	for {
+		err = s.rdb.Ping(ctx).Err()
+		if err == nil {
+			return s, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			s.rdb.Close()
+			return nil, fmt.Errorf("redis at %s did not answer within %s: %w", redactURL(url), opts.ConnectTimeout, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// quiet is a go-redis logger that prints nothing.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Client is the store's Redis client, for the other shared state of the
+// sandbox (clock, fault counts, journal) kept beside the transactions.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Key is name under the store's prefix.
+func (s *Store) Key(name string) string { return s.prefix + name }
+
+// redactURL hides a password in a Redis URL.
+func redactURL(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return url
+	}
+	user, _, _ := strings.Cut(userinfo, ":")
+	return scheme + "://" + user + ":xxxxx@" + host
+}
+
+func (s *Store) genKey() string { return s.prefix + "gen" }
+
+func (s *Store) txsKey(gen string) string { return s.prefix + "txs:" + gen }
+
+// field is a transaction's field in its generation's hash. It is injective
+// because a registration ID with a NUL byte is refused: the first NUL always
+// ends the registration ID.
+func field(k transaction.Key) (string, error) {
+	if strings.IndexByte(k.RegistrationID, 0) >= 0 {
+		return "", transaction.Errorf(transaction.EINVALID, "registrationId must not contain a NUL byte")
+	}
+	return k.RegistrationID + "\x00" + k.ReferenceID, nil
+}
+
+func decode(f string, value string) (recharge.Transaction, error) {
+	var t recharge.Transaction
+	if err := json.Unmarshal([]byte(value), &t); err != nil {
+		return t, fmt.Errorf("stored transaction %q: %w", strings.ReplaceAll(f, "\x00", "/"), err)
+	}
+	return t, nil
+}
+
+func notFound(k transaction.Key) error {
+	return transaction.Errorf(transaction.ENOTFOUND, "no transaction %s", k)
+}
+
+// getScript reads the current generation and a field of its hash at once.
+var getScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+local v = redis.call('HGET', ARGV[1] .. gen, ARGV[2])
+return {gen, v}
+`)
+
+// casScript writes (or, with an empty new value, deletes) a field of the
+// current generation's hash when the generation is still ARGV[3] and the
+// field still holds ARGV[4] (ARGV[5] "0": the field must be missing).
+// It answers 1 when it wrote, 0 when the read is stale, 2 while a
+// replacement holds the store (KEYS[2]).
+var casScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+local gen = redis.call('GET', KEYS[1]) or '0'
+if gen ~= ARGV[3] then return 0 end
+local h = ARGV[1] .. gen
+local cur = redis.call('HGET', h, ARGV[2])
+if ARGV[5] == '0' then
+  if cur then return 0 end
+elseif cur ~= ARGV[4] then
+  return 0
+end
+if ARGV[6] == '' then
+  redis.call('HDEL', h, ARGV[2])
+else
+  redis.call('HSET', h, ARGV[2], ARGV[6])
+end
+return 1
+`)
+
+// read is a field of the current generation: its value, whether it exists,
+// and the generation read.
+func (s *Store) read(ctx context.Context, f string) (value string, found bool, gen string, err error) {
+	res, err := getScript.Run(ctx, s.rdb, []string{s.genKey()}, s.prefix+"txs:", f).Slice()
+	if err != nil {
+		return "", false, "", s.failed(err)
+	}
+	s.health.succeeded()
+	gen, _ = res[0].(string)
+	value, found = res[1].(string)
+	return value, found, gen, nil
+}
+
+// compareAndSet writes next ("" deletes) over the value read in generation
+// gen; false when another writer came first. While a replacement holds the
+// store it waits for it to end, then answers false, so the caller reads
+// the new content.
+func (s *Store) compareAndSet(ctx context.Context, f, gen, old string, found bool, next string) (bool, error) {
+	mustExist := "1"
+	if !found {
+		mustExist = "0"
+	}
+	n, err := casScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f, gen, old, mustExist, next).Int()
+	if err != nil {
+		return false, s.failed(err)
+	}
+	s.health.succeeded()
+	if n == 2 {
+		return false, s.awaitReplacement(ctx)
+	}
+	return n == 1, nil
+}
+
+func (s *Store) lockKey() string { return s.prefix + "replacing" }
+
+// replaceHold bounds how long a replacement may hold the store: a replica
+// killed mid-replacement leaves a hold that lapses by itself.
+const replaceHold = 60 * time.Second
+
+// awaitReplacement waits until no replacement holds the store.
+func (s *Store) awaitReplacement(ctx context.Context) error {
+	wait := time.Millisecond
+	deadline := time.Now().Add(replaceHold)
+	for time.Now().Before(deadline) {
+		n, err := s.rdb.Exists(ctx, s.lockKey()).Result()
+		if err != nil {
+			return s.failed(err)
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 20*time.Millisecond)
+	}
+	return errors.New("a reset of the store has held it longer than " + replaceHold.String())
+}
+
+func (s *Store) Get(ctx context.Context, key transaction.Key) (recharge.Transaction, error) {
+	f, err := field(key)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	v, found, _, err := s.read(ctx, f)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	if !found {
+		return recharge.Transaction{}, notFound(key)
+	}
+	return decode(f, v)
+}
+
+func (s *Store) Put(ctx context.Context, t recharge.Transaction) error {
+	_, err := s.Update(ctx, t.Key, func(recharge.Transaction, bool) (recharge.Transaction, error) { return t, nil })
+	return err
+}
+
+func (s *Store) Delete(ctx context.Context, key transaction.Key) error {
+	deleted, err := s.DeleteIf(ctx, key, func(recharge.Transaction) bool { return true })
+	if err == nil && !deleted {
+		return notFound(key)
+	}
+	return err
+}
+
+// DeleteIf deletes the transaction at key if it exists and cond accepts it,
+// atomically: a transaction changed after cond saw it is read again.
+func (s *Store) DeleteIf(ctx context.Context, key transaction.Key, cond func(recharge.Transaction) bool) (bool, error) {
+	f, err := field(key)
+	if err != nil {
+		return false, err
+	}
+	for range maxAttempts {
+		v, found, gen, err := s.read(ctx, f)
+		if err != nil || !found {
+			return false, err
+		}
+		t, err := decode(f, v)
+		if err != nil {
+			return false, err
+		}
+		if !cond(t) {
+			return false, nil
+		}
+		ok, err := s.compareAndSet(ctx, f, gen, v, true, "")
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, contended(key)
+}
+
+func contended(key transaction.Key) error {
+	return fmt.Errorf("transaction %s: %d concurrent writers in a row came first", key, maxAttempts)
+}
+
+// Update applies fn atomically: when another replica changes the
+// transaction (or resets the store) between the read and the write, fn runs
+// again on what it wrote. fn must therefore have no effect but its result.
+func (s *Store) Update(ctx context.Context, key transaction.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
+	f, err := field(key)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	for range maxAttempts {
+		v, found, gen, err := s.read(ctx, f)
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		var current recharge.Transaction
+		if found {
+			if current, err = decode(f, v); err != nil {
+				return recharge.Transaction{}, err
+			}
+		}
+		next, err := fn(current, found)
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		next.Key = key
+		encoded, err := json.Marshal(next)
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		ok, err := s.compareAndSet(ctx, f, gen, v, found, string(encoded))
+		if err != nil {
+			return recharge.Transaction{}, err
+		}
+		if ok {
+			return next, nil
+		}
+	}
+	return recharge.Transaction{}, contended(key)
+}
+
+// currentHash is the current generation's hash key.
+func (s *Store) currentHash(ctx context.Context) (string, error) {
+	gen, err := s.rdb.Get(ctx, s.genKey()).Result()
+	if errors.Is(err, redis.Nil) {
+		gen, err = "0", nil
+	}
+	if err != nil {
+		return "", s.failed(err)
+	}
+	return s.txsKey(gen), nil
+}
+
+func (s *Store) List(ctx context.Context, flt recharge.Filter) ([]recharge.Transaction, error) {
+	h, err := s.currentHash(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []recharge.Transaction
+	iter := s.rdb.HScan(ctx, h, 0, "", 512).Iterator()
+	for iter.Next(ctx) {
+		f := iter.Val()
+		if !iter.Next(ctx) {
+			break
+		}
+		t, err := decode(f, iter.Val())
+		if err != nil {
+			return nil, err
+		}
+		if (flt.RegistrationID == "" || t.RegistrationID == flt.RegistrationID) && (flt.State == "" || t.State == flt.State) {
+			out = append(out, t)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return nil, s.failed(err)
+	}
+	recharge.SortTransactions(out)
+	return out, nil
+}
+
+func (s *Store) Count(ctx context.Context) (int, error) {
+	n, err := countScript.Run(ctx, s.rdb, []string{s.genKey()}, s.prefix+"txs:").Int()
+	if err != nil {
+		return 0, s.failed(err)
+	}
+	s.health.succeeded()
+	return int(n), nil
+}
+
+// swapScript makes generation ARGV[1] current when the current one is still
+// ARGV[2] and the replacement's hold (KEYS[2]) is still ARGV[3]'s, writes
+// the replacement's records and settings, and releases the hold, all at
+// once; 0 when the hold was lost. The old generation's hash is left to
+// expire after ARGV[4] seconds rather than removed: no write lands in it any
+// more (every write checks the generation), and a listing that began before
+// the swap reads it to its end.
+//
+// ARGV[5] onwards: the number of settings, then name and value of each;
+// then the number of collections, then for each its key, its number of
+// records, and key and value of each.
+var swapScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+if gen ~= ARGV[2] or redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('EXPIRE', ARGV[6] .. gen, ARGV[4])
+local i = 7
+local settings = tonumber(ARGV[5])
+for _ = 1, settings do
+  redis.call('SET', ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+local collections = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, collections do
+  local key, n = ARGV[i], tonumber(ARGV[i + 1])
+  i = i + 2
+  redis.call('DEL', key)
+  for _ = 1, n do
+    redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+end
+redis.call('DEL', KEYS[2])
+redis.call('INCR', KEYS[3])
+return 1
+`)
+
+// oldGenerationTTL is how long a replaced generation stays readable.
+const oldGenerationTTL = 5 * time.Minute
+
+// countScript counts the current generation's transactions.
+var countScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+return redis.call('HLEN', ARGV[1] .. gen)
+`)
+
+// Replace changes the store as r says, at once for every replica: it holds
+// the store against writes (reads go on, on the old content), builds the
+// new generation aside, then makes it, the records and the settings current
+// in one script. A replica killed midway leaves the old content and a hold
+// that lapses after replaceHold.
+func (s *Store) Replace(ctx context.Context, r recharge.Replacement) error {
+	for _, records := range r.Records {
+		for _, rec := range records {
+			if rec.Key == "" {
+				return transaction.Errorf(transaction.EINVALID, "a record needs a key")
+			}
+		}
+	}
+	for _, t := range r.Add {
+		if _, err := field(t.Key); err != nil {
+			return err
+		}
+	}
+	token := fmt.Sprintf("%d", time.Now().UnixNano())
+	if err := s.hold(ctx, token); err != nil {
+		return err
+	}
+	release := func() { s.rdb.Del(context.WithoutCancel(ctx), s.lockKey()) }
+	old, err := s.rdb.Get(ctx, s.genKey()).Result()
+	if errors.Is(err, redis.Nil) {
+		old, err = "0", nil
+	}
+	if err != nil {
+		release()
+		return s.failed(err)
+	}
+	content, err := s.replacementContent(ctx, s.txsKey(old), r)
+	if err != nil {
+		release()
+		return err
+	}
+	next, err := s.rdb.Incr(ctx, s.prefix+"gen:next").Result()
+	if err != nil {
+		release()
+		return s.failed(err)
+	}
+	gen := fmt.Sprint(next)
+	if err := s.fill(ctx, s.txsKey(gen), content); err != nil {
+		s.rdb.Unlink(ctx, s.txsKey(gen))
+		release()
+		return err
+	}
+	args := s.swapArgs(gen, old, token, r)
+	swapped, err := swapScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey(), s.versionKey()}, args...).Int()
+	if err != nil {
+		s.rdb.Unlink(ctx, s.txsKey(gen))
+		release()
+		return s.failed(err)
+	}
+	if swapped != 1 {
+		s.rdb.Unlink(ctx, s.txsKey(gen))
+		return errors.New("reset: the store's hold lapsed before the reset was made; try again")
+	}
+	s.health.succeeded()
+	if r.Made != nil {
+		r.Made()
+	}
+	return nil
+}
+
+// swapArgs lays out swapScript's arguments.
+func (s *Store) swapArgs(gen, old, token string, r recharge.Replacement) []any {
+	args := []any{gen, old, token, int(oldGenerationTTL / time.Second), len(r.Settings), s.prefix + "txs:"}
+	names := slices.Sorted(maps.Keys(r.Settings))
+	for _, name := range names {
+		args = append(args, s.settingKey(name), r.Settings[name])
+	}
+	collections := slices.Sorted(maps.Keys(r.Records))
+	args = append(args, len(collections))
+	for _, c := range collections {
+		var kept []recharge.Record
+		for _, rec := range r.Records[c] {
+			if rec.Value != nil {
+				kept = append(kept, rec)
+			}
+		}
+		args = append(args, s.recordsKey(c), len(kept))
+		for _, rec := range kept {
+			args = append(args, rec.Key, rec.Value)
+		}
+	}
+	return args
+}
+
+// hold takes the store's replacement hold, waiting for another
+// replacement to end.
+func (s *Store) hold(ctx context.Context, token string) error {
+	for {
+		ok, err := s.rdb.SetNX(ctx, s.lockKey(), token, replaceHold).Result()
+		if err != nil {
+			return s.failed(err)
+		}
+		if ok {
+			return nil
+		}
+		if err := s.awaitReplacement(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// replacementContent is what the new generation holds: the transactions of
+// the hash h that r keeps, and r's additions where none was kept.
+func (s *Store) replacementContent(ctx context.Context, h string, r recharge.Replacement) ([]recharge.Transaction, error) {
+	var out []recharge.Transaction
+	taken := map[transaction.Key]bool{}
+	if r.Keep != nil {
+		iter := s.rdb.HScan(ctx, h, 0, "", 1024).Iterator()
+		for iter.Next(ctx) {
+			f := iter.Val()
+			if !iter.Next(ctx) {
+				break
+			}
+			t, err := decode(f, iter.Val())
+			if err != nil {
+				return nil, err
+			}
+			if r.Keep(t) {
+				out = append(out, t)
+				taken[t.Key] = true
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return nil, s.failed(err)
+		}
+	}
+	for _, t := range r.Add {
+		if !taken[t.Key] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// fill writes txs into the hash h, in batches.
+func (s *Store) fill(ctx context.Context, h string, txs []recharge.Transaction) error {
+	const batch = 1000
+	for start := 0; start < len(txs); start += batch {
+		values := make([]any, 0, 2*batch)
+		for _, t := range txs[start:min(start+batch, len(txs))] {
+			f, err := field(t.Key)
+			if err != nil {
+				return err
+			}
+			encoded, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			values = append(values, f, encoded)
+		}
+		if err := s.rdb.HSet(ctx, h, values...).Err(); err != nil {
+			return s.failed(err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) settingKey(name string) string { return s.prefix + "setting:" + name }
+
+func (s *Store) versionKey() string { return s.prefix + "version" }
+
+// Version changes whenever a replica changes a setting, a record
+// collection, or replaces the store.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	v, err := s.rdb.Get(ctx, s.versionKey()).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.failed(err)
+	}
+	s.health.succeeded()
+	return v, nil
+}
+
+// LoadSetting reads a setting saved by SaveSetting.
+func (s *Store) LoadSetting(ctx context.Context, name string) ([]byte, bool, error) {
+	v, err := s.rdb.Get(ctx, s.settingKey(name)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, s.failed(err)
+	}
+	return v, true, nil
+}
+
+// SaveSetting stores a setting.
+func (s *Store) SaveSetting(ctx context.Context, name string, value []byte) error {
+	if name == "" {
+		return transaction.Errorf(transaction.EINVALID, "a setting needs a name")
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.settingKey(name), value, 0)
+		p.Incr(ctx, s.versionKey())
+		return nil
+	})
+	if err != nil {
+		return s.failed(err)
+	}
+	s.health.succeeded()
+	return nil
+}
+
+func (s *Store) recordsKey(collection string) string { return s.prefix + "records:" + collection }
+
+// LoadRecords reads every record of collection, in key order.
+func (s *Store) LoadRecords(ctx context.Context, collection string) ([]recharge.Record, error) {
+	m, err := s.rdb.HGetAll(ctx, s.recordsKey(collection)).Result()
+	if err != nil {
+		return nil, s.failed(err)
+	}
+	out := make([]recharge.Record, 0, len(m))
+	for k, v := range m {
+		out = append(out, recharge.Record{Key: k, Value: []byte(v)})
+	}
+	sortRecords(out)
+	return out, nil
+}
+
+// WriteRecords changes collection in one MULTI/EXEC, which Redis applies at
+// once.
+func (s *Store) WriteRecords(ctx context.Context, collection string, replace bool, changes []recharge.Record) error {
+	for _, r := range changes {
+		if r.Key == "" {
+			return transaction.Errorf(transaction.EINVALID, "a record needs a key")
+		}
+	}
+	h := s.recordsKey(collection)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if replace {
+			p.Del(ctx, h)
+		}
+		for _, r := range changes {
+			if r.Value == nil {
+				p.HDel(ctx, h, r.Key)
+			} else {
+				p.HSet(ctx, h, r.Key, r.Value)
+			}
+		}
+		p.Incr(ctx, s.versionKey())
+		return nil
+	})
+	if err != nil {
+		return s.failed(err)
+	}
+	s.health.succeeded()
+	return nil
+}
+
+// recordCASScript sets (or, with ARGV[4] empty, removes) field ARGV[1] of
+// hash KEYS[1] when it still holds ARGV[2] (ARGV[3] "0": must be missing),
+// and moves the version on; 0 when another writer came first.
+var recordCASScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '0' then
+  if cur then return 0 end
+elseif cur ~= ARGV[2] then
+  return 0
+end
+if ARGV[4] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+end
+redis.call('INCR', KEYS[2])
+return 1
+`)
+
+// UpdateRecord changes one record atomically across replicas: a counted
+// fault rule taken by two replicas at once is counted down twice, never
+// once.
+func (s *Store) UpdateRecord(ctx context.Context, collection, key string, fn func(current []byte) ([]byte, error)) error {
+	h := s.recordsKey(collection)
+	for range maxAttempts {
+		cur, err := s.rdb.HGet(ctx, h, key).Result()
+		found := true
+		if errors.Is(err, redis.Nil) {
+			found, err = false, nil
+		}
+		if err != nil {
+			return s.failed(err)
+		}
+		var current []byte
+		if found {
+			current = []byte(cur)
+		}
+		next, err := fn(current)
+		if err != nil {
+			return err
+		}
+		mustExist := "1"
+		if !found {
+			mustExist = "0"
+		}
+		if next == nil && !found {
+			return nil
+		}
+		n, err := recordCASScript.Run(ctx, s.rdb, []string{h, s.versionKey()}, key, cur, mustExist, string(next)).Int()
+		if err != nil {
+			return s.failed(err)
+		}
+		if n == 1 {
+			s.health.succeeded()
+			return nil
+		}
+	}
+	return fmt.Errorf("record %s/%s: %d concurrent writers in a row came first", collection, key, maxAttempts)
+}
+
+func sortRecords(rs []recharge.Record) {
+	slices.SortFunc(rs, func(a, b recharge.Record) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// WriteError is the error of the latest operation when Redis could not be
+// reached, nil once any succeeds again: with Redis, a read that succeeds
+// shows the server is back as well as a write does.
+func (s *Store) WriteError() error { return s.health.get() }
+
+// failed classifies err: a Redis that cannot be reached makes an
+// ErrUnavailable, remembered for WriteError; an answer of Redis's own (a
+// script error) is returned as it is.
+func (s *Store) failed(err error) error {
+	var redisErr redis.Error
+	if errors.As(err, &redisErr) && !errors.Is(err, redis.ErrClosed) {
+		return err
+	}
+	wrapped := fmt.Errorf("%w: %v", ErrUnavailable, err)
+	s.health.set(wrapped)
+	return wrapped
+}
+
+// health remembers whether Redis answered the latest call, and logs an
+// outage once as it begins and once as it ends, not once per request.
+type health struct {
+	mu  sync.Mutex
+	err error
+	log *slog.Logger
+}
+
+func (h *health) set(err error) {
+	h.mu.Lock()
+	began, ended := h.err == nil && err != nil, h.err != nil && err == nil
+	h.err = err
+	h.mu.Unlock()
+	switch {
+	case h.log == nil:
+	case began:
+		h.log.Error("redis is unreachable: the sandbox answers 503 until it is back", "err", err)
+	case ended:
+		h.log.Info("redis answers again")
+	}
+}
+
+func (h *health) succeeded() { h.set(nil) }
+
+func (h *health) get() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}

@@ -1,0 +1,57 @@
+package mockserver
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+)
+
+// sharedState keeps this process's copy of what several sandbox processes
+// share through one store (Redis) in step with it: the clock and the fault
+// rules are reread whenever another process has changed them, before a
+// request of this one is answered, so a change made through any replica is
+// seen by all on their next request. The transactions need no copy: every
+// read goes to the store.
+type sharedState struct {
+	store recharge.Shared
+	// mu makes one reread at a time; seen is the version last read.
+	mu   sync.Mutex
+	seen int64
+	read bool
+}
+
+// sync rereads the clock and the rules when the store's version moved.
+// An error leaves them as they were: the request then meets the same
+// outage in the store and is answered for it.
+func (s *sharedState) sync(ctx context.Context, c *control) error {
+	v, err := s.store.Version(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.read && v == s.seen {
+		return nil
+	}
+	if err := c.restore(ctx); err != nil {
+		return err
+	}
+	s.seen, s.read = v, true
+	return nil
+}
+
+// syncShared wraps next so that each request first brings the shared state
+// up to date, when the store is shared.
+func (s *Server) syncShared(next http.Handler) http.Handler {
+	shared, ok := s.control.store.(recharge.Shared)
+	if !ok {
+		return next
+	}
+	state := &sharedState{store: shared}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		state.sync(r.Context(), s.control)
+		next.ServeHTTP(w, r)
+	})
+}
