@@ -68,6 +68,21 @@ type Admin interface {
 	Violations(ctx context.Context, q ViolationQuery) (ViolationList, error)
 	ClearViolations(ctx context.Context) error
 
+	// StartRecording forwards the enquiries of the registrations start
+	// names to its upstream, judged and relayed as proxy mode does, and
+	// records their answers as fixtures; a recording in progress is a
+	// CodeConflict Error.
+	StartRecording(ctx context.Context, start RecordingStart) (RecordingStatus, error)
+	// StopRecording ends the recording in progress, written whole; with
+	// none in progress, a CodeConflict Error.
+	StopRecording(ctx context.Context) (RecordingStatus, error)
+	// Recording is the recording in progress, or the last one.
+	Recording(ctx context.Context) (RecordingStatus, error)
+	// RecordingSnapshot is what the recording in progress, or the last one,
+	// holds so far, as a fixtures file in format (JSON when ""); with no
+	// recording yet, a CodeNotFound Error.
+	RecordingSnapshot(ctx context.Context, format SnapshotFormat) ([]byte, error)
+
 	// Audit judges the client by the journal: how it polled, retried and
 	// gave up, transaction by transaction (package audit).
 	Audit(ctx context.Context, q audit.Query) (audit.Report, error)

@@ -49,6 +49,11 @@ const (
 	OpAudit             Operation = "adminAudit"
 	OpMetrics           Operation = "metrics"
 
+	OpStartRecording    Operation = "adminStartRecording"
+	OpStopRecording     Operation = "adminStopRecording"
+	OpRecordingStatus   Operation = "adminRecordingStatus"
+	OpRecordingSnapshot Operation = "adminRecordingSnapshot"
+
 	// The pages and documents a browser reads, behind no token (IsPublic).
 	OpIndex          Operation = "adminIndex"
 	OpDashboard      Operation = "adminDashboard"
@@ -73,6 +78,7 @@ const (
 	clockPattern       = PathPrefix + "clock"
 	violationsPattern  = PathPrefix + "violations"
 	dashboardPattern   = PathPrefix + "ui"
+	recordingsPattern  = PathPrefix + "recordings"
 )
 
 var routes = []Route{
@@ -101,6 +107,10 @@ var routes = []Route{
 	{OpClearViolations, http.MethodDelete, violationsPattern},
 	{OpAudit, http.MethodGet, PathPrefix + "audit"},
 	{OpMetrics, http.MethodGet, MetricsPath},
+	{OpStartRecording, http.MethodPost, recordingsPattern + "/start"},
+	{OpStopRecording, http.MethodPost, recordingsPattern + "/stop"},
+	{OpRecordingStatus, http.MethodGet, recordingsPattern + "/status"},
+	{OpRecordingSnapshot, http.MethodGet, recordingsPattern + "/snapshot"},
 	{OpIndex, http.MethodGet, PathPrefix},
 	{OpDashboard, http.MethodGet, dashboardPattern},
 	{OpDashboardAsset, http.MethodGet, dashboardPattern + "/{asset}"},

@@ -65,10 +65,10 @@ func TestSandboxSpecJoinsTheSandboxHeadersToTheProvidersOperation(t *testing.T) 
 		return out
 	}
 	own := provider.Paths.Value(rechargestatus.EnquiryPath).Post
-	if got, want := names(joined.Paths.Value(rechargestatus.EnquiryPath).Post), append(names(own), dialect.Header, FaultHeader); !slices.Equal(got, want) {
+	if got, want := names(joined.Paths.Value(rechargestatus.EnquiryPath).Post), append(names(own), dialect.Header, FaultHeader, ScenarioHeader); !slices.Equal(got, want) {
 		t.Errorf("the joined operation declares %v, want %v", got, want)
 	}
-	if got := names(own); slices.Contains(got, FaultHeader) || slices.Contains(got, dialect.Header) {
+	if got := names(own); slices.Contains(got, FaultHeader) || slices.Contains(got, dialect.Header) || slices.Contains(got, ScenarioHeader) {
 		t.Errorf("joining changed the provider's operation: %v", got)
 	}
 	for code, resp := range joined.Paths.Value(rechargestatus.EnquiryPath).Post.Responses.Map() {

@@ -27,6 +27,9 @@ type Validator struct {
 	// headerVariants hold, by operation of the router's document, the
 	// variants requests are checked against (optional_headers.go).
 	headerVariants map[*openapi3.Operation]*headerVariants
+	// stringObjects are the fast paths (fastpath.go), by operation of the
+	// routes requests are checked against.
+	stringObjects map[*openapi3.Operation]*stringObject
 }
 
 // NewValidator prepares a validator for doc, which must already be valid.
@@ -41,6 +44,7 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 		router:         router,
 		fixed:          map[string]map[string]*routers.Route{},
 		headerVariants: map[*openapi3.Operation]*headerVariants{},
+		stringObjects:  map[*openapi3.Operation]*stringObject{},
 	}
 	for path, item := range routed.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -55,12 +59,30 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 					fixed = route
 				}
 			}
-			if hv := newHeaderVariants(item, op, fixed); hv != nil {
+			hv := newHeaderVariants(item, op, fixed)
+			if hv != nil {
 				v.headerVariants[op] = hv
 			}
+			v.addStringObjects(item, op, hv)
 		}
 	}
 	return v, nil
+}
+
+// addStringObjects prepares the fast path of op and of its variants hv
+// (nil when it has none), for those whose contract is a string object.
+func (v *Validator) addStringObjects(item *openapi3.PathItem, op *openapi3.Operation, hv *headerVariants) {
+	if so := newStringObject(item, op); so != nil {
+		v.stringObjects[op] = so
+	}
+	if hv == nil {
+		return
+	}
+	for _, variant := range hv.byMask {
+		if so := newStringObject(variant.item, variant.op); so != nil {
+			v.stringObjects[variant.op] = so
+		}
+	}
 }
 
 // withoutSecurity is doc with no security requirement. Credentials are not
@@ -138,20 +160,31 @@ func (v *Validator) CheckRequest(ctx context.Context, r *http.Request, body []by
 }
 
 // CheckRequestBody is CheckRequest that also returns the body as the
-// library decoded it to validate it (a JSON object as a map[string]any,
-// numbers as json.Number), nil when there is none, so that the caller need
-// not decode it again.
-func (v *Validator) CheckRequestBody(ctx context.Context, r *http.Request, body []byte) (any, *RequestProblem) {
+// validator read it to validate it, so that the caller need not decode it
+// again.
+func (v *Validator) CheckRequestBody(ctx context.Context, r *http.Request, body []byte) (Body, *RequestProblem) {
 	route, params, err := v.findRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return nil, &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
+		return Body{}, &RequestProblem{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)}
 	case err != nil:
-		return nil, &RequestProblem{Status: http.StatusNotFound, Message: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
+		return Body{}, &RequestProblem{Status: http.StatusNotFound, Message: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
 	}
 	if hv := v.headerVariants[route.Operation]; hv != nil {
 		route = hv.forRequest(route, r)
 	}
+	if so := v.stringObjects[route.Operation]; so != nil {
+		if read, ok := so.read(r, body); ok {
+			r.Body = newMemoryBody(body)
+			return read, nil
+		}
+	}
+	value, p := v.validate(ctx, r, route, params, body)
+	return Body{value: value}, p
+}
+
+// validate is openapi3filter's judgement of r, with body, against route.
+func (v *Validator) validate(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) (any, *RequestProblem) {
 	if op := route.Operation; op != nil && op.RequestBody != nil && len(body) > 0 {
 		if p := checkContentType(r.Header.Get("Content-Type"), op.RequestBody.Value); p != nil {
 			return nil, p
@@ -160,11 +193,11 @@ func (v *Validator) CheckRequestBody(ctx context.Context, r *http.Request, body 
 	// openapi3filter reads the body from GetBody when there is one, and
 	// leaves its own body, GetBody and length behind: it reads body alone
 	// here, and r gets its own back, reading body from its start.
-	reader := &memoryBody{bytes.NewReader(body)}
+	reader := newMemoryBody(body)
 	getBody, length := r.GetBody, r.ContentLength
 	r.Body, r.GetBody = reader, nil
 	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: requestOptions}
-	err = openapi3filter.ValidateRequest(ctx, input)
+	err := openapi3filter.ValidateRequest(ctx, input)
 	var value any
 	if validated, ok := r.Body.(interface{ ValidatedValue() any }); ok {
 		value = validated.ValidatedValue()
@@ -178,9 +211,15 @@ func (v *Validator) CheckRequestBody(ctx context.Context, r *http.Request, body 
 }
 
 // memoryBody is a request body read from memory, which can start again.
-type memoryBody struct{ *bytes.Reader }
+type memoryBody struct{ bytes.Reader }
 
-func (memoryBody) Close() error { return nil }
+func newMemoryBody(b []byte) *memoryBody {
+	m := &memoryBody{}
+	m.Reset(b)
+	return m
+}
+
+func (*memoryBody) Close() error { return nil }
 
 func checkContentType(header string, body *openapi3.RequestBody) *RequestProblem {
 	if body == nil || len(body.Content) == 0 || body.Content[header] != nil {

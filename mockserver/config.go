@@ -75,6 +75,8 @@ type Config struct {
 	AllowedHosts []string
 	// DisableFaultHeader ignores the per-request X-Mock-Fault header.
 	DisableFaultHeader bool
+	// DisableScenarioHeader ignores the per-request X-Mock-Scenario header.
+	DisableScenarioHeader bool
 	// MaxHeldFaults bounds the requests that hang, latency and trickle
 	// faults hold at once, past which such a fault is refused with 429 and
 	// Retry-After; DefaultMaxHeldFaults when zero, unbounded when negative.
@@ -92,6 +94,10 @@ type Config struct {
 	// RecordDir, with ProxyUpstream, is where the transactions the upstream
 	// answers are written as fixtures (proxy.RecordTransactionsFile).
 	RecordDir string
+	// RecordRoot, when set, is the directory under which recordings the
+	// admin API starts may be written (admin.RecordingStart.Directory);
+	// without it they are kept in memory only.
+	RecordRoot string
 }
 
 // Defaults of Config.

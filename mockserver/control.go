@@ -33,9 +33,11 @@ type control struct {
 	auditor *audit.Auditor
 	faults  *faults.Set
 	// proxy is proxy mode's; nil when the mock answers itself.
-	proxy   *proxy.Proxy
-	codes   recharge.StatusCodes
-	started time.Time
+	proxy *proxy.Proxy
+	// recordings are the recordings of upstream answers.
+	recordings *recordings
+	codes      recharge.StatusCodes
+	started    time.Time
 	// reread reads the fixtures again, for a reload.
 	reread func(context.Context) (fixtures.Set, error)
 	// stopping, once closed, ends a reread in progress: a shutdown does not
@@ -341,28 +343,46 @@ func (c *control) ClearFaults(ctx context.Context) error {
 }
 
 func (c *control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
-	if c.proxy == nil {
+	p := c.findingsProxy()
+	if p == nil {
 		return admin.ViolationList{Violations: []admin.Violation{}}, nil
 	}
-	return c.proxy.Violations(q), nil
+	return p.Violations(q), nil
 }
 
 func (c *control) ClearViolations(context.Context) error {
-	if c.proxy != nil {
-		c.proxy.ClearViolations()
+	if p := c.findingsProxy(); p != nil {
+		p.ClearViolations()
 	}
 	return nil
+}
+
+// findingsProxy is the proxy whose findings the admin API lists: proxy
+// mode's, or else that of the latest recording; nil when there is none.
+func (c *control) findingsProxy() *proxy.Proxy {
+	if c.proxy != nil {
+		return c.proxy
+	}
+	return c.recordings.violationSource()
 }
 
 // domainFixtures turns a fixtures set, checked when it was read, into what
 // the service loads.
 func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
+	forAll, err := fixtures.CompileScenarios(set.Scenarios)
+	if err != nil {
+		return nil, nil, transaction.Errorf(transaction.EINVALID, "scenarios: %s", err.Error())
+	}
 	regs := make([]recharge.Registration, len(set.Registrations))
 	for i, r := range set.Registrations {
 		if _, err := r.ParseDialect(); err != nil {
 			return nil, nil, transaction.Errorf(transaction.EINVALID, "%s", err.Error())
 		}
-		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled}
+		own, err := fixtures.CompileScenarios(r.Scenarios)
+		if err != nil {
+			return nil, nil, transaction.Errorf(transaction.EINVALID, "registration %s: scenarios: %s", r.ID, err.Error())
+		}
+		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled, Scenarios: append(own, forAll...)}
 	}
 	txs := make([]recharge.Transaction, len(set.Transactions))
 	for i, t := range set.Transactions {

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,7 +66,7 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 		if enquiry {
 			body = chosen.Canonical(body, r.Header.Get(rechargestatus.TokenHeader), c.dialects.registrationFor)
 		}
-		value, p := c.validator.CheckRequestBody(r.Context(), r, body)
+		read, p := c.validator.CheckRequestBody(r.Context(), r, body)
 		if p != nil {
 			c.refuse(w, r, *chosen, out.Body, p, enquiry)
 			return out
@@ -74,8 +75,7 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 			// The library reads the first JSON value and leaves what follows
 			// it; an enquiry is that value alone. The value it decoded holds
 			// the spec's members, strings both.
-			members, _ := value.(map[string]any)
-			if members == nil || !json.Valid(body) {
+			if !read.IsObject() || !json.Valid(body) {
 				envelope.WriteFailure(w, *chosen, dialect.Validation, "request body is not valid JSON", "")
 				return out
 			}
@@ -83,8 +83,8 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 				envelope.WriteFailure(w, *chosen, dialect.Validation, err.Error(), "")
 				return out
 			}
-			q.ReferenceID, _ = members["referenceid"].(string)
-			q.RegistrationID, _ = members["RegistrationID"].(string)
+			q.ReferenceID, _ = read.String("referenceid")
+			q.RegistrationID, _ = read.String("RegistrationID")
 		}
 		done := next.ServeEnquiry(w, r, q)
 		out.Enquired = q.Enquiry
@@ -141,27 +141,27 @@ func readingOf(r *http.Request, d dialect.Dialect, body []byte, p *conformance.R
 }
 
 // readBody reads r's body within limit: into a buffer of the announced
-// length when there is one (io.ReadAll would start at 512 bytes and grow).
+// length when there is one (io.ReadAll would start at 512 bytes and grow),
+// which net/http's reader already holds the body to.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
 	n := r.ContentLength
 	if n < 0 || n > limit {
-		return io.ReadAll(body)
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
 	// One byte more than announced, to see the end without growing.
 	buf := make([]byte, 0, n+1)
-	for {
-		m, err := body.Read(buf[len(buf):cap(buf)])
+	for len(buf) < cap(buf) {
+		m, err := r.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
 		switch {
 		case errors.Is(err, io.EOF):
 			return buf, nil
 		case err != nil:
 			return buf, err
-		case len(buf) == cap(buf):
-			buf = append(buf, 0)[:len(buf)]
 		}
 	}
+	// More than announced: the rest is read within the limit.
+	return io.ReadAll(http.MaxBytesReader(w, io.NopCloser(io.MultiReader(bytes.NewReader(buf), r.Body)), limit))
 }
 
 // answerer answers RechargeStatus enquiries from the domain.
@@ -178,6 +178,7 @@ func (a answerer) ServeEnquiry(w http.ResponseWriter, r *http.Request, q served.
 		RegistrationID: q.RegistrationID,
 		ReferenceID:    q.ReferenceID,
 		Token:          r.Header.Get(rechargestatus.TokenHeader),
+		Scenario:       q.Scenario,
 	})
 	if err != nil {
 		writeError(w, d, err)

@@ -561,3 +561,48 @@ func TestFaultRulesOfEarlierReleasesAreAdopted(t *testing.T) {
 		t.Fatalf("%d records kept, want the rule's and the set's", len(records))
 	}
 }
+
+// TestFaultHeaderOverridesRulesWithoutUsingThem holds what the README and
+// admin/openapi.yaml say: a request's X-Mock-Fault header wins over the
+// rules in force, and a counted rule that matches the request keeps its
+// count for the requests without the header.
+func TestFaultHeaderOverridesRulesWithoutUsingThem(t *testing.T) {
+	t.Parallel()
+	sb := newSandbox(t, Config{})
+	const ref = "ORDER-42"
+	if a := sb.admin(http.MethodPost, "/__admin/faults", map[string]any{"id": "twice", "kind": "status", "status": 500, "referenceId": ref, "count": 2}); a.status != http.StatusCreated {
+		t.Fatalf("add the rule: %d %s", a.status, a.body)
+	}
+	remaining := func() int {
+		t.Helper()
+		var rules struct{ Faults []admin.FaultRule }
+		sb.admin(http.MethodGet, "/__admin/faults", nil).decode(t, &rules)
+		if len(rules.Faults) == 0 {
+			return 0
+		}
+		if len(rules.Faults) != 1 || rules.Faults[0].Remaining == nil {
+			t.Fatalf("rules %+v, want the one counted rule", rules.Faults)
+		}
+		return *rules.Faults[0].Remaining
+	}
+	for i := range 3 {
+		e := sb.enquire(sb.client, "AOP-554", ref, http.Header{admin.FaultHeader: {"status=503"}})
+		if e.err != nil || e.status != http.StatusServiceUnavailable {
+			t.Fatalf("header enquiry %d: %d %s (%v), want the header's 503", i+1, e.status, e.body, e.err)
+		}
+		if got := sb.journaled("AOP-554", ref, i+1).Fault; got != "header: status=503" {
+			t.Fatalf("journal fault %q, want the header's", got)
+		}
+		if n := remaining(); n != 2 {
+			t.Fatalf("after %d header enquiries the rule has %d left, want 2", i+1, n)
+		}
+	}
+	for i, want := range []int{http.StatusInternalServerError, http.StatusInternalServerError, http.StatusOK} {
+		if e := sb.enquire(sb.client, "AOP-554", ref, nil); e.err != nil || e.status != want {
+			t.Fatalf("enquiry %d without the header: %d %s (%v), want %d", i+1, e.status, e.body, e.err, want)
+		}
+	}
+	if got := sb.journaled("AOP-554", ref, 4).Fault; !strings.Contains(got, "twice") {
+		t.Fatalf("journal fault %q, want the rule's", got)
+	}
+}

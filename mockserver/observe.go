@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -72,14 +73,22 @@ type observer struct {
 func observe(o observer, next served.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		came := arrival{system: time.Now(), sandbox: o.now(), after: o.journal.LastID()}
-		c := &capture{ResponseWriter: w}
+		c := captures.Get().(*capture)
+		c.ResponseWriter, c.status = w, 0
+		c.body.Reset()
 		out := o.serve(next, c, r)
 		o.finish(r, c, out, came)
+		c.ResponseWriter = nil
+		captures.Put(c)
 		if out.Aborted {
 			panic(http.ErrAbortHandler)
 		}
 	})
 }
+
+// captures are reused: every request has one, and none outlives its
+// request (the journal keeps a copy of what it captured).
+var captures = sync.Pool{New: func() any { return new(capture) }}
 
 // serve is next's outcome of r. A panic of next is an aborted outcome when
 // it is http.ErrAbortHandler, and otherwise logged and answered in the
@@ -135,7 +144,7 @@ func (o observer) finish(r *http.Request, c *capture, out served.Outcome, came a
 			SystemStarted:   came.system,
 			StartedAfter:    came.after,
 			TokenDigest:     journal.TokenDigest(r.Header.Get(rechargestatus.TokenHeader)),
-		}, out.Body, c.body.Bytes())
+		}, out.Body, bytes.Clone(c.body.Bytes()))
 	}
 	if !o.log.Enabled(r.Context(), slog.LevelInfo) {
 		return

@@ -116,7 +116,7 @@ func testResetUnderEnquiries(t *testing.T, store recharge.Store, bulk int) {
 // generating each costs more than the resets under test.
 func bulkTransactions(s *recharge.Service, n int) []recharge.Transaction {
 	const prefix = "BULK-"
-	made := s.NewTransaction(transaction.Key{RegistrationID: "AOP-554", ReferenceID: prefix}, recharge.ScenarioFor(prefix), time.Now())
+	made := s.NewTransaction(transaction.Key{RegistrationID: "AOP-554", ReferenceID: prefix}, transaction.ScenarioFor(prefix), time.Now())
 	out := make([]recharge.Transaction, n)
 	for i := range out {
 		out[i] = made

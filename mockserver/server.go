@@ -41,25 +41,35 @@ type Server struct {
 	dialects *dialects
 }
 
-// embeddedSpec is the built-in openapi.yaml, parsed once: it never changes,
-// and servers only read it, so that a test may start a mock per case.
-var embeddedSpec = sync.OnceValues(func() (*openapi3.T, error) { return conformance.LoadSpec("") })
-
-// New builds a server from cfg and loads its fixtures into the store.
-func New(cfg Config) (*Server, error) {
-	cfg = cfg.withDefaults()
-	doc := cfg.Spec
-	if doc == nil {
-		var err error
-		if doc, err = embeddedSpec(); err != nil {
-			return nil, err
-		}
+// embeddedValidator holds requests to the built-in openapi.yaml with the
+// sandbox's headers, built once: the document never changes and servers
+// only read it, its router and its variants, so that a test may start a
+// mock per case for next to nothing.
+var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
+	doc, err := conformance.LoadSpec("")
+	if err != nil {
+		return nil, err
 	}
+	return sandboxValidator(doc)
+})
+
+// sandboxValidator holds requests to doc joined with the sandbox's headers
+// (admin.SandboxSpec).
+func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
 	sandboxDoc, err := admin.SandboxSpec(doc)
 	if err != nil {
 		return nil, err
 	}
-	validator, err := conformance.NewValidator(sandboxDoc)
+	return conformance.NewValidator(sandboxDoc)
+}
+
+// New builds a server from cfg and loads its fixtures into the store.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	validator, err := embeddedValidator()
+	if cfg.Spec != nil {
+		validator, err = sandboxValidator(cfg.Spec)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +114,19 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.ProxyUpstream != "" {
-		if c.proxy, err = s.newProxy(cfg, validator); err != nil {
+		if c.proxy, err = s.newProxy(cfg, validator, cfg.ProxyUpstream); err != nil {
 			return nil, err
 		}
 	} else if cfg.RecordDir != "" {
 		return nil, errors.New("record: recording needs a proxy upstream, whose answers it records")
+	}
+	c.recordings = s.newRecordings(cfg, validator)
+	if cfg.RecordDir != "" {
+		// --record is a recording started with the process, as the admin
+		// API starts one.
+		if _, err := c.recordings.start(admin.RecordingStart{Upstream: cfg.ProxyUpstream, Directory: cfg.RecordDir}, true); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.load(ctx, set); err != nil {
 		s.Close()
@@ -141,33 +159,47 @@ func rereadFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 	return fixtures.Load(ctx, cfg.FixturesPath, cfg.Logger)
 }
 
-func (s *Server) newProxy(cfg Config, validator *conformance.Validator) (*proxy.Proxy, error) {
+func (s *Server) newProxy(cfg Config, validator *conformance.Validator, upstream string) (*proxy.Proxy, error) {
 	c := s.control
 	return proxy.New(proxy.Config{
-		Upstream:       cfg.ProxyUpstream,
+		Upstream:       upstream,
 		Timeout:        cfg.ProxyTimeout,
 		WriteTimeout:   WriteTimeout,
 		Validator:      validator,
 		AcceptDialects: cfg.ProxyAcceptDialects,
 		ViolationLimit: cfg.JournalSize,
-		RecordDir:      cfg.RecordDir,
-		Loadable: func(t fixtures.Transaction) error {
-			tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
-			if err == nil {
-				c.service.Complete(&tx, c.clock.Now())
-				err = tx.Validate()
-			}
-			if err != nil {
-				return errors.New(transaction.ErrorMessage(err))
-			}
-			return nil
-		},
-		Log:       cfg.Logger,
-		Now:       c.clock.Now,
-		Stopping:  s.stopping,
-		Violation: s.metrics.violation,
-		Failure:   s.metrics.upstreamFailure,
+		Log:            cfg.Logger,
+		Now:            c.clock.Now,
+		Stopping:       s.stopping,
+		Violation:      s.metrics.violation,
+		Failure:        s.metrics.upstreamFailure,
 	})
+}
+
+// newRecordings starts and stops recordings: on proxy mode's proxy, or on
+// a proxy of their own to the upstream each names.
+func (s *Server) newRecordings(cfg Config, validator *conformance.Validator) *recordings {
+	c := s.control
+	loadable := func(t fixtures.Transaction) error {
+		tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
+		if err == nil {
+			c.service.Complete(&tx, c.clock.Now())
+			err = tx.Validate()
+		}
+		if err != nil {
+			return errors.New(transaction.ErrorMessage(err))
+		}
+		return nil
+	}
+	return &recordings{
+		base:     c.proxy,
+		root:     cfg.RecordRoot,
+		newProxy: func(upstream string) (*proxy.Proxy, error) { return s.newProxy(cfg, validator, upstream) },
+		open: func(upstream, dir string, registrations []string) (*proxy.Recording, error) {
+			return proxy.OpenRecording(proxy.RecordingConfig{Upstream: upstream, Dir: dir, Registrations: registrations,
+				Loadable: loadable, Log: cfg.Logger, Stopping: s.stopping})
+		},
+	}
 }
 
 // routes puts the handlers together: the admin API under its paths, the
@@ -182,16 +214,24 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 		// The same validation and faults, then the upstream answers
 		// instead of the store.
 		answer = c.proxy
+	} else {
+		// The mock answers, but for the registrations a recording in
+		// progress captures.
+		answer = recordingSwitch{recordings: c.recordings, local: answer}
 	}
 	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
-	enquiry := check(checks, faults.Inject(faults.Options{
+	var enquiry served.EnquiryHandler = faults.Inject(faults.Options{
 		Rules:    c.faults,
 		Header:   !cfg.DisableFaultHeader,
 		Stopping: s.stopping,
 		Log:      cfg.Logger,
 		Injected: s.metrics.faultInjected,
 		MaxHeld:  max(cfg.MaxHeldFaults, 0),
-	}, answer))
+	}, answer)
+	if !cfg.DisableScenarioHeader {
+		enquiry = scenarioHeader(enquiry)
+	}
+	checked := check(checks, enquiry)
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
 	other := check(checks, notFound)
@@ -204,7 +244,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 			envelope.WriteFailure(w, dialect.Default(), dialect.Validation, adminhttp.HostRefusal(r.Host), "")
 			return served.Outcome{}
 		case isEnquiry(r):
-			out := enquiry.Serve(w, r)
+			out := checked.Serve(w, r)
 			out.Route = rechargestatus.EnquiryPath
 			return out
 		default:
@@ -236,8 +276,9 @@ func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 // writes a proxy recording whole.
 func (s *Server) Close() error {
 	s.Stop()
-	if s.control.proxy == nil {
-		return nil
+	err := s.control.recordings.close()
+	if s.control.proxy != nil {
+		err = errors.Join(err, s.control.proxy.Close())
 	}
-	return s.control.proxy.Close()
+	return err
 }

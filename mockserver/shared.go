@@ -2,11 +2,25 @@ package mockserver
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
+
+// adminPrefix starts the admin API's paths.
+const adminPrefix = "/__admin/"
+
+// processOrigin names this process among the replicas, in the journal feed.
+func processOrigin() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
+}
 
 // sharedState keeps this process's copy of what several sandbox processes
 // share through one store (Redis) in step with it: the clock and the fault
@@ -50,8 +64,15 @@ func (s *Server) syncShared(next http.Handler) http.Handler {
 		return next
 	}
 	state := &sharedState{store: shared}
+	if feed, ok := shared.(journal.Feed); ok {
+		s.journal.Share(feed, processOrigin())
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		state.sync(r.Context(), s.control)
+		if strings.HasPrefix(r.URL.Path, adminPrefix) {
+			// What the journal shows covers every replica's requests.
+			s.journal.Pull(r.Context())
+		}
 		next.ServeHTTP(w, r)
 	})
 }

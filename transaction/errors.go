@@ -48,12 +48,13 @@ func Errorf(code, format string, args ...any) *Error {
 
 // ErrorCode is the code of err when it is an *Error, EINTERNAL otherwise.
 func ErrorCode(err error) string {
+	if err == nil {
+		// Before errors.As, whose target escapes: most calls have no error.
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
-	}
-	if err == nil {
-		return ""
 	}
 	return EINTERNAL
 }

@@ -158,7 +158,7 @@ func fillState(t *testing.T, state string, fixtures map[transaction.Key]int) {
 	for i := range resetCrashBulk {
 		ref := fmt.Sprintf("BULK-%06d", i)
 		key := transaction.Key{RegistrationID: crashRegistration, ReferenceID: ref}
-		add = append(add, service.NewTransaction(key, recharge.ScenarioFor(ref), now))
+		add = append(add, service.NewTransaction(key, transaction.ScenarioFor(ref), now))
 	}
 	if err := s.Replace(ctx, recharge.Replacement{Add: add}); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -78,38 +79,57 @@ func New(cfg Config) served.Handler {
 		admin.OpClearViolations:   h.clearViolations,
 		admin.OpAudit:             h.audit,
 		admin.OpMetrics:           cfg.Metrics.ServeHTTP,
+		admin.OpStartRecording:    h.startRecording,
+		admin.OpStopRecording:     h.stopRecording,
+		admin.OpRecordingStatus:   h.recordingStatus,
+		admin.OpRecordingSnapshot: h.recordingSnapshot,
 	}
 	for op, page := range pageHandlers {
 		ops[op] = page
 	}
-	// Routes match the encoded path so that a referenceid holding %2F stays
-	// one path segment; handlers unescape their variables. gorilla/mux would
-	// answer a path such as //__admin/clock with a bodyless 301 to its
-	// cleaned form; the admin API answers every path in its envelope.
-	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	for _, route := range admin.Routes() {
-		op, ok := ops[route.Op]
-		if !ok {
+		if _, ok := ops[route.Op]; !ok {
 			panic("adminhttp: no handler for " + string(route.Op))
 		}
-		r.Handle(route.Pattern, op).Methods(route.Method).Name(string(route.Op))
 	}
-	// Validation has answered for any path or method the document lacks;
-	// these answer for what the document has and the routes lack.
-	r.NotFoundHandler = http.HandlerFunc(noOperation)
-	r.MethodNotAllowedHandler = http.HandlerFunc(noOperation)
-	guards := []guard{allowHosts(cfg.Hosts), sameOrigin(), requireToken(cfg.Token, isPublic(r)), validate(cfg.Validator)}
+	router := adminRouter()
+	guards := []guard{allowHosts(cfg.Hosts), sameOrigin(), requireToken(cfg.Token, isPublic(router)), validate(cfg.Validator)}
 	return served.HandlerFunc(func(w http.ResponseWriter, req *http.Request) served.Outcome {
 		for _, g := range guards {
 			if g != nil && !g(w, req) {
 				return served.Outcome{}
 			}
 		}
-		route := routeOf(r, req)
-		r.ServeHTTP(w, req)
+		var m mux.RouteMatch
+		if !router.Match(req, &m) || m.MatchErr != nil || m.Route == nil {
+			// Validation has answered for any path or method the document
+			// lacks; this answers for what the document has and the routes
+			// lack.
+			noOperation(w, req)
+			return served.Outcome{}
+		}
+		// The metrics label a request with its path template, never the
+		// path itself, whose values are unbounded.
+		route, _ := m.Route.GetPathTemplate()
+		ops[admin.Operation(m.Route.GetName())](w, mux.SetURLVars(req, m.Vars))
 		return served.Outcome{Route: route}
 	})
 }
+
+// adminRouter finds the operation of an admin request. Its routes name
+// operations and hold no server's handlers, so that every server shares
+// it, built once: compiling its patterns was most of what a new server
+// cost. Routes match the encoded path so that a referenceid holding %2F
+// stays one path segment; handlers unescape their variables. gorilla/mux
+// would answer a path such as //__admin/clock with a bodyless 301 to its
+// cleaned form; the admin API answers every path in its envelope.
+var adminRouter = sync.OnceValue(func() *mux.Router {
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
+	for _, route := range admin.Routes() {
+		r.NewRoute().Path(route.Pattern).Methods(route.Method).Name(string(route.Op))
+	}
+	return r
+})
 
 // guard answers a request it refuses, and reports whether it let it
 // through.
@@ -117,18 +137,6 @@ type guard func(w http.ResponseWriter, r *http.Request) bool
 
 func noOperation(w http.ResponseWriter, r *http.Request) {
 	writeError(w, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no operation at %s %s", r.Method, r.URL.Path))
-}
-
-// routeOf is the path template of the operation router routes r to, which
-// the metrics label it with: never the path itself, whose values are
-// unbounded. It is "" when no operation takes r.
-func routeOf(router *mux.Router, r *http.Request) string {
-	var m mux.RouteMatch
-	if !router.Match(r, &m) || m.MatchErr != nil || m.Route == nil {
-		return ""
-	}
-	pattern, _ := m.Route.GetPathTemplate()
-	return pattern
 }
 
 const unauthorizedMessage = "this admin API needs the header Authorization: Bearer <admin token>"

@@ -105,6 +105,35 @@ func TestFaultHeaderFlag(t *testing.T) {
 	}
 }
 
+func TestScenarioHeaderFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{name: "on by default", want: 401},
+		{name: "off by flag", args: []string{"--scenario-header=false"}, want: 200},
+		{name: "off by environment", env: map[string]string{EnvName("scenario-header"): "false"}, want: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _ := startMock(t, tt.args, tt.env)
+			req, _ := http.NewRequest(http.MethodPost, url+"/api/AOP/RechargeStatus", strings.NewReader(`{"referenceid":"ORDER-77","RegistrationID":"AOP-554"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Mock-Scenario", "authfail")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.want {
+				t.Fatalf("%d, want %d", res.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
 func TestSIGHUPReloadsFixtures(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fixtures.yaml")
 	write := func(content string) {

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,6 +66,7 @@ type options struct {
 	adminToken      string
 	allowedHosts    string
 	faultHeader     bool
+	scenarioHeader  bool
 	proxy           proxyOptions
 }
 
@@ -97,6 +97,7 @@ func newFlagSet(o *options, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token every /__admin/ call and /metrics need (default: none, which is fine on loopback only)")
 	fs.StringVar(&o.allowedHosts, "allowed-hosts", "", "without --admin-token, the Host names answered beside localhost and loopback addresses, comma separated: a name (mock), a domain and every name under it (.example.test) or * for any; requests for any other Host are refused, so that no web page reaches the sandbox through a name of its own (DNS rebinding)")
 	fs.BoolVar(&o.faultHeader, "fault-header", true, "honour the X-Mock-Fault request header, which picks a fault for one call")
+	fs.BoolVar(&o.scenarioHeader, "scenario-header", true, "honour the X-Mock-Scenario request header, which picks the scenario of an unknown referenceid")
 	o.proxy.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: aopay-mock [flags]\n       aopay-mock healthcheck [--addr HOST:PORT | --url URL] [--timeout 2s] [--admin-token TOKEN]\n       aopay-mock version\n\nA stateful mock of AOPay's RechargeStatus API.\nEvery flag can also be set by its environment variable, such as %s.\n\nFlags:\n", EnvName("addr"))
@@ -162,33 +163,28 @@ func NewLogger(format, level string, out io.Writer) (*slog.Logger, error) {
 
 // ParseResolveRule reads --resolve-after: enquiries as a number, or a duration.
 func ParseResolveRule(s string) (transaction.Rule, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 {
-			return transaction.Rule{}, fmt.Errorf("resolve-after %q: the number of enquiries must be positive", s)
-		}
-		return transaction.Rule{AfterEnquiries: n}, nil
+	r, err := transaction.ParseRuleAfter(s)
+	if err != nil {
+		return r, fmt.Errorf("resolve-after %q: %w", s, err)
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return transaction.Rule{}, fmt.Errorf("resolve-after %q: want a number of enquiries (3) or a positive duration (10m)", s)
-	}
-	return transaction.Rule{After: transaction.Duration(d)}, nil
+	return r, nil
 }
 
 func (o options) config(logger *slog.Logger) (mockserver.Config, error) {
 	cfg := mockserver.Config{
-		FixturesPath:         o.fixtures,
-		Seed:                 o.seed,
-		Dialect:              o.dialect.Dialect(),
-		DisableDialectHeader: !o.dialectHeader,
-		MaxBodyBytes:         o.maxBodyBytes,
-		JournalSize:          o.journalSize,
-		JournalBytes:         o.journalBytes,
-		MaxTransactions:      o.maxTransactions,
-		Logger:               logger,
-		AdminToken:           o.adminToken,
-		AllowedHosts:         splitList(o.allowedHosts),
-		DisableFaultHeader:   !o.faultHeader,
+		FixturesPath:          o.fixtures,
+		Seed:                  o.seed,
+		Dialect:               o.dialect.Dialect(),
+		DisableDialectHeader:  !o.dialectHeader,
+		MaxBodyBytes:          o.maxBodyBytes,
+		JournalSize:           o.journalSize,
+		JournalBytes:          o.journalBytes,
+		MaxTransactions:       o.maxTransactions,
+		Logger:                logger,
+		AdminToken:            o.adminToken,
+		AllowedHosts:          splitList(o.allowedHosts),
+		DisableFaultHeader:    !o.faultHeader,
+		DisableScenarioHeader: !o.scenarioHeader,
 	}
 	if o.spec != "" {
 		doc, err := conformance.LoadSpec(o.spec)

@@ -21,17 +21,21 @@ type proxyOptions struct {
 	timeout  time.Duration
 	record   string
 	accept   dialect.Accept
+	// recordRoot is where recordings the admin API starts may be written.
+	recordRoot string
 }
 
 func (p *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.upstream, "proxy-upstream", "", "forward RechargeStatus enquiries to this base URL (the real provider) and relay its answers, judged against the contract (default: the mock answers itself)")
 	fs.DurationVar(&p.timeout, "proxy-timeout", proxy.DefaultTimeout, "with --proxy-upstream, longest an upstream exchange may take, connection to last byte, before the client gets 504; positive, under the server's write timeout")
 	fs.StringVar(&p.record, "record", "", "with --proxy-upstream, write the transactions the upstream answers into this directory as fixtures, for --fixtures to replay")
+	fs.StringVar(&p.recordRoot, "record-root", "", "directory under which a recording started through the admin API (POST /__admin/recordings/start) may be written; without it such recordings are kept in memory, for snapshots")
 	fs.Var(&p.accept, dialect.FlagAcceptDialect, fmt.Sprintf("with --proxy-upstream, known dialects (%s, comma-separated) an upstream answer is held to besides the page: an answer in one is judged in the page form it stands for instead of listed as violations (default: none; violations name the dialect they match either way)", strings.Join(dialect.Names(), ", ")))
 }
 
 // apply sets proxy mode up in cfg for a server listening on listen.
 func (p proxyOptions) apply(cfg *mockserver.Config, listen string) error {
+	cfg.RecordRoot = p.recordRoot
 	if p.upstream == "" {
 		if p.record != "" {
 			return errors.New("record: recording needs --proxy-upstream, whose answers it records")

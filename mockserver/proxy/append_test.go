@@ -69,13 +69,13 @@ func TestRecordingCostsBytesLinearInWhatIsRecorded(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	size := fileSize(t, rec.txs.path)
+	size := fileSize(t, rec.txFile.path)
 
 	again, err := newTestRecorder(t, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := again.bytesWritten(); w != 0 || fileSize(t, again.txs.path) != size {
+	if w := again.bytesWritten(); w != 0 || fileSize(t, again.txFile.path) != size {
 		t.Fatalf("continuing the recording wrote %d bytes", w)
 	}
 	if got := len(again.latest); got != n {
@@ -116,12 +116,12 @@ func TestContinuingDropsAnUnfinishedWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	recordOne(t, rec, "CUT-0001", "1")
-	complete := fileSize(t, rec.txs.path)
+	complete := fileSize(t, rec.txFile.path)
 	recordOne(t, rec, "CUT-0002", "1")
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(rec.txs.path, complete+40); err != nil {
+	if err := os.Truncate(rec.txFile.path, complete+40); err != nil {
 		t.Fatal(err)
 	}
 	var logged []error
@@ -133,7 +133,7 @@ func TestContinuingDropsAnUnfinishedWrite(t *testing.T) {
 	if len(logged) != 1 || !strings.Contains(logged[0].Error(), "unfinished write") {
 		t.Fatalf("logged %v, want the dropped write", logged)
 	}
-	if got := fileSize(t, again.txs.path); got != complete {
+	if got := fileSize(t, again.txFile.path); got != complete {
 		t.Fatalf("the file holds %d bytes, want the %d of the complete writes", got, complete)
 	}
 	if _, known := again.latest[transaction.Key{RegistrationID: "AOP-554", ReferenceID: "CUT-0002"}]; known {
@@ -158,13 +158,13 @@ func TestARecordingCutShortLoadsAsFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 	recordOne(t, rec, "CUT-0001", "1")
-	complete := fileSize(t, rec.txs.path)
+	complete := fileSize(t, rec.txFile.path)
 	recordOne(t, rec, "CUT-0002", "1")
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, cut := range []int64{1, 40, fileSize(t, rec.txs.path) - complete - 1} {
-		if err := os.Truncate(rec.txs.path, complete+cut); err != nil {
+	for _, cut := range []int64{1, 40, fileSize(t, rec.txFile.path) - complete - 1} {
+		if err := os.Truncate(rec.txFile.path, complete+cut); err != nil {
 			t.Fatal(err)
 		}
 		var log bytes.Buffer
@@ -175,7 +175,7 @@ func TestARecordingCutShortLoadsAsFixtures(t *testing.T) {
 		if len(set.Transactions) != 1 || set.Transactions[0].ReferenceID != "CUT-0001" {
 			t.Fatalf("cut %d bytes into the last write: loaded %+v, want CUT-0001 alone", cut, set.Transactions)
 		}
-		want := fmt.Sprintf("last write was cut short; that write is left out\" file=%s bytes=%d", rec.txs.path, cut)
+		want := fmt.Sprintf("last write was cut short; that write is left out\" file=%s bytes=%d", rec.txFile.path, cut)
 		if !strings.Contains(log.String(), want) {
 			t.Fatalf("log %q, want a warning naming the file and the %d bytes left out", log.String(), cut)
 		}

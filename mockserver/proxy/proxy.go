@@ -16,13 +16,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
-	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 )
@@ -52,12 +52,6 @@ type Config struct {
 	AcceptDialects []string
 	// ViolationLimit bounds the violations kept.
 	ViolationLimit int
-	// RecordDir, when set, is where the transactions answered are recorded
-	// as fixtures (RecordRegistrationsFile, RecordTransactionsFile).
-	RecordDir string
-	// Loadable reports why a recorded transaction would not load as a
-	// fixture, so that the recording never holds one.
-	Loadable func(fixtures.Transaction) error
 	// Log hears of failures, violations and recordings not written.
 	Log *slog.Logger
 	// Now is the sandbox clock, which times the violations.
@@ -73,18 +67,21 @@ type Config struct {
 
 // Proxy forwards enquiries. It is safe for concurrent use.
 type Proxy struct {
-	cfg        Config
-	target     string
-	display    string
+	cfg     Config
+	target  string
+	display string
+	// upstream is the base URL's display form.
+	upstream   string
 	judge      *conformance.Judge
 	accept     dialect.Accept
 	client     *http.Client
 	violations *violationLog
-	// recorder keeps the transactions answered; nil without RecordDir.
-	recorder *recorder
+	// recording keeps the transactions answered; nil when none is
+	// attached.
+	recording atomic.Pointer[Recording]
 }
 
-// New prepares proxy mode, and opens the recording when cfg asks for one.
+// New prepares proxy mode.
 func New(cfg Config) (*Proxy, error) {
 	u, err := ParseUpstream(cfg.Upstream)
 	if err != nil {
@@ -110,28 +107,29 @@ func New(cfg Config) (*Proxy, error) {
 		cfg:        cfg,
 		target:     target.String(),
 		display:    DisplayURL(target),
+		upstream:   DisplayURL(u),
 		judge:      conformance.NewJudge(cfg.Validator, conformance.WithHistoryLimit(conformance.DefaultHistoryLimit), conformance.WithDialects(dialect.Known{})),
 		accept:     accept,
 		client:     newUpstreamClient(cfg.Timeout),
 		violations: newViolationLog(cfg.ViolationLimit),
 	}
-	if cfg.RecordDir != "" {
-		logFailure := func(err error) { cfg.Log.Error("recording not written", "error", err.Error()) }
-		if p.recorder, err = openRecorder(cfg.RecordDir, DisplayURL(u), cfg.Loadable, logFailure, cfg.Stopping); err != nil {
-			return nil, err
-		}
-	}
 	return p, nil
 }
 
-// Close writes the recording whole, once no enquiry is served any more. An
-// exchange recorded after Close writes the file before it is answered.
+// Upstream is the base URL's display form, as DisplayURL writes it, of the
+// endpoint enquiries are forwarded to.
+func (p *Proxy) Upstream() string { return p.upstream }
+
+// Record attaches rec, which records the answers of the registrations it
+// captures from then on, in place of the recording attached before, which
+// it returns; nil detaches it. The caller closes the recording it detaches.
+func (p *Proxy) Record(rec *Recording) *Recording { return p.recording.Swap(rec) }
+
+// Close ends the connections kept to the upstream. An attached recording
+// is its owner's to close.
 func (p *Proxy) Close() error {
 	p.client.CloseIdleConnections()
-	if p.recorder == nil {
-		return nil
-	}
-	return p.recorder.Close()
+	return nil
 }
 
 // ServeEnquiry answers a RechargeStatus enquiry that the mock has
@@ -171,8 +169,8 @@ func (p *Proxy) ServeEnquiry(w http.ResponseWriter, r *http.Request, e served.En
 	verdict := p.judge.Judge(r.Context(), conformance.Exchange{Enquiry: q, Request: r, RequestBody: body,
 		Status: a.status, Header: a.header, Body: a.body, Accept: p.accept})
 	p.noteViolations(r, q, a.status, verdict)
-	if p.recorder != nil {
-		if _, err := p.recorder.Record(q, a.status, pageForm(verdict, a.status, a.body)); err != nil {
+	if rec := p.recording.Load(); rec != nil && rec.Captures(q.RegistrationID) {
+		if err := rec.record(q, a.status, a.body, verdict); err != nil {
 			p.cfg.Log.Warn("answer not recorded", "registration", q.RegistrationID, "referenceid", q.ReferenceID, "error", err.Error())
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -48,28 +50,52 @@ const RecordedScenario = "recorded"
 // them costs one write.
 const recordFlushInterval = 200 * time.Millisecond
 
+// MaxRecordedTransactions bounds the transactions one recording holds, in
+// memory as in its files: a fixtures file of that many loads well within
+// fixtures.MaxFileBytes. Answers of further transactions are still relayed,
+// and counted as not recorded. The bound is the sandbox's own.
+const MaxRecordedTransactions = 100_000
+
 // recorder turns the transactions an upstream answered into fixtures,
 // so that a mock started with --fixtures DIR answers them offline. It keeps
 // the latest answer of each transaction and the registrations the upstream
-// answered for; never a key, a token or any other header.
+// answered for, each with the dialect it answered in; never a key, a token
+// or any other header.
 //
 // Record notes a change in memory; a writer of its own appends the changes
 // at most every recordFlushInterval, and Close appends what is left. In
-// memory it keeps a digest of each transaction's latest entry, to tell a
-// change from an answer recorded already.
+// memory it keeps what it recorded, for a snapshot, and a digest of each
+// transaction's latest entry, to tell a change from an answer recorded
+// already. Without a directory it keeps the recording in memory only.
 type recorder struct {
 	dir      string
-	regs     recordFile
-	txs      recordFile
+	regFile  recordFile
+	txFile   recordFile
 	upstream string
 	// loadable reports why a transaction would not load as a fixture.
 	loadable func(fixtures.Transaction) error
 	// log hears of an append that failed in the background.
 	log func(error)
 
-	mu       sync.Mutex
-	disabled map[string]bool
-	latest   map[transaction.Key][sha256.Size]byte
+	mu sync.Mutex
+	// regs are the registrations recorded, in the order first recorded.
+	regs []fixtures.Registration
+	// regIndex finds a registration in regs; answered and pendingStatus are
+	// what the upstream's answers said of its dialect: the dialect of its
+	// latest classified status answer and the data.status of its latest
+	// pending transaction.
+	regIndex      map[string]int
+	answered      map[string]string
+	pendingStatus map[string]string
+	// txs are the transactions recorded, in the order first recorded, each
+	// its latest answer; txIndex finds one, latest holds its entry's digest.
+	txs     []fixtures.Transaction
+	txIndex map[transaction.Key]int
+	latest  map[transaction.Key][sha256.Size]byte
+	// maxTransactions bounds txs; notRecorded counts the transactions
+	// answered past it.
+	maxTransactions int
+	notRecorded     int
 	// pendingRegs and pendingTxs are the entries not yet appended.
 	pendingRegs, pendingTxs []byte
 	// closed says the writer is gone: Record appends itself.
@@ -92,28 +118,36 @@ type recordFile struct {
 	path, key string
 }
 
-// openRecorder records into dir, created when missing. A recording
-// already in dir is continued, not lost: it is read once, each entry on
-// its own. Missing files are created at once, so that an unwritable
-// directory fails at start rather than at the first exchange.
+// openRecorder records into dir, created when missing; in memory only when
+// dir is "". A recording already in dir is continued, not lost: it is read
+// once, each entry on its own. Missing files are created at once, so that
+// an unwritable directory fails at start rather than at the first exchange.
 func openRecorder(dir, upstream string, loadable func(fixtures.Transaction) error, log func(error), stopping <-chan struct{}) (*recorder, error) {
+	r := &recorder{
+		dir:             dir,
+		upstream:        upstream,
+		loadable:        loadable,
+		log:             log,
+		regIndex:        map[string]int{},
+		answered:        map[string]string{},
+		pendingStatus:   map[string]string{},
+		txIndex:         map[transaction.Key]int{},
+		latest:          map[transaction.Key][sha256.Size]byte{},
+		maxTransactions: MaxRecordedTransactions,
+		wake:            make(chan struct{}, 1),
+		done:            make(chan struct{}),
+		stopped:         make(chan struct{}),
+	}
+	if dir == "" {
+		close(r.stopped)
+		return r, nil
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	r := &recorder{
-		dir:      dir,
-		regs:     recordFile{filepath.Join(dir, RecordRegistrationsFile), "registrations"},
-		txs:      recordFile{filepath.Join(dir, RecordTransactionsFile), "transactions"},
-		upstream: upstream,
-		loadable: loadable,
-		log:      log,
-		disabled: map[string]bool{},
-		latest:   map[transaction.Key][sha256.Size]byte{},
-		wake:     make(chan struct{}, 1),
-		done:     make(chan struct{}),
-		stopped:  make(chan struct{}),
-	}
-	for _, f := range []recordFile{r.regs, r.txs} {
+	r.regFile = recordFile{filepath.Join(dir, RecordRegistrationsFile), "registrations"}
+	r.txFile = recordFile{filepath.Join(dir, RecordTransactionsFile), "transactions"}
+	for _, f := range []recordFile{r.regFile, r.txFile} {
 		if err := r.continueFile(f); err != nil {
 			return nil, err
 		}
@@ -263,18 +297,28 @@ func (r *recorder) readEntries(f recordFile, file io.Reader) (int64, error) {
 func (r *recorder) readEntry(f recordFile, entry []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(entry))
 	dec.KnownFields(true)
-	if f == r.regs {
+	if f == r.regFile {
 		var regs []fixtures.Registration
 		if err := dec.Decode(&regs); err != nil || len(regs) != 1 {
 			return fmt.Errorf("not one registration: %v", err)
 		}
-		r.disabled[regs[0].ID] = regs[0].Disabled
+		reg := regs[0]
+		d, err := reg.ParseDialect()
+		if err != nil {
+			return err
+		}
+		if reg.Dialect != "" {
+			r.answered[reg.ID] = d.Name()
+			r.pendingStatus[reg.ID] = d.Knobs().PendingStatus
+		}
+		r.keepRegistration(reg)
 		return nil
 	}
 	var txs []fixtures.Transaction
 	if err := dec.Decode(&txs); err != nil || len(txs) != 1 {
 		return fmt.Errorf("not one transaction: %v", err)
 	}
+	r.keepTransaction(txs[0])
 	r.latest[txs[0].Key] = sha256.Sum256(entry)
 	return nil
 }
@@ -295,7 +339,7 @@ func (r *recorder) adoptLegacy() error {
 	}
 	r.mu.Lock()
 	for _, reg := range set.Registrations {
-		r.noteRegistration(reg.ID, reg.Disabled)
+		r.noteRegistration(fixtures.Registration{ID: reg.ID, Disabled: reg.Disabled, Dialect: reg.Dialect})
 	}
 	for _, t := range set.Transactions {
 		if _, err := r.noteTransaction(t); err != nil {
@@ -313,12 +357,19 @@ func (r *recorder) adoptLegacy() error {
 	return syncDir(r.dir)
 }
 
-// Record keeps what the upstream's answer to q says: a registration it
-// processed the enquiry for (HTTP 200, a transaction found or not), a
-// registration it disabled (HTTP 404, response_code 3), and the
+// Record keeps what the upstream's answer to q, in page form, says: a
+// registration it processed the enquiry for (HTTP 200, a transaction found
+// or not), a registration it disabled (HTTP 404, response_code 3), and the
 // transaction it found. It reports whether the recording changed; the
 // files follow within recordFlushInterval.
 func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bool, error) {
+	return r.RecordIn(q, status, body, "")
+}
+
+// RecordIn records as Record does an answer the upstream gave in the known
+// dialect named answeredIn ("" when unknown): the registration keeps the
+// dialect of its latest status answer, so that a replay answers in it.
+func (r *recorder) RecordIn(q rechargestatus.Enquiry, status int, body []byte, answeredIn string) (bool, error) {
 	var answer struct {
 		ResponseCode json.RawMessage            `json:"response_code"`
 		Data         map[string]json.RawMessage `json:"data"`
@@ -344,7 +395,17 @@ func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bo
 		return false, nil
 	}
 	r.mu.Lock()
-	changed := r.noteRegistration(q.RegistrationID, status == http.StatusNotFound)
+	if status == http.StatusOK && answeredIn != "" {
+		r.answered[q.RegistrationID] = answeredIn
+	}
+	if t != nil && t.State == transaction.StatePending {
+		var pending string
+		_ = json.Unmarshal(answer.Data["status"], &pending)
+		r.pendingStatus[q.RegistrationID] = pending
+	}
+	reg := fixtures.Registration{ID: q.RegistrationID, Disabled: status == http.StatusNotFound,
+		Dialect: dialectSpec(r.answered[q.RegistrationID], r.pendingStatus[q.RegistrationID])}
+	changed := r.noteRegistration(reg)
 	if t != nil {
 		noted, err := r.noteTransaction(*t)
 		if err != nil {
@@ -358,6 +419,9 @@ func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bo
 	if !changed {
 		return false, nil
 	}
+	if r.dir == "" {
+		return true, nil
+	}
 	if closed {
 		return true, r.Flush()
 	}
@@ -368,38 +432,109 @@ func (r *recorder) Record(q rechargestatus.Enquiry, status int, body []byte) (bo
 	return true, nil
 }
 
-// noteRegistration notes a registration the upstream answered for,
-// disabled or not, and reports whether that changed anything. The caller
-// holds mu.
-func (r *recorder) noteRegistration(id string, disabled bool) bool {
-	if was, ok := r.disabled[id]; ok && was == disabled {
+// dialectSpec is the dialect a recorded registration names: the one its
+// upstream answered in, with the pending data.status it answered when that
+// is not the dialect's own; "" for the page's, which needs no naming.
+func dialectSpec(answeredIn, pendingStatus string) string {
+	d := dialect.Default()
+	if answeredIn != "" {
+		known, err := dialect.Lookup(answeredIn)
+		if err != nil {
+			return ""
+		}
+		d = known
+	}
+	if pendingStatus != "" && pendingStatus != d.Knobs().PendingStatus {
+		var o dialect.Overrides
+		if o.Set(dialect.KnobPendingStatus, pendingStatus) == nil {
+			d = d.With(o)
+		}
+	}
+	if d.String() == dialect.Page {
+		return ""
+	}
+	return d.String()
+}
+
+// noteRegistration notes a registration the upstream answered for, and
+// reports whether that changed anything. The caller holds mu.
+func (r *recorder) noteRegistration(reg fixtures.Registration) bool {
+	if i, ok := r.regIndex[reg.ID]; ok && reflect.DeepEqual(r.regs[i], reg) {
 		return false
 	}
-	entry, err := encodeEntry([]fixtures.Registration{{ID: id, Disabled: disabled}})
+	entry, err := encodeEntry([]fixtures.Registration{reg})
 	if err != nil {
 		// A registration of strings always encodes.
 		panic(err)
 	}
-	r.disabled[id] = disabled
-	r.pendingRegs = append(r.pendingRegs, entry...)
+	r.keepRegistration(reg)
+	r.appendPending(&r.pendingRegs, entry)
 	return true
 }
 
+// keepRegistration keeps reg, in place of an earlier entry of the same
+// registration. The caller holds mu, or is opening the recorder.
+func (r *recorder) keepRegistration(reg fixtures.Registration) {
+	if i, ok := r.regIndex[reg.ID]; ok {
+		r.regs[i] = reg
+		return
+	}
+	r.regIndex[reg.ID] = len(r.regs)
+	r.regs = append(r.regs, reg)
+}
+
 // noteTransaction notes t, in place of an earlier answer of the same
-// transaction, and reports whether that changed anything. The caller holds
-// mu.
+// transaction, and reports whether that changed anything; a transaction
+// past maxTransactions is counted, not noted. The caller holds mu.
 func (r *recorder) noteTransaction(t fixtures.Transaction) (bool, error) {
 	entry, err := encodeEntry([]fixtures.Transaction{t})
 	if err != nil {
 		return false, fmt.Errorf("record: %w", err)
 	}
 	digest := sha256.Sum256(entry)
-	if was, ok := r.latest[t.Key]; ok && was == digest {
+	was, ok := r.latest[t.Key]
+	if ok && was == digest {
+		return false, nil
+	}
+	if !ok && len(r.txs) >= r.maxTransactions {
+		r.notRecorded++
 		return false, nil
 	}
 	r.latest[t.Key] = digest
-	r.pendingTxs = append(r.pendingTxs, entry...)
+	r.keepTransaction(t)
+	r.appendPending(&r.pendingTxs, entry)
 	return true, nil
+}
+
+// keepTransaction keeps t, in place of an earlier answer of the same
+// transaction. The caller holds mu, or is opening the recorder.
+func (r *recorder) keepTransaction(t fixtures.Transaction) {
+	if i, ok := r.txIndex[t.Key]; ok {
+		r.txs[i] = t
+		return
+	}
+	r.txIndex[t.Key] = len(r.txs)
+	r.txs = append(r.txs, t)
+}
+
+// appendPending adds entry to the changes to write; a recording in memory
+// only writes none.
+func (r *recorder) appendPending(pending *[]byte, entry []byte) {
+	if r.dir != "" {
+		*pending = append(*pending, entry...)
+	}
+}
+
+// snapshot is the recording so far, as a fixtures set loads it, and how
+// many transactions were answered past maxTransactions.
+func (r *recorder) snapshot() (fixtures.Set, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	set := fixtures.Set{
+		Registrations: append([]fixtures.Registration{}, r.regs...),
+		Transactions:  append([]fixtures.Transaction{}, r.txs...),
+	}
+	return set, r.notRecorded
 }
 
 // encodeEntry writes a one-item list as a fixtures file does, its "- " in
@@ -450,10 +585,10 @@ func (r *recorder) Flush() error {
 	regs, txs := r.pendingRegs, r.pendingTxs
 	r.pendingRegs, r.pendingTxs = nil, nil
 	r.mu.Unlock()
-	err := r.appendTo(r.regs, regs)
+	err := r.appendTo(r.regFile, regs)
 	if err == nil {
 		regs = nil
-		err = r.appendTo(r.txs, txs)
+		err = r.appendTo(r.txFile, txs)
 	}
 	if err != nil {
 		r.mu.Lock()

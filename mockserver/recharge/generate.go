@@ -1,8 +1,6 @@
 package recharge
 
 import (
-	"fmt"
-	"hash/fnv"
 	"math"
 	"strconv"
 	"strings"
@@ -35,16 +33,33 @@ type Generator struct {
 }
 
 func (g Generator) faker(key transaction.Key) *gofakeit.Faker {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d\x00%s\x00%s", g.Seed, key.RegistrationID, key.ReferenceID)
-	return gofakeit.New(int64(h.Sum64() & (1<<63 - 1)))
+	var seed [20]byte
+	h := fnvAdd(fnvOffset, strconv.AppendInt(seed[:0], g.Seed, 10))
+	h = fnvAdd(fnvAdd(fnvAdd(fnvAdd(h, "\x00"), key.RegistrationID), "\x00"), key.ReferenceID)
+	return gofakeit.New(int64(h & (1<<63 - 1)))
+}
+
+// The 64-bit FNV-1a hash, as hash/fnv's New64a computes it, without its
+// allocation: every auto-created transaction is hashed twice.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)
+
+// fnvAdd is h with the bytes of s written.
+func fnvAdd[T string | []byte](h uint64, s T) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
 }
 
 // Fill sets every data field of t that is empty, from t's key. created is when
 // the recharge is taken to have been made.
 func (g Generator) Fill(t *Transaction, created time.Time) {
 	f := g.faker(t.Key)
-	txnid := fmt.Sprintf("%d", f.Number(1_000_000_000, 9_999_999_999))
+	txnid := strconv.Itoa(f.Number(1_000_000_000, 9_999_999_999))
 	operator := FASTagIssuers[f.Number(0, len(FASTagIssuers)-1)]
 	plate := VehicleNumber(f)
 	rupees := 100 + 50*f.Number(0, 38)
@@ -53,7 +68,10 @@ func (g Generator) Fill(t *Transaction, created time.Time) {
 			*dst = v
 		}
 	}
-	fill(&t.Amount, fmt.Sprintf("%d.00", rupees))
+	if t.Amount == "" {
+		var b [24]byte
+		t.Amount = string(append(strconv.AppendInt(b[:0], int64(rupees), 10), ".00"...))
+	}
 	if amount, ok := amountPaise(t.Amount); ok {
 		fill(&t.Comm, paise(commission(amount)))
 	}
@@ -100,33 +118,53 @@ func amountPaise(amount string) (int64, bool) {
 	return p, true
 }
 
-func paise(p int64) string { return fmt.Sprintf("%d.%02d", p/100, p%100) }
+func paise(p int64) string {
+	var b [24]byte
+	out := strconv.AppendInt(b[:0], p/100, 10)
+	frac := p % 100
+	if frac < 0 {
+		// As %02d writes a negative remainder, whose sign fills the width.
+		return string(strconv.AppendInt(append(out, '.'), frac, 10))
+	}
+	return string(append(out, '.', byte('0'+frac/10), byte('0'+frac%10)))
+}
 
 // VehicleNumber makes an Indian registration number such as DL10CG6228.
 func VehicleNumber(f *gofakeit.Faker) string {
-	var b strings.Builder
-	b.WriteString(vehicleStates[f.Number(0, len(vehicleStates)-1)])
-	fmt.Fprintf(&b, "%02d", f.Number(1, 99))
+	var buf [16]byte
+	b := append(buf[:0], vehicleStates[f.Number(0, len(vehicleStates)-1)]...)
+	b = appendPadded(b, f.Number(1, 99), 2)
 	for range f.Number(1, 2) {
-		b.WriteByte(plateLetters[f.Number(0, len(plateLetters)-1)])
+		b = append(b, plateLetters[f.Number(0, len(plateLetters)-1)])
 	}
-	fmt.Fprintf(&b, "%04d", f.Number(1, 9999))
-	return b.String()
+	return string(appendPadded(b, f.Number(1, 9999), 4))
+}
+
+// appendPadded appends n, from 0 to 9999, in width digits at least, as %0*d
+// does.
+func appendPadded(b []byte, n, width int) []byte {
+	for w, limit := width, 1; w > 1; w-- {
+		limit *= 10
+		if n < limit {
+			b = append(b, '0')
+		}
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 // operatorIDFor derives the operator's reference from the provider's txnid, so
 // that it is stable however often it is computed.
 func operatorIDFor(txnid string) string {
-	h := fnv.New64a()
-	h.Write([]byte(txnid))
+	sum := fnvAdd(fnvOffset, txnid)
 	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-	v := h.Sum64()
-	b := []byte("FT")
+	v := sum
+	var buf [14]byte
+	b := append(buf[:0], "FT"...)
 	for range 12 {
 		b = append(b, alphabet[v%uint64(len(alphabet))])
 		v /= uint64(len(alphabet))
 		if v == 0 {
-			v = h.Sum64() ^ 0x9e3779b97f4a7c15
+			v = sum ^ 0x9e3779b97f4a7c15
 		}
 	}
 	return string(b)

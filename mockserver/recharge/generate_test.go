@@ -65,29 +65,6 @@ func TestFillKeepsGivenFields(t *testing.T) {
 	}
 }
 
-func TestScenarioFor(t *testing.T) {
-	tests := map[string]string{
-		"12345678":     "success",
-		"PENDING-1":    "pending-success",
-		"pending-1":    "pending-success",
-		"PENDFAIL-9":   "pending-failed",
-		"PENDREFUND-9": "pending-failed-refunded",
-		"STUCK-1":      "pending-forever",
-		"FAILED-2":     "failed",
-		"REFUND-3":     "refunded",
-		"NOTFOUND-4":   "not-found",
-		"AUTHFAIL-5":   "auth-failed",
-		"BADSIG-6":     "invalid-signature",
-		"PEND":         "success",
-		"XPENDING-1":   "success",
-	}
-	for ref, want := range tests {
-		if got := ScenarioFor(ref).Name; got != want {
-			t.Errorf("ScenarioFor(%q) = %s, want %s", ref, got, want)
-		}
-	}
-}
-
 func TestGeneratedCommissionFollowsTheAmountSet(t *testing.T) {
 	g := Generator{Seed: 1}
 	for _, tt := range []struct{ amount, comm, tds string }{

@@ -23,6 +23,10 @@ type Registration struct {
 	PartnerID string `json:"partnerId,omitempty"`
 	// Disabled answers "service is disabled" to every enquiry.
 	Disabled bool `json:"disabled,omitempty"`
+	// Scenarios are the pattern rules that choose the scenario of this
+	// partner's unknown referenceids, its own before the fixtures' rules
+	// for all, the first that matches winning.
+	Scenarios []transaction.ScenarioPattern `json:"-"`
 }
 
 // PartnerIDOrID is the partnerId a token of this registration must carry.
@@ -37,8 +41,8 @@ func (r Registration) PartnerIDOrID() string {
 type UnknownPolicy string
 
 const (
-	// UnknownCreate makes the transaction on first enquiry, following the
-	// referenceid conventions of Scenarios.
+	// UnknownCreate makes the transaction on first enquiry, of the
+	// scenario Service.Enquire chooses.
 	UnknownCreate UnknownPolicy = "create"
 	// UnknownNotFound answers "No Transaction found".
 	UnknownNotFound UnknownPolicy = "notfound"
@@ -124,6 +128,9 @@ type Enquiry struct {
 	ReferenceID    string
 	// Token is the partner's Token header, if any.
 	Token string
+	// Scenario, when set, is the scenario the enquiry asks for should its
+	// referenceid be unknown (the X-Mock-Scenario header).
+	Scenario *transaction.ChosenScenario
 }
 
 // Result is the answer to an enquiry that passed authentication.
@@ -155,9 +162,11 @@ func (s *Service) Authenticate(q Enquiry) (Registration, error) {
 
 // Enquire answers an enquiry: it authenticates the partner, finds (or, by
 // policy, makes) the transaction, applies any due transition and counts the
-// enquiry, atomically for that transaction.
+// enquiry, atomically for that transaction. An unknown referenceid is made
+// of the scenario chooseScenario picks.
 func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
-	if _, err := s.Authenticate(q); err != nil {
+	reg, err := s.Authenticate(q)
+	if err != nil {
 		return Result{}, err
 	}
 	key := transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
@@ -168,14 +177,15 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 		now := s.Clock.Now()
 		created = !found
 		if !found {
-			sc := ScenarioFor(q.ReferenceID)
+			choice, chosen := chooseScenario(reg, q)
+			sc := choice.Scenario
 			switch {
 			case sc.AuthMessage != "":
 				return cur, &transaction.Error{Code: transaction.EUNAUTHORIZED, Message: sc.AuthMessage, TokenRejected: sc.TokenRejected}
-			case sc.NotFound || s.Unknown == UnknownNotFound:
+			case sc.NotFound || (!chosen && s.Unknown == UnknownNotFound):
 				return cur, transaction.Errorf(transaction.ENOTFOUND, "No Transaction found")
 			}
-			cur = s.NewTransaction(key, sc, now)
+			cur = s.newTransaction(key, choice, now)
 		}
 		cur.Enquire(now)
 		return cur, nil
@@ -193,17 +203,43 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 	}
 }
 
+// chooseScenario picks the scenario of q's unknown referenceid, in this
+// order: the one the enquiry asks for (the X-Mock-Scenario header), the
+// first of reg's pattern rules that matches it, the one its prefix names,
+// the default. chosen is false for the last two, which --unknown notfound
+// overrides.
+func chooseScenario(reg Registration, q Enquiry) (choice transaction.ChosenScenario, chosen bool) {
+	if q.Scenario != nil {
+		return *q.Scenario, true
+	}
+	if c, ok := transaction.MatchScenario(reg.Scenarios, q.ReferenceID); ok {
+		return c, true
+	}
+	return transaction.ChosenScenario{Scenario: transaction.ScenarioFor(q.ReferenceID)}, false
+}
+
 // NewTransaction makes the transaction of scenario sc for key, as an unknown
 // referenceid gets on its first enquiry.
-func (s *Service) NewTransaction(key transaction.Key, sc Scenario, now time.Time) Transaction {
+func (s *Service) NewTransaction(key transaction.Key, sc transaction.Scenario, now time.Time) Transaction {
+	return s.newTransaction(key, transaction.ChosenScenario{Scenario: sc}, now)
+}
+
+// newTransaction is NewTransaction of a chosen scenario, whose rule, when
+// it names one, replaces the default.
+func (s *Service) newTransaction(key transaction.Key, c transaction.ChosenScenario, now time.Time) Transaction {
+	sc := c.Scenario
+	rule := s.DefaultRule
+	if c.Rule != nil {
+		rule = *c.Rule
+	}
 	t := Transaction{Key: key, State: sc.State, Origin: transaction.OriginAuto, Scenario: sc.Name}
-	if sc.State == transaction.StatePending && !sc.Stuck {
-		r := s.DefaultRule
+	if sc.Resolves() {
+		r := rule
 		r.To = sc.Resolve
 		t.Resolve = &r
 	}
 	if sc.RefundAfterFailure {
-		r := s.DefaultRule
+		r := rule
 		r.To = transaction.StateRefunded
 		t.Refund = &r
 	}

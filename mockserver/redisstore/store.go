@@ -23,6 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -35,6 +36,7 @@ var (
 	_ recharge.WriteHealth        = (*Store)(nil)
 	_ recharge.Shared             = (*Store)(nil)
 	_ recharge.RecordUpdater      = (*Store)(nil)
+	_ journal.Feed                = (*Store)(nil)
 )
 
 // DefaultPrefix starts every key the store writes, so a Redis database can
@@ -49,9 +51,10 @@ const maxAttempts = 1000
 // Transactions are JSON documents, the same as the bbolt store's, in one
 // hash per generation.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
-	health health
+	rdb            redis.UniversalClient
+	prefix         string
+	health         health
+	journalEntries int64
 }
 
 // Options configure Open.
@@ -62,6 +65,9 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// Logger hears of an outage once as it begins and once as it ends.
 	Logger *slog.Logger
+	// JournalEntries bounds the shared request journal, roughly;
+	// DefaultJournalEntries when not positive.
+	JournalEntries int64
 }
 
 // ErrUnavailable is transaction.ErrUnavailable: every error of a Redis
@@ -82,6 +88,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	redis.SetLogger(quiet{})
 	s := &Store{rdb: redis.NewClient(o), prefix: opts.Prefix}
 	s.health.log = opts.Logger
+	s.journalEntries = opts.JournalEntries
+	if s.journalEntries <= 0 {
+		s.journalEntries = DefaultJournalEntries
+	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -807,4 +817,68 @@ func (h *health) get() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.err
+}
+
+func (s *Store) journalKey() string { return s.prefix + "journal" }
+
+func (s *Store) journalEpochKey() string { return s.prefix + "journal:epoch" }
+
+// DefaultJournalEntries bounds the shared journal's stream when Options
+// leave it out.
+const DefaultJournalEntries = 1000
+
+// Publish adds a journal entry to the stream every replica reads, capped at
+// about the journal's size, oldest first out.
+func (s *Store) Publish(ctx context.Context, origin string, entry []byte) error {
+	err := s.rdb.XAdd(ctx, &redis.XAddArgs{
+		Stream: s.journalKey(), MaxLen: s.journalEntries, Approx: true,
+		Values: []any{"origin", origin, "entry", entry},
+	}).Err()
+	if err != nil {
+		return s.failed(err)
+	}
+	return nil
+}
+
+// Since reads the stream after cursor ("" for all of it).
+func (s *Store) Since(ctx context.Context, cursor string) ([]journal.FeedItem, string, int64, error) {
+	start := "-"
+	if cursor != "" {
+		start = "(" + cursor
+	}
+	var rng *redis.XMessageSliceCmd
+	var epoch *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		rng = p.XRange(ctx, s.journalKey(), start, "+")
+		epoch = p.Get(ctx, s.journalEpochKey())
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, cursor, 0, s.failed(err)
+	}
+	e, _ := epoch.Int64()
+	msgs := rng.Val()
+	items := make([]journal.FeedItem, 0, len(msgs))
+	next := cursor
+	for _, m := range msgs {
+		origin, _ := m.Values["origin"].(string)
+		entry, _ := m.Values["entry"].(string)
+		items = append(items, journal.FeedItem{Origin: origin, Entry: []byte(entry)})
+		next = m.ID
+	}
+	return items, next, e, nil
+}
+
+// Clear empties the stream and moves its epoch on, at once.
+func (s *Store) Clear(ctx context.Context) (int64, error) {
+	var epoch *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.journalKey())
+		epoch = p.Incr(ctx, s.journalEpochKey())
+		return nil
+	})
+	if err != nil {
+		return 0, s.failed(err)
+	}
+	return epoch.Val(), nil
 }

@@ -97,6 +97,24 @@ func TestDashboardInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#journal tbody tr:nth-child(2)[data-reference="ORDER-DASH-1"][data-status="200"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#journal tbody tr:not([data-reference="ORDER-DASH-1"])`)),
 	)
+	upstream := mocktest.New(t, mocktest.WithClock(epoch))
+	run(t, browser, "start recording one registration from an upstream",
+		chromedp.SetValue(chromedp.CSS(`#recording-upstream`), upstream.URL),
+		chromedp.SetValue(chromedp.CSS(`#recording-registrations`), "AOP-554"),
+		chromedp.Click(chromedp.CSS(`#recording-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#recordings[data-recording="true"]`)),
+	)
+	enquire(t, mock, "AOP-554", "12345678")
+	if s, err := mock.Admin.Recording(ctx); err != nil || !s.Recording || s.Upstream != upstream.URL || s.Enquiries != 1 || s.RecordedTransactions != 1 {
+		t.Fatalf("after starting from the page the sandbox's recording is %+v (%v), want one enquiry of %s recorded", s, err, upstream.URL)
+	}
+	run(t, browser, "stop the recording",
+		chromedp.Click(chromedp.CSS(`#recording-stop`)),
+		chromedp.WaitVisible(chromedp.CSS(`#recordings[data-recording="false"]`)),
+	)
+	if s, err := mock.Admin.Recording(ctx); err != nil || s.Recording {
+		t.Fatalf("after stopping from the page the sandbox's recording is %+v (%v)", s, err)
+	}
 	t.Logf("page driven in %v", time.Since(started).Round(time.Millisecond))
 	saveScreenshot(t, browser)
 }

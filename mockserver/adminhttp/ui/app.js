@@ -13,7 +13,7 @@ const TRANSITIONS = {"pending": ["success", "failed"], "failed": ["refunded"]};
 // Optional sections, each shown only while the admin API answers its probe,
 // so that a sandbox without the operation shows nothing of it.
 const OPTIONAL_SECTIONS = [
-  {section: 'recordings-section', probe: '/__admin/recordings/status', render: renderKeyValues('recordings')},
+  {section: 'recordings-section', probe: '/__admin/recordings/status', render: renderRecording},
 ];
 
 class Unauthorized extends Error {}
@@ -253,6 +253,32 @@ function renderKeyValues(id) {
   };
 }
 
+// downloadSnapshot saves the recording's snapshot through link, fetched
+// with the admin token, which a followed link would not send.
+async function downloadSnapshot(link) {
+  const headers = {};
+  if (token()) headers['Authorization'] = 'Bearer ' + token();
+  const res = await fetch(link.getAttribute('href'), {headers, credentials: 'same-origin', cache: 'no-store'});
+  if (res.status === 401) throw new Unauthorized('the admin API needs the admin token');
+  if (!res.ok) {
+    const data = await res.json().catch(() => null);
+    throw new Error(data && data.error ? data.error.message : res.status + ' ' + res.statusText);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const save = el('a', {href: url, download: link.download});
+  document.body.append(save);
+  save.click();
+  save.remove();
+  URL.revokeObjectURL(url);
+}
+
+// renderRecording shows the recording's status, and whether one is in
+// progress as data-recording.
+function renderRecording(data) {
+  renderKeyValues('recordings')(data);
+  document.getElementById('recordings').dataset.recording = String(Boolean(data && data.recording));
+}
+
 async function refreshOptional() {
   for (const s of OPTIONAL_SECTIONS) {
     const section = document.getElementById(s.section);
@@ -335,6 +361,17 @@ function start() {
       input.value = '';
       return rule;
     });
+  });
+  onSubmit('recording-form', () => {
+    const upstream = document.getElementById('recording-upstream').value.trim();
+    const registrations = document.getElementById('recording-registrations').value.split(',').map((r) => r.trim()).filter((r) => r);
+    act('recording started', () => api('POST', '/__admin/recordings/start', {upstream, registrations}));
+  });
+  document.getElementById('recording-stop').addEventListener('click', () =>
+    act('recording stopped', () => api('POST', '/__admin/recordings/stop')));
+  document.getElementById('recording-snapshot').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    downloadSnapshot(ev.currentTarget).catch(report);
   });
   onSubmit('journal-form', () => {
     resetJournal(document.getElementById('journal-reference').value.trim());

@@ -60,14 +60,16 @@ func (h Hosts) Allows(host string) bool {
 	if h.any {
 		return true
 	}
+	// A loopback address first, without spelling it again: most requests
+	// to a sandbox come from the machine itself.
+	if addr, err := netip.ParseAddr(strings.TrimSuffix(stripPort(host), ".")); err == nil && addr.Unmap().IsLoopback() {
+		return true
+	}
 	name := normalize(stripPort(host))
 	if name == "" {
 		return false
 	}
 	if name == "localhost" || h.names[name] {
-		return true
-	}
-	if addr, err := netip.ParseAddr(name); err == nil && addr.Unmap().IsLoopback() {
 		return true
 	}
 	for _, s := range h.suffixes {

@@ -3,6 +3,7 @@
 package journal
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -48,6 +49,9 @@ type Journal struct {
 	// published is lastID, for LastID to read without the lock on every
 	// request's arrival.
 	published atomic.Uint64
+	// shared links the journal to the other processes of one sandbox;
+	// nil when it has none.
+	shared *shared
 }
 
 // record is an entry as the journal keeps it: its bodies as the bytes that
@@ -110,6 +114,17 @@ func New(maxEntries int, maxBytes int64) *Journal {
 // bounds ask, and returns its ID. The bodies are kept as they are, cut to
 // what the journal shows: the caller must not write into them again.
 func (j *Journal) Add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
+	id := j.add(e, requestBody, responseBody)
+	if j.shared != nil {
+		e.ID = id
+		j.publish(e, requestBody, responseBody)
+	}
+	return id
+}
+
+// add is Add without publishing: for this process's entries and the ones
+// pulled from the feed alike.
+func (j *Journal) add(e admin.JournalEntry, requestBody, responseBody []byte) uint64 {
 	rec := record{JournalEntry: e, requestBody: keepable(requestBody), responseBody: keepable(responseBody)}
 	rec.size = rec.cost()
 	j.mu.Lock()
@@ -296,6 +311,20 @@ func (j *Journal) Bytes() int64 {
 // Clear forgets every entry; IDs go on from the last one given, so that a
 // client paging with After never sees an ID twice.
 func (j *Journal) Clear() {
+	j.clearLocal()
+	if s := j.shared; s != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), feedTimeout)
+		defer cancel()
+		// The other processes empty theirs at their next pull.
+		s.mu.Lock()
+		if epoch, err := s.feed.Clear(ctx); err == nil {
+			s.epoch, s.cursor = epoch, ""
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (j *Journal) clearLocal() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.ring, j.start, j.n, j.bytes = nil, 0, 0, 0

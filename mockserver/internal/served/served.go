@@ -10,6 +10,7 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Outcome is what serving one request came to, beyond the answer itself.
@@ -56,6 +57,9 @@ type Enquiry struct {
 	Dialect *dialect.Dialect
 	// Start is when the request came.
 	Start time.Time
+	// Scenario is the scenario the X-Mock-Scenario header asks for, should
+	// the referenceid be unknown; nil without one.
+	Scenario *transaction.ChosenScenario
 }
 
 // EnquiryHandler answers a checked enquiry and says what it did. The
