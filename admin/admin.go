@@ -36,6 +36,15 @@ type Admin interface {
 	// /__admin/requests answers it.
 	ListRequestPage(ctx context.Context, q JournalQuery) (JournalList, error)
 	CountRequests(ctx context.Context, q JournalQuery) (int, error)
+	// FindRequests lists the journaled requests m matches, and the near
+	// misses when none does; a matcher the sandbox cannot read is a
+	// CodeInvalid Error naming the field.
+	FindRequests(ctx context.Context, m RequestMatcher) (FoundRequests, error)
+	// CountMatching counts the journaled requests m matches.
+	CountMatching(ctx context.Context, m RequestMatcher) (int, error)
+	// NearMisses lists the journaled requests closest to matching m that
+	// do not, the closest first, at most MaxNearMisses.
+	NearMisses(ctx context.Context, m RequestMatcher) ([]NearMiss, error)
 	ClearRequests(ctx context.Context) error
 
 	// Reset puts the sandbox back as a first start makes it: the

@@ -228,6 +228,24 @@ func (c *Client) CountRequests(ctx context.Context, q JournalQuery) (int, error)
 	return n.Count, err
 }
 
+func (c *Client) FindRequests(ctx context.Context, m RequestMatcher) (FoundRequests, error) {
+	var found FoundRequests
+	_, err := c.call(ctx, OpFindRequests, nil, nil, m, &found)
+	return found, err
+}
+
+func (c *Client) CountMatching(ctx context.Context, m RequestMatcher) (int, error) {
+	var n Count
+	_, err := c.call(ctx, OpCountMatching, nil, nil, m, &n)
+	return n.Count, err
+}
+
+func (c *Client) NearMisses(ctx context.Context, m RequestMatcher) ([]NearMiss, error) {
+	var list NearMissList
+	_, err := c.call(ctx, OpNearMisses, nil, nil, m, &list)
+	return list.NearMisses, err
+}
+
 func (c *Client) ClearRequests(ctx context.Context) error {
 	_, err := c.call(ctx, OpClearRequests, nil, nil, nil, nil)
 	return err

@@ -21,7 +21,10 @@ type JournalEntry struct {
 	// Scenario is what was answered, such as pending-success or fault:status.
 	Scenario string `json:"scenario,omitempty"`
 	// Fault is the fault injected, and by which rule or header.
-	Fault          string  `json:"fault,omitempty"`
+	Fault string `json:"fault,omitempty"`
+	// Dialect is the dialect answered in, once chosen, as dialect.Parse
+	// reads it.
+	Dialect        string  `json:"dialect,omitempty"`
 	DurationMillis float64 `json:"durationMs"`
 	// Started is when the request came, on the sandbox clock; Time is when
 	// it was answered.

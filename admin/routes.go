@@ -31,6 +31,9 @@ const (
 	OpListRequests      Operation = "adminListRequests"
 	OpClearRequests     Operation = "adminClearRequests"
 	OpCountRequests     Operation = "adminCountRequests"
+	OpFindRequests      Operation = "adminFindRequests"
+	OpCountMatching     Operation = "adminCountMatchingRequests"
+	OpNearMisses        Operation = "adminNearMisses"
 	OpReset             Operation = "adminReset"
 	OpGetClock          Operation = "adminGetClock"
 	OpSetClock          Operation = "adminSetClock"
@@ -88,6 +91,9 @@ var routes = []Route{
 	{OpListRequests, http.MethodGet, requestsPattern},
 	{OpClearRequests, http.MethodDelete, requestsPattern},
 	{OpCountRequests, http.MethodGet, requestsPattern + "/count"},
+	{OpFindRequests, http.MethodPost, requestsPattern + "/find"},
+	{OpCountMatching, http.MethodPost, requestsPattern + "/count"},
+	{OpNearMisses, http.MethodPost, requestsPattern + "/near-misses"},
 	{OpReset, http.MethodPost, PathPrefix + "reset"},
 	{OpGetClock, http.MethodGet, clockPattern},
 	{OpSetClock, http.MethodPost, clockPattern},

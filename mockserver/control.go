@@ -205,6 +205,30 @@ func (c *control) CountRequests(_ context.Context, q admin.JournalQuery) (int, e
 	return c.journal.Count(q), nil
 }
 
+func (c *control) FindRequests(_ context.Context, m admin.RequestMatcher) (admin.FoundRequests, error) {
+	matcher, err := journal.Compile(m)
+	if err != nil {
+		return admin.FoundRequests{}, err
+	}
+	return c.journal.Find(matcher), nil
+}
+
+func (c *control) CountMatching(_ context.Context, m admin.RequestMatcher) (int, error) {
+	matcher, err := journal.Compile(m)
+	if err != nil {
+		return 0, err
+	}
+	return c.journal.CountMatching(matcher), nil
+}
+
+func (c *control) NearMisses(_ context.Context, m admin.RequestMatcher) ([]admin.NearMiss, error) {
+	matcher, err := journal.Compile(m)
+	if err != nil {
+		return nil, err
+	}
+	return c.journal.NearMisses(matcher), nil
+}
+
 func (c *control) ClearRequests(context.Context) error {
 	c.journal.Clear()
 	return nil

@@ -122,6 +122,10 @@ func (o observer) finish(r *http.Request, c *capture, out served.Outcome, came a
 	elapsed := time.Since(came.system)
 	o.metrics.request(out.Route, out.Scenario, c.status, elapsed)
 	if !admin.IsAdminPath(r.URL.Path) {
+		var answeredIn string
+		if out.Dialect != nil {
+			answeredIn = out.Dialect.String()
+		}
 		o.journal.Add(admin.JournalEntry{
 			Time:            o.now(),
 			Method:          r.Method,
@@ -134,6 +138,7 @@ func (o observer) finish(r *http.Request, c *capture, out served.Outcome, came a
 			ResponseHeaders: journal.Headers(c.Header()),
 			Scenario:        out.Scenario,
 			Fault:           out.Fault,
+			Dialect:         answeredIn,
 			DurationMillis:  float64(elapsed.Microseconds()) / 1000,
 			Started:         came.sandbox,
 			SystemStarted:   came.system,

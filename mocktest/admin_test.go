@@ -73,6 +73,42 @@ func adminScript(t *testing.T, a admin.Admin, enquire func(registrationID, refer
 		}
 		return entries
 	}
+	pendingOf77 := admin.RequestMatcher{Method: "post", ReferenceID: "PENDING-77", BodyFields: map[string]any{"/RegistrationID": "AOP-554"}}
+	found, err := a.FindRequests(ctx, pendingOf77)
+	if found.Count != 1 || len(found.Requests) != 1 {
+		t.Fatalf("find of PENDING-77: %+v, %v; want its one enquiry", found, err)
+	}
+	found.Requests = scrub(found.Requests)
+	note("find", found, err)
+	n, err = a.CountMatching(ctx, pendingOf77)
+	note("count matching", n, err)
+	pendingOf77.Status = 503
+	found, err = a.FindRequests(ctx, pendingOf77)
+	if found.Count != 0 || len(found.NearMisses) == 0 || found.NearMisses[0].Differences[0].Field != "status" {
+		t.Fatalf("find of a 503 of PENDING-77: %+v, %v; want near misses naming status", found, err)
+	}
+	for i := range found.NearMisses {
+		found.NearMisses[i].Request = scrub([]admin.JournalEntry{found.NearMisses[i].Request})[0]
+	}
+	note("find with near misses", found, err)
+	misses, err := a.NearMisses(ctx, pendingOf77)
+	for i := range misses {
+		misses[i].Request = scrub([]admin.JournalEntry{misses[i].Request})[0]
+	}
+	note("near misses", misses, err)
+	_, err = a.FindRequests(ctx, admin.RequestMatcher{Headers: map[string]admin.HeaderMatch{"X-A": admin.HeaderMatches("(")}})
+	note("find with a bad expression", nil, err)
+	_, err = a.CountMatching(ctx, admin.RequestMatcher{Status: 42})
+	note("count with a bad status", nil, err)
+	_, err = a.NearMisses(ctx, admin.RequestMatcher{Dialect: "nope"})
+	note("near misses of an unknown dialect", nil, err)
+	note("verify exactly 1", nil, admin.Verify(ctx, a, admin.Exactly(1), admin.RequestMatcher{ReferenceID: "PENDING-77"}))
+	err = admin.Verify(ctx, a, admin.Exactly(2), admin.RequestMatcher{ReferenceID: "PENDING-77"})
+	var verr *admin.VerificationError
+	if !errors.As(err, &verr) || verr.Count != 1 {
+		t.Fatalf("verify exactly 2 of one: %v", err)
+	}
+	out = append(out, "verify exactly 2: "+err.Error())
 	report, err := a.Audit(ctx, audit.Query{ReferenceID: "PENDING-77"})
 	note("audit", report, err)
 	entries, err := a.ListRequests(ctx, admin.JournalQuery{Limit: 1})

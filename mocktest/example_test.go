@@ -141,3 +141,68 @@ func Example_audit() {
 	// Output:
 	// poll-too-fast STUCK-7: After a pending answer, wait the minimum interval before enquiring again.
 }
+
+// printer stands for the test in these examples: it prints what would fail
+// it. A test passes its *testing.T instead.
+type printer struct{}
+
+func (printer) Helper() {}
+
+func (printer) Fatalf(format string, args ...any) { fmt.Printf("FAIL "+format+"\n", args...) }
+
+// The Mock's helpers take the test and fail it with a clear message rather
+// than return an error: a transaction put, the clock advanced by a plain
+// time.Duration, a transition forced.
+func ExampleMock_Put() {
+	mock, err := mocktest.Start(mocktest.WithClock(time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer mock.Close()
+	t := printer{} // a test's t
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "ORDER-8"}
+	mock.Put(t, key, transaction.Description{
+		State:   transaction.StatePending,
+		Resolve: transaction.ResolveAfter(transaction.StateSuccess, 30*time.Minute),
+	})
+	clock := mock.Advance(t, 30*time.Minute)
+	fmt.Println(clock.Now.Format(time.RFC3339), mock.Get(t, key).State)
+	mock.Transition(t, key, transaction.StateRefunded)
+	// Output:
+	// 2026-03-05T12:30:00Z success
+	// FAIL mocktest: transition AOP-554/ORDER-8 to refunded: admin API: HTTP 409 conflict: only a failed transaction can be refunded; this one is success
+}
+
+// Verify counts the journaled requests a matcher matches; when the count is
+// not the one expected, it fails the test listing the near misses and the
+// fields each missed.
+func ExampleMock_Verify() {
+	mock, err := mocktest.Start()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer mock.Close()
+	t := printer{} // a test's t
+	for range 3 {
+		enquire(mock, "AOP-554", "ORDER-9")
+	}
+	orderNine := admin.RequestMatcher{
+		Method:      "POST",
+		ReferenceID: "ORDER-9",
+		BodyFields:  map[string]any{"/RegistrationID": "AOP-554"},
+	}
+	mock.Verify(t, admin.Exactly(3), orderNine)
+	mock.Verify(t, admin.Never(), admin.RequestMatcher{ReferenceID: "ORDER-10"})
+	orderNine.Status = 503
+	mock.Verify(t, admin.AtLeast(1), orderNine)
+	// Output:
+	// FAIL mocktest: verify: expected at least 1 matching {"method":"POST","status":503,"referenceId":"ORDER-9","bodyFields":{"/RegistrationID":"AOP-554"}}, got 0
+	//   near miss #3 POST /api/AOP/RechargeStatus:
+	//     status: want 503, got 200
+	//   near miss #2 POST /api/AOP/RechargeStatus:
+	//     status: want 503, got 200
+	//   near miss #1 POST /api/AOP/RechargeStatus:
+	//     status: want 503, got 200
+}

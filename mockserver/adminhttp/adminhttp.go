@@ -14,6 +14,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -61,6 +63,9 @@ func New(cfg Config) served.Handler {
 		admin.OpListRequests:      h.listRequests,
 		admin.OpClearRequests:     h.clearRequests,
 		admin.OpCountRequests:     h.countRequests,
+		admin.OpFindRequests:      h.findRequests,
+		admin.OpCountMatching:     h.countMatching,
+		admin.OpNearMisses:        h.nearMisses,
 		admin.OpReset:             h.reset,
 		admin.OpGetClock:          h.clock,
 		admin.OpSetClock:          h.moveClock,
@@ -188,8 +193,49 @@ func validate(v *conformance.Validator) guard {
 			writeError(w, admin.Errorf(p.Status, code, "%s", p.Message))
 			return false
 		}
+		if err := undeclaredQuery(v, r); err != nil {
+			writeError(w, err)
+			return false
+		}
 		return true
 	}
+}
+
+// undeclaredQuery refuses a query parameter the operation's document does
+// not declare: a misspelt filter (referenceID for referenceId) would
+// otherwise be ignored and select everything.
+func undeclaredQuery(v *conformance.Validator, r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	declared, ok := v.QueryParameters(r)
+	if !ok {
+		return nil
+	}
+	var unknown []string
+	for name := range r.URL.Query() {
+		if !slices.Contains(declared, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	takes := "no query parameter"
+	if len(declared) > 0 {
+		takes = strings.Join(declared, ", ")
+	}
+	return admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "unknown query parameter %s: %s %s takes %s",
+		quoteAll(unknown), r.Method, r.URL.Path, takes)
+}
+
+func quoteAll(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return strings.Join(quoted, ", ")
 }
 
 // writeError answers err: an *admin.Error as it says, any other error as an

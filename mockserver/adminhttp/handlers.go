@@ -158,6 +158,33 @@ func (h *handlers) countRequests(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK, admin.Count{Count: n}, err)
 }
 
+func (h *handlers) findRequests(w http.ResponseWriter, r *http.Request) {
+	var m admin.RequestMatcher
+	if !decode(w, r, &m) {
+		return
+	}
+	found, err := h.admin.FindRequests(r.Context(), m)
+	answer(w, http.StatusOK, found, err)
+}
+
+func (h *handlers) countMatching(w http.ResponseWriter, r *http.Request) {
+	var m admin.RequestMatcher
+	if !decode(w, r, &m) {
+		return
+	}
+	n, err := h.admin.CountMatching(r.Context(), m)
+	answer(w, http.StatusOK, admin.Count{Count: n}, err)
+}
+
+func (h *handlers) nearMisses(w http.ResponseWriter, r *http.Request) {
+	var m admin.RequestMatcher
+	if !decode(w, r, &m) {
+		return
+	}
+	misses, err := h.admin.NearMisses(r.Context(), m)
+	answer(w, http.StatusOK, admin.NearMissList{NearMisses: misses}, err)
+}
+
 func (h *handlers) clearRequests(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusNoContent, nil, h.admin.ClearRequests(r.Context()))
 }

@@ -80,7 +80,7 @@ func (r *record) cost() int64 {
 	e := &r.JournalEntry
 	n := recordOverhead + cap(r.requestBody) + cap(r.responseBody) +
 		len(e.Method) + len(e.Path) + len(e.RemoteAddr) + len(e.RegistrationID) +
-		len(e.ReferenceID) + len(e.Scenario) + len(e.Fault) + len(e.TokenDigest) +
+		len(e.ReferenceID) + len(e.Scenario) + len(e.Fault) + len(e.Dialect) + len(e.TokenDigest) +
 		headersCost(e.RequestHeaders) + headersCost(e.ResponseHeaders)
 	return int64(n)
 }
