@@ -39,34 +39,48 @@ type composeService struct {
 	} `yaml:"depends_on"`
 }
 
+// The compose files: the single mock with the contract suite, and the
+// replicas sharing one sandbox through Redis.
+const (
+	singleCompose   = "docker-compose.yml"
+	replicasCompose = "docker-compose.replicas.yml"
+)
+
 func loadCompose(t *testing.T) composeFile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "docker-compose.yml"))
+	return loadComposeFile(t, singleCompose)
+}
+
+func loadComposeFile(t *testing.T, name string) composeFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var c composeFile
 	if err := yaml.Unmarshal(data, &c); err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	return c
 }
 
-// TestComposeFollowsTheSpec validates docker-compose.yml against the Compose
+// TestComposeFollowsTheSpec validates the compose files against the Compose
 // Specification's JSON schema, as docker compose does before it runs
 // anything: a misspelt or misplaced key fails here rather than on a user's
 // machine.
 func TestComposeFollowsTheSpec(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "docker-compose.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
-	}
-	if err := schema.Validate(doc); err != nil {
-		t.Errorf("docker-compose.yml does not follow the Compose Specification: %v", err)
+	for _, name := range []string{singleCompose, replicasCompose} {
+		data, err := os.ReadFile(filepath.Join(repoRoot(t), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := schema.Validate(doc); err != nil {
+			t.Errorf("%s does not follow the Compose Specification: %v", name, err)
+		}
 	}
 }
 

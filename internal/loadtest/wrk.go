@@ -42,6 +42,13 @@ type WrkOptions struct {
 	Warmup time.Duration
 	// Threads and Connections are wrk's -t and -c.
 	Threads, Connections int
+	// MockArgs are added to the started aopay-mock's command line, such
+	// as --redis URL to measure a replica keeping its state in Redis.
+	MockArgs []string
+	// MockURL, when set, is an aopay-mock already running (or a load
+	// balancer in front of several) measured in place of a started one;
+	// it must answer the page's example at the enquiry path.
+	MockURL string
 }
 
 // The two protocols compare runs. ProtocolT1 leaves one core to the server,
@@ -112,13 +119,13 @@ func CompareWithWrk(ctx context.Context, opts WrkOptions, progress io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	servers, err := startPair(ctx, mockBin, bareBin, dir)
+	servers, err := startPair(ctx, opts, mockBin, bareBin, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer servers.stop()
 
-	fmt.Fprintf(progress, "%s; aopay-mock %s, aopay-bare %s\n", wrkVersion(ctx, wrk), describe(opts.MockBinary), describe(opts.BareBinary))
+	fmt.Fprintf(progress, "%s; aopay-mock %s, aopay-bare %s\n", wrkVersion(ctx, wrk), describeMock(opts), describe(opts.BareBinary))
 	drive := func(target string, d time.Duration) (WrkResult, error) {
 		r, err := runWrk(ctx, wrk, script, servers.url(target), opts.Threads, opts.Connections, d)
 		if err != nil {
@@ -222,6 +229,17 @@ func wrkVersion(ctx context.Context, wrk string) string {
 		return v
 	}
 	return wrk
+}
+
+// describeMock names what is measured as the mock.
+func describeMock(opts WrkOptions) string {
+	switch {
+	case opts.MockURL != "":
+		return "at " + opts.MockURL
+	case len(opts.MockArgs) > 0:
+		return describe(opts.MockBinary) + " with " + strings.Join(opts.MockArgs, " ")
+	}
+	return describe(opts.MockBinary)
 }
 
 func describe(binary string) string {

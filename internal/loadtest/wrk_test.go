@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 const sampleWrkLine = "aopay-wrk requests=17849 duration_us=1109220 p50_us=276 p99_us=52715 connect_errors=1 read_errors=2 write_errors=3 timeouts=4 status_errors=5"
@@ -149,11 +153,32 @@ func TestProtocolFlagsOverrideOnlyWhatIsSet(t *testing.T) {
 	got := overridden(ProtocolT1, custom, map[string]bool{"conns": true})
 	want := ProtocolT1
 	want.Connections = 64
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("t1 with --conns 64: %+v, want %+v", got, want)
 	}
 	if ProtocolT1.Threads != 1 || ProtocolT1.Connections != 32 || ProtocolT1.Duration != 4*time.Second {
 		t.Fatalf("protocol t1 is %+v, want wrk -t1 -c32 in 4 s rounds", ProtocolT1)
+	}
+}
+
+func TestCompareMockTargetFlags(t *testing.T) {
+	var withRedis WrkOptions
+	if err := mockTarget(&withRedis, "redis://127.0.0.1:6390/0", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(withRedis.MockArgs, []string{"--redis", "redis://127.0.0.1:6390/0"}) || withRedis.MockURL != "" {
+		t.Fatalf("--redis: %+v", withRedis)
+	}
+	var running WrkOptions
+	if err := mockTarget(&running, "", "http://127.0.0.1:8090/"); err != nil {
+		t.Fatal(err)
+	}
+	if running.MockURL != "http://127.0.0.1:8090"+rechargestatus.EnquiryPath || running.MockArgs != nil {
+		t.Fatalf("--mock-url: %+v", running)
+	}
+	custom := WrkOptions{MockArgs: withRedis.MockArgs, MockURL: "http://[::1]:1" + rechargestatus.EnquiryPath}
+	if got := overridden(ProtocolT1, custom, nil); !slices.Equal(got.MockArgs, custom.MockArgs) || got.MockURL != custom.MockURL {
+		t.Fatalf("protocol t1 lost the mock target: %+v", got)
 	}
 }
 
@@ -186,6 +211,13 @@ func TestCompareUsage(t *testing.T) {
 		{"compare", "--rounds", "0"},
 		{"compare", "--warmup", "-1s"},
 		{"compare", "--protocol", "t3"},
+		{"compare", "--redis", "redis://127.0.0.1:6379/0", "--mock-url", "http://127.0.0.1:8080"},
+		{"compare", "--bin", "./aopay-mock", "--mock-url", "http://127.0.0.1:8080"},
+		{"compare", "--mock-url", "http://example.com:8080"},
+		{"compare", "--mock-url", "http://127.0.0.1"},
+		{"compare", "--mock-url", "https://127.0.0.1:8443"},
+		{"compare", "--mock-url", "http://127.0.0.1:8080/rechargestatus"},
+		{"compare", "--redis"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := Main(context.Background(), args, &stdout, &stderr); code != 2 {

@@ -6,7 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
+	"net/url"
 	"runtime"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
 // protocols names the comparisons --protocol chooses from.
@@ -33,10 +37,15 @@ func runWrkCompare(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&custom.Warmup, "warmup", 0, "wrk run of each target before the first round, whole seconds (0: none)")
 	fs.IntVar(&custom.Threads, "threads", 0, "wrk threads (-t)")
 	fs.IntVar(&custom.Connections, "conns", 0, "wrk keep-alive connections (-c)")
+	redisURL := fs.String("redis", "", "start aopay-mock with --redis URL, its state kept in that Redis (on loopback, such as redis://127.0.0.1:6379/0)")
+	mockBase := fs.String("mock-url", "", "measure the aopay-mock already running at this loopback base URL, such as a load balancer in front of replicas (http://127.0.0.1:8080), instead of starting one")
 	minRatio := fs.Float64("min-ratio", DefaultMinRatio, "with --assert, least median mock/bare throughput of every protocol run")
 	assert := fs.Bool("assert", false, "exit 1 when a median mock/bare throughput is below --min-ratio or any socket error or status >= 400 occurred")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := mockTarget(&custom, *redisURL, *mockBase); err != nil {
+		return usageError{err}
 	}
 	chosen, ok := protocols[*protocol]
 	if !ok {
@@ -79,6 +88,7 @@ func runWrkCompare(ctx context.Context, args []string, stdout, stderr io.Writer)
 // overridden is p with the values of custom whose flags were set.
 func overridden(p, custom WrkOptions, set map[string]bool) WrkOptions {
 	p.MockBinary, p.BareBinary = custom.MockBinary, custom.BareBinary
+	p.MockArgs, p.MockURL = custom.MockArgs, custom.MockURL
 	for name, apply := range map[string]func(){
 		"rounds":   func() { p.Rounds = custom.Rounds },
 		"duration": func() { p.Duration = custom.Duration },
@@ -91,4 +101,36 @@ func overridden(p, custom WrkOptions, set map[string]bool) WrkOptions {
 		}
 	}
 	return p
+}
+
+// mockTarget sets what compare measures as the mock from --redis and
+// --mock-url: a started aopay-mock keeping its state in that Redis, or one
+// already running on loopback.
+func mockTarget(opts *WrkOptions, redisURL, mockBase string) error {
+	if redisURL != "" {
+		if mockBase != "" {
+			return errors.New("--redis starts a mock, --mock-url measures a running one: give one")
+		}
+		opts.MockArgs = []string{"--redis", redisURL}
+	}
+	if mockBase == "" {
+		return nil
+	}
+	if opts.MockBinary != "" {
+		return errors.New("--bin starts a mock, --mock-url measures a running one: give one")
+	}
+	u, err := url.Parse(mockBase)
+	if err != nil || u.Scheme != "http" || u.Port() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return fmt.Errorf("--mock-url %q: want http://HOST:PORT", mockBase)
+	}
+	if !isLoopback(u.Hostname()) {
+		return fmt.Errorf("--mock-url %q: load is driven at loopback addresses only", mockBase)
+	}
+	opts.MockURL = "http://" + u.Host + rechargestatus.EnquiryPath
+	return nil
+}
+
+func isLoopback(host string) bool {
+	addr, err := netip.ParseAddr(host)
+	return host == "localhost" || (err == nil && addr.IsLoopback())
 }

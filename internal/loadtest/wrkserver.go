@@ -29,7 +29,7 @@ const (
 func buildBinaries(ctx context.Context, opts WrkOptions, dir string) (mock, bare string, err error) {
 	mock, bare = opts.MockBinary, opts.BareBinary
 	var pkgs []string
-	if mock == "" {
+	if mock == "" && opts.MockURL == "" {
 		mock = filepath.Join(dir, "aopay-mock")
 		pkgs = append(pkgs, mockPackage)
 	}
@@ -122,8 +122,12 @@ func (p *serverProcess) logTail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// stop ends the server, asking first.
+// stop ends the server, asking first; one the measurement did not start
+// is left running.
 func (p *serverProcess) stop() {
+	if p.cmd == nil {
+		return
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	var exit error
 	select {
@@ -142,18 +146,21 @@ type serverPair struct {
 	answer      []byte
 }
 
-// startPair starts the mock as a user would, takes its answer to the page's
-// example, and starts the bare server answering those bytes with the
-// mock's http.Server timeouts.
-func startPair(ctx context.Context, mockBin, bareBin, dir string) (_ *serverPair, err error) {
+// startPair starts the mock as a user would (or takes the running one at
+// opts.MockURL), takes its answer to the page's example, and starts the
+// bare server answering those bytes with the mock's http.Server timeouts.
+func startPair(ctx context.Context, opts WrkOptions, mockBin, bareBin, dir string) (_ *serverPair, err error) {
 	s := &serverPair{}
 	defer func() {
 		if err != nil {
 			s.stop()
 		}
 	}()
-	// warn: no request logs, the way to run it under load.
-	if s.mock, err = startServer("aopay-mock", mockBin, dir, "--log-level", "warn"); err != nil {
+	if opts.MockURL != "" {
+		s.mock = &serverProcess{name: "aopay-mock at " + opts.MockURL, url: opts.MockURL}
+	} else if s.mock, err = startServer("aopay-mock", mockBin, dir,
+		// warn: no request logs, the way to run it under load.
+		append([]string{"--log-level", "warn"}, opts.MockArgs...)...); err != nil {
 		return nil, err
 	}
 	if err := s.mock.waitReady(ctx); err != nil {
