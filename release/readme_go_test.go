@@ -62,12 +62,25 @@ func TestReadmeGoSnippetsCompile(t *testing.T) {
 		t.Fatal("README.md has no ```go block; this test would hold nothing")
 	}
 	root := repoRoot(t)
-	dir := t.TempDir()
-	writeSnippetModule(t, root, dir)
+	// A snippet that uses the testcontainers module, a module of its own,
+	// builds with that module's requirements; the others with the main
+	// module's.
+	bases := map[string]string{"": root, "testcontainers": filepath.Join(root, "testcontainers")}
+	dirs := map[string]string{}
 	for i, s := range snippets {
 		if !strings.HasPrefix(strings.TrimSpace(s.code), "package ") {
 			t.Errorf("README.md:%d: a Go snippet must be a whole file, starting with its package clause", s.line)
 			continue
+		}
+		base := ""
+		if strings.Contains(s.code, `"github.com/aopay-sandbox/rechargestatus/testcontainers"`) {
+			base = "testcontainers"
+		}
+		dir, ok := dirs[base]
+		if !ok {
+			dir = t.TempDir()
+			writeSnippetModule(t, bases[base], dir)
+			dirs[base] = dir
 		}
 		// A line directive makes the compiler name README.md's own lines.
 		code := fmt.Sprintf("//line README.md:%d\n%s", s.line+1, s.code)
@@ -82,30 +95,49 @@ func TestReadmeGoSnippetsCompile(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	cmd := exec.Command("go", "vet", "./...")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("README.md's Go snippets do not compile: %v\n%s", err, out)
+	for _, dir := range dirs {
+		cmd := exec.Command("go", "vet", "./...")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("README.md's Go snippets do not compile: %v\n%s", err, out)
+		}
 	}
 }
 
-// writeSnippetModule makes dir a module that requires the repository's
-// module at root, with root's own requirements and checksums, so the
-// snippets build with what the repository builds with.
-func writeSnippetModule(t *testing.T, root, dir string) {
+// writeSnippetModule makes dir a module that requires the module at
+// base, with base's own requirements and checksums, so the snippets build
+// with what the repository builds with. Every module of the repository is
+// replaced by its working tree.
+func writeSnippetModule(t *testing.T, base, dir string) {
 	t.Helper()
-	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	mod, err := os.ReadFile(filepath.Join(base, "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const self = "github.com/aopay-sandbox/rechargestatus"
-	body := strings.Replace(string(mod), "module "+self, "module example.com/readme", 1)
-	body += fmt.Sprintf("\nrequire %s v0.0.0\n\nreplace %s => %s\n", self, self, root)
+	lines := strings.SplitN(string(mod), "\n", 2)
+	self := strings.TrimSpace(strings.TrimPrefix(lines[0], "module "))
+	body := "module example.com/readme\n" + lines[1]
+	const root = "github.com/aopay-sandbox/rechargestatus"
+	body += fmt.Sprintf("\nrequire %s v0.0.0\n", self)
+	// The main module may be replaced already (by the testcontainers one).
+	if !strings.Contains(body, "replace "+root+" ") {
+		repoRoot := base
+		if self != root {
+			repoRoot = filepath.Dir(base)
+		}
+		body += fmt.Sprintf("\nreplace %s => %s\n", root, repoRoot)
+	} else {
+		body = strings.ReplaceAll(body, "=> ../", "=> "+filepath.Dir(base)+"/")
+		body = strings.ReplaceAll(body, "=> ..\n", "=> "+filepath.Dir(base)+"\n")
+	}
+	if self != root {
+		body += fmt.Sprintf("\nreplace %s => %s\n", self, base)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	sum, err := os.ReadFile(filepath.Join(base, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,9 @@ const (
 	resetCrashBulk   = 5_000
 	resetCrashCycles = 6
 	resetCrashBudget = 60 * time.Second
+	// resetCrashMinCycles is the fewest cycles that still mean something
+	// (a whole reset and two killed ones), run however slow the machine.
+	resetCrashMinCycles = 3
 	resetCrashRules  = 2
 )
 
@@ -54,8 +57,9 @@ func testKilledResetLeavesOneState(t *testing.T, bin string) {
 	var took time.Duration
 	outcomes := map[string]int{}
 	for cycle := range resetCrashCycles {
-		if time.Now().After(deadline) {
-			t.Fatalf("out of time after %d cycles", cycle)
+		if time.Now().After(deadline) && cycle >= resetCrashMinCycles {
+			t.Logf("out of time after %d cycles", cycle)
+			break
 		}
 		fillState(t, state, fixtures)
 		p := startMock(t, bin, state)
