@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"maps"
 	"slices"
@@ -51,6 +52,10 @@ const maxAttempts = 1000
 // Transactions are JSON documents, the same as the bbolt store's, in one
 // hash per generation.
 type Store struct {
+	// stripes queue this process's updates of one transaction, so that
+	// they meet in Redis one at a time and only other replicas' updates
+	// make a compare-and-set retry.
+	stripes        [256]sync.Mutex
 	rdb            redis.UniversalClient
 	prefix         string
 	health         health
@@ -326,6 +331,13 @@ func (s *Store) DeleteIf(ctx context.Context, key transaction.Key, cond func(rec
 	return false, contended(key)
 }
 
+// stripe is the lock of field f's updates in this process.
+func (s *Store) stripe(f string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(f))
+	return &s.stripes[h.Sum32()%uint32(len(s.stripes))]
+}
+
 func contended(key transaction.Key) error {
 	return fmt.Errorf("transaction %s: %d concurrent writers in a row came first", key, maxAttempts)
 }
@@ -338,6 +350,9 @@ func (s *Store) Update(ctx context.Context, key transaction.Key, fn recharge.Upd
 	if err != nil {
 		return recharge.Transaction{}, err
 	}
+	stripe := s.stripe(f)
+	stripe.Lock()
+	defer stripe.Unlock()
 	for range maxAttempts {
 		v, found, gen, err := s.read(ctx, f)
 		if err != nil {
