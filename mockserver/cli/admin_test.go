@@ -13,14 +13,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
 // startMock runs aopay-mock with args and env until the test ends, and
 // returns its URL and its log.
-func startMock(t *testing.T, args []string, env map[string]string) (string, *lockedBuffer) {
+func startMock(t *testing.T, args []string, env map[string]string) (string, *testutil.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	listening, exited := runMock(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(env), &out, &out)
 	url := waitForURL(t, listening, exited, &out)
 	t.Cleanup(func() {

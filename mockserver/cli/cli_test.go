@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -178,24 +177,6 @@ func TestParseResolveRule(t *testing.T) {
 	}
 }
 
-// lockedBuffer is written by the server's logger while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runMock runs aopay-mock in process, as Run does, until ctx is done: the
 // channels it returns give the URL it listens on, once it listens, and its
 // exit code.
@@ -226,7 +207,7 @@ func waitForURL(t *testing.T, listening <-chan string, exited <-chan int, out fm
 func TestRunServesAndShutsDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "text"}, envOf(map[string]string{"AOPAY_MOCK_LOG_LEVEL": "info"}), &out, io.Discard)
 	url := waitForURL(t, listening, exited, &out)
 	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
@@ -255,7 +236,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"}, envOf(nil), &out, io.Discard)
 	url := waitForURL(t, listening, exited, &out)
 	res, err := http.Post(url+"/api/AOP/RechargeStatus", "application/json", strings.NewReader(`{"referenceid":"1","RegistrationID":"AOP-554"}`))
@@ -281,7 +262,7 @@ func TestLogLevelWarnSilencesRequestLogs(t *testing.T) {
 func TestStartUpIsLoggedAtInfo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	listening, exited := runMock(ctx, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, envOf(nil), &out, io.Discard)
 	url := waitForURL(t, listening, exited, &out)
 	cancel()

@@ -79,6 +79,11 @@ func keepAliveClient(timeout time.Duration) *http.Client {
 
 func getOK(c *http.Client, url string) error {
 	res, err := c.Get(url)
+	return readOK(res, err)
+}
+
+// readOK reads the whole answer, which must be HTTP 200.
+func readOK(res *http.Response, err error) error {
 	if err != nil {
 		return err
 	}
@@ -290,16 +295,5 @@ func TestMaxConnsDefaultFitsTheOpenFileLimit(t *testing.T) {
 // enquirePageExample sends the provider page's enquiry to the mock at base
 // and reads the whole answer, which must be HTTP 200.
 func enquirePageExample(c *http.Client, base string) error {
-	res, err := c.Post(base+rechargestatus.EnquiryPath, "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if _, err := io.Copy(io.Discard, res.Body); err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d", res.StatusCode)
-	}
-	return nil
+	return readOK(c.Post(base+rechargestatus.EnquiryPath, "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`)))
 }

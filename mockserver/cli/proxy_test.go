@@ -15,6 +15,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 )
 
@@ -97,7 +98,7 @@ func serve(t *testing.T, args ...string) string {
 func serveStoppable(t *testing.T, args ...string) (url string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	listening, exited := runMock(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-format", "text"}, args...), envOf(nil), &out, io.Discard)
 	var once sync.Once
 	stop = func() {

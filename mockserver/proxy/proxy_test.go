@@ -106,31 +106,13 @@ func newMockUpstream(t *testing.T) *mockserver.Server {
 	return mock
 }
 
-// lockedLog is a log destination that several handlers write at once.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // proxyRig is a mock in proxy mode, served on loopback.
 type proxyRig struct {
 	t      *testing.T
 	srv    *mockserver.Server
 	url    string
 	client *http.Client
-	log    *lockedLog
+	log    *testutil.SyncBuffer
 }
 
 func newProxyRig(t *testing.T, upstream string, cfg mockserver.Config) *proxyRig {
@@ -139,7 +121,7 @@ func newProxyRig(t *testing.T, upstream string, cfg mockserver.Config) *proxyRig
 	if cfg.Clock == nil {
 		cfg.Clock = recharge.NewFrozenClock(sandboxEpoch)
 	}
-	log := &lockedLog{}
+	log := &testutil.SyncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := mockserver.New(cfg)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -26,7 +27,7 @@ func newSandboxRig(t *testing.T, cfg mockserver.Config) (*proxyRig, *admin.Clien
 	if cfg.Clock == nil {
 		cfg.Clock = recharge.NewFrozenClock(sandboxEpoch)
 	}
-	log := &lockedLog{}
+	log := &testutil.SyncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := mockserver.New(cfg)
 	if err != nil {
