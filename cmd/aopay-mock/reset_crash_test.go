@@ -29,7 +29,7 @@ const (
 	// resetCrashMinCycles is the fewest cycles that still mean something
 	// (a whole reset and two killed ones), run however slow the machine.
 	resetCrashMinCycles = 3
-	resetCrashRules  = 2
+	resetCrashRules     = 2
 )
 
 // Which state a file holds.
