@@ -9,8 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"golang.org/x/sync/errgroup"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
@@ -304,31 +305,25 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	const workers, each = 8, 25
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
+	var g errgroup.Group
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			for i := range each {
 				body := fmt.Sprintf(`{"referenceid":"STUCK-1001","RegistrationID":"AOP-554","n":%d}`, w*each+i)
 				res, err := http.Post(ts.URL+rechargestatus.EnquiryPath, "application/json", strings.NewReader(body))
 				if err != nil {
-					errs <- err
-					return
+					return err
 				}
 				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				if res.StatusCode != 200 {
-					errs <- fmt.Errorf("status %d", res.StatusCode)
-					return
+					return fmt.Errorf("status %d", res.StatusCode)
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := s.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/boltstore"
@@ -448,24 +449,21 @@ func testConcurrentUpdates(t *testing.T, s store) {
 		})
 		return err
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
+	var g errgroup.Group
 	for w := range workers {
-		wg.Go(func() {
+		g.Go(func() error {
 			own := transaction.Key{RegistrationID: "R1", ReferenceID: fmt.Sprintf("own-%02d", w)}
 			for range rounds {
 				for _, key := range []transaction.Key{hot, own} {
 					if err := count(key); err != nil {
-						errs <- err
-						return
+						return err
 					}
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Get(ctx, hot)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
@@ -116,24 +118,19 @@ func TestConnGateAdmitsNewClientsByClosingIdleOnes(t *testing.T) {
 	}
 
 	// Many clients, more than the limit, keep coming back.
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
+	var g errgroup.Group
 	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			c := keepAliveClient(5 * time.Second)
 			for range rounds {
 				if err := getOK(c, url); err != nil {
-					errs <- err
-					return
+					return err
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Error(err)
 	}
 	if peak := counted.peak.Load(); peak > limit {

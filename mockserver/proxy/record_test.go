@@ -9,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
@@ -193,10 +194,9 @@ func TestRecordingDoesNotHoldUpTheProxy(t *testing.T) {
 	}))
 	run := func(rig *proxyRig) time.Duration {
 		start := time.Now()
-		var wg sync.WaitGroup
-		errs := make(chan error, clients)
+		var g errgroup.Group
 		for c := range clients {
-			wg.Go(func() {
+			g.Go(func() error {
 				for i := range perClient {
 					ref := fmt.Sprintf("LOAD-%d%04d", c+1, i)
 					a, err := rig.trySend(http.MethodPost, "application/json", enquiryJSON("AOP-554", ref), nil)
@@ -204,15 +204,13 @@ func TestRecordingDoesNotHoldUpTheProxy(t *testing.T) {
 						err = fmt.Errorf("%s: %d %s=%s %s", ref, a.status, admin.ContractViolationsHeader, a.violationCount(t), a.body)
 					}
 					if err != nil {
-						errs <- err
-						return
+						return err
 					}
 				}
+				return nil
 			})
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+		if err := g.Wait(); err != nil {
 			t.Fatal(err)
 		}
 		return time.Since(start)

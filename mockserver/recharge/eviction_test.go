@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -176,24 +177,19 @@ func TestMaxAutoCreatedUnderConcurrentCreation(t *testing.T) {
 	s, _ := newTestService(t)
 	const limit, workers, each = 20, 8, 40
 	s.MaxAutoCreated = limit
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
+	var g errgroup.Group
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			for i := range each {
 				ref := fmt.Sprintf("W%d-%d", w, i)
 				if _, err := s.Enquire(context.Background(), Enquiry{RegistrationID: "AOP-554", ReferenceID: ref}); err != nil {
-					errs <- err
-					return
+					return err
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	held := referencesHeld(t, s, transaction.OriginAuto)

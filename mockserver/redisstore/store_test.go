@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
@@ -41,11 +43,10 @@ func TestUpdatesThroughTwoReplicasAreExact(t *testing.T) {
 	replicas := []*redisstore.Store{open(t, srv.URL), open(t, srv.URL)}
 	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "HOT"}
 	const workers, rounds = 16, 20
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
+	var g errgroup.Group
 	for w := range workers {
 		s := replicas[w%len(replicas)]
-		wg.Go(func() {
+		g.Go(func() error {
 			for range rounds {
 				_, err := s.Update(context.Background(), key, func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
 					if !found {
@@ -55,15 +56,13 @@ func TestUpdatesThroughTwoReplicasAreExact(t *testing.T) {
 					return cur, nil
 				})
 				if err != nil {
-					errs <- err
-					return
+					return err
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	got, err := replicas[1].Get(context.Background(), key)
