@@ -15,6 +15,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -212,12 +213,9 @@ func dataStatus(parsed map[string]any) string {
 // waitJournalLen waits until the journal holds n entries.
 func (sb *sandbox) waitJournalLen(n int) {
 	sb.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for sb.srv.journal.Len() < n {
-		if time.Now().After(deadline) {
-			sb.t.Fatalf("the journal holds %d entries after 5s, want %d", sb.srv.journal.Len(), n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	err := testutil.Poll(5*time.Second, func() (bool, error) { return sb.srv.journal.Len() >= n, nil })
+	if err != nil {
+		sb.t.Fatalf("the journal holds %d entries after 5s, want %d", sb.srv.journal.Len(), n)
 	}
 }
 

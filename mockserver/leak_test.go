@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them: a
@@ -115,12 +116,11 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 func waitForHang(t *testing.T, srv *Server, finished int) {
 	t.Helper()
 	hangs := srv.metrics.faults.WithLabelValues(string(admin.FaultHang), "header")
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.journal.Len() < finished || testutil.ToFloat64(hangs) < 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("journal holds %d requests, hangs begun %v", srv.journal.Len(), testutil.ToFloat64(hangs))
-		}
-		time.Sleep(5 * time.Millisecond)
+	err := testutil.Poll(5*time.Second, func() (bool, error) {
+		return srv.journal.Len() >= finished && promtest.ToFloat64(hangs) >= 1, nil
+	})
+	if err != nil {
+		t.Fatalf("journal holds %d requests, hangs begun %v", srv.journal.Len(), promtest.ToFloat64(hangs))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
 // scenarioAnswer is what an enquiry answered, as a scenario test compares it.
@@ -45,17 +46,15 @@ func (sb *sandbox) enquireScenario(registrationID, referenceID, value string) sc
 // journaled is the n-th journal entry of the transaction, once it is there.
 func (sb *sandbox) journaled(registrationID, referenceID string, n int) admin.JournalEntry {
 	sb.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		entries := sb.srv.journal.Entries(admin.JournalQuery{RegistrationID: registrationID, ReferenceID: referenceID})
-		if len(entries) >= n {
-			return entries[n-1]
-		}
-		if time.Now().After(deadline) {
-			sb.t.Fatalf("the journal holds %d entries of %s after 5s, want %d", len(entries), referenceID, n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var entries []admin.JournalEntry
+	err := testutil.Poll(5*time.Second, func() (bool, error) {
+		entries = sb.srv.journal.Entries(admin.JournalQuery{RegistrationID: registrationID, ReferenceID: referenceID})
+		return len(entries) >= n, nil
+	})
+	if err != nil {
+		sb.t.Fatalf("the journal holds %d entries of %s after 5s, want %d", len(entries), referenceID, n)
 	}
+	return entries[n-1]
 }
 
 var (

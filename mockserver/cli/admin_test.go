@@ -153,12 +153,11 @@ func TestSIGHUPReloadsFixtures(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for get(t, url+"/__admin/transactions/P-1/SECOND", "") != 200 {
-		if time.Now().After(deadline) {
-			t.Fatalf("SECOND not loaded 5s after SIGHUP: %s", out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	err := testutil.Poll(5*time.Second, func() (bool, error) {
+		return get(t, url+"/__admin/transactions/P-1/SECOND", "") == 200, nil
+	})
+	if err != nil {
+		t.Fatalf("SECOND not loaded 5s after SIGHUP: %s", out.String())
 	}
 	if !strings.Contains(out.String(), "fixtures reloaded on SIGHUP") {
 		t.Fatalf("the reload is not logged: %s", out.String())
