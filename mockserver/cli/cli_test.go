@@ -138,11 +138,7 @@ func TestDialectFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := o.config(nil)
+			_, cfg, err := configOf(t, tt.args, tt.env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -306,13 +302,21 @@ func TestJournalBytesFlag(t *testing.T) {
 		{"flag", []string{"--journal-bytes", "2097152"}, map[string]string{"AOPAY_MOCK_JOURNAL_BYTES": "1048576"}, 2 << 20},
 	}
 	for _, tt := range tests {
-		o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := o.config(nil)
+		_, cfg, err := configOf(t, tt.args, tt.env)
 		if err != nil || cfg.JournalBytes != tt.want {
 			t.Errorf("%s: JournalBytes %d, %v; want %d", tt.name, cfg.JournalBytes, err, tt.want)
 		}
 	}
+}
+
+// configOf is the options and server configuration args and env make,
+// failing the test when the flags themselves are refused.
+func configOf(t *testing.T, args []string, env map[string]string) (options, mockserver.Config, error) {
+	t.Helper()
+	o, err := parseFlags(args, envOf(env), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := o.config(nil)
+	return o, cfg, err
 }

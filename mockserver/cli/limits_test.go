@@ -27,11 +27,7 @@ func TestMaxTransactionsFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := o.config(nil)
+			_, cfg, err := configOf(t, tt.args, tt.env)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("accepted, MaxTransactions %d", cfg.MaxTransactions)

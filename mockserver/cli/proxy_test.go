@@ -41,11 +41,7 @@ func TestProxyFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := parseFlags(tt.args, envOf(tt.env), io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := o.config(nil)
+			o, cfg, err := configOf(t, tt.args, tt.env)
 			if err != nil {
 				t.Fatal(err)
 			}
