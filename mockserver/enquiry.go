@@ -13,6 +13,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/sentid"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
@@ -79,7 +80,7 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 				envelope.WriteFailure(w, *chosen, dialect.Validation, "request body is not valid JSON", "")
 				return out
 			}
-			if err := checkSentIdentifiers(body); err != nil {
+			if err := sentid.Check(body); err != nil {
 				envelope.WriteFailure(w, *chosen, dialect.Validation, err.Error(), "")
 				return out
 			}

@@ -1,4 +1,7 @@
-package mockserver
+// Package sentid reads the identifiers of an enquiry as the client sent
+// them, before a JSON decoder replaces what it cannot represent (invalid
+// UTF-8, lone surrogates), and holds them to the identifier rule.
+package sentid
 
 import (
 	"encoding/json"
@@ -10,7 +13,7 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
-// checkSentIdentifiers holds an enquiry's referenceid and RegistrationID, as
+// Check holds an enquiry's referenceid and RegistrationID, as
 // the client sent them, to the wire's rule for identifiers
 // (rechargestatus.CheckIdentifier), which the domain holds every stored key
 // to as well. The spec's validator has already held the decoded values to
@@ -19,7 +22,7 @@ import (
 // referenceids would name one transaction, and the format characters
 // beyond U+FFFF that the schema's pattern cannot name. body is the
 // canonical body, a JSON object the validator accepted.
-func checkSentIdentifiers(body []byte) error {
+func Check(body []byte) error {
 	if plainASCII(body) {
 		// Such a body decodes to exactly what was sent, which the schema
 		// has held to the rule already.
