@@ -132,13 +132,20 @@ func testSIGTERMWithHalfSentBody(t *testing.T, bin string) {
 	if _, err := io.WriteString(conn, `{"referenc`); err != nil {
 		t.Fatal(err)
 	}
+	stopsPromptly(t, p.Process)
+}
+
+// stopsPromptly sends p SIGTERM and fails the test unless it exits 0 within
+// promptly; a process still running then is killed.
+func stopsPromptly(t *testing.T, p *testutil.Process) {
+	t.Helper()
 	start := time.Now()
 	stopped := make(chan error, 1)
 	go func() { stopped <- p.Stop(syscall.SIGTERM) }()
 	select {
 	case err := <-stopped:
 		if err != nil {
-			t.Fatalf("ended with %v, want exit code 0; stderr: %s", err, p.Stderr())
+			t.Fatalf("ended with %v, want exit code 0; %s", err, p.Output())
 		}
 		t.Logf("stopped in %v", time.Since(start).Round(time.Millisecond))
 	case <-time.After(promptly):

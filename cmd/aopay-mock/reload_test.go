@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
@@ -72,19 +71,7 @@ func TestReloadOfWhatIsNotARegularFile(t *testing.T) {
 				t.Errorf("the failed reload is logged without its reason: %s", p.Stdout())
 			}
 
-			start := time.Now()
-			stopped := make(chan error, 1)
-			go func() { stopped <- p.Stop(syscall.SIGTERM) }()
-			select {
-			case err := <-stopped:
-				if err != nil {
-					t.Fatalf("ended with %v, want exit code 0; %s", err, p.Output())
-				}
-				t.Logf("stopped in %v", time.Since(start).Round(time.Millisecond))
-			case <-time.After(promptly):
-				_ = p.Kill()
-				t.Fatalf("still running %v after SIGTERM", promptly)
-			}
+			stopsPromptly(t, p)
 		})
 	}
 }

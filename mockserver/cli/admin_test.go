@@ -78,61 +78,46 @@ func TestAdminTokenFromTheEnvironment(t *testing.T) {
 	}
 }
 
-func TestFaultHeaderFlag(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		want int
+// TestSandboxHeaderFlags holds each header the sandbox lets a request
+// choose with to its switch: honoured by default, ignored when switched
+// off by flag or by environment.
+func TestSandboxHeaderFlags(t *testing.T) {
+	headers := []struct {
+		flag, header, value, ref string
+		// honoured is the status the header asks for; ignored, the answer
+		// without it.
+		honoured int
 	}{
-		{name: "on by default", want: 503},
-		{name: "off by flag", args: []string{"--fault-header=false"}, want: 200},
-		{name: "off by environment", env: map[string]string{EnvName("fault-header"): "false"}, want: 200},
+		{"fault-header", "X-Mock-Fault", "status=503", "12345678", 503},
+		{"scenario-header", "X-Mock-Scenario", "authfail", "ORDER-77", 401},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			url, _ := startMock(t, tt.args, tt.env)
-			req, _ := http.NewRequest(http.MethodPost, url+"/api/AOP/RechargeStatus", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-Mock-Fault", "status=503")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != tt.want {
-				t.Fatalf("%d, want %d", res.StatusCode, tt.want)
-			}
-		})
-	}
-}
-
-func TestScenarioHeaderFlag(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		want int
-	}{
-		{name: "on by default", want: 401},
-		{name: "off by flag", args: []string{"--scenario-header=false"}, want: 200},
-		{name: "off by environment", env: map[string]string{EnvName("scenario-header"): "false"}, want: 200},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			url, _ := startMock(t, tt.args, tt.env)
-			req, _ := http.NewRequest(http.MethodPost, url+"/api/AOP/RechargeStatus", strings.NewReader(`{"referenceid":"ORDER-77","RegistrationID":"AOP-554"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-Mock-Scenario", "authfail")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != tt.want {
-				t.Fatalf("%d, want %d", res.StatusCode, tt.want)
-			}
-		})
+	for _, h := range headers {
+		tests := []struct {
+			name string
+			args []string
+			env  map[string]string
+			want int
+		}{
+			{name: "on by default", want: h.honoured},
+			{name: "off by flag", args: []string{"--" + h.flag + "=false"}, want: 200},
+			{name: "off by environment", env: map[string]string{EnvName(h.flag): "false"}, want: 200},
+		}
+		for _, tt := range tests {
+			t.Run(h.flag+" "+tt.name, func(t *testing.T) {
+				url, _ := startMock(t, tt.args, tt.env)
+				req, _ := http.NewRequest(http.MethodPost, url+"/api/AOP/RechargeStatus", strings.NewReader(`{"referenceid":"`+h.ref+`","RegistrationID":"AOP-554"}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set(h.header, h.value)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != tt.want {
+					t.Fatalf("%d, want %d", res.StatusCode, tt.want)
+				}
+			})
+		}
 	}
 }
 

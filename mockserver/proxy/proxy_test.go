@@ -118,6 +118,13 @@ type proxyRig struct {
 func newProxyRig(t *testing.T, upstream string, cfg mockserver.Config) *proxyRig {
 	t.Helper()
 	cfg.ProxyUpstream = upstream
+	return newRig(t, cfg)
+}
+
+// newRig serves a mock made by cfg on loopback, on a frozen clock unless
+// cfg has one, its warnings logged into the rig.
+func newRig(t *testing.T, cfg mockserver.Config) *proxyRig {
+	t.Helper()
 	if cfg.Clock == nil {
 		cfg.Clock = recharge.NewFrozenClock(sandboxEpoch)
 	}

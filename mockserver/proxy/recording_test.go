@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
-	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -24,22 +21,8 @@ import (
 // recordings the admin API starts.
 func newSandboxRig(t *testing.T, cfg mockserver.Config) (*proxyRig, *admin.Client) {
 	t.Helper()
-	if cfg.Clock == nil {
-		cfg.Clock = recharge.NewFrozenClock(sandboxEpoch)
-	}
-	log := &testutil.SyncBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := mockserver.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	ts := serveLoopback(t, srv)
-	return &proxyRig{t: t, srv: srv, url: ts.URL, client: &http.Client{Timeout: 10 * time.Second}, log: log}, admin.NewClient(ts.URL)
+	rig := newRig(t, cfg)
+	return rig, admin.NewClient(rig.url)
 }
 
 // replayRig is a mock answering from fixtures alone, unknown references
