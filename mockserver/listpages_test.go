@@ -12,7 +12,7 @@ import (
 // answer is one page of the default limit, with a next, not all of them.
 func TestTransactionListIsBounded(t *testing.T) {
 	t.Parallel()
-	const n = 50_000
+	const n = 10_000
 	sb := newSandbox(t, Config{Store: manyTransactions(t, n)})
 	a := sb.admin(http.MethodGet, "/__admin/transactions", nil)
 	var list admin.TransactionList

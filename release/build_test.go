@@ -1,10 +1,10 @@
 package release
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -15,6 +15,8 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/aopay-sandbox/rechargestatus/internal/gobuild"
 )
 
 // stampedVersion is the VERSION build argument the tests build with.
@@ -156,19 +158,26 @@ func buildBinaries(root string) (builtBinaries, error) {
 		contract: filepath.Join(dir, filepath.Base(contractBinary)),
 		dir:      dir,
 	}
-	args := slices.Clone(b.args)
-	for i := range args {
-		if (args[i] == "-o" || args[i] == "--o") && i+1 < len(args) {
-			args[i+1] = dir + string(filepath.Separator)
+	// The Dockerfile's go build, one package at a time, through the go
+	// command's cache of executables.
+	var flags, pkgs []string
+	for i := 0; i < len(b.args); i++ {
+		switch arg := b.args[i]; {
+		case arg == "-o" || arg == "--o":
+			i++
+		case strings.HasPrefix(arg, "./"):
+			pkgs = append(pkgs, arg)
+		default:
+			flags = append(flags, arg)
 		}
 	}
-	cmd := exec.Command("go", append([]string{"build"}, args...)...)
-	cmd.Dir = root
 	// The image's build context leaves go.work out (.dockerignore): the
 	// main module builds alone, from its own go.mod.
-	cmd.Env = append(envList(os.Environ(), b.env), "GOWORK=off")
-	if output, err := cmd.CombinedOutput(); err != nil {
-		return result, fmt.Errorf("go build %s: %v\n%s", strings.Join(args, " "), err, output)
+	env := append(envList(os.Environ(), b.env), "GOWORK=off")
+	for _, pkg := range pkgs {
+		if err := gobuild.Command(context.Background(), root, env, flags, pkg, filepath.Join(dir, filepath.Base(pkg))); err != nil {
+			return result, err
+		}
 	}
 	return result, nil
 }

@@ -44,6 +44,7 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 // TestStateFile runs the aopay-mock binary on a --state file, as a user
 // would, through crashes, a second process and a clean stop.
 func TestStateFile(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and repeatedly kills the aopay-mock binary")
 	}

@@ -29,6 +29,7 @@ const promptly = 5 * time.Second
 // would otherwise crash it or hold it up: damaged state files and a client
 // that stops half-way through a body when the server is told to stop.
 func TestBinaryHardening(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the aopay-mock binary")
 	}

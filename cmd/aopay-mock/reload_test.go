@@ -20,6 +20,7 @@ import (
 // the previous fixtures stay in force, and SIGTERM still ends the process
 // within its timeout.
 func TestReloadOfWhatIsNotARegularFile(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the aopay-mock binary")
 	}

@@ -86,6 +86,7 @@ func (r *replica) enquire(t *testing.T, ref string) (int, enquiryAnswer) {
 // TestReplicasShareOneSandbox runs three aopay-mock processes on one
 // redis-server and holds them to behaving as one sandbox.
 func TestReplicasShareOneSandbox(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts redis-server and three aopay-mock processes")
 	}
@@ -109,13 +110,16 @@ func TestReplicasShareOneSandbox(t *testing.T) {
 		contract := testutil.BuildBinary(t, "github.com/aopay-sandbox/rechargestatus/cmd/aopay-contract")
 		stop := make(chan struct{})
 		var served sync.WaitGroup
+		// Steady traffic, not a flood: the suite's run shares the machine.
 		for i, r := range replicas[1:] {
 			served.Go(func() {
+				tick := time.NewTicker(5 * time.Millisecond)
+				defer tick.Stop()
 				for n := 0; ; n++ {
 					select {
 					case <-stop:
 						return
-					default:
+					case <-tick.C:
 					}
 					r.enquire(t, fmt.Sprintf("TRAFFIC-%d-%d", i, n))
 				}

@@ -23,7 +23,7 @@ import (
 // large state file: the file must then hold the state before the reset or
 // the state after it, never a mix.
 const (
-	resetCrashBulk   = 5_000
+	resetCrashBulk   = 2_000
 	resetCrashCycles = 6
 	resetCrashBudget = 60 * time.Second
 	// resetCrashMinCycles is the fewest cycles that still mean something
@@ -49,7 +49,7 @@ func testKilledResetLeavesOneState(t *testing.T, bin string) {
 	// A first run loads the fixtures into the empty file: what a reset
 	// goes back to.
 	startMock(t, bin, state).kill(t)
-	fixtures := storedEnquiries(t, state)
+	fixtures, _ := stored(t, state)
 	if len(fixtures) == 0 {
 		t.Fatal("the first run stored no fixture")
 	}
@@ -102,16 +102,18 @@ func testKilledResetLeavesOneState(t *testing.T, bin string) {
 		len(fixtures)+resetCrashBulk, resetCrashRules, took*3/2, beforeReset, outcomes[beforeReset], afterReset, outcomes[afterReset])
 }
 
-// storedEnquiries opens the state file of a stopped mock and answers each
-// stored transaction's enquiry count by key.
-func storedEnquiries(t *testing.T, state string) map[transaction.Key]int {
+// stored opens the state file of a stopped mock once and answers each
+// stored transaction's enquiry count by key, and how many fault rules it
+// keeps.
+func stored(t *testing.T, state string) (map[transaction.Key]int, int) {
 	t.Helper()
 	s, err := boltstore.Open(state)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	all, err := s.List(context.Background(), recharge.Filter{})
+	ctx := context.Background()
+	all, err := s.List(ctx, recharge.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,22 +121,11 @@ func storedEnquiries(t *testing.T, state string) map[transaction.Key]int {
 	for _, tx := range all {
 		out[tx.Key] = tx.Enquiries
 	}
-	return out
-}
-
-// storedRules reads the fault rules the state file of a stopped mock keeps.
-func storedRules(t *testing.T, state string) int {
-	t.Helper()
-	s, err := boltstore.Open(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	set := faults.NewSet(1, s)
-	if _, err := set.Load(context.Background()); err != nil {
+	if _, err := set.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return len(set.List())
+	return out, len(set.List())
 }
 
 // fillState makes the state file of a stopped mock large: the fixtures,
@@ -199,7 +190,7 @@ func moveAway(c *crashClient) time.Duration {
 // the test unless all three agree on the state before or after the reset.
 func classify(t *testing.T, bin, state string, fixtures map[transaction.Key]int, oldOffset time.Duration, validator *conformance.Validator) string {
 	t.Helper()
-	txs := storedEnquiries(t, state)
+	txs, rules := stored(t, state)
 	byTxs := "a mix"
 	switch {
 	case maps.Equal(txs, fixtures):
@@ -208,7 +199,7 @@ func classify(t *testing.T, bin, state string, fixtures map[transaction.Key]int,
 		byTxs = beforeReset
 	}
 	byRules := "a mix"
-	switch storedRules(t, state) {
+	switch rules {
 	case 0:
 		byRules = afterReset
 	case resetCrashRules:

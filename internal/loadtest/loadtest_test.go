@@ -3,12 +3,12 @@ package loadtest
 import (
 	"bytes"
 	"context"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aopay-sandbox/rechargestatus/internal/gobuild"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
 
@@ -38,9 +38,8 @@ func TestMeasureStartupOfTheBinary(t *testing.T) {
 		t.Skip("builds aopay-mock")
 	}
 	bin := filepath.Join(t.TempDir(), "aopay-mock")
-	build := exec.Command("go", "build", "-o", bin, "github.com/aopay-sandbox/rechargestatus/cmd/aopay-mock")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if err := gobuild.Command(t.Context(), "", nil, nil, mockPackage, bin); err != nil {
+		t.Fatal(err)
 	}
 	r, err := MeasureStartup(context.Background(), StartupOptions{Binary: bin, Runs: 2, Timeout: 20 * time.Second})
 	if err != nil {

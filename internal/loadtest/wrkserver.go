@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/internal/gobuild"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 )
 
@@ -41,10 +43,10 @@ func buildBinaries(ctx context.Context, opts WrkOptions, dir string) (mock, bare
 		return mock, bare, nil
 	}
 	// Stripped as the container image's are, which also links them faster.
-	args := append([]string{"build", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}, pkgs...)
-	if out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("go %s (or give built binaries with --bin and --bare-bin): %w\n%s",
-			strings.Join(args, " "), err, out)
+	for _, pkg := range pkgs {
+		if err := gobuild.Command(ctx, "", nil, []string{"-ldflags=-s -w"}, pkg, filepath.Join(dir, path.Base(pkg))); err != nil {
+			return "", "", fmt.Errorf("%w (or give built binaries with --bin and --bare-bin)", err)
+		}
 	}
 	return mock, bare, nil
 }

@@ -1,14 +1,16 @@
 package testutil
 
 import (
-	"fmt"
+	"context"
 	"os"
-	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aopay-sandbox/rechargestatus/internal/gobuild"
 )
 
 // built holds the binaries built by this test binary, by package.
@@ -80,22 +82,26 @@ func build(pkg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	args := []string{"build", "-o", out + string(filepath.Separator)}
+	var flags []string
 	if raceEnabled() {
-		args = append(args, "-race")
+		flags = append(flags, "-race")
 	}
-	cmd := exec.Command("go", append(args, pkg)...)
-	if output, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, output)
-	}
-	entries, err := os.ReadDir(out)
-	if err != nil {
+	bin := filepath.Join(out, commandName(pkg))
+	if err := gobuild.Command(context.Background(), "", nil, flags, pkg, bin); err != nil {
 		return "", err
 	}
-	if len(entries) != 1 {
-		return "", fmt.Errorf("go build %s made %d files, want one binary", pkg, len(entries))
+	return bin, nil
+}
+
+// commandName is the name go build gives the binary of pkg: the last
+// element of its import path or directory.
+func commandName(pkg string) string {
+	if strings.HasPrefix(pkg, ".") {
+		if abs, err := filepath.Abs(pkg); err == nil {
+			return filepath.Base(abs)
+		}
 	}
-	return filepath.Join(out, entries[0].Name()), nil
+	return path.Base(pkg)
 }
 
 // raceEnabled tells whether the running test binary has the race detector.
