@@ -171,7 +171,11 @@ func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
 	}
 	key := transaction.Key{RegistrationID: q.RegistrationID, ReferenceID: q.ReferenceID}
 	created := false
-	tx, err := s.Store.Update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
+	update := s.Store.Update
+	if c, ok := s.Store.(EnquiryCounter); ok {
+		update = c.UpdateEnquiry
+	}
+	tx, err := update(ctx, key, func(cur Transaction, found bool) (Transaction, error) {
 		// Read within the update, so a reset that moves the clock with
 		// the store (Replacement.Made) is seen whole.
 		now := s.Clock.Now()

@@ -77,6 +77,18 @@ type Store interface {
 	Replace(ctx context.Context, r Replacement) error
 }
 
+// EnquiryCounter is a Store that counts an enquiry of a count-only
+// transaction (Transaction.CountOnly) itself, in one atomic step, instead of
+// reading the transaction, answering the enquiry and writing it back: a
+// shared store then spares the round trips and the retries of its
+// compare-and-set.
+type EnquiryCounter interface {
+	// UpdateEnquiry is Update of fn, an enquiry (Service.Enquire), except
+	// that a transaction stored count-only is counted without fn: one more
+	// Enquiries and StateEnquiries, what Transaction.Enquire does to it.
+	UpdateEnquiry(ctx context.Context, key transaction.Key, fn UpdateFunc) (Transaction, error)
+}
+
 // Replacement is a change to the whole store, which Store.Replace makes at
 // once: a reset to the fixtures, or a reload of them.
 type Replacement struct {

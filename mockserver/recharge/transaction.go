@@ -179,17 +179,7 @@ func (t *Transaction) TransitionTo(to transaction.State, now time.Time) error {
 func (t *Transaction) Settle(now time.Time) bool {
 	changed := false
 	for {
-		var rule *transaction.Rule
-		switch t.State {
-		case transaction.StatePending:
-			rule = t.Resolve
-		case transaction.StateFailed:
-			if t.Refund != nil {
-				r := *t.Refund
-				r.To = transaction.StateRefunded
-				rule = &r
-			}
-		}
+		rule := t.settlingRule()
 		if rule == nil || !due(*rule, t.StateEnquiries, t.StateSince, now) {
 			return changed
 		}
@@ -205,6 +195,29 @@ func (t *Transaction) Settle(now time.Time) bool {
 		changed = true
 	}
 }
+
+// settlingRule is the rule that may move the transaction on from its
+// state, nil when none can: a pending one resolves, a failed one may be
+// refunded, the rest are final.
+func (t *Transaction) settlingRule() *transaction.Rule {
+	switch t.State {
+	case transaction.StatePending:
+		return t.Resolve
+	case transaction.StateFailed:
+		if t.Refund != nil {
+			r := *t.Refund
+			r.To = transaction.StateRefunded
+			return &r
+		}
+	}
+	return nil
+}
+
+// CountOnly reports whether every enquiry of the transaction, at any time,
+// changes nothing but its counts: no rule is left to move it on from its
+// state, so Enquire only adds one to Enquiries and one to StateEnquiries.
+// A store may then count an enquiry itself, in one step (EnquiryCounter).
+func (t *Transaction) CountOnly() bool { return t.settlingRule() == nil }
 
 // Enquire settles the transaction at now and counts one enquiry of it.
 func (t *Transaction) Enquire(now time.Time) {

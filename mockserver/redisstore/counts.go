@@ -17,7 +17,8 @@ const countsMarker = "_"
 
 // countsScript reads the current generation's counts hash. A generation
 // written before counts were kept has none: the script then counts its
-// transactions by state, once, and keeps the hash from then on.
+// transactions by state, once, and keeps the hash from then on; a
+// count-only value's counts (countOnlyMark) come before its document.
 var countsScript = redis.NewScript(`
 local gen = redis.call('GET', KEYS[1]) or '0'
 local h = ARGV[1] .. gen
@@ -25,7 +26,7 @@ local c = h .. ':counts'
 if redis.call('EXISTS', c) == 0 then
   redis.call('HSET', c, '_', 1)
   for _, v in ipairs(redis.call('HVALS', h)) do
-    local ok, t = pcall(cjson.decode, v)
+    local ok, t = pcall(cjson.decode, string.match(v, '^=%d+ %d+ (.*)$') or v)
     local st = ok and type(t) == 'table' and t.state or ''
     redis.call('HINCRBY', c, tostring(st), 1)
   end

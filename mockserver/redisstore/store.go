@@ -4,7 +4,10 @@
 // Every read-modify-write is atomic in Redis. A transaction's update reads
 // the stored value, computes the next one in Go, and writes it with a Lua
 // compare-and-set that succeeds only when the stored value, and the store's
-// generation, are still the ones read; otherwise it reads again. A reset
+// generation, are still the ones read; otherwise it reads again. An
+// enquiry of a transaction that only counts enquiries any more
+// (recharge.Transaction.CountOnly) is counted by one script, in Redis,
+// with neither a read before it nor a retry. A reset
 // builds the new generation's transactions aside and makes them current in
 // one script, so no reader on any replica sees a store between the two.
 package redisstore
@@ -18,6 +21,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +41,7 @@ var (
 	_ recharge.WriteHealth        = (*Store)(nil)
 	_ recharge.Shared             = (*Store)(nil)
 	_ recharge.RecordUpdater      = (*Store)(nil)
+	_ recharge.EnquiryCounter     = (*Store)(nil)
 	_ journal.Feed                = (*Store)(nil)
 )
 
@@ -50,7 +55,8 @@ const maxAttempts = 1000
 
 // Store is a recharge.Store, Settings and Records in one Redis database.
 // Transactions are JSON documents, the same as the bbolt store's, in one
-// hash per generation.
+// hash per generation; a count-only one's counts are written before its
+// document (encode).
 type Store struct {
 	// stripes queue this process's updates of one transaction, so that
 	// they meet in Redis one at a time and only other replicas' updates
@@ -164,12 +170,63 @@ func field(k transaction.Key) (string, error) {
 	return k.RegistrationID + "\x00" + k.ReferenceID, nil
 }
 
+// countOnlyMark starts the value of a count-only transaction
+// (recharge.Transaction.CountOnly): its counts, Enquiries then
+// StateEnquiries, in decimal, each followed by a space, then its JSON
+// document, whose own counts they override. enquiryCountScript counts an
+// enquiry of it by rewriting them alone.
+const countOnlyMark = '='
+
+// encode is t's value in its generation's hash.
+func encode(t recharge.Transaction) ([]byte, error) {
+	doc, err := json.Marshal(t)
+	if err != nil || !t.CountOnly() {
+		return doc, err
+	}
+	out := make([]byte, 0, len(doc)+24)
+	out = append(out, countOnlyMark)
+	out = strconv.AppendInt(out, int64(t.Enquiries), 10)
+	out = append(out, ' ')
+	out = strconv.AppendInt(out, int64(t.StateEnquiries), 10)
+	out = append(out, ' ')
+	return append(out, doc...), nil
+}
+
+// decode reads a value encode wrote in field f.
 func decode(f string, value string) (recharge.Transaction, error) {
 	var t recharge.Transaction
-	if err := json.Unmarshal([]byte(value), &t); err != nil {
-		return t, fmt.Errorf("stored transaction %q: %w", strings.ReplaceAll(f, "\x00", "/"), err)
+	fail := func(err error) (recharge.Transaction, error) {
+		return recharge.Transaction{}, fmt.Errorf("stored transaction %q: %w", strings.ReplaceAll(f, "\x00", "/"), err)
+	}
+	doc := value
+	var enquiries, stateEnquiries int
+	counted := len(value) > 0 && value[0] == countOnlyMark
+	if counted {
+		var err error
+		if enquiries, doc, err = cutCount(doc[1:]); err != nil {
+			return fail(err)
+		}
+		if stateEnquiries, doc, err = cutCount(doc); err != nil {
+			return fail(err)
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &t); err != nil {
+		return fail(err)
+	}
+	if counted {
+		t.Enquiries, t.StateEnquiries = enquiries, stateEnquiries
 	}
 	return t, nil
+}
+
+// cutCount reads the decimal count that starts s up to its space.
+func cutCount(s string) (n int, rest string, err error) {
+	digits, rest, ok := strings.Cut(s, " ")
+	if !ok {
+		return 0, "", errors.New("count-only value without its counts")
+	}
+	n, err = strconv.Atoi(digits)
+	return n, rest, err
 }
 
 func notFound(k transaction.Key) error {
@@ -207,7 +264,7 @@ else
   redis.call('HSET', h, ARGV[2], ARGV[6])
 end
 local c = h .. ':counts'
-if redis.call('EXISTS', c) == 1 then
+if ARGV[7] ~= ARGV[8] and redis.call('EXISTS', c) == 1 then
   if ARGV[7] ~= '' then redis.call('HINCRBY', c, ARGV[7], -1) end
   if ARGV[8] ~= '' then redis.call('HINCRBY', c, ARGV[8], 1) end
 end
@@ -350,12 +407,77 @@ func (s *Store) Update(ctx context.Context, key transaction.Key, fn recharge.Upd
 	if err != nil {
 		return recharge.Transaction{}, err
 	}
+	return s.update(ctx, key, f, fn, nil)
+}
+
+// enquiryCountScript counts an enquiry of field ARGV[2] of the current
+// generation's hash when its value is count-only (countOnlyMark), and no
+// replacement holds the store (KEYS[2]): {1, generation, new value}.
+// Otherwise it changes nothing and answers {0, generation, value}, the
+// value left out when there is none.
+var enquiryCountScript = redis.NewScript(`
+local gen = redis.call('GET', KEYS[1]) or '0'
+local h = ARGV[1] .. gen
+local v = redis.call('HGET', h, ARGV[2])
+if not v then return {0, gen} end
+local e, s, rest = string.match(v, '^=(%d+) (%d+) ()')
+if not e or redis.call('EXISTS', KEYS[2]) == 1 then return {0, gen, v} end
+v = '=' .. string.format('%d', e + 1) .. ' ' .. string.format('%d', s + 1) .. ' ' .. string.sub(v, rest)
+redis.call('HSET', h, ARGV[2], v)
+return {1, gen, v}
+`)
+
+// UpdateEnquiry counts an enquiry of a count-only transaction in one
+// script, with neither this process's queue of the key's updates nor a
+// compare-and-set; any other transaction, or none, is updated as Update
+// does, starting from what the script read.
+func (s *Store) UpdateEnquiry(ctx context.Context, key transaction.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
+	f, err := field(key)
+	if err != nil {
+		return recharge.Transaction{}, err
+	}
+	res, err := enquiryCountScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f).Slice()
+	if err != nil {
+		return recharge.Transaction{}, s.failed(err)
+	}
+	s.health.succeeded()
+	if len(res) < 2 {
+		return recharge.Transaction{}, fmt.Errorf("enquiry count of %s: unexpected answer %v", key, res)
+	}
+	counted, _ := res[0].(int64)
+	first := &snapshot{}
+	first.gen, _ = res[1].(string)
+	if len(res) > 2 {
+		first.value, first.found = res[2].(string)
+	}
+	if counted == 1 {
+		return decode(f, first.value)
+	}
+	return s.update(ctx, key, f, fn, first)
+}
+
+// snapshot is a field of the current generation as read: its value,
+// whether it exists, and the generation.
+type snapshot struct {
+	value string
+	found bool
+	gen   string
+}
+
+// update is Update of field f, whose first attempt starts from first when
+// it is not nil.
+func (s *Store) update(ctx context.Context, key transaction.Key, f string, fn recharge.UpdateFunc, first *snapshot) (recharge.Transaction, error) {
 	stripe := s.stripe(f)
 	stripe.Lock()
 	defer stripe.Unlock()
 	for range maxAttempts {
-		v, found, gen, err := s.read(ctx, f)
-		if err != nil {
+		var v, gen string
+		var found bool
+		var err error
+		if first != nil {
+			v, found, gen = first.value, first.found, first.gen
+			first = nil
+		} else if v, found, gen, err = s.read(ctx, f); err != nil {
 			return recharge.Transaction{}, err
 		}
 		var current recharge.Transaction
@@ -369,7 +491,7 @@ func (s *Store) Update(ctx context.Context, key transaction.Key, fn recharge.Upd
 			return recharge.Transaction{}, err
 		}
 		next.Key = key
-		encoded, err := json.Marshal(next)
+		encoded, err := encode(next)
 		if err != nil {
 			return recharge.Transaction{}, err
 		}
@@ -635,7 +757,7 @@ func (s *Store) fill(ctx context.Context, h string, txs []recharge.Transaction) 
 			if err != nil {
 				return err
 			}
-			encoded, err := json.Marshal(t)
+			encoded, err := encode(t)
 			if err != nil {
 				return err
 			}
