@@ -63,6 +63,11 @@ type Store struct {
 	// make a compare-and-set retry.
 	stripes        [256]sync.Mutex
 	rdb            redis.UniversalClient
+	// batched sends the commands every enquiry makes, from all the
+	// requests under way at once, down one connection together (the
+	// client's autopipelining): a command then costs Redis and this
+	// process a share of a read and a write rather than one each.
+	batched *redis.AutoPipeliner
 	prefix         string
 	health         health
 	journalEntries int64
@@ -97,7 +102,13 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	// The client's own log would print a line per failed dial, each
 	// request of an outage; the store logs an outage once itself.
 	redis.SetLogger(quiet{})
-	s := &Store{rdb: redis.NewClient(o), prefix: opts.Prefix}
+	client := redis.NewClient(o)
+	batched, err := client.AutoPipeline()
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	s := &Store{rdb: client, batched: batched, prefix: opts.Prefix}
 	s.health.log = opts.Logger
 	s.journalEntries = opts.JournalEntries
 	if s.journalEntries <= 0 {
@@ -436,7 +447,7 @@ func (s *Store) UpdateEnquiry(ctx context.Context, key transaction.Key, fn recha
 	if err != nil {
 		return recharge.Transaction{}, err
 	}
-	res, err := enquiryCountScript.Run(ctx, s.rdb, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f).Slice()
+	res, err := enquiryCountScript.Run(ctx, s.batched, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f).Slice()
 	if err != nil {
 		return recharge.Transaction{}, s.failed(err)
 	}
@@ -784,7 +795,7 @@ func (s *Store) versionKey() string { return s.prefix + "version" }
 // Version changes whenever a replica changes a setting, a record
 // collection, or replaces the store.
 func (s *Store) Version(ctx context.Context) (int64, error) {
-	v, err := s.rdb.Get(ctx, s.versionKey()).Int64()
+	v, err := s.batched.Get(ctx, s.versionKey()).Int64()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
@@ -993,7 +1004,7 @@ const DefaultJournalEntries = 1000
 // Publish adds a journal entry to the stream every replica reads, capped at
 // about the journal's size, oldest first out.
 func (s *Store) Publish(ctx context.Context, origin string, entry []byte) error {
-	err := s.rdb.XAdd(ctx, &redis.XAddArgs{
+	err := s.batched.XAdd(ctx, &redis.XAddArgs{
 		Stream: s.journalKey(), MaxLen: s.journalEntries, Approx: true,
 		Values: []any{"origin", origin, "entry", entry},
 	}).Err()
