@@ -61,13 +61,13 @@ type Store struct {
 	// stripes queue this process's updates of one transaction, so that
 	// they meet in Redis one at a time and only other replicas' updates
 	// make a compare-and-set retry.
-	stripes        [256]sync.Mutex
-	rdb            redis.UniversalClient
+	stripes [256]sync.Mutex
+	rdb     redis.UniversalClient
 	// batched sends the commands every enquiry makes, from all the
 	// requests under way at once, down one connection together (the
 	// client's autopipelining): a command then costs Redis and this
 	// process a share of a read and a write rather than one each.
-	batched *redis.AutoPipeliner
+	batched        *redis.AutoPipeliner
 	prefix         string
 	health         health
 	journalEntries int64
