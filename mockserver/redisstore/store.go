@@ -62,7 +62,10 @@ type Store struct {
 	// they meet in Redis one at a time and only other replicas' updates
 	// make a compare-and-set retry.
 	stripes [256]sync.Mutex
-	rdb     redis.UniversalClient
+	// documents spare counted enquiries the decoding of a document
+	// decoded before (decodeCounted).
+	documents [64]documentSlot
+	rdb       redis.UniversalClient
 	// batched sends the commands every enquiry makes, from all the
 	// requests under way at once, down one connection together (the
 	// client's autopipelining): a command then costs Redis and this
@@ -205,29 +208,48 @@ func encode(t recharge.Transaction) ([]byte, error) {
 
 // decode reads a value encode wrote in field f.
 func decode(f string, value string) (recharge.Transaction, error) {
+	c, err := splitValue(value)
+	if err != nil {
+		return recharge.Transaction{}, valueError(f, err)
+	}
 	var t recharge.Transaction
-	fail := func(err error) (recharge.Transaction, error) {
-		return recharge.Transaction{}, fmt.Errorf("stored transaction %q: %w", strings.ReplaceAll(f, "\x00", "/"), err)
+	if err := json.Unmarshal([]byte(c.doc), &t); err != nil {
+		return recharge.Transaction{}, valueError(f, err)
 	}
-	doc := value
-	var enquiries, stateEnquiries int
-	counted := len(value) > 0 && value[0] == countOnlyMark
-	if counted {
-		var err error
-		if enquiries, doc, err = cutCount(doc[1:]); err != nil {
-			return fail(err)
-		}
-		if stateEnquiries, doc, err = cutCount(doc); err != nil {
-			return fail(err)
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &t); err != nil {
-		return fail(err)
-	}
-	if counted {
-		t.Enquiries, t.StateEnquiries = enquiries, stateEnquiries
-	}
+	c.apply(&t)
 	return t, nil
+}
+
+func valueError(f string, err error) error {
+	return fmt.Errorf("stored transaction %q: %w", strings.ReplaceAll(f, "\x00", "/"), err)
+}
+
+// storedValue is a value encode wrote, its counts apart from its document
+// when it is count-only.
+type storedValue struct {
+	doc                       string
+	countOnly                 bool
+	enquiries, stateEnquiries int
+}
+
+func splitValue(value string) (storedValue, error) {
+	if len(value) == 0 || value[0] != countOnlyMark {
+		return storedValue{doc: value}, nil
+	}
+	v := storedValue{countOnly: true}
+	var err error
+	if v.enquiries, v.doc, err = cutCount(value[1:]); err != nil {
+		return v, err
+	}
+	v.stateEnquiries, v.doc, err = cutCount(v.doc)
+	return v, err
+}
+
+// apply gives t the counts of a count-only value.
+func (v storedValue) apply(t *recharge.Transaction) {
+	if v.countOnly {
+		t.Enquiries, t.StateEnquiries = v.enquiries, v.stateEnquiries
+	}
 }
 
 // cutCount reads the decimal count that starts s up to its space.
@@ -238,6 +260,49 @@ func cutCount(s string) (n int, rest string, err error) {
 	}
 	n, err = strconv.Atoi(digits)
 	return n, rest, err
+}
+
+// documentSlot keeps the count-only document last decoded among the
+// fields of a slot (slotOf): counting an enquiry rewrites only the counts
+// before it, so each enquiry of a transaction in demand does not decode
+// the same document again.
+type documentSlot struct {
+	mu  sync.Mutex
+	doc string
+	t   recharge.Transaction
+}
+
+// decodeCounted is decode of a value of field f that enquiryCountScript
+// wrote.
+func (s *Store) decodeCounted(f, value string) (recharge.Transaction, error) {
+	c, err := splitValue(value)
+	if err != nil || !c.countOnly {
+		return decode(f, value)
+	}
+	slot := &s.documents[slotOf(f)%uint32(len(s.documents))]
+	slot.mu.Lock()
+	t, hit := slot.t, slot.doc == c.doc
+	slot.mu.Unlock()
+	if !hit {
+		if err := json.Unmarshal([]byte(c.doc), &t); err != nil {
+			return recharge.Transaction{}, valueError(f, err)
+		}
+		slot.mu.Lock()
+		slot.doc, slot.t = c.doc, t
+		slot.mu.Unlock()
+	}
+	// The slot's pointers stay its own.
+	t.Resolve, t.Refund, t.DateRefunded = clone(t.Resolve), clone(t.Refund), clone(t.DateRefunded)
+	c.apply(&t)
+	return t, nil
+}
+
+func clone[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
 }
 
 func notFound(k transaction.Key) error {
@@ -399,11 +464,16 @@ func (s *Store) DeleteIf(ctx context.Context, key transaction.Key, cond func(rec
 	return false, contended(key)
 }
 
-// stripe is the lock of field f's updates in this process.
-func (s *Store) stripe(f string) *sync.Mutex {
+// slotOf spreads fields over the stripes and the document slots.
+func slotOf(f string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(f))
-	return &s.stripes[h.Sum32()%uint32(len(s.stripes))]
+	return h.Sum32()
+}
+
+// stripe is the lock of field f's updates in this process.
+func (s *Store) stripe(f string) *sync.Mutex {
+	return &s.stripes[slotOf(f)%uint32(len(s.stripes))]
 }
 
 func contended(key transaction.Key) error {
@@ -462,7 +532,7 @@ func (s *Store) UpdateEnquiry(ctx context.Context, key transaction.Key, fn recha
 		first.value, first.found = res[2].(string)
 	}
 	if counted == 1 {
-		return decode(f, first.value)
+		return s.decodeCounted(f, first.value)
 	}
 	return s.update(ctx, key, f, fn, first)
 }
