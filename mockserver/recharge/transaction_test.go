@@ -240,3 +240,57 @@ func TestStoredFormatIsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestCountOnlyIsWhatEnquiriesDo holds CountOnly to Enquire: a count-only
+// transaction's enquiries, at any time, add one to each count and change
+// nothing else; any other transaction is moved on by enquiries or time.
+func TestCountOnlyIsWhatEnquiriesDo(t *testing.T) {
+	refunded := t0.Add(time.Minute)
+	final := func(s transaction.State) Transaction {
+		tx := pendingTx(nil)
+		tx.State = s
+		if s == transaction.StateRefunded {
+			tx.RefundTxnID, tx.DateRefunded = "RF100", &refunded
+		}
+		return tx
+	}
+	resolved := final(transaction.StateSuccess)
+	resolved.Resolve = &transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 1}
+	refundable := final(transaction.StateFailed)
+	refundable.Refund = &transaction.Rule{After: transaction.Duration(time.Hour)}
+	tests := []struct {
+		name      string
+		tx        Transaction
+		countOnly bool
+	}{
+		{"pending to resolve by enquiries", pendingTx(&transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 3}), false},
+		{"pending to resolve in time", pendingTx(&transaction.Rule{To: transaction.StateFailed, After: transaction.Duration(time.Hour)}), false},
+		{"pending for ever", pendingTx(nil), true},
+		{"success", final(transaction.StateSuccess), true},
+		{"success, its resolve rule spent", resolved, true},
+		{"failed", final(transaction.StateFailed), true},
+		{"failed to be refunded", refundable, false},
+		{"refunded", final(transaction.StateRefunded), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.tx.CountOnly(); got != tt.countOnly {
+				t.Fatalf("CountOnly is %v, want %v", got, tt.countOnly)
+			}
+			tx, moved := tt.tx, false
+			for i := range 10 {
+				want := tx
+				want.Enquiries++
+				want.StateEnquiries++
+				tx.Enquire(t0.Add(time.Duration(i*i) * time.Hour))
+				if !reflect.DeepEqual(tx, want) {
+					moved = true
+					break
+				}
+			}
+			if moved == tt.countOnly {
+				t.Fatalf("moved on by enquiries: %v; CountOnly: %v", moved, tt.countOnly)
+			}
+		})
+	}
+}

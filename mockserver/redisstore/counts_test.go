@@ -18,7 +18,10 @@ func TestCountsOfAGenerationWithoutThem(t *testing.T) {
 	first, second := open(t, srv.URL), open(t, srv.URL)
 	ctx := context.Background()
 	txs := []recharge.Transaction{tx("A", "1"), tx("B", "2"), tx("C", "3")}
+	// A pending transaction with a rule to resolve is stored as a document
+	// alone, the others, count-only, with their counts before it.
 	txs[2].State = transaction.StatePending
+	txs[2].Resolve = &transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 2}
 	if err := first.Replace(ctx, recharge.Replacement{Add: txs}); err != nil {
 		t.Fatal(err)
 	}
