@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
@@ -12,7 +13,8 @@ import (
 // Feed carries journal entries between the sandbox processes that share one
 // store (Redis), so that the journal of each covers the requests of all.
 type Feed interface {
-	// Publish adds an entry of origin's to the feed.
+	// Publish adds an entry of origin's to the feed. Having returned nil,
+	// it holds on to no part of entry.
 	Publish(ctx context.Context, origin string, entry []byte) error
 	// Since is what the feed holds after cursor ("" for all), the cursor
 	// to read on from, and the feed's epoch, which a Clear moves on.
@@ -55,17 +57,26 @@ func (j *Journal) Share(feed Feed, origin string) {
 	j.shared = &shared{feed: feed, origin: origin}
 }
 
+// feedBuffers hold entries as they are published: every request of a
+// shared sandbox publishes one, and a buffer used again spares the
+// collector a copy of each.
+var feedBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // publish sends an entry j added to the feed.
 func (j *Journal) publish(e admin.JournalEntry, requestBody, responseBody []byte) {
-	data, err := json.Marshal(feedEntry{JournalEntry: e, RequestBytes: requestBody, ResponseBytes: responseBody})
-	if err != nil {
+	buf := feedBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(feedEntry{JournalEntry: e, RequestBytes: requestBody, ResponseBytes: responseBody}); err != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), feedTimeout)
 	defer cancel()
 	// An entry the feed could not take stays in this process's journal;
-	// the store's outage is answered and logged where it is met.
-	_ = j.shared.feed.Publish(ctx, j.shared.origin, data)
+	// the store's outage is answered and logged where it is met. The feed
+	// may still hold such an entry's bytes: its buffer is not used again.
+	if j.shared.feed.Publish(ctx, j.shared.origin, buf.Bytes()) == nil {
+		feedBuffers.Put(buf)
+	}
 }
 
 // Pull adds to j the entries other processes published since the last
