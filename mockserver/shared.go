@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
@@ -30,10 +31,12 @@ func processOrigin() string {
 // read goes to the store.
 type sharedState struct {
 	store recharge.Shared
-	// mu makes one reread at a time; seen is the version last read.
-	mu   sync.Mutex
-	seen int64
-	read bool
+	// mu makes one reread at a time; current is set while the version
+	// last read, seen, is the store's, so that the requests meeting an
+	// unchanged version, nearly all of them, pass without waiting on mu.
+	mu      sync.Mutex
+	seen    atomic.Int64
+	current atomic.Bool
 }
 
 // sync rereads the clock and the rules when the store's version moved.
@@ -44,15 +47,20 @@ func (s *sharedState) sync(ctx context.Context, c *control) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.read && v == s.seen {
+	if s.current.Load() && v == s.seen.Load() {
 		return nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.current.Load() && v == s.seen.Load() {
+		return nil
+	}
+	s.current.Store(false)
 	if err := c.restore(ctx); err != nil {
 		return err
 	}
-	s.seen, s.read = v, true
+	s.seen.Store(v)
+	s.current.Store(true)
 	return nil
 }
 
