@@ -102,6 +102,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	o.MaxRetries = 1
+	// A refused dial is an outage, answered at once: the client's default
+	// of five dials a command would hold every request of an outage for
+	// most of a second, and one through the batching for twice as long.
+	o.DialerRetries = 1
 	// The client's own log would print a line per failed dial, each
 	// request of an outage; the store logs an outage once itself.
 	redis.SetLogger(quiet{})

@@ -181,12 +181,32 @@ func TestUnreachableRedisIsReportedAndRecovered(t *testing.T) {
 	if s.WriteError() == nil {
 		t.Fatal("WriteError is nil with redis down")
 	}
+	// The commands every enquiry makes go through the client's batching:
+	// they meet the outage the same way.
+	key := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "A"}
+	count := func(cur recharge.Transaction, found bool) (recharge.Transaction, error) {
+		cur.Enquiries++
+		return cur, nil
+	}
+	if _, err := s.UpdateEnquiry(ctx, key, count); !errors.Is(err, redisstore.ErrUnavailable) {
+		t.Fatalf("enquiry with redis down: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.Version(ctx); !errors.Is(err, redisstore.ErrUnavailable) {
+		t.Fatalf("version with redis down: %v, want ErrUnavailable", err)
+	}
 	srv.Restart(t)
 	if err := s.Put(ctx, tx("A", "2")); err != nil {
 		t.Fatalf("put once redis is back: %v", err)
 	}
 	if s.WriteError() != nil {
 		t.Fatalf("WriteError %v once redis answers again", s.WriteError())
+	}
+	// The restarted server has forgotten the scripts: they are sent again.
+	for want := 1; want <= 2; want++ {
+		got, err := s.UpdateEnquiry(ctx, key, count)
+		if err != nil || got.Enquiries != want || got.TxnID != "2" {
+			t.Fatalf("enquiry %d once redis is back: %+v, %v", want, got, err)
+		}
 	}
 }
 
