@@ -1,12 +1,22 @@
-package mockserver
+// Package control is the sandbox's admin API in process (admin.Admin): the
+// operations that change the sandbox (transactions, clock, fault rules,
+// fixtures, recordings) and read its journal. adminhttp serves it over HTTP
+// and mockserver.Server.Admin hands it to Go callers. It stands apart from
+// the serving of the provider's endpoint, which shares only the store, the
+// clock and the rules with it: how the sandbox is driven never reaches into
+// how an enquiry is answered.
+package control
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
@@ -14,15 +24,16 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
-// control is the sandbox's admin API in process: the transactions, the
+// Control is the sandbox's admin API in process: the transactions, the
 // journal, the clock, the fault rules and the proxy's findings. adminhttp
 // serves it over HTTP.
-type control struct {
+type Control struct {
 	service *recharge.Service
 	store   recharge.Store
 	clock   *recharge.VirtualClock
@@ -31,7 +42,7 @@ type control struct {
 	settings recharge.Settings
 	journal  *journal.Journal
 	// auditor judges the client by the journal, reading it as it grows.
-	auditor *audit.Auditor
+	auditor atomic.Pointer[audit.Auditor]
 	faults  *faults.Set
 	// proxy is proxy mode's; nil when the mock answers itself.
 	proxy *proxy.Proxy
@@ -53,7 +64,87 @@ type control struct {
 	fixtures fixtures.Set
 }
 
-var _ admin.Admin = (*control)(nil)
+var _ admin.Admin = (*Control)(nil)
+
+// Config is what a Control works on, and how it makes the proxies and the
+// recordings of proxy mode and of the admin API.
+type Config struct {
+	Service *recharge.Service
+	// Store is the service's store. When it keeps settings
+	// (recharge.Settings) the clock and the fault rules are kept in it;
+	// when it keeps records (recharge.Records), a record per rule.
+	Store   recharge.Store
+	Clock   *recharge.VirtualClock
+	Journal *journal.Journal
+	// Codes are the values of data.status the transactions are shown with.
+	Codes recharge.StatusCodes
+	// Seed makes the fault rules' draws reproducible.
+	Seed int64
+	// Reread reads the fixtures again, for a reload.
+	Reread func(context.Context) (fixtures.Set, error)
+	// Stopping, once closed, ends a reread in progress and the waits of
+	// the recordings.
+	Stopping <-chan struct{}
+	// FixturesLoaded hears of each set of fixtures put in force.
+	FixturesLoaded func(fixtures.Set)
+
+	// ProxyUpstream, when set, puts the sandbox in proxy mode: its proxy
+	// answers the enquiries.
+	ProxyUpstream string
+	// NewProxy makes a proxy to upstream: proxy mode's, or a recording's
+	// outside proxy mode.
+	NewProxy func(upstream string) (*proxy.Proxy, error)
+	// RecordDir, with ProxyUpstream, starts a recording into it with the
+	// process (--record).
+	RecordDir string
+	// RecordRoot is where the admin API's recordings may be written; none
+	// when "".
+	RecordRoot string
+	// Log receives the recordings' log lines.
+	Log *slog.Logger
+}
+
+// New builds the control plane of cfg: the clock and the fault rules the
+// store kept are put back, proxy mode's proxy is made and a --record
+// recording started. The fixtures are loaded afterwards (Load), so that
+// they are completed on the restored clock.
+func New(ctx context.Context, cfg Config) (*Control, error) {
+	c := &Control{
+		service:        cfg.Service,
+		store:          cfg.Store,
+		clock:          cfg.Clock,
+		journal:        cfg.Journal,
+		codes:          cfg.Codes,
+		started:        time.Now(),
+		stopping:       cfg.Stopping,
+		reread:         cfg.Reread,
+		fixturesLoaded: cfg.FixturesLoaded,
+	}
+	c.auditor.Store(audit.NewAuditor())
+	c.settings, _ = cfg.Store.(recharge.Settings)
+	records, _ := cfg.Store.(recharge.Records)
+	c.faults = faults.NewSet(cfg.Seed, records)
+	if err := c.Restore(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.ProxyUpstream != "" {
+		var err error
+		if c.proxy, err = cfg.NewProxy(cfg.ProxyUpstream); err != nil {
+			return nil, err
+		}
+	} else if cfg.RecordDir != "" {
+		return nil, errors.New("record: recording needs a proxy upstream, whose answers it records")
+	}
+	c.recordings = c.newRecordings(cfg)
+	if cfg.RecordDir != "" {
+		// --record is a recording started with the process, as the admin
+		// API starts one.
+		if _, err := c.recordings.start(admin.RecordingStart{Upstream: cfg.ProxyUpstream, Directory: cfg.RecordDir}, true); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
 
 // Names of the settings a store keeps for the sandbox.
 const (
@@ -64,8 +155,9 @@ const (
 	legacyFaultsSetting = "faults"
 )
 
-// restore puts back the clock and the fault rules the store kept.
-func (c *control) restore(ctx context.Context) error {
+// Restore puts back the clock and the fault rules the store kept: at
+// start, and whenever another process sharing the store changed them.
+func (c *Control) Restore(ctx context.Context) error {
 	if c.settings != nil {
 		if data, found, err := c.settings.LoadSetting(ctx, clockSetting); err != nil {
 			return fmt.Errorf("load clock: %w", err)
@@ -89,9 +181,46 @@ func (c *control) restore(ctx context.Context) error {
 	return nil
 }
 
-// load puts set in the store: in place of everything when the store is
+// Service is the domain the control plane changes.
+func (c *Control) Service() *recharge.Service { return c.service }
+
+// Store is the store of the transactions, the clock and the rules.
+func (c *Control) Store() recharge.Store { return c.store }
+
+// Faults is the set of fault rules in force.
+func (c *Control) Faults() *faults.Set { return c.faults }
+
+// Codes are the values of data.status the transactions are shown with.
+func (c *Control) Codes() recharge.StatusCodes { return c.codes }
+
+// Now is the sandbox clock's time.
+func (c *Control) Now() time.Time { return c.clock.Now() }
+
+// Answerer is what answers the enquiries that validation and faults let
+// through: proxy mode's proxy, or else local, but for the registrations a
+// recording in progress captures.
+func (c *Control) Answerer(local served.EnquiryHandler) served.EnquiryHandler {
+	if c.proxy != nil {
+		// The same validation and faults, then the upstream answers
+		// instead of the store.
+		return c.proxy
+	}
+	return recordingSwitch{recordings: c.recordings, local: local}
+}
+
+// Close stops the recording in progress, written whole, and ends the
+// connections of the proxies.
+func (c *Control) Close() error {
+	err := c.recordings.close()
+	if c.proxy != nil {
+		err = errors.Join(err, c.proxy.Close())
+	}
+	return err
+}
+
+// Load puts set in the store: in place of everything when the store is
 // empty, else as a reload, a persisted store keeping its state.
-func (c *control) load(ctx context.Context, set fixtures.Set) error {
+func (c *Control) Load(ctx context.Context, set fixtures.Set) error {
 	regs, txs, err := domainFixtures(set)
 	if err != nil {
 		return err
@@ -113,11 +242,7 @@ func (c *control) load(ctx context.Context, set fixtures.Set) error {
 	return nil
 }
 
-func toRecharge(k transaction.Key) transaction.Key {
-	return transaction.Key{RegistrationID: k.RegistrationID, ReferenceID: k.ReferenceID}
-}
-
-func (c *control) PutTransaction(ctx context.Context, key transaction.Key, in transaction.Description) (admin.TransactionView, bool, error) {
+func (c *Control) PutTransaction(ctx context.Context, key transaction.Key, in transaction.Description) (admin.TransactionView, bool, error) {
 	if _, ok := c.service.Registration(key.RegistrationID); !ok {
 		return admin.TransactionView{}, false, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no registration %q; registrations come from the fixtures", key.RegistrationID)
 	}
@@ -141,7 +266,7 @@ func (c *control) PutTransaction(ctx context.Context, key transaction.Key, in tr
 	return viewOf(stored, now, c.codes), created, nil
 }
 
-func (c *control) GetTransaction(ctx context.Context, key transaction.Key) (admin.TransactionView, error) {
+func (c *Control) GetTransaction(ctx context.Context, key transaction.Key) (admin.TransactionView, error) {
 	t, err := c.store.Get(ctx, key)
 	if err != nil {
 		return admin.TransactionView{}, admin.ErrorOf(err)
@@ -149,11 +274,11 @@ func (c *control) GetTransaction(ctx context.Context, key transaction.Key) (admi
 	return viewOf(t, c.clock.Now(), c.codes), nil
 }
 
-func (c *control) DeleteTransaction(ctx context.Context, key transaction.Key) error {
+func (c *Control) DeleteTransaction(ctx context.Context, key transaction.Key) error {
 	return admin.ErrorOf(c.store.Delete(ctx, key))
 }
 
-func (c *control) ListTransactions(ctx context.Context, f admin.TransactionFilter) ([]admin.TransactionView, error) {
+func (c *Control) ListTransactions(ctx context.Context, f admin.TransactionFilter) ([]admin.TransactionView, error) {
 	if f.State != "" && !f.State.Valid() {
 		return nil, invalidState(f.State)
 	}
@@ -176,7 +301,7 @@ func invalidState(s transaction.State) error {
 	return admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "state %q is not one of pending, success, failed, refunded", s)
 }
 
-func (c *control) Transition(ctx context.Context, key transaction.Key, to transaction.State) (admin.TransactionView, error) {
+func (c *Control) Transition(ctx context.Context, key transaction.Key, to transaction.State) (admin.TransactionView, error) {
 	t, err := c.service.Transition(ctx, key, transaction.State(to))
 	if err != nil {
 		return admin.TransactionView{}, admin.ErrorOf(err)
@@ -184,14 +309,14 @@ func (c *control) Transition(ctx context.Context, key transaction.Key, to transa
 	return viewOf(t, c.clock.Now(), c.codes), nil
 }
 
-func (c *control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin.JournalEntry, error) {
+func (c *Control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin.JournalEntry, error) {
 	if q.Limit < 0 {
 		return nil, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %d must not be negative", q.Limit)
 	}
 	return c.journal.Entries(q), nil
 }
 
-func (c *control) ListRequestPage(_ context.Context, q admin.JournalQuery) (admin.JournalList, error) {
+func (c *Control) ListRequestPage(_ context.Context, q admin.JournalQuery) (admin.JournalList, error) {
 	switch {
 	case q.Limit == 0:
 		q.Limit = admin.DefaultJournalPage
@@ -201,11 +326,11 @@ func (c *control) ListRequestPage(_ context.Context, q admin.JournalQuery) (admi
 	return c.journal.Page(q), nil
 }
 
-func (c *control) CountRequests(_ context.Context, q admin.JournalQuery) (int, error) {
+func (c *Control) CountRequests(_ context.Context, q admin.JournalQuery) (int, error) {
 	return c.journal.Count(q), nil
 }
 
-func (c *control) FindRequests(_ context.Context, m admin.RequestMatcher) (admin.FoundRequests, error) {
+func (c *Control) FindRequests(_ context.Context, m admin.RequestMatcher) (admin.FoundRequests, error) {
 	matcher, err := journal.Compile(m)
 	if err != nil {
 		return admin.FoundRequests{}, err
@@ -213,7 +338,7 @@ func (c *control) FindRequests(_ context.Context, m admin.RequestMatcher) (admin
 	return c.journal.Find(matcher), nil
 }
 
-func (c *control) CountMatching(_ context.Context, m admin.RequestMatcher) (int, error) {
+func (c *Control) CountMatching(_ context.Context, m admin.RequestMatcher) (int, error) {
 	matcher, err := journal.Compile(m)
 	if err != nil {
 		return 0, err
@@ -221,7 +346,7 @@ func (c *control) CountMatching(_ context.Context, m admin.RequestMatcher) (int,
 	return c.journal.CountMatching(matcher), nil
 }
 
-func (c *control) NearMisses(_ context.Context, m admin.RequestMatcher) ([]admin.NearMiss, error) {
+func (c *Control) NearMisses(_ context.Context, m admin.RequestMatcher) ([]admin.NearMiss, error) {
 	matcher, err := journal.Compile(m)
 	if err != nil {
 		return nil, err
@@ -229,7 +354,7 @@ func (c *control) NearMisses(_ context.Context, m admin.RequestMatcher) ([]admin
 	return c.journal.NearMisses(matcher), nil
 }
 
-func (c *control) ClearRequests(context.Context) error {
+func (c *Control) ClearRequests(context.Context) error {
 	c.journal.Clear()
 	return nil
 }
@@ -240,7 +365,7 @@ func (c *control) ClearRequests(context.Context) error {
 // and the clock change in one Store.Replace, so an enquiry sees them all
 // before or all after, and a persistent store keeps one or the other
 // through a crash. The fixtures are completed on the clock's new time.
-func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
+func (c *Control) Reset(ctx context.Context) (admin.ResetResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	regs, txs, err := domainFixtures(c.fixtures)
@@ -272,7 +397,7 @@ func (c *control) Reset(ctx context.Context) (admin.ResetResult, error) {
 	return admin.ResetResult{Transactions: n}, admin.ErrorOf(err)
 }
 
-func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
+func (c *Control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -300,7 +425,7 @@ func (c *control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error
 	return admin.ReloadResult{Registrations: len(regs), Transactions: len(txs)}, nil
 }
 
-func (c *control) Health(ctx context.Context) (admin.Health, error) {
+func (c *Control) Health(ctx context.Context) (admin.Health, error) {
 	n, err := c.store.Count(ctx)
 	if err != nil {
 		return unhealthy("the store cannot be read: " + err.Error())
@@ -327,32 +452,32 @@ func unhealthy(reason string) (admin.Health, error) {
 	return h, admin.Errorf(http.StatusServiceUnavailable, admin.CodeUnavailable, "%s", reason)
 }
 
-func (c *control) ListFaults(context.Context) ([]admin.FaultRule, error) { return c.faults.List(), nil }
+func (c *Control) ListFaults(context.Context) ([]admin.FaultRule, error) { return c.faults.List(), nil }
 
-func (c *control) ReplaceFaults(ctx context.Context, rules []admin.FaultRule) ([]admin.FaultRule, error) {
+func (c *Control) ReplaceFaults(ctx context.Context, rules []admin.FaultRule) ([]admin.FaultRule, error) {
 	out, err := c.faults.Replace(ctx, rules)
 	return out, admin.ErrorOf(err)
 }
 
-func (c *control) AddFault(ctx context.Context, rule admin.FaultRule) (admin.FaultRule, error) {
+func (c *Control) AddFault(ctx context.Context, rule admin.FaultRule) (admin.FaultRule, error) {
 	out, err := c.faults.Add(ctx, rule)
 	return out, admin.ErrorOf(err)
 }
 
-func (c *control) DeleteFault(ctx context.Context, id string) error {
+func (c *Control) DeleteFault(ctx context.Context, id string) error {
 	return admin.ErrorOf(c.faults.Delete(ctx, id))
 }
 
-func (c *control) ClearFaults(ctx context.Context) error {
+func (c *Control) ClearFaults(ctx context.Context) error {
 	return admin.ErrorOf(c.faults.Clear(ctx))
 }
 
 // Violations lists every violation q selects after q.After, whatever q.Limit.
-func (c *control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
+func (c *Control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
 	return c.violationsAfter(q, math.MaxInt)
 }
 
-func (c *control) ClearViolations(context.Context) error {
+func (c *Control) ClearViolations(context.Context) error {
 	if p := c.findingsProxy(); p != nil {
 		p.ClearViolations()
 	}
@@ -361,7 +486,7 @@ func (c *control) ClearViolations(context.Context) error {
 
 // findingsProxy is the proxy whose findings the admin API lists: proxy
 // mode's, or else that of the latest recording; nil when there is none.
-func (c *control) findingsProxy() *proxy.Proxy {
+func (c *Control) findingsProxy() *proxy.Proxy {
 	if c.proxy != nil {
 		return c.proxy
 	}
