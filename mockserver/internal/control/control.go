@@ -27,7 +27,6 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
-	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Control is the sandbox's admin API in process: the transactions, the
@@ -218,97 +217,6 @@ func (c *Control) Close() error {
 	return err
 }
 
-// Load puts set in the store: in place of everything when the store is
-// empty, else as a reload, a persisted store keeping its state.
-func (c *Control) Load(ctx context.Context, set fixtures.Set) error {
-	regs, txs, err := domainFixtures(set)
-	if err != nil {
-		return err
-	}
-	n, err := c.store.Count(ctx)
-	if err != nil {
-		return fmt.Errorf("count stored transactions: %w", err)
-	}
-	if n == 0 {
-		err = c.service.Reset(ctx, regs, txs)
-	} else {
-		err = c.service.Reload(ctx, regs, txs)
-	}
-	if err != nil {
-		return fmt.Errorf("load fixtures: %w", err)
-	}
-	c.fixtures = set
-	c.fixturesLoaded(set)
-	return nil
-}
-
-func (c *Control) PutTransaction(ctx context.Context, key transaction.Key, in transaction.Description) (admin.TransactionView, bool, error) {
-	if _, ok := c.service.Registration(key.RegistrationID); !ok {
-		return admin.TransactionView{}, false, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no registration %q; registrations come from the fixtures", key.RegistrationID)
-	}
-	t, err := recharge.FromDescription(key, in, transaction.OriginAdmin, "admin-"+string(in.State))
-	if err != nil {
-		return admin.TransactionView{}, false, admin.ErrorOf(err)
-	}
-	now := c.clock.Now()
-	c.service.Complete(&t, now)
-	if err := t.Validate(); err != nil {
-		return admin.TransactionView{}, false, admin.ErrorOf(err)
-	}
-	created := false
-	stored, err := c.store.Update(ctx, t.Key, func(_ recharge.Transaction, found bool) (recharge.Transaction, error) {
-		created = !found
-		return t, nil
-	})
-	if err != nil {
-		return admin.TransactionView{}, false, admin.ErrorOf(err)
-	}
-	return viewOf(stored, now, c.codes), created, nil
-}
-
-func (c *Control) GetTransaction(ctx context.Context, key transaction.Key) (admin.TransactionView, error) {
-	t, err := c.store.Get(ctx, key)
-	if err != nil {
-		return admin.TransactionView{}, admin.ErrorOf(err)
-	}
-	return viewOf(t, c.clock.Now(), c.codes), nil
-}
-
-func (c *Control) DeleteTransaction(ctx context.Context, key transaction.Key) error {
-	return admin.ErrorOf(c.store.Delete(ctx, key))
-}
-
-func (c *Control) ListTransactions(ctx context.Context, f admin.TransactionFilter) ([]admin.TransactionView, error) {
-	if f.State != "" && !f.State.Valid() {
-		return nil, invalidState(f.State)
-	}
-	txs, err := c.store.List(ctx, recharge.Filter{RegistrationID: f.RegistrationID})
-	if err != nil {
-		return nil, admin.ErrorOf(err)
-	}
-	now := c.clock.Now()
-	out := []admin.TransactionView{}
-	for _, t := range txs {
-		// The state is the one the next enquiry will find.
-		if v := viewOf(t, now, c.codes); f.State == "" || v.State == f.State {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-func invalidState(s transaction.State) error {
-	return admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "state %q is not one of pending, success, failed, refunded", s)
-}
-
-func (c *Control) Transition(ctx context.Context, key transaction.Key, to transaction.State) (admin.TransactionView, error) {
-	t, err := c.service.Transition(ctx, key, transaction.State(to))
-	if err != nil {
-		return admin.TransactionView{}, admin.ErrorOf(err)
-	}
-	return viewOf(t, c.clock.Now(), c.codes), nil
-}
-
 func (c *Control) ListRequests(_ context.Context, q admin.JournalQuery) ([]admin.JournalEntry, error) {
 	if q.Limit < 0 {
 		return nil, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "limit %d must not be negative", q.Limit)
@@ -357,72 +265,6 @@ func (c *Control) NearMisses(_ context.Context, m admin.RequestMatcher) ([]admin
 func (c *Control) ClearRequests(context.Context) error {
 	c.journal.Clear()
 	return nil
-}
-
-// Reset puts the sandbox back as a first start makes it: the fixtures'
-// transactions, no fault rule, the clock following the system clock, an
-// empty journal; the proxy's findings are kept. The transactions, the rules
-// and the clock change in one Store.Replace, so an enquiry sees them all
-// before or all after, and a persistent store keeps one or the other
-// through a crash. The fixtures are completed on the clock's new time.
-func (c *Control) Reset(ctx context.Context) (admin.ResetResult, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	regs, txs, err := domainFixtures(c.fixtures)
-	if err != nil {
-		return admin.ResetResult{}, admin.ErrorOf(err)
-	}
-	realTime, err := json.Marshal(recharge.ClockState{})
-	if err != nil {
-		return admin.ResetResult{}, admin.ErrorOf(err)
-	}
-	before := c.clock.State()
-	err = c.faults.ClearWith(func(rules []recharge.Record) error {
-		also := recharge.Replacement{
-			Records:  map[string][]recharge.Record{faults.Collection: rules},
-			Settings: map[string][]byte{clockSetting: realTime},
-			Made:     func() { c.clock.Restore(recharge.ClockState{}) },
-		}
-		err := c.service.ResetWith(ctx, regs, txs, time.Now(), also)
-		if err != nil {
-			c.clock.Restore(before)
-		}
-		return err
-	})
-	if err != nil {
-		return admin.ResetResult{}, admin.ErrorOf(err)
-	}
-	c.journal.Clear()
-	n, err := c.store.Count(ctx)
-	return admin.ResetResult{Transactions: n}, admin.ErrorOf(err)
-}
-
-func (c *Control) ReloadFixtures(ctx context.Context) (admin.ReloadResult, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-c.stopping:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	set, err := c.reread(ctx)
-	if err != nil {
-		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", err.Error())
-	}
-	regs, txs, err := domainFixtures(set)
-	if err != nil {
-		return admin.ReloadResult{}, admin.Errorf(http.StatusUnprocessableEntity, admin.CodeInvalid, "%s", transaction.ErrorMessage(err))
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.service.Reload(ctx, regs, txs); err != nil {
-		return admin.ReloadResult{}, admin.ErrorOf(err)
-	}
-	c.fixtures = set
-	c.fixturesLoaded(set)
-	return admin.ReloadResult{Registrations: len(regs), Transactions: len(txs)}, nil
 }
 
 func (c *Control) Health(ctx context.Context) (admin.Health, error) {
@@ -491,58 +333,4 @@ func (c *Control) findingsProxy() *proxy.Proxy {
 		return c.proxy
 	}
 	return c.recordings.violationSource()
-}
-
-// domainFixtures turns a fixtures set, checked when it was read, into what
-// the service loads.
-func domainFixtures(set fixtures.Set) ([]recharge.Registration, []recharge.Transaction, error) {
-	forAll, err := fixtures.CompileScenarios(set.Scenarios)
-	if err != nil {
-		return nil, nil, transaction.Errorf(transaction.EINVALID, "scenarios: %s", err.Error())
-	}
-	regs := make([]recharge.Registration, len(set.Registrations))
-	for i, r := range set.Registrations {
-		if _, err := r.ParseDialect(); err != nil {
-			return nil, nil, transaction.Errorf(transaction.EINVALID, "%s", err.Error())
-		}
-		own, err := fixtures.CompileScenarios(r.Scenarios)
-		if err != nil {
-			return nil, nil, transaction.Errorf(transaction.EINVALID, "registration %s: scenarios: %s", r.ID, err.Error())
-		}
-		regs[i] = recharge.Registration{ID: r.ID, Name: r.Name, Key: r.Key, PartnerID: r.PartnerID, Disabled: r.Disabled, Scenarios: append(own, forAll...)}
-	}
-	txs := make([]recharge.Transaction, len(set.Transactions))
-	for i, t := range set.Transactions {
-		tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
-		if err != nil {
-			return nil, nil, err
-		}
-		txs[i] = tx
-	}
-	return regs, txs, nil
-}
-
-// viewOf shows t as the admin API does, as the next enquiry would find it:
-// transitions already due are applied, without storing them (the enquiry
-// will).
-func viewOf(t recharge.Transaction, now time.Time, codes recharge.StatusCodes) admin.TransactionView {
-	t.Settle(now)
-	v := admin.TransactionView{
-		Key:            t.Key,
-		State:          t.State,
-		Data:           t.Data(codes),
-		Resolve:        t.Resolve,
-		Enquiries:      t.Enquiries,
-		StateEnquiries: t.StateEnquiries,
-		StateSince:     t.StateSince.UTC(),
-		Origin:         t.Origin,
-		Scenario:       t.Scenario,
-	}
-	if t.Refund != nil {
-		// A refund always goes to refunded; saying so adds nothing.
-		r := *t.Refund
-		r.To = ""
-		v.Refund = &r
-	}
-	return v
 }
