@@ -10,7 +10,9 @@ import (
 // TestDependenciesPointOneWay holds the imports to their direction: the
 // mock never builds on the contract suite that judges it, and the admin
 // API's package and the fixtures, which the suite and Go users import, never
-// bring the server with them.
+// bring the server with them; the admin API's HTTP handlers serve the
+// admin.Admin interface, never its in-process implementation, which never
+// builds on them.
 func TestDependenciesPointOneWay(t *testing.T) {
 	t.Parallel()
 	const module = "github.com/aopay-sandbox/rechargestatus"
@@ -21,6 +23,8 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		{module + "/mockserver/...", module + "/contract"},
 		{module + "/admin", module + "/mockserver"},
 		{module + "/fixtures", module + "/mockserver"},
+		{module + "/mockserver/adminhttp", module + "/mockserver/internal/control"},
+		{module + "/mockserver/internal/control", module + "/mockserver/adminhttp"},
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {

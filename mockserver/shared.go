@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/control"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
@@ -39,7 +40,7 @@ type sharedState struct {
 // sync rereads the clock and the rules when the store's version moved.
 // An error leaves them as they were: the request then meets the same
 // outage in the store and is answered for it.
-func (s *sharedState) sync(ctx context.Context, c *control) error {
+func (s *sharedState) sync(ctx context.Context, c *control.Control) error {
 	v, err := s.store.Version(ctx)
 	if err != nil {
 		return err
@@ -49,7 +50,7 @@ func (s *sharedState) sync(ctx context.Context, c *control) error {
 	if s.read && v == s.seen {
 		return nil
 	}
-	if err := c.restore(ctx); err != nil {
+	if err := c.Restore(ctx); err != nil {
 		return err
 	}
 	s.seen, s.read = v, true
@@ -59,7 +60,7 @@ func (s *sharedState) sync(ctx context.Context, c *control) error {
 // syncShared wraps next so that each request first brings the shared state
 // up to date, when the store is shared.
 func (s *Server) syncShared(next http.Handler) http.Handler {
-	shared, ok := s.control.store.(recharge.Shared)
+	shared, ok := s.control.Store().(recharge.Shared)
 	if !ok {
 		return next
 	}
