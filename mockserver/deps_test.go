@@ -1,7 +1,10 @@
 package mockserver
 
 import (
+	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -81,4 +84,34 @@ func TestDomainLeavesTheSpecEngineOut(t *testing.T) {
 			}
 		}
 	}
+}
+
+// maxRootLines bounds the root package: request serving and the wiring of
+// the parts. A concern that grows beyond it gets a package of its own, as
+// the control plane (internal/control) and the store adapters have.
+const maxRootLines = 1500
+
+// TestRootPackageStaysSmall holds the root package, its tests left out, to
+// maxRootLines lines.
+func TestRootPackageStaysSmall(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines += bytes.Count(data, []byte("\n"))
+	}
+	if lines == 0 || lines > maxRootLines {
+		t.Fatalf("package mockserver has %d lines outside its tests, want 1 to %d: move a concern into a package of its own", lines, maxRootLines)
+	}
+	t.Logf("package mockserver: %d lines outside its tests", lines)
 }
