@@ -154,12 +154,14 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator, upstream
 		WriteTimeout:   WriteTimeout,
 		Validator:      validator,
 		AcceptDialects: cfg.ProxyAcceptDialects,
+		ViolationLog:   sharedViolations(cfg),
 		ViolationLimit: cfg.JournalSize,
 		Log:            cfg.Logger,
 		Now:            cfg.Clock.Now,
 		Stopping:       s.stopping,
 		Violation:      s.metrics.violation,
 		Failure:        s.metrics.upstreamFailure,
+		Unkept:         s.metrics.violationsUnkept,
 	})
 }
 

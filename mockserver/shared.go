@@ -11,6 +11,7 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/control"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -76,4 +77,17 @@ func (s *Server) syncShared(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sharedViolations is the violation log the store keeps for every process
+// that shares it, which proxy mode's proxy lists from whichever replica is
+// asked; nil when the store keeps none. Outside proxy mode the only proxies
+// are recordings' own, which keep their violations in memory, as the
+// recording is this process's.
+func sharedViolations(cfg Config) proxy.ViolationLog {
+	if cfg.ProxyUpstream == "" {
+		return nil
+	}
+	log, _ := cfg.Store.(proxy.ViolationLog)
+	return log
 }

@@ -315,13 +315,13 @@ func (c *Control) ClearFaults(ctx context.Context) error {
 }
 
 // Violations lists every violation q selects after q.After, whatever q.Limit.
-func (c *Control) Violations(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
-	return c.violationsAfter(q, math.MaxInt)
+func (c *Control) Violations(ctx context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
+	return c.violationsAfter(ctx, q, math.MaxInt)
 }
 
-func (c *Control) ClearViolations(context.Context) error {
+func (c *Control) ClearViolations(ctx context.Context) error {
 	if p := c.findingsProxy(); p != nil {
-		p.ClearViolations()
+		return admin.ErrorOf(p.ClearViolations(ctx))
 	}
 	return nil
 }

@@ -125,16 +125,16 @@ func (c *Control) ListFaultPage(_ context.Context, p admin.PageQuery) (admin.Fau
 
 // ListViolationPage pages the violations by the number each has among
 // those found since the start or the last clear.
-func (c *Control) ListViolationPage(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
+func (c *Control) ListViolationPage(ctx context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
 	limit, err := pageLimit(q.PageQuery)
 	if err != nil {
 		return admin.ViolationList{}, err
 	}
-	return c.violationsAfter(q, limit)
+	return c.violationsAfter(ctx, q, limit)
 }
 
 // violationsAfter lists at most limit violations q selects after q.After.
-func (c *Control) violationsAfter(q admin.ViolationQuery, limit int) (admin.ViolationList, error) {
+func (c *Control) violationsAfter(ctx context.Context, q admin.ViolationQuery, limit int) (admin.ViolationList, error) {
 	var after uint64
 	if q.After != "" {
 		var err error
@@ -146,5 +146,6 @@ func (c *Control) violationsAfter(q admin.ViolationQuery, limit int) (admin.Viol
 	if p == nil {
 		return admin.ViolationList{Violations: []admin.Violation{}}, nil
 	}
-	return p.ViolationPage(q, after, limit), nil
+	list, err := p.ViolationPage(ctx, q, after, limit)
+	return list, admin.ErrorOf(err)
 }
