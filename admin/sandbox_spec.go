@@ -9,9 +9,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// builtInAdminSpec is the admin document, loaded once: it is built in, and
-// servers and their validators only read it.
 var builtInAdminSpec = sync.OnceValues(LoadSpec)
+
+// BuiltInSpec is the admin document, loaded once: it is built in, and
+// servers and their validators only read it.
+func BuiltInSpec() (*openapi3.T, error) { return builtInAdminSpec() }
 
 // providerOperationsExtension marks the header parameters and answer
 // headers of the admin document that the sandbox reads and writes on the

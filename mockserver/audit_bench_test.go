@@ -80,7 +80,7 @@ func benchmarkAudit(b *testing.B, s *Server) {
 	b.Run("first", func(b *testing.B) {
 		defer reportCPU(b)()
 		for b.Loop() {
-			s.control.auditor = audit.NewAuditor()
+			s.control.RestartAudit()
 			if r, _ := s.control.Audit(ctx, audit.Query{}); r.Exchanges != s.journal.Len() {
 				b.Fatalf("audited %d exchanges of %d", r.Exchanges, s.journal.Len())
 			}

@@ -1,7 +1,10 @@
 package mockserver
 
 import (
+	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +13,9 @@ import (
 // TestDependenciesPointOneWay holds the imports to their direction: the
 // mock never builds on the contract suite that judges it, and the admin
 // API's package and the fixtures, which the suite and Go users import, never
-// bring the server with them.
+// bring the server with them; the admin API's HTTP handlers serve the
+// admin.Admin interface, never its in-process implementation, which never
+// builds on them.
 func TestDependenciesPointOneWay(t *testing.T) {
 	t.Parallel()
 	const module = "github.com/aopay-sandbox/rechargestatus"
@@ -21,6 +26,8 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		{module + "/mockserver/...", module + "/contract"},
 		{module + "/admin", module + "/mockserver"},
 		{module + "/fixtures", module + "/mockserver"},
+		{module + "/mockserver/adminhttp", module + "/mockserver/internal/control"},
+		{module + "/mockserver/internal/control", module + "/mockserver/adminhttp"},
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -77,4 +84,34 @@ func TestDomainLeavesTheSpecEngineOut(t *testing.T) {
 			}
 		}
 	}
+}
+
+// maxRootLines bounds the root package: request serving and the wiring of
+// the parts. A concern that grows beyond it gets a package of its own, as
+// the control plane (internal/control) and the store adapters have.
+const maxRootLines = 1500
+
+// TestRootPackageStaysSmall holds the root package, its tests left out, to
+// maxRootLines lines.
+func TestRootPackageStaysSmall(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines += bytes.Count(data, []byte("\n"))
+	}
+	if lines == 0 || lines > maxRootLines {
+		t.Fatalf("package mockserver has %d lines outside its tests, want 1 to %d: move a concern into a package of its own", lines, maxRootLines)
+	}
+	t.Logf("package mockserver: %d lines outside its tests", lines)
 }

@@ -51,7 +51,7 @@ func newDialects(server dialect.Dialect, header bool) *dialects {
 }
 
 // setRegistrations puts the dialects of set's registrations in force; the
-// set has been checked (domainFixtures), so each one it names parses.
+// set has been checked (control.Control.Load), so each one it names parses.
 func (ds *dialects) setRegistrations(set fixtures.Set) {
 	next := &registrationDialects{own: map[string]named{}, partners: map[string]string{}}
 	for _, r := range set.Registrations {

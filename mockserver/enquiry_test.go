@@ -326,7 +326,7 @@ func TestConcurrentEnquiriesOverHTTP(t *testing.T) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := s.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
+	tx, err := s.control.Store().Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: "STUCK-1001"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
-	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -506,10 +505,10 @@ func TestAdminWritesFailWhenTheStoreCannotCommit(t *testing.T) {
 			}
 		})
 	}
-	if len(sb.srv.control.faults.List()) != 0 {
+	if len(sb.srv.control.Faults().List()) != 0 {
 		t.Fatal("a rule the store did not commit is in force")
 	}
-	if now := sb.srv.control.clock.Now(); !now.Equal(sandboxEpoch) {
+	if now := sb.srv.control.Now(); !now.Equal(sandboxEpoch) {
 		t.Fatalf("the clock moved to %s although its state was not committed", now)
 	}
 }
@@ -536,29 +535,8 @@ func TestAddFaultIsCappedLikeReplace(t *testing.T) {
 	if a := sb.admin(http.MethodPut, "/__admin/faults", map[string]any{"faults": tooMany}); a.status != http.StatusBadRequest {
 		t.Fatalf("PUT of %d rules: %d %s", len(tooMany), a.status, a.body)
 	}
-	if n := len(sb.srv.control.faults.List()); n != admin.MaxFaultRules {
+	if n := len(sb.srv.control.Faults().List()); n != admin.MaxFaultRules {
 		t.Fatalf("%d rules in force, want %d", n, admin.MaxFaultRules)
-	}
-}
-
-// TestFaultRulesOfEarlierReleasesAreAdopted starts on a store holding the
-// rules as earlier releases kept them, one document in a setting: they are
-// in force, and kept a record each from then on.
-func TestFaultRulesOfEarlierReleasesAreAdopted(t *testing.T) {
-	t.Parallel()
-	store := recharge.NewMemoryStore()
-	legacy := `{"rules":[{"id":"f2","kind":"status","status":503,"count":3,"remaining":2}],"nextId":2}`
-	if err := store.SaveSetting(t.Context(), legacyFaultsSetting, []byte(legacy)); err != nil {
-		t.Fatal(err)
-	}
-	sb := newSandbox(t, Config{Store: store})
-	var list admin.FaultList
-	sb.admin(http.MethodGet, "/__admin/faults", nil).decode(t, &list)
-	if len(list.Faults) != 1 || list.Faults[0].ID != "f2" || *list.Faults[0].Remaining != 2 {
-		t.Fatalf("rules %+v, want f2 with 2 remaining", list.Faults)
-	}
-	if records, _ := store.LoadRecords(t.Context(), faults.Collection); len(records) != 2 {
-		t.Fatalf("%d records kept, want the rule's and the set's", len(records))
 	}
 }
 

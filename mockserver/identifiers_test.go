@@ -38,7 +38,7 @@ func TestIdentifiersAreReadAsSent(t *testing.T) {
 	}
 	// Neither invalid spelling made the transaction their bytes decode to.
 	aliased := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "\ufffd\ufffdABC"}
-	if _, err := s.control.store.Get(context.Background(), aliased); transaction.ErrorCode(err) != transaction.ENOTFOUND {
+	if _, err := s.control.Store().Get(context.Background(), aliased); transaction.ErrorCode(err) != transaction.ENOTFOUND {
 		t.Fatalf("a refused referenceid made %s: %v", aliased, err)
 	}
 

@@ -33,7 +33,7 @@ func memoryTestServer(t *testing.T, cfg Config) *Server {
 
 func autoCreatedHeld(t *testing.T, s *Server) int {
 	t.Helper()
-	all, err := s.control.store.List(context.Background(), recharge.Filter{})
+	all, err := s.control.Store().List(context.Background(), recharge.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestAutoCreatedTransactionCost(t *testing.T) {
 	s := memoryTestServer(t, Config{})
 	ctx := context.Background()
 	enquire := func(ref string) {
-		if _, err := s.control.service.Enquire(ctx, recharge.Enquiry{RegistrationID: "AOP-554", ReferenceID: ref}); err != nil {
+		if _, err := s.control.Service().Enquire(ctx, recharge.Enquiry{RegistrationID: "AOP-554", ReferenceID: ref}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,7 +85,7 @@ func TestAutoCreatedTransactionCost(t *testing.T) {
 func TestMaxTransactionsAndJournalBoundMemory(t *testing.T) {
 	const limit, journal = 100, 50
 	s := memoryTestServer(t, Config{MaxTransactions: limit, JournalSize: journal})
-	fixtures, err := s.control.store.Count(context.Background())
+	fixtures, err := s.control.Store().Count(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestMaxTransactionsAndJournalBoundMemory(t *testing.T) {
 	if held := autoCreatedHeld(t, s); held != limit {
 		t.Fatalf("%d auto-created transactions held, want the cap %d", held, limit)
 	}
-	if n, _ := s.control.store.Count(context.Background()); n != fixtures+limit {
+	if n, _ := s.control.Store().Count(context.Background()); n != fixtures+limit {
 		t.Fatalf("%d transactions in the store, want %d fixtures and %d auto-created", n, fixtures, limit)
 	}
 	if n := s.journal.Len(); n != journal {

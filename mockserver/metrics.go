@@ -25,6 +25,8 @@ type metrics struct {
 	// violations and upstreamFailures count what proxy mode finds.
 	violations       *prometheus.CounterVec
 	upstreamFailures *prometheus.CounterVec
+	// unkept counts the violations found that the log could not keep.
+	unkept prometheus.Counter
 }
 
 func newMetrics(store recharge.Store) (*metrics, error) {
@@ -51,9 +53,13 @@ func newMetrics(store recharge.Store) (*metrics, error) {
 			Name: "aopay_mock_proxy_upstream_failures_total",
 			Help: "Upstream exchanges in proxy mode that failed, by kind (refused, timeout, not-json, status-503, ...).",
 		}, []string{"kind"}),
+		unkept: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aopay_mock_proxy_violations_unkept_total",
+			Help: "Contract violations found in proxy mode that the violation log could not keep (its store unreachable); each is still logged.",
+		}),
 	}
 	for _, c := range []prometheus.Collector{
-		m.requests, m.duration, m.faults, m.violations, m.upstreamFailures, &transactionsCollector{store: store},
+		m.requests, m.duration, m.faults, m.violations, m.upstreamFailures, m.unkept, &transactionsCollector{store: store},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
 		if err := m.registry.Register(c); err != nil {
@@ -88,6 +94,8 @@ func (m *metrics) faultInjected(kind admin.FaultKind, source string) {
 func (m *metrics) violation(source, rule string) { m.violations.WithLabelValues(source, rule).Inc() }
 
 func (m *metrics) upstreamFailure(kind string) { m.upstreamFailures.WithLabelValues(kind).Inc() }
+
+func (m *metrics) violationsUnkept(n int) { m.unkept.Add(float64(n)) }
 
 // transactionsCollector reports the transactions in the store by state at
 // each scrape, so the figure is right whoever changed them. It reads the

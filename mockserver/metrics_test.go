@@ -63,7 +63,7 @@ func TestMetrics(t *testing.T) {
 	sb.admin(http.MethodGet, "/__admin/transactions/AOP-554/NEVER", nil)
 
 	reg := sb.srv.metrics.registry
-	txs, _ := sb.srv.control.store.List(t.Context(), recharge.Filter{})
+	txs, _ := sb.srv.control.Store().List(t.Context(), recharge.Filter{})
 	byState := map[transaction.State]float64{}
 	for _, tx := range txs {
 		byState[tx.State]++

@@ -320,7 +320,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 			if got != want.state || txnid != m.txnid {
 				t.Errorf("%s ends %s (txnid %s), model says %s (txnid %s)", ref, got, txnid, want.state, m.txnid)
 			}
-			tx, err := srv.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: ref})
+			tx, err := srv.control.Store().Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: ref})
 			if err != nil || tx.Enquiries != m.enquiries+1 {
 				t.Errorf("%s counted %d enquiries (%v), model says %d", ref, tx.Enquiries, err, m.enquiries+1)
 			}
@@ -334,7 +334,7 @@ func TestConcurrentClientsMatchModel(t *testing.T) {
 	for _, n := range sharedEnquiries {
 		total += n
 	}
-	if tx, err := srv.control.store.Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: shared}); total > 0 && (err != nil || tx.Enquiries != total || tx.State != transaction.StatePending) {
+	if tx, err := srv.control.Store().Get(context.Background(), transaction.Key{RegistrationID: "AOP-554", ReferenceID: shared}); total > 0 && (err != nil || tx.Enquiries != total || tx.State != transaction.StatePending) {
 		t.Errorf("%s: %d enquiries, state %s (%v); want %d, pending", shared, tx.Enquiries, tx.State, err, total)
 	}
 }

@@ -58,7 +58,7 @@ func testResetUnderEnquiries(t *testing.T, store recharge.Store, bulk int) {
 	if err != nil || pending.Data.TxnID == "" {
 		t.Fatalf("fixtures: %d, %v; PENDING-1001 %+v", fixtures, err, pending)
 	}
-	made := bulkTransactions(sb.srv.control.service, bulk)
+	made := bulkTransactions(sb.srv.control.Service(), bulk)
 
 	var (
 		stop      atomic.Bool

@@ -2,28 +2,25 @@ package mockserver
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
-	"github.com/aopay-sandbox/rechargestatus/audit"
 	"github.com/aopay-sandbox/rechargestatus/conformance"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/adminhttp"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/faults"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/control"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/hostcheck"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
-	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // Server is the mock provider: the RechargeStatus endpoint and the sandbox's
@@ -32,7 +29,7 @@ import (
 // Close ends.
 type Server struct {
 	handler  http.Handler
-	control  *control
+	control  *control.Control
 	stopping chan struct{}
 	stopOnce sync.Once
 
@@ -46,7 +43,15 @@ type Server struct {
 // only read it, its router and its variants, so that a test may start a
 // mock per case for next to nothing.
 var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
+	// The admin document, several times the provider's, parses on another
+	// core meanwhile: a start waits for both.
+	adminParsed := make(chan struct{})
+	go func() {
+		defer close(adminParsed)
+		_, _ = admin.BuiltInSpec()
+	}()
 	doc, err := conformance.LoadSpec("")
+	<-adminParsed
 	if err != nil {
 		return nil, err
 	}
@@ -90,45 +95,28 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{stopping: make(chan struct{}), journal: journal.New(cfg.JournalSize, cfg.JournalBytes), metrics: m}
-	c := &control{
-		service:  service,
-		store:    cfg.Store,
-		clock:    cfg.Clock,
-		journal:  s.journal,
-		auditor:  audit.NewAuditor(),
-		codes:    recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
-		started:  time.Now(),
-		stopping: s.stopping,
-		reread:   func(ctx context.Context) (fixtures.Set, error) { return rereadFixtures(ctx, cfg) },
-	}
 	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
-	c.fixturesLoaded = s.dialects.setRegistrations
-	c.settings, _ = cfg.Store.(recharge.Settings)
-	records, _ := cfg.Store.(recharge.Records)
-	c.faults = faults.NewSet(cfg.Seed, records)
-	s.control = c
-	// The clock comes back before the fixtures load, so that they are
-	// completed on the restored clock.
 	ctx := context.Background()
-	if err := c.restore(ctx); err != nil {
+	s.control, err = control.New(ctx, control.Config{
+		Service:        service,
+		Store:          cfg.Store,
+		Clock:          cfg.Clock,
+		Journal:        s.journal,
+		Codes:          recharge.StatusCodes{Success: recharge.DefaultStatusCodes.Success, Failed: recharge.DefaultStatusCodes.Failed, Pending: cfg.Dialect.Knobs().PendingStatus},
+		Seed:           cfg.Seed,
+		Reread:         func(ctx context.Context) (fixtures.Set, error) { return rereadFixtures(ctx, cfg) },
+		Stopping:       s.stopping,
+		FixturesLoaded: s.dialects.setRegistrations,
+		ProxyUpstream:  cfg.ProxyUpstream,
+		NewProxy:       func(upstream string) (*proxy.Proxy, error) { return s.newProxy(cfg, validator, upstream) },
+		RecordDir:      cfg.RecordDir,
+		RecordRoot:     cfg.RecordRoot,
+		Log:            cfg.Logger,
+	})
+	if err != nil {
 		return nil, err
 	}
-	if cfg.ProxyUpstream != "" {
-		if c.proxy, err = s.newProxy(cfg, validator, cfg.ProxyUpstream); err != nil {
-			return nil, err
-		}
-	} else if cfg.RecordDir != "" {
-		return nil, errors.New("record: recording needs a proxy upstream, whose answers it records")
-	}
-	c.recordings = s.newRecordings(cfg, validator)
-	if cfg.RecordDir != "" {
-		// --record is a recording started with the process, as the admin
-		// API starts one.
-		if _, err := c.recordings.start(admin.RecordingStart{Upstream: cfg.ProxyUpstream, Directory: cfg.RecordDir}, true); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.load(ctx, set); err != nil {
+	if err := s.control.Load(ctx, set); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -160,46 +148,21 @@ func rereadFixtures(ctx context.Context, cfg Config) (fixtures.Set, error) {
 }
 
 func (s *Server) newProxy(cfg Config, validator *conformance.Validator, upstream string) (*proxy.Proxy, error) {
-	c := s.control
 	return proxy.New(proxy.Config{
 		Upstream:       upstream,
 		Timeout:        cfg.ProxyTimeout,
 		WriteTimeout:   WriteTimeout,
 		Validator:      validator,
 		AcceptDialects: cfg.ProxyAcceptDialects,
+		ViolationLog:   sharedViolations(cfg),
 		ViolationLimit: cfg.JournalSize,
 		Log:            cfg.Logger,
-		Now:            c.clock.Now,
+		Now:            cfg.Clock.Now,
 		Stopping:       s.stopping,
 		Violation:      s.metrics.violation,
 		Failure:        s.metrics.upstreamFailure,
+		Unkept:         s.metrics.violationsUnkept,
 	})
-}
-
-// newRecordings starts and stops recordings: on proxy mode's proxy, or on
-// a proxy of their own to the upstream each names.
-func (s *Server) newRecordings(cfg Config, validator *conformance.Validator) *recordings {
-	c := s.control
-	loadable := func(t fixtures.Transaction) error {
-		tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
-		if err == nil {
-			c.service.Complete(&tx, c.clock.Now())
-			err = tx.Validate()
-		}
-		if err != nil {
-			return errors.New(transaction.ErrorMessage(err))
-		}
-		return nil
-	}
-	return &recordings{
-		base:     c.proxy,
-		root:     cfg.RecordRoot,
-		newProxy: func(upstream string) (*proxy.Proxy, error) { return s.newProxy(cfg, validator, upstream) },
-		open: func(upstream, dir string, registrations []string) (*proxy.Recording, error) {
-			return proxy.OpenRecording(proxy.RecordingConfig{Upstream: upstream, Dir: dir, Registrations: registrations,
-				Loadable: loadable, Log: cfg.Logger, Stopping: s.stopping})
-		},
-	}
 }
 
 // routes puts the handlers together: the admin API under its paths, the
@@ -209,19 +172,10 @@ func (s *Server) newRecordings(cfg Config, validator *conformance.Validator) *re
 // envelope.
 func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
-	var answer served.EnquiryHandler = answerer{service: c.service, codes: c.codes}
-	if c.proxy != nil {
-		// The same validation and faults, then the upstream answers
-		// instead of the store.
-		answer = c.proxy
-	} else {
-		// The mock answers, but for the registrations a recording in
-		// progress captures.
-		answer = recordingSwitch{recordings: c.recordings, local: answer}
-	}
+	answer := c.Answerer(answerer{service: c.Service(), codes: c.Codes()})
 	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	var enquiry served.EnquiryHandler = faults.Inject(faults.Options{
-		Rules:    c.faults,
+		Rules:    c.Faults(),
 		Header:   !cfg.DisableFaultHeader,
 		Stopping: s.stopping,
 		Log:      cfg.Logger,
@@ -251,7 +205,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 			return other.Serve(w, r)
 		}
 	})
-	return observe(observer{log: cfg.Logger, journal: s.journal, metrics: s.metrics, now: c.clock.Now}, dispatch)
+	return observe(observer{log: cfg.Logger, journal: s.journal, metrics: s.metrics, now: c.Now}, dispatch)
 }
 
 // ServeHTTP makes the server an http.Handler.
@@ -276,9 +230,5 @@ func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 // writes a proxy recording whole.
 func (s *Server) Close() error {
 	s.Stop()
-	err := s.control.recordings.close()
-	if s.control.proxy != nil {
-		err = errors.Join(err, s.control.proxy.Close())
-	}
-	return err
+	return s.control.Close()
 }

@@ -10,7 +10,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/control"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/journal"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
@@ -42,7 +44,7 @@ type sharedState struct {
 // sync rereads the clock and the rules when the store's version moved.
 // An error leaves them as they were: the request then meets the same
 // outage in the store and is answered for it.
-func (s *sharedState) sync(ctx context.Context, c *control) error {
+func (s *sharedState) sync(ctx context.Context, c *control.Control) error {
 	v, err := s.store.Version(ctx)
 	if err != nil {
 		return err
@@ -56,7 +58,7 @@ func (s *sharedState) sync(ctx context.Context, c *control) error {
 		return nil
 	}
 	s.current.Store(false)
-	if err := c.restore(ctx); err != nil {
+	if err := c.Restore(ctx); err != nil {
 		return err
 	}
 	s.seen.Store(v)
@@ -67,7 +69,7 @@ func (s *sharedState) sync(ctx context.Context, c *control) error {
 // syncShared wraps next so that each request first brings the shared state
 // up to date, when the store is shared.
 func (s *Server) syncShared(next http.Handler) http.Handler {
-	shared, ok := s.control.store.(recharge.Shared)
+	shared, ok := s.control.Store().(recharge.Shared)
 	if !ok {
 		return next
 	}
@@ -83,4 +85,17 @@ func (s *Server) syncShared(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sharedViolations is the violation log the store keeps for every process
+// that shares it, which proxy mode's proxy lists from whichever replica is
+// asked; nil when the store keeps none. Outside proxy mode the only proxies
+// are recordings' own, which keep their violations in memory, as the
+// recording is this process's.
+func sharedViolations(cfg Config) proxy.ViolationLog {
+	if cfg.ProxyUpstream == "" {
+		return nil
+	}
+	log, _ := cfg.Store.(proxy.ViolationLog)
+	return log
 }

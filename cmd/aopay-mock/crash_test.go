@@ -48,7 +48,7 @@ func TestStateFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and repeatedly kills the aopay-mock binary")
 	}
-	bin := testutil.BuildBinary(t, ".")
+	bin := testutil.BuildBinaryWithoutRace(t, ".")
 	t.Run("acknowledged writes survive SIGKILL", func(t *testing.T) { testAcknowledgedWritesSurviveSIGKILL(t, bin) })
 	t.Run("a reset killed midway leaves the old state or the new", func(t *testing.T) { testKilledResetLeavesOneState(t, bin) })
 	t.Run("a second process on the file fails fast", func(t *testing.T) { testSecondProcessFailsFast(t, bin) })

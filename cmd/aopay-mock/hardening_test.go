@@ -33,7 +33,7 @@ func TestBinaryHardening(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the aopay-mock binary")
 	}
-	bin := testutil.BuildBinary(t, ".")
+	bin := testutil.BuildBinaryWithoutRace(t, ".")
 	t.Run("damaged state files", func(t *testing.T) { testDamagedStateFiles(t, bin) })
 	t.Run("SIGTERM while a body is half sent", func(t *testing.T) { testSIGTERMWithHalfSentBody(t, bin) })
 }

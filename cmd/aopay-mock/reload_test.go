@@ -24,7 +24,7 @@ func TestReloadOfWhatIsNotARegularFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the aopay-mock binary")
 	}
-	bin := testutil.BuildBinary(t, ".")
+	bin := testutil.BuildBinaryWithoutRace(t, ".")
 	tests := []struct {
 		name string
 		make func(path string) error

@@ -24,9 +24,11 @@ type replica struct {
 	client *http.Client
 }
 
-func startReplica(t *testing.T, bin, redisURL string) *replica {
+// startReplica starts aopay-mock on redisURL with the flags args besides.
+func startReplica(t *testing.T, bin, redisURL string, args ...string) *replica {
 	t.Helper()
-	cmd := exec.Command(bin, "--redis", redisURL, "--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "info")
+	args = append([]string{"--redis", redisURL, "--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "info"}, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = cleanEnv()
 	p := testutil.StartProcess(t, cmd, testutil.LoggedURL("/__admin/health"))
 	return &replica{Process: p, client: &http.Client{Timeout: 10 * time.Second}}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -23,7 +24,7 @@ import (
 // large state file: the file must then hold the state before the reset or
 // the state after it, never a mix.
 const (
-	resetCrashBulk   = 2_000
+	resetCrashBulk   = 5_000
 	resetCrashCycles = 6
 	resetCrashBudget = 60 * time.Second
 	// resetCrashMinCycles is the fewest cycles that still mean something
@@ -53,6 +54,12 @@ func testKilledResetLeavesOneState(t *testing.T, bin string) {
 	if len(fixtures) == 0 {
 		t.Fatal("the first run stored no fixture")
 	}
+	// Each cycle starts from the same large file, made once.
+	fillState(t, state, fixtures)
+	filled, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	var took time.Duration
 	outcomes := map[string]int{}
@@ -61,7 +68,9 @@ func testKilledResetLeavesOneState(t *testing.T, bin string) {
 			t.Logf("out of time after %d cycles", cycle)
 			break
 		}
-		fillState(t, state, fixtures)
+		if err := os.WriteFile(state, filled, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		p := startMock(t, bin, state)
 		c := newCrashClient(t, p.URL, validator)
 		oldOffset := moveAway(c)

@@ -18,7 +18,7 @@ var built struct {
 	sync.Mutex
 	dir  string // removed by Main
 	main bool   // Main runs the tests
-	bins map[string]*binary
+	bins map[buildKey]*binary
 }
 
 type binary struct {
@@ -43,8 +43,25 @@ func Main(m *testing.M) {
 // BuildBinary builds the main package pkg (an import path, or a directory
 // relative to the test's) once per test binary and returns the binary's
 // path. It builds with the race detector when the test binary has it, so the
-// build reuses the packages the test was compiled from.
+// build reuses the packages the test was compiled from. Builds go through
+// the go command's cache of executables (package gobuild): a binary built
+// before with the same sources is copied, not linked again.
 func BuildBinary(t testing.TB, pkg string) string {
+	t.Helper()
+	return buildOnce(t, pkg, raceEnabled())
+}
+
+// BuildBinaryWithoutRace is BuildBinary without the race detector, for
+// tests whose subject is the process and its files (crashes, damaged state
+// files, signals) rather than its goroutines: the code they run is raced
+// in process by the packages' own tests, and a race-instrumented binary
+// starts and reads a large state file several times slower.
+func BuildBinaryWithoutRace(t testing.TB, pkg string) string {
+	t.Helper()
+	return buildOnce(t, pkg, false)
+}
+
+func buildOnce(t testing.TB, pkg string, race bool) string {
 	t.Helper()
 	built.Lock()
 	if !built.main {
@@ -52,22 +69,29 @@ func BuildBinary(t testing.TB, pkg string) string {
 		t.Fatal("testutil.BuildBinary needs func TestMain(m *testing.M) { testutil.Main(m) } to remove what it builds")
 	}
 	if built.bins == nil {
-		built.bins = map[string]*binary{}
+		built.bins = map[buildKey]*binary{}
 	}
-	b := built.bins[pkg]
+	key := buildKey{pkg: pkg, race: race}
+	b := built.bins[key]
 	if b == nil {
 		b = &binary{}
-		built.bins[pkg] = b
+		built.bins[key] = b
 	}
 	built.Unlock()
-	b.once.Do(func() { b.path, b.err = build(pkg) })
+	b.once.Do(func() { b.path, b.err = build(pkg, race) })
 	if b.err != nil {
 		t.Fatal(b.err)
 	}
 	return b.path
 }
 
-func build(pkg string) (string, error) {
+// buildKey is one build of a package: with the race detector or without.
+type buildKey struct {
+	pkg  string
+	race bool
+}
+
+func build(pkg string, race bool) (string, error) {
 	built.Lock()
 	var err error
 	if built.dir == "" {
@@ -83,7 +107,7 @@ func build(pkg string) (string, error) {
 		return "", err
 	}
 	var flags []string
-	if raceEnabled() {
+	if race {
 		flags = append(flags, "-race")
 	}
 	bin := filepath.Join(out, commandName(pkg))

@@ -378,7 +378,7 @@ func setUp(args []string, getenv func(string) string, stdout io.Writer) (options
 // openRedis connects to the --redis server, retrying for --redis-wait.
 func openRedis(ctx context.Context, o options, logger *slog.Logger) (*redisstore.Store, error) {
 	logger.Info("connecting to redis", "wait", o.redisWait)
-	return redisstore.Open(ctx, o.redis, redisstore.Options{ConnectTimeout: o.redisWait, Logger: logger})
+	return redisstore.Open(ctx, o.redis, redisstore.Options{ConnectTimeout: o.redisWait, Logger: logger, JournalEntries: int64(o.journalSize)})
 }
 
 // openState opens the --state file, saying so when it starts a new store.

@@ -50,7 +50,9 @@ type Config struct {
 	// page form it stands for. Whether accepted or not, a violation names
 	// the known dialects its answer matches.
 	AcceptDialects []string
-	// ViolationLimit bounds the violations kept.
+	// ViolationLog keeps the violations found; when nil, a log in memory
+	// that keeps the latest ViolationLimit.
+	ViolationLog   ViolationLog
 	ViolationLimit int
 	// Log hears of failures, violations and recordings not written.
 	Log *slog.Logger
@@ -63,6 +65,9 @@ type Config struct {
 	// source and rule) and each failed exchange (its kind).
 	Violation func(source, rule string)
 	Failure   func(kind string)
+	// Unkept, when set, hears of the violations found that the log
+	// could not keep.
+	Unkept func(n int)
 }
 
 // Proxy forwards enquiries. It is safe for concurrent use.
@@ -75,7 +80,10 @@ type Proxy struct {
 	judge      *conformance.Judge
 	accept     dialect.Accept
 	client     *http.Client
-	violations *violationLog
+	violations ViolationLog
+	// logFailing is whether the latest addition to the log failed, so
+	// that a failing log is reported once, not once per answer.
+	logFailing atomic.Bool
 	// recording keeps the transactions answered; nil when none is
 	// attached.
 	recording atomic.Pointer[Recording]
@@ -111,7 +119,10 @@ func New(cfg Config) (*Proxy, error) {
 		judge:      conformance.NewJudge(cfg.Validator, conformance.WithHistoryLimit(conformance.DefaultHistoryLimit), conformance.WithDialects(dialect.Known{})),
 		accept:     accept,
 		client:     newUpstreamClient(cfg.Timeout),
-		violations: newViolationLog(cfg.ViolationLimit),
+		violations: cfg.ViolationLog,
+	}
+	if p.violations == nil {
+		p.violations = NewMemoryViolationLog(cfg.ViolationLimit)
 	}
 	return p, nil
 }
@@ -286,7 +297,7 @@ func (p *Proxy) noteViolations(r *http.Request, q rechargestatus.Enquiry, status
 			p.cfg.Violation(f.Source, f.Rule)
 		}
 	}
-	p.violations.add(out)
+	p.keep(r.Context(), out)
 }
 
 // noteFailure logs and counts a failed exchange, whose outcome it returns.

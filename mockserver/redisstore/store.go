@@ -84,8 +84,8 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// Logger hears of an outage once as it begins and once as it ends.
 	Logger *slog.Logger
-	// JournalEntries bounds the shared request journal, roughly;
-	// DefaultJournalEntries when not positive.
+	// JournalEntries bounds the shared request journal, roughly, and the
+	// violations kept, exactly; DefaultJournalEntries when not positive.
 	JournalEntries int64
 }
 

@@ -1,4 +1,4 @@
-package mockserver
+package control
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func checkClockRange(t time.Time) error {
 	return nil
 }
 
-func (c *control) Clock(context.Context) (admin.Clock, error) {
+func (c *Control) Clock(context.Context) (admin.Clock, error) {
 	st := c.clock.State()
 	now := c.clock.Now()
 	offset := st.Offset
@@ -41,7 +41,7 @@ func (c *control) Clock(context.Context) (admin.Clock, error) {
 
 // MoveClock moves the clock and commits its new state before answering; on
 // a failed commit the clock is put back.
-func (c *control) MoveClock(ctx context.Context, m admin.ClockMove) (admin.Clock, error) {
+func (c *Control) MoveClock(ctx context.Context, m admin.ClockMove) (admin.Clock, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	before := c.clock.State()

@@ -1,4 +1,4 @@
-package mockserver
+package control
 
 import (
 	"context"
@@ -10,13 +10,17 @@ import (
 
 // Audit judges the client by the journal; the auditor reads only the
 // entries added since the last audit.
-func (c *control) Audit(_ context.Context, q audit.Query) (audit.Report, error) {
-	return c.auditor.Audit(q, c.clock.Now(), func(after uint64, add func(audit.Exchange)) uint64 {
+func (c *Control) Audit(_ context.Context, q audit.Query) (audit.Report, error) {
+	return c.auditor.Load().Audit(q, c.clock.Now(), func(after uint64, add func(audit.Exchange)) uint64 {
 		return c.journal.Scan(after, func(e *admin.JournalEntry, responseBody []byte) {
 			add(exchangeOf(e, responseBody))
 		})
 	}), nil
 }
+
+// RestartAudit makes the next audit read the journal whole, as the first
+// audit of a process does; the audit's benchmark measures that reading.
+func (c *Control) RestartAudit() { c.auditor.Store(audit.NewAuditor()) }
 
 // exchangeOf is what the audit reads of a journal entry; the answer is
 // read only for an enquiry of a transaction.

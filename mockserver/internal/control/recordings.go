@@ -1,4 +1,4 @@
-package mockserver
+package control
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/fixtures"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/proxy"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // recordings starts and stops the recordings of upstream answers, one at a
@@ -48,6 +50,31 @@ type recordings struct {
 type recordingRoute struct {
 	proxy     *proxy.Proxy
 	recording *proxy.Recording
+}
+
+// newRecordings starts and stops recordings: on proxy mode's proxy, or on
+// a proxy of their own to the upstream each names.
+func (c *Control) newRecordings(cfg Config) *recordings {
+	loadable := func(t fixtures.Transaction) error {
+		tx, err := recharge.FromDescription(t.Key, t.Description, transaction.OriginFixture, t.Scenario)
+		if err == nil {
+			c.service.Complete(&tx, c.clock.Now())
+			err = tx.Validate()
+		}
+		if err != nil {
+			return errors.New(transaction.ErrorMessage(err))
+		}
+		return nil
+	}
+	return &recordings{
+		base:     c.proxy,
+		root:     cfg.RecordRoot,
+		newProxy: cfg.NewProxy,
+		open: func(upstream, dir string, registrations []string) (*proxy.Recording, error) {
+			return proxy.OpenRecording(proxy.RecordingConfig{Upstream: upstream, Dir: dir, Registrations: registrations,
+				Loadable: loadable, Log: cfg.Log, Stopping: cfg.Stopping})
+		},
+	}
 }
 
 // start starts a recording; trusted, as at start-up, its directory is
@@ -228,7 +255,7 @@ func (s recordingSwitch) ServeEnquiry(w http.ResponseWriter, r *http.Request, e 
 	return s.local.ServeEnquiry(w, r, e)
 }
 
-func (c *control) StartRecording(_ context.Context, start admin.RecordingStart) (admin.RecordingStatus, error) {
+func (c *Control) StartRecording(_ context.Context, start admin.RecordingStart) (admin.RecordingStatus, error) {
 	rec, err := c.recordings.start(start, false)
 	if err != nil {
 		return admin.RecordingStatus{}, err
@@ -236,7 +263,7 @@ func (c *control) StartRecording(_ context.Context, start admin.RecordingStart) 
 	return c.recordings.status(rec), nil
 }
 
-func (c *control) StopRecording(context.Context) (admin.RecordingStatus, error) {
+func (c *Control) StopRecording(context.Context) (admin.RecordingStatus, error) {
 	rec, err := c.recordings.stop()
 	if rec == nil {
 		return admin.RecordingStatus{}, err
@@ -244,11 +271,11 @@ func (c *control) StopRecording(context.Context) (admin.RecordingStatus, error) 
 	return c.recordings.status(rec), err
 }
 
-func (c *control) Recording(context.Context) (admin.RecordingStatus, error) {
+func (c *Control) Recording(context.Context) (admin.RecordingStatus, error) {
 	return c.recordings.status(c.recordings.latest()), nil
 }
 
-func (c *control) RecordingSnapshot(_ context.Context, format admin.SnapshotFormat) ([]byte, error) {
+func (c *Control) RecordingSnapshot(_ context.Context, format admin.SnapshotFormat) ([]byte, error) {
 	rec := c.recordings.latest()
 	if rec == nil {
 		return nil, admin.Errorf(http.StatusNotFound, admin.CodeNotFound, "no recording was started; POST /__admin/recordings/start first")

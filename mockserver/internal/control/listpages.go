@@ -1,4 +1,4 @@
-package mockserver
+package control
 
 import (
 	"context"
@@ -52,7 +52,7 @@ func parseTransactionCursor(after string) (*transaction.Key, error) {
 // cursor, keeping the transactions whose view f selects, until the page
 // and one more are found: the page costs what it holds, not what the
 // store holds, unless f's state is rare.
-func (c *control) ListTransactionPage(ctx context.Context, f admin.TransactionFilter, p admin.PageQuery) (admin.TransactionList, error) {
+func (c *Control) ListTransactionPage(ctx context.Context, f admin.TransactionFilter, p admin.PageQuery) (admin.TransactionList, error) {
 	limit, err := pageLimit(p)
 	if err != nil {
 		return admin.TransactionList{}, err
@@ -99,7 +99,7 @@ func (c *control) ListTransactionPage(ctx context.Context, f admin.TransactionFi
 
 // ListFaultPage pages the rules by their IDs: the cursor is the ID of the
 // last rule listed.
-func (c *control) ListFaultPage(_ context.Context, p admin.PageQuery) (admin.FaultList, error) {
+func (c *Control) ListFaultPage(_ context.Context, p admin.PageQuery) (admin.FaultList, error) {
 	limit, err := pageLimit(p)
 	if err != nil {
 		return admin.FaultList{}, err
@@ -125,16 +125,16 @@ func (c *control) ListFaultPage(_ context.Context, p admin.PageQuery) (admin.Fau
 
 // ListViolationPage pages the violations by the number each has among
 // those found since the start or the last clear.
-func (c *control) ListViolationPage(_ context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
+func (c *Control) ListViolationPage(ctx context.Context, q admin.ViolationQuery) (admin.ViolationList, error) {
 	limit, err := pageLimit(q.PageQuery)
 	if err != nil {
 		return admin.ViolationList{}, err
 	}
-	return c.violationsAfter(q, limit)
+	return c.violationsAfter(ctx, q, limit)
 }
 
 // violationsAfter lists at most limit violations q selects after q.After.
-func (c *control) violationsAfter(q admin.ViolationQuery, limit int) (admin.ViolationList, error) {
+func (c *Control) violationsAfter(ctx context.Context, q admin.ViolationQuery, limit int) (admin.ViolationList, error) {
 	var after uint64
 	if q.After != "" {
 		var err error
@@ -146,5 +146,6 @@ func (c *control) violationsAfter(q admin.ViolationQuery, limit int) (admin.Viol
 	if p == nil {
 		return admin.ViolationList{Violations: []admin.Violation{}}, nil
 	}
-	return p.ViolationPage(q, after, limit), nil
+	list, err := p.ViolationPage(ctx, q, after, limit)
+	return list, admin.ErrorOf(err)
 }
