@@ -126,7 +126,7 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		s.handler = s.routes(cfg, validator, &hosts)
 	}
-	s.handler = s.syncShared(s.handler)
+	s.handler = s.syncShared(s.handler, cfg.Logger)
 	return s, nil
 }
 

@@ -3,7 +3,9 @@ package mockserver
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -33,6 +35,7 @@ func processOrigin() string {
 // read goes to the store.
 type sharedState struct {
 	store recharge.Shared
+	log   *slog.Logger
 	// mu makes one reread at a time; current is set while the version
 	// last read, seen, is the store's, so that the requests meeting an
 	// unchanged version, nearly all of them, pass without waiting on mu.
@@ -46,6 +49,9 @@ type sharedState struct {
 // outage in the store and is answered for it.
 func (s *sharedState) sync(ctx context.Context, c *control.Control) error {
 	v, err := s.store.Version(ctx)
+	if errors.Is(err, recharge.ErrLost) {
+		v, err = s.refill(ctx, c)
+	}
 	if err != nil {
 		return err
 	}
@@ -66,14 +72,32 @@ func (s *sharedState) sync(ctx context.Context, c *control.Control) error {
 	return nil
 }
 
+// refill puts the fixtures back into a store that lost the sandbox's state,
+// once in this process however many requests meet the loss, and answers the
+// version after it.
+func (s *sharedState) refill(ctx context.Context, c *control.Control) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, err := s.store.Version(ctx)
+	if !errors.Is(err, recharge.ErrLost) {
+		return v, err
+	}
+	s.log.Warn("the shared store lost the sandbox's state (its server restarted without persistence, or it was emptied): the fixtures are put back")
+	s.current.Store(false)
+	if err := c.Refill(ctx); err != nil {
+		return 0, err
+	}
+	return s.store.Version(ctx)
+}
+
 // syncShared wraps next so that each request first brings the shared state
 // up to date, when the store is shared.
-func (s *Server) syncShared(next http.Handler) http.Handler {
+func (s *Server) syncShared(next http.Handler, log *slog.Logger) http.Handler {
 	shared, ok := s.control.Store().(recharge.Shared)
 	if !ok {
 		return next
 	}
-	state := &sharedState{store: shared}
+	state := &sharedState{store: shared, log: log}
 	if feed, ok := shared.(journal.Feed); ok {
 		s.journal.Share(feed, processOrigin())
 	}

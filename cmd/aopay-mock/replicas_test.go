@@ -158,13 +158,19 @@ func TestReplicasShareOneSandbox(t *testing.T) {
 			t.Errorf("health with redis down: %d %s, want 503", status, body)
 		}
 		srv.Restart(t)
-		// The restarted server is empty: the sandbox is back, with a fresh state.
+		// The restarted server is empty: the sandbox is back with the
+		// fixtures put back, the page's example answering as before.
 		err := testutil.Poll(10*time.Second, func() (bool, error) {
 			status, _ := replicas[0].call(t, http.MethodGet, "/__admin/health", nil)
 			return status == http.StatusOK, nil
 		})
 		if err != nil {
 			t.Fatalf("health after redis came back: %v", err)
+		}
+		for i, r := range replicas[:2] {
+			if status, a := r.enquire(t, "12345678"); status != http.StatusOK || a.Data == nil || a.Data.TxnID != "6469" {
+				t.Errorf("replica %d after redis came back empty: %d %+v, want the page's example (txnid 6469)", i, status, a.Data)
+			}
 		}
 		if !strings.Contains(replicas[0].Output(), "redis is unreachable") || strings.Count(replicas[0].Output(), "redis is unreachable") > 1 {
 			t.Errorf("the outage is logged %d times, want once", strings.Count(replicas[0].Output(), "redis is unreachable"))

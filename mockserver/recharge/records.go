@@ -2,6 +2,7 @@ package recharge
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -72,9 +73,16 @@ func (s *MemoryStore) WriteRecords(_ context.Context, collection string, replace
 // Version changes whenever any of them changes a setting or a record
 // collection, so each rereads the clock and the fault rules before it
 // answers a request of its own.
+//
+// Version answers ErrLost once the store holds nothing of the sandbox any
+// more: its server restarted without persistence, or it was emptied.
 type Shared interface {
 	Version(ctx context.Context) (int64, error)
 }
+
+// ErrLost is a Shared store's answer once it lost the sandbox's state. The
+// processes sharing it then put their fixtures back, as a reload does.
+var ErrLost = errors.New("the shared store holds none of the sandbox's state: its server restarted without persistence, or it was emptied")
 
 // RecordUpdater is a Records shared by several processes that can change
 // one record atomically with respect to all of them: fn computes the new

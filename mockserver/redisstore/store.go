@@ -874,16 +874,27 @@ func (s *Store) settingKey(name string) string { return s.prefix + "setting:" + 
 func (s *Store) versionKey() string { return s.prefix + "version" }
 
 // Version changes whenever a replica changes a setting, a record
-// collection, or replaces the store.
+// collection, or replaces the store. It is read with the generation, which
+// every replacement sets, in one command: with no generation the store
+// holds nothing of the sandbox (the server restarted without persistence,
+// or was emptied), and Version answers recharge.ErrLost.
 func (s *Store) Version(ctx context.Context) (int64, error) {
-	v, err := s.batched.Get(ctx, s.versionKey()).Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
+	values, err := s.batched.MGet(ctx, s.versionKey(), s.genKey()).Result()
 	if err != nil {
 		return 0, s.failed(err)
 	}
 	s.health.succeeded()
+	if values[1] == nil {
+		return 0, recharge.ErrLost
+	}
+	version, _ := values[0].(string)
+	if version == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(version, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("stored version %q: %w", version, err)
+	}
 	return v, nil
 }
 

@@ -38,6 +38,23 @@ func (c *Control) Load(ctx context.Context, set fixtures.Set) error {
 	return nil
 }
 
+// Refill puts the fixtures back into a shared store that lost the
+// sandbox's state (recharge.ErrLost), as a reload does: registrations and
+// fixture transactions as the file has them, and what another process put
+// back meanwhile kept, so every replica may refill at once.
+func (c *Control) Refill(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	regs, txs, err := domainFixtures(c.fixtures)
+	if err != nil {
+		return err
+	}
+	if err := c.service.Reload(ctx, regs, txs); err != nil {
+		return fmt.Errorf("put the fixtures back: %w", err)
+	}
+	return nil
+}
+
 // Reset puts the sandbox back as a first start makes it: the fixtures'
 // transactions, no fault rule, the clock following the system clock, an
 // empty journal; the proxy's findings are kept. The transactions, the rules

@@ -1,0 +1,109 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/sync/errgroup"
+
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
+	"github.com/aopay-sandbox/rechargestatus/mockserver"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
+)
+
+// TestVersionSaysWhenTheSandboxIsLost holds Version to recharge.ErrLost
+// while Redis holds nothing of the sandbox: before the first replacement,
+// and after the server is emptied as a restart without persistence leaves
+// it.
+func TestVersionSaysWhenTheSandboxIsLost(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := open(t, srv.URL)
+	ctx := context.Background()
+	if _, err := s.Version(ctx); !errors.Is(err, recharge.ErrLost) {
+		t.Fatalf("Version of a store never filled: %v, want ErrLost", err)
+	}
+	if err := s.Replace(ctx, recharge.Replacement{Add: []recharge.Transaction{tx("R-1", "T-1")}}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Version(ctx)
+	if err != nil || v <= 0 {
+		t.Fatalf("Version after a replacement: %d, %v; want a positive version", v, err)
+	}
+	if err := s.Client().FlushDB(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Version(ctx); !errors.Is(err, recharge.ErrLost) {
+		t.Fatalf("Version of an emptied store: %v, want ErrLost", err)
+	}
+}
+
+// TestALostSandboxGetsItsFixturesBack empties the Redis of a running mock,
+// as a restart of a server without persistence does: the enquiries that
+// follow, several at once, get the fixtures' answers again, byte for byte,
+// and the loss is logged once.
+func TestALostSandboxGetsItsFixturesBack(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	store := open(t, srv.URL)
+	var logs testutil.SyncBuffer
+	mock, err := mockserver.New(mockserver.Config{Store: store, Seed: 1, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(mock)
+	t.Cleanup(func() {
+		ts.Close()
+		mock.Close()
+	})
+	enquire := func() ([]byte, error) {
+		res, err := http.Post(ts.URL+rechargestatus.EnquiryPath, "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		return io.ReadAll(res.Body)
+	}
+	before, err := enquire()
+	if err != nil || !bytes.Contains(before, []byte(`"txnid":"6469"`)) {
+		t.Fatalf("the page's example before: %s, %v", before, err)
+	}
+	if err := store.Client().FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		g       errgroup.Group
+		mu      sync.Mutex
+		answers [][]byte
+	)
+	for range 8 {
+		g.Go(func() error {
+			body, err := enquire()
+			mu.Lock()
+			answers = append(answers, body)
+			mu.Unlock()
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range answers {
+		if !bytes.Equal(got, before) {
+			t.Fatalf("after Redis lost the sandbox: %s\nwant the fixture's answer again: %s", got, before)
+		}
+	}
+	if n := strings.Count(logs.String(), "lost the sandbox's state"); n != 1 {
+		t.Fatalf("the loss is logged %d times, want once:\n%s", n, logs.String())
+	}
+}
