@@ -34,7 +34,11 @@ func TestContainers(t *testing.T) {
 	t.Parallel()
 	podmantest.Require(t, "podman", "runc", "busybox")
 	img := buildSandboxImage(t)
-	t.Run("image", func(t *testing.T) { testImage(t, img) })
+	// The image's checks and the compose file's run side by side.
+	t.Run("image", func(t *testing.T) {
+		t.Parallel()
+		testImage(t, img)
+	})
 	t.Run("compose", func(t *testing.T) {
 		t.Parallel()
 		podmantest.Require(t, "podman-compose")
