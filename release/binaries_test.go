@@ -21,6 +21,7 @@ import (
 )
 
 func TestBinariesAreStatic(t *testing.T) {
+	t.Parallel()
 	b := binaries(t)
 	cases := []struct {
 		name, path string

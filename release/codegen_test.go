@@ -19,6 +19,7 @@ const oapiCodegen = "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2
 // or a reference out of a document, fail here. The provider's client, which
 // teams ship, must name nothing of the sandbox's own.
 func TestGeneratedClientsCompile(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("downloads and runs oapi-codegen, then builds its clients")
 	}

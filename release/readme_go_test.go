@@ -54,6 +54,7 @@ func readmeGoSnippets(t *testing.T) []goSnippet {
 // directory, which requires this repository's module, replaced by its
 // working tree, so nothing is written into the repository.
 func TestReadmeGoSnippetsCompile(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("compiles README snippets with the go command; skipped under -short")
 	}

@@ -25,6 +25,7 @@ import (
 // redis-server: haproxy's own health checks pass on every replica, and
 // enquiries through it reach each of them.
 func TestHAProxyBalancesReplicas(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts redis-server, three aopay-mock replicas and haproxy")
 	}
