@@ -295,6 +295,9 @@ func (s *Store) decodeCounted(f, value string) (recharge.Transaction, error) {
 	t, hit := slot.t, slot.doc == c.doc
 	slot.mu.Unlock()
 	if !hit {
+		// A fresh value: the document leaves empty fields out, which
+		// decoding over the slot's transaction would keep from another.
+		t = recharge.Transaction{}
 		if err := json.Unmarshal([]byte(c.doc), &t); err != nil {
 			return recharge.Transaction{}, valueError(f, err)
 		}
