@@ -11,14 +11,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
+	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // TestVersionSaysWhenTheSandboxIsLost holds Version to recharge.ErrLost
@@ -45,6 +48,15 @@ func TestVersionSaysWhenTheSandboxIsLost(t *testing.T) {
 	}
 	if _, err := s.Version(ctx); !errors.Is(err, recharge.ErrLost) {
 		t.Fatalf("Version of an emptied store: %v, want ErrLost", err)
+	}
+	// Filled again as before the loss, the store must not answer the
+	// version it answered then: a replica that slept through the loss
+	// would take it for no change.
+	if err := s.Replace(ctx, recharge.Replacement{Add: []recharge.Transaction{tx("R-1", "T-1")}}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.Version(ctx); err != nil || again == v {
+		t.Fatalf("Version after the loss and the same replacement: %d, %v; want other than %d", again, err, v)
 	}
 }
 
@@ -78,7 +90,11 @@ func TestALostSandboxGetsItsFixturesBack(t *testing.T) {
 	if err != nil || !bytes.Contains(before, []byte(`"txnid":"6469"`)) {
 		t.Fatalf("the page's example before: %s, %v", before, err)
 	}
-	if err := store.Client().FlushDB(context.Background()).Err(); err != nil {
+	ctx := context.Background()
+	if _, err := mock.Admin().MoveClock(ctx, admin.ClockMove{Advance: new(transaction.Duration(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Client().FlushDB(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -102,6 +118,9 @@ func TestALostSandboxGetsItsFixturesBack(t *testing.T) {
 		if !bytes.Equal(got, before) {
 			t.Fatalf("after Redis lost the sandbox: %s\nwant the fixture's answer again: %s", got, before)
 		}
+	}
+	if clock, err := mock.Admin().Clock(ctx); err != nil || clock.Offset != "0s" {
+		t.Fatalf("the clock after the loss: %+v, %v; want the system's again", clock, err)
 	}
 	if n := strings.Count(logs.String(), "lost the sandbox's state"); n != 1 {
 		t.Fatalf("the loss is logged %d times, want once:\n%s", n, logs.String())

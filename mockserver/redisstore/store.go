@@ -20,6 +20,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -743,6 +744,13 @@ func (s *Store) Replace(ctx context.Context, r recharge.Replacement) error {
 		return s.failed(err)
 	}
 	gen := fmt.Sprint(next)
+	// A store filled afresh (the first start, or after a loss) counts its
+	// versions from a random base: a replica that slept through the loss
+	// must not meet, after it, the version it last saw before it.
+	if err := s.rdb.SetNX(ctx, s.versionKey(), rand.Int64N(1<<40)+1, 0).Err(); err != nil {
+		release()
+		return s.failed(err)
+	}
 	if err := s.fill(ctx, s.txsKey(gen), content); err != nil {
 		s.rdb.Unlink(ctx, s.txsKey(gen), s.countsKey(gen))
 		release()

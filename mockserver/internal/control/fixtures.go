@@ -41,7 +41,8 @@ func (c *Control) Load(ctx context.Context, set fixtures.Set) error {
 // Refill puts the fixtures back into a shared store that lost the
 // sandbox's state (recharge.ErrLost), as a reload does: registrations and
 // fixture transactions as the file has them, and what another process put
-// back meanwhile kept, so every replica may refill at once.
+// back meanwhile kept, so every replica may refill at once. The clock goes
+// back to the system's, as on a first start.
 func (c *Control) Refill(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -52,6 +53,9 @@ func (c *Control) Refill(ctx context.Context) error {
 	if err := c.service.Reload(ctx, regs, txs); err != nil {
 		return fmt.Errorf("put the fixtures back: %w", err)
 	}
+	// The clock goes back to the system's, as the store lost its setting;
+	// restoring the shared settings next puts back one set meanwhile.
+	c.clock.Restore(recharge.ClockState{})
 	return nil
 }
 
