@@ -624,7 +624,21 @@ func (s *Store) List(ctx context.Context, flt recharge.Filter) ([]recharge.Trans
 		return nil, err
 	}
 	var out []recharge.Transaction
-	iter := s.rdb.HScan(ctx, h, 0, "", 512).Iterator()
+	err = s.scan(ctx, h, func(t recharge.Transaction) {
+		if (flt.RegistrationID == "" || t.RegistrationID == flt.RegistrationID) && (flt.State == "" || t.State == flt.State) {
+			out = append(out, t)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	recharge.SortTransactions(out)
+	return out, nil
+}
+
+// scan decodes every transaction of the hash h, in no order, for each.
+func (s *Store) scan(ctx context.Context, h string, each func(recharge.Transaction)) error {
+	iter := s.rdb.HScan(ctx, h, 0, "", 1024).Iterator()
 	for iter.Next(ctx) {
 		f := iter.Val()
 		if !iter.Next(ctx) {
@@ -632,17 +646,14 @@ func (s *Store) List(ctx context.Context, flt recharge.Filter) ([]recharge.Trans
 		}
 		t, err := decode(f, iter.Val())
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if (flt.RegistrationID == "" || t.RegistrationID == flt.RegistrationID) && (flt.State == "" || t.State == flt.State) {
-			out = append(out, t)
-		}
+		each(t)
 	}
 	if err := iter.Err(); err != nil {
-		return nil, s.failed(err)
+		return s.failed(err)
 	}
-	recharge.SortTransactions(out)
-	return out, nil
+	return nil
 }
 
 func (s *Store) Count(ctx context.Context) (int, error) {
@@ -821,23 +832,14 @@ func (s *Store) replacementContent(ctx context.Context, h string, r recharge.Rep
 	var out []recharge.Transaction
 	taken := map[transaction.Key]bool{}
 	if r.Keep != nil {
-		iter := s.rdb.HScan(ctx, h, 0, "", 1024).Iterator()
-		for iter.Next(ctx) {
-			f := iter.Val()
-			if !iter.Next(ctx) {
-				break
-			}
-			t, err := decode(f, iter.Val())
-			if err != nil {
-				return nil, err
-			}
+		err := s.scan(ctx, h, func(t recharge.Transaction) {
 			if r.Keep(t) {
 				out = append(out, t)
 				taken[t.Key] = true
 			}
-		}
-		if err := iter.Err(); err != nil {
-			return nil, s.failed(err)
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	for _, t := range r.Add {

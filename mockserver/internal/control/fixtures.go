@@ -50,12 +50,14 @@ func (c *Control) Refill(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The clock goes back to the system's first, as the store lost its
+	// setting: no enquiry sees the fixtures back on the clock of before
+	// the loss. Restoring the shared settings next puts back one set
+	// meanwhile.
+	c.clock.Restore(recharge.ClockState{})
 	if err := c.service.Reload(ctx, regs, txs); err != nil {
 		return fmt.Errorf("put the fixtures back: %w", err)
 	}
-	// The clock goes back to the system's, as the store lost its setting;
-	// restoring the shared settings next puts back one set meanwhile.
-	c.clock.Restore(recharge.ClockState{})
 	return nil
 }
 
