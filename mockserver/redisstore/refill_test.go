@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,12 +14,12 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
+	"github.com/aopay-sandbox/rechargestatus/mocktest"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -69,17 +68,11 @@ func TestALostSandboxGetsItsFixturesBack(t *testing.T) {
 	srv := redistest.Start(t)
 	store := open(t, srv.URL)
 	var logs testutil.SyncBuffer
-	mock, err := mockserver.New(mockserver.Config{Store: store, Seed: 1, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(mock)
-	t.Cleanup(func() {
-		ts.Close()
-		mock.Close()
-	})
+	mock := mocktest.New(t,
+		mocktest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		mocktest.WithConfig(func(c *mockserver.Config) { c.Store = store }))
 	enquire := func() ([]byte, error) {
-		res, err := http.Post(ts.URL+rechargestatus.EnquiryPath, "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
+		res, err := http.Post(mock.EnquiryURL(), "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +84,7 @@ func TestALostSandboxGetsItsFixturesBack(t *testing.T) {
 		t.Fatalf("the page's example before: %s, %v", before, err)
 	}
 	ctx := context.Background()
-	if _, err := mock.Admin().MoveClock(ctx, admin.ClockMove{Advance: new(transaction.Duration(time.Hour))}); err != nil {
+	if _, err := mock.Admin.MoveClock(ctx, admin.ClockMove{Advance: new(transaction.Duration(time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
 	if err := store.Client().FlushDB(ctx).Err(); err != nil {
@@ -119,7 +112,7 @@ func TestALostSandboxGetsItsFixturesBack(t *testing.T) {
 			t.Fatalf("after Redis lost the sandbox: %s\nwant the fixture's answer again: %s", got, before)
 		}
 	}
-	if clock, err := mock.Admin().Clock(ctx); err != nil || clock.Offset != "0s" {
+	if clock, err := mock.Admin.Clock(ctx); err != nil || clock.Offset != "0s" {
 		t.Fatalf("the clock after the loss: %+v, %v; want the system's again", clock, err)
 	}
 	if n := strings.Count(logs.String(), "lost the sandbox's state"); n != 1 {
