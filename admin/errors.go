@@ -18,8 +18,9 @@ const (
 	// page of another origin, or a Host the sandbox does not answer.
 	CodeForbidden = "forbidden"
 	CodeInternal  = "internal"
-	// CodeUnavailable is what Client.Health reports of a sandbox whose store
-	// cannot be read; the answer itself is a Health.
+	// CodeUnavailable refuses a request the store cannot serve now (a
+	// Redis store out of reach), with 503; Client.Health reports it of a
+	// sandbox whose store cannot be read, whose answer is then a Health.
 	CodeUnavailable = "unavailable"
 )
 
