@@ -3,7 +3,6 @@ module github.com/aopay-sandbox/rechargestatus
 go 1.26.8
 
 require (
-	github.com/brianvoe/gofakeit/v6 v6.28.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/gorilla/mux v1.8.1

@@ -189,8 +189,8 @@ func describeFaultRules(s *framework.Suite) {
 				journal, err := f.Admin().ListRequests(ctx, admin.JournalQuery{ReferenceID: q.ReferenceID})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(journal).To(ContainElement(And(
-					HaveField("Status", http.StatusServiceUnavailable),
-					HaveField("Fault", ContainSubstring(rule.ID)),
+					WithTransform(entryStatus, Equal(http.StatusServiceUnavailable)),
+					WithTransform(entryFault, ContainSubstring(rule.ID)),
 				)))
 			})
 		})

@@ -2,11 +2,10 @@ package recharge
 
 import (
 	"math"
+	"math/rand"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/brianvoe/gofakeit/v6"
 
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -32,11 +31,29 @@ type Generator struct {
 	Seed int64
 }
 
-func (g Generator) faker(key transaction.Key) *gofakeit.Faker {
+func (g Generator) faker(key transaction.Key) Faker {
 	var seed [20]byte
 	h := fnvAdd(fnvOffset, strconv.AppendInt(seed[:0], g.Seed, 10))
 	h = fnvAdd(fnvAdd(fnvAdd(fnvAdd(h, "\x00"), key.RegistrationID), "\x00"), key.ReferenceID)
-	return gofakeit.New(int64(h & (1<<63 - 1)))
+	return Faker{rand.New(rand.NewSource(int64(h & (1<<63 - 1))))}
+}
+
+// Faker draws the generator's numbers from math/rand's seeded source. It
+// draws them as gofakeit's Faker.Number did (the generator's earlier
+// source), so a seed goes on reproducing the data it gave before; that
+// library's init, which registers text templates over its own methods,
+// made every executable linking it keep the exported methods of every type,
+// megabytes of them.
+type Faker struct {
+	rand *rand.Rand
+}
+
+// Number is an int from min to max, both included, min ≤ max.
+func (f Faker) Number(min, max int) int {
+	if min == max {
+		return min
+	}
+	return min + int(f.rand.Int63n(int64(max-min+1)))
 }
 
 // The 64-bit FNV-1a hash, as hash/fnv's New64a computes it, without its
@@ -130,7 +147,7 @@ func paise(p int64) string {
 }
 
 // VehicleNumber makes an Indian registration number such as DL10CG6228.
-func VehicleNumber(f *gofakeit.Faker) string {
+func VehicleNumber(f Faker) string {
 	var buf [16]byte
 	b := append(buf[:0], vehicleStates[f.Number(0, len(vehicleStates)-1)]...)
 	b = appendPadded(b, f.Number(1, 99), 2)
