@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 
 # The AOPay RechargeStatus sandbox: aopay-mock (the entrypoint) and
-# aopay-contract, static binaries on a distroless base, running as non-root.
+# aopay-contract on a distroless base, running as non-root. They are one
+# static executable (cmd/aopay-sandbox), /aopay-mock, with /aopay-contract a
+# symbolic link to it: it runs as the command it is called by. The two share
+# most of their code, so one executable keeps the image small.
 #
 #   docker build --build-arg VERSION=v1.0.0 -t aopay-sandbox .
 #   docker run --rm -p 127.0.0.1:8080:8080 -v aopay-state:/data aopay-sandbox
@@ -27,13 +30,15 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath \
     -ldflags "-s -w -X github.com/aopay-sandbox/rechargestatus/internal/buildinfo.Version=${VERSION}" \
-    -o /out/ ./cmd/aopay-mock ./cmd/aopay-contract
-# The state directory, to be copied with its owner: the final image has no
-# shell to create it.
-RUN mkdir -p /out/data
+    -o /out/bin/aopay-mock ./cmd/aopay-sandbox
+# The link, and the state directory to be copied with its owner: the final
+# image has no shell to make them.
+RUN ln -s aopay-mock /out/bin/aopay-contract && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/aopay-mock /out/aopay-contract /
+# The directory's contents, not its files by name: COPY keeps a symbolic
+# link found inside a directory, and copies the target of one it is named.
+COPY --from=build /out/bin/ /
 COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
 ENV AOPAY_MOCK_ADDR=0.0.0.0:8080 \

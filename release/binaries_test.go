@@ -70,6 +70,28 @@ func TestBinariesAreStatic(t *testing.T) {
 	}
 }
 
+// TestImageExecutableRunsAsItsName runs the image's one executable by its
+// own name and through the link beside it: each answers --help as the
+// command it is called by.
+func TestImageExecutableRunsAsItsName(t *testing.T) {
+	t.Parallel()
+	b := binaries(t)
+	target, err := os.Readlink(b.contract)
+	if err != nil || target != filepath.Base(b.mock) {
+		t.Fatalf("%s: %q, %v; want a symbolic link to %s beside it", filepath.Base(b.contract), target, err, filepath.Base(b.mock))
+	}
+	for _, path := range []string{b.mock, b.contract} {
+		name := filepath.Base(path)
+		out, err := exec.Command(path, "--help").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s --help: %v\n%s", name, err, out)
+		}
+		if want := "Usage: " + name + " "; !strings.HasPrefix(string(out), want) {
+			t.Errorf("%s --help printed\n%s\nwant it to begin %q", name, out, want)
+		}
+	}
+}
+
 func TestBinariesPrintTheStampedVersion(t *testing.T) {
 	b := binaries(t)
 	cases := []struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -105,7 +106,70 @@ func (b goBuild) packages() []string {
 	return pkgs
 }
 
-// builtBinaries are the binaries built as the Dockerfile builds them.
+// output is the file the build writes, its -o: one package built to one
+// executable.
+func (b goBuild) output() (string, error) {
+	out, ok := b.flagValue("o")
+	if !ok || strings.HasSuffix(out, "/") {
+		return "", fmt.Errorf("go build %q: want -o naming the executable's file", b.args)
+	}
+	if pkgs := b.packages(); len(pkgs) != 1 {
+		return "", fmt.Errorf("go build %q builds %q: want the image's one executable", b.args, pkgs)
+	}
+	return out, nil
+}
+
+// symlinks are the symbolic links the Dockerfile's RUNs make with
+// `ln -s TARGET LINK`: LINK's path to TARGET as written.
+func symlinks(df dockerfile) (map[string]string, error) {
+	links := map[string]string{}
+	for _, stage := range df.stages {
+		for _, run := range commandsOf[*instructions.RunCommand](stage) {
+			if !run.PrependShell {
+				continue
+			}
+			words, err := shell.NewLex('\\').ProcessWords(strings.Join(run.CmdLine, " "), shell.EnvsFromSlice(nil))
+			if err != nil {
+				return nil, fmt.Errorf("expand %q: %w", run.CmdLine, err)
+			}
+			for i := 0; i+3 < len(words); i++ {
+				if words[i] == "ln" && words[i+1] == "-s" && (i == 0 || slices.Contains([]string{"&&", "||", ";"}, words[i-1])) {
+					links[words[i+3]] = words[i+2]
+				}
+			}
+		}
+	}
+	return links, nil
+}
+
+// outputDir is the directory the Dockerfile's go build writes the image's
+// executable to, and the names it holds once the Dockerfile's links beside
+// it are made.
+func outputDir(df dockerfile) (string, []string, error) {
+	b, err := findGoBuild(df, map[string]string{"VERSION": stampedVersion})
+	if err != nil {
+		return "", nil, err
+	}
+	out, err := b.output()
+	if err != nil {
+		return "", nil, err
+	}
+	links, err := symlinks(df)
+	if err != nil {
+		return "", nil, err
+	}
+	dir := path.Dir(out)
+	names := []string{path.Base(out)}
+	for link := range links {
+		if path.Dir(link) == dir {
+			names = append(names, path.Base(link))
+		}
+	}
+	return dir, names, nil
+}
+
+// builtBinaries are the binaries built as the Dockerfile builds them: the
+// executable, as mock, and the link beside it, as contract.
 type builtBinaries struct {
 	mock, contract string
 	dir            string // holding both, and nothing else
@@ -149,6 +213,14 @@ func buildBinaries(root string) (builtBinaries, error) {
 	if err != nil {
 		return builtBinaries{}, err
 	}
+	out, err := b.output()
+	if err != nil {
+		return builtBinaries{}, err
+	}
+	links, err := symlinks(df)
+	if err != nil {
+		return builtBinaries{}, err
+	}
 	dir, err := os.MkdirTemp("", "aopay-release-")
 	if err != nil {
 		return builtBinaries{}, err
@@ -158,25 +230,33 @@ func buildBinaries(root string) (builtBinaries, error) {
 		contract: filepath.Join(dir, filepath.Base(contractBinary)),
 		dir:      dir,
 	}
-	// The Dockerfile's go build, one package at a time, through the go
-	// command's cache of executables.
-	var flags, pkgs []string
+	// The Dockerfile's go build, through the go command's cache of
+	// executables, and the links it makes beside the executable.
+	var flags []string
 	for i := 0; i < len(b.args); i++ {
 		switch arg := b.args[i]; {
 		case arg == "-o" || arg == "--o":
 			i++
-		case strings.HasPrefix(arg, "./"):
-			pkgs = append(pkgs, arg)
-		default:
+		case !strings.HasPrefix(arg, "./"):
 			flags = append(flags, arg)
 		}
 	}
 	// The image's build context leaves go.work out (.dockerignore): the
 	// main module builds alone, from its own go.mod.
 	env := append(envList(os.Environ(), b.env), "GOWORK=off")
-	for _, pkg := range pkgs {
-		if err := gobuild.Command(context.Background(), root, env, flags, pkg, filepath.Join(dir, filepath.Base(pkg))); err != nil {
-			return result, err
+	if err := gobuild.Command(context.Background(), root, env, flags, b.packages()[0], filepath.Join(dir, path.Base(out))); err != nil {
+		return result, err
+	}
+	for link, target := range links {
+		if path.Dir(link) == path.Dir(out) {
+			if err := os.Symlink(target, filepath.Join(dir, path.Base(link))); err != nil {
+				return result, err
+			}
+		}
+	}
+	for _, bin := range []string{result.mock, result.contract} {
+		if _, err := os.Stat(bin); err != nil {
+			return result, fmt.Errorf("the Dockerfile's build makes no %s beside %s: %w", filepath.Base(bin), out, err)
 		}
 	}
 	return result, nil

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -74,10 +75,21 @@ func TestDockerfileStages(t *testing.T) {
 	if want := "-X " + versionVar + "=" + stampedVersion; !strings.Contains(ldflags, want) {
 		t.Errorf("-ldflags %q does not stamp the VERSION build argument (%q)", ldflags, want)
 	}
-	for _, bin := range []string{mockBinary, contractBinary} {
-		if !slices.Contains(b.packages(), "./cmd"+bin) {
-			t.Errorf("go build %q does not build ./cmd%s", b.args, bin)
-		}
+	out, err := b.output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pkg := b.packages()[0]; pkg != imageExecutable || path.Base(out) != path.Base(mockBinary) {
+		t.Errorf("go build %q builds %s as %s, want %s as %s", b.args, pkg, out, imageExecutable, path.Base(mockBinary))
+	}
+	links, err := symlinks(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Relative, so that it names the executable beside it in the image too.
+	link := path.Join(path.Dir(out), path.Base(contractBinary))
+	if target := links[link]; target != path.Base(mockBinary) {
+		t.Errorf("%s links to %q, want a symbolic link to %s beside it (ln -s %[3]s %[1]s)", link, target, path.Base(mockBinary))
 	}
 }
 
@@ -103,10 +115,28 @@ func TestDockerfileFinalStage(t *testing.T) {
 		t.Errorf("final stage USER %q: the image must not run as root", user)
 	}
 
+	outDir, outNames, err := outputDir(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := symlinks(df)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var copied []string
 	var stateOwner string
 	for _, c := range commandsOf[*instructions.CopyCommand](final) {
 		for _, src := range c.SourcePaths {
+			if _, isLink := links[path.Clean(src)]; isLink {
+				t.Errorf("final stage COPY names the link %s: COPY copies a link it names as its target, a second executable", src)
+			}
+			if strings.HasSuffix(src, "/") && path.Clean(src) == outDir {
+				// The directory's contents, its links kept as links.
+				for _, name := range outNames {
+					copied = append(copied, path.Join(c.DestPath, name))
+				}
+				continue
+			}
 			dest := c.DestPath
 			if strings.HasSuffix(dest, "/") {
 				dest += filepath.Base(src)

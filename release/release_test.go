@@ -18,9 +18,12 @@ import (
 const (
 	mockBinary     = "/aopay-mock"
 	contractBinary = "/aopay-contract"
-	imagePort      = "8080"
-	stateDir       = "/data"
-	versionVar     = "github.com/aopay-sandbox/rechargestatus/internal/buildinfo.Version"
+	// imageExecutable is the package built as mockBinary; contractBinary
+	// is a symbolic link to it, and it runs as the command it is called by.
+	imageExecutable = "./cmd/aopay-sandbox"
+	imagePort       = "8080"
+	stateDir        = "/data"
+	versionVar      = "github.com/aopay-sandbox/rechargestatus/internal/buildinfo.Version"
 )
 
 // repoRoot is the repository's root, the main module's, above this one.

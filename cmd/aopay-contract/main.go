@@ -6,10 +6,9 @@ package main
 import (
 	"os"
 
-	"github.com/aopay-sandbox/rechargestatus/contract"
+	"github.com/aopay-sandbox/rechargestatus/internal/contractmain"
 )
 
 func main() {
-	cmd := contract.Command{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, StartMock: startMock}
-	os.Exit(cmd.Main(os.Args[1:]))
+	os.Exit(contractmain.Main(os.Args[1:]))
 }

@@ -115,7 +115,7 @@ func (e *Engine) buildGoStandIn(ctx context.Context, tag string) error {
 	if err := copyFile(busybox, filepath.Join(dir, "bin", "busybox"), 0o755); err != nil {
 		return err
 	}
-	for _, applet := range []string{"sh", "mkdir", "cp", "ls", "cat", "env"} {
+	for _, applet := range []string{"sh", "mkdir", "cp", "ln", "ls", "cat", "env"} {
 		if err := os.Symlink("busybox", filepath.Join(dir, "bin", applet)); err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package main
+package mockmain
 
 import (
 	"runtime/debug"
