@@ -92,6 +92,24 @@ func TestImageExecutableRunsAsItsName(t *testing.T) {
 	}
 }
 
+// TestImageExecutableFitsTheGoal holds the executable to what leaves the
+// image within imageGoal on its real base, without building the image.
+func TestImageExecutableFitsTheGoal(t *testing.T) {
+	t.Parallel()
+	info, err := os.Stat(binaries(t).mock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if budget := int64(imageGoal - baseAllowance); info.Size() > budget {
+		// The usual cause, worth megabytes: a call of reflect's Method or
+		// MethodByName with a name computed at run time (text/template's
+		// execution, gomega's HaveField), after which the linker keeps every
+		// exported method of every type.
+		t.Errorf("the image's executable is %d bytes, over %d; if the linker keeps every exported method, this names the caller:\n"+
+			"  go build -ldflags=-dumpdep -o /dev/null %s 2>&1 | grep ReflectMethod", info.Size(), budget, imageExecutable)
+	}
+}
+
 func TestBinariesPrintTheStampedVersion(t *testing.T) {
 	b := binaries(t)
 	cases := []struct {
