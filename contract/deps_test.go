@@ -9,7 +9,8 @@ import (
 // TestContractDoesNotDependOnTheMock proves that no package of the suite
 // imports the mock it judges, directly or not: expectations come from
 // openapi.yaml and the wire contract alone. Only test files and the
-// aopay-contract command wire an in-process mock.
+// aopay-contract command's main (internal/contractmain) wire an in-process
+// mock.
 func TestContractDoesNotDependOnTheMock(t *testing.T) {
 	t.Parallel()
 	const module = "github.com/aopay-sandbox/rechargestatus"
