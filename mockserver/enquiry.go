@@ -88,6 +88,9 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 			q.RegistrationID, _ = read.String("RegistrationID")
 		}
 		done := next.ServeEnquiry(w, r, q)
+		if done.Stale {
+			done = next.ServeEnquiry(w, r.WithContext(recharge.Reread(r.Context())), q)
+		}
 		out.Enquired = q.Enquiry
 		out.Scenario, out.Fault, out.Aborted = done.Scenario, done.Fault, done.Aborted
 		return out
@@ -181,6 +184,9 @@ func (a answerer) ServeEnquiry(w http.ResponseWriter, r *http.Request, q served.
 		Token:          r.Header.Get(rechargestatus.TokenHeader),
 		Scenario:       q.Scenario,
 	})
+	if errors.Is(err, recharge.ErrStale) {
+		return served.Outcome{Stale: true}
+	}
 	if err != nil {
 		writeError(w, d, err)
 		return served.Outcome{Scenario: "error:" + transaction.ErrorCode(err)}

@@ -72,6 +72,15 @@ func (s *sharedState) sync(ctx context.Context, c *control.Control) error {
 	return nil
 }
 
+// known is the version this process's copy of the shared state was last
+// read at; ok is false while it is being read, or was never read whole.
+func (s *sharedState) known() (version int64, ok bool) {
+	if !s.current.Load() {
+		return 0, false
+	}
+	return s.seen.Load(), true
+}
+
 // refill puts the fixtures back into a store that lost the sandbox's state,
 // once in this process however many requests meet the loss, and answers the
 // version after it.
@@ -101,7 +110,17 @@ func (s *Server) syncShared(next http.Handler, log *slog.Logger) http.Handler {
 	if feed, ok := shared.(journal.Feed); ok {
 		s.journal.Share(feed, processOrigin())
 	}
+	// In proxy mode the upstream answers, without a write that could
+	// check an assumed version.
+	assume := !s.control.Proxying()
+	reread := func(ctx context.Context) error { return state.sync(ctx, s.control) }
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if assume && isEnquiry(r) {
+			if v, ok := state.known(); ok {
+				next.ServeHTTP(w, r.WithContext(recharge.Assume(r.Context(), v, shared.Version, reread)))
+				return
+			}
+		}
 		state.sync(r.Context(), s.control)
 		if strings.HasPrefix(r.URL.Path, adminPrefix) {
 			// What the journal shows covers every replica's requests.

@@ -3,6 +3,7 @@ package faults
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/served"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 )
 
 // Options are what Inject needs.
@@ -56,6 +58,9 @@ func Inject(o Options, next served.EnquiryHandler) served.EnquiryHandler {
 	}
 	return served.EnquiryFunc(func(w http.ResponseWriter, r *http.Request, q served.Enquiry) served.Outcome {
 		picked, ok, err := pick(o, r, q)
+		if errors.Is(err, recharge.ErrStale) {
+			return served.Outcome{Stale: true}
+		}
 		if err != nil {
 			envelope.WriteFailure(w, *q.Dialect, dialect.Validation, messageOf(err), "")
 			return served.Outcome{}
@@ -96,6 +101,9 @@ func pick(o Options, r *http.Request, q served.Enquiry) (Picked, bool, error) {
 		}
 	}
 	picked, ok, err := o.Rules.Pick(r.Context(), q.RegistrationID, q.ReferenceID)
+	if errors.Is(err, recharge.ErrStale) {
+		return Picked{}, false, err
+	}
 	if err != nil && o.Log != nil {
 		o.Log.Warn("fault rule count not saved", "error", err.Error())
 	}

@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -380,6 +381,11 @@ func (s *Set) Pick(ctx context.Context, registrationID, referenceID string) (Pic
 		}
 		if l.Probability != nil && l.rng.Float64() >= *l.Probability {
 			continue
+		}
+		// A rule is about to fire: the rules must be the shared store's
+		// of now, when the enquiry assumed them (recharge.AssumedVersion).
+		if err := recharge.AssumedFrom(ctx).Confirm(ctx); errors.Is(err, recharge.ErrStale) {
+			return Picked{}, false, err
 		}
 		if l.Remaining != nil {
 			if upd, ok := s.keep.(recharge.RecordUpdater); ok {

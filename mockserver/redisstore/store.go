@@ -510,9 +510,13 @@ func (s *Store) Update(ctx context.Context, key transaction.Key, fn recharge.Upd
 // generation's hash when its value is count-only (countOnlyMark), and no
 // replacement holds the store (KEYS[2]): {1, generation, new value}.
 // Otherwise it changes nothing and answers {0, generation, value}, the
-// value left out when there is none.
+// value left out when there is none. Given a version in ARGV[3], it first
+// answers {2} and changes nothing unless the store's version (KEYS[3]) is
+// that one and the store has a generation.
 var enquiryCountScript = redis.NewScript(`
-local gen = redis.call('GET', KEYS[1]) or '0'
+local gen = redis.call('GET', KEYS[1])
+if ARGV[3] ~= '' and (not gen or (redis.call('GET', KEYS[3]) or '0') ~= ARGV[3]) then return {2} end
+gen = gen or '0'
 local h = ARGV[1] .. gen
 local v = redis.call('HGET', h, ARGV[2])
 if not v then return {0, gen} end
@@ -526,21 +530,35 @@ return {1, gen, v}
 // UpdateEnquiry counts an enquiry of a count-only transaction in one
 // script, with neither this process's queue of the key's updates nor a
 // compare-and-set; any other transaction, or none, is updated as Update
-// does, starting from what the script read.
+// does, starting from what the script read. The script checks the version
+// ctx assumes (recharge.AssumedVersion), so that an enquiry answered on it
+// reads no version before.
 func (s *Store) UpdateEnquiry(ctx context.Context, key transaction.Key, fn recharge.UpdateFunc) (recharge.Transaction, error) {
 	f, err := field(key)
 	if err != nil {
 		return recharge.Transaction{}, err
 	}
-	res, err := enquiryCountScript.Run(ctx, s.batched, []string{s.genKey(), s.lockKey()}, s.prefix+"txs:", f).Slice()
+	assumed := recharge.AssumedFrom(ctx)
+	expected := ""
+	if v, ok := assumed.Expected(); ok {
+		expected = strconv.FormatInt(v, 10)
+	}
+	res, err := enquiryCountScript.Run(ctx, s.batched, []string{s.genKey(), s.lockKey(), s.versionKey()}, s.prefix+"txs:", f, expected).Slice()
 	if err != nil {
 		return recharge.Transaction{}, s.failed(err)
 	}
 	s.health.succeeded()
-	if len(res) < 2 {
+	var counted int64
+	if len(res) > 0 {
+		counted, _ = res[0].(int64)
+	}
+	switch {
+	case counted == 2 && len(res) == 1:
+		return recharge.Transaction{}, recharge.ErrStale
+	case len(res) < 2:
 		return recharge.Transaction{}, fmt.Errorf("enquiry count of %s: unexpected answer %v", key, res)
 	}
-	counted, _ := res[0].(int64)
+	assumed.Confirmed()
 	first := &snapshot{}
 	first.gen, _ = res[1].(string)
 	if len(res) > 2 {

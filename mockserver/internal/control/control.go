@@ -195,6 +195,10 @@ func (c *Control) Codes() recharge.StatusCodes { return c.codes }
 // Now is the sandbox clock's time.
 func (c *Control) Now() time.Time { return c.clock.Now() }
 
+// Proxying says the sandbox is in proxy mode: its upstream answers every
+// enquiry validation and faults let through.
+func (c *Control) Proxying() bool { return c.proxy != nil }
+
 // Answerer is what answers the enquiries that validation and faults let
 // through: proxy mode's proxy, or else local, but for the registrations a
 // recording in progress captures.

@@ -36,6 +36,10 @@ type Outcome struct {
 	// the outcome is reported, the connection is torn down
 	// (http.ErrAbortHandler).
 	Aborted bool
+	// Stale says nothing was answered because the shared state the enquiry
+	// was answered on had changed (recharge.ErrStale): it is to be
+	// answered again once the state is reread.
+	Stale bool
 }
 
 // Handler serves a request and says what it did.
