@@ -41,17 +41,10 @@ type Server struct {
 // embeddedValidator holds requests to the built-in openapi.yaml with the
 // sandbox's headers, built once: the document never changes and servers
 // only read it, its router and its variants, so that a test may start a
-// mock per case for next to nothing.
+// mock per case for next to nothing. Admin requests are held to the admin
+// document apart (adminhttp), which only they need.
 var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
-	// The admin document, several times the provider's, parses on another
-	// core meanwhile: a start waits for both.
-	adminParsed := make(chan struct{})
-	go func() {
-		defer close(adminParsed)
-		_, _ = admin.BuiltInSpec()
-	}()
 	doc, err := conformance.LoadSpec("")
-	<-adminParsed
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +52,9 @@ var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
 })
 
 // sandboxValidator holds requests to doc joined with the sandbox's headers
-// (admin.SandboxSpec).
+// (admin.WithSandboxHeaders).
 func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
-	sandboxDoc, err := admin.SandboxSpec(doc)
+	sandboxDoc, err := admin.WithSandboxHeaders(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +182,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
 	other := check(checks, notFound)
-	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler(), Hosts: hosts})
+	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Metrics: s.metrics.handler(), Hosts: hosts})
 	dispatch := served.HandlerFunc(func(w http.ResponseWriter, r *http.Request) served.Outcome {
 		switch {
 		case admin.IsAdminPath(r.URL.Path):

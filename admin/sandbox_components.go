@@ -1,0 +1,93 @@
+package admin
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// sandboxComponentSections are the sections of the admin document's
+// components that WithSandboxHeaders reads: none of them refers to another
+// part of the document.
+var sandboxComponentSections = []string{"securitySchemes", "headers", "parameters"}
+
+// sandboxComponents are the admin document's components that
+// WithSandboxHeaders joins to the provider's: parsed from their own sections
+// of SpecYAML, a tenth of the document, so that a mock holds the provider's
+// traffic to them without parsing the whole, which only admin requests
+// need. TestSandboxComponentsAreTheDocuments holds them to the whole
+// document's.
+var sandboxComponents = sync.OnceValues(func() (*openapi3.Components, error) {
+	sections, err := componentSections(SpecYAML, sandboxComponentSections)
+	if err != nil {
+		return nil, fmt.Errorf("parse admin spec: %w", err)
+	}
+	doc, err := parseSpec(sections)
+	if err != nil {
+		return nil, err
+	}
+	return doc.Components, nil
+})
+
+// componentSections is a document of the same OpenAPI version as spec, a
+// YAML document in block style whose top-level keys start their lines, that
+// holds the named sections of spec's components alone: each section's lines
+// as spec has them, from the key two spaces in under `components:` to the
+// next line indented as little.
+func componentSections(spec []byte, names []string) ([]byte, error) {
+	lines := bytes.SplitAfter(spec, []byte("\n"))
+	var version []byte
+	section := map[string][]byte{}
+	inComponents := false
+	var current []byte
+	var name string
+	for _, line := range lines {
+		indent := len(line) - len(bytes.TrimLeft(line, " "))
+		content := bytes.TrimSpace(line)
+		if len(content) == 0 || content[0] == '#' {
+			if name != "" {
+				current = append(current, line...)
+			}
+			continue
+		}
+		if indent <= 2 && name != "" {
+			section[name], name, current = current, "", nil
+		}
+		switch {
+		case indent == 0:
+			inComponents = bytes.Equal(content, []byte("components:"))
+			if bytes.HasPrefix(content, []byte("openapi:")) {
+				version = line
+			}
+		case indent == 2 && inComponents:
+			for _, n := range names {
+				if bytes.Equal(content, []byte(n+":")) {
+					name = n
+				}
+			}
+		}
+		if name != "" {
+			current = append(current, line...)
+		}
+	}
+	if name != "" {
+		section[name] = current
+	}
+	if version == nil {
+		return nil, fmt.Errorf("no openapi version")
+	}
+	doc := append(bytes.Clone(version), "info:\n  title: components\n  version: '1'\npaths: {}\ncomponents:\n"...)
+	for _, n := range names {
+		s, ok := section[n]
+		if !ok {
+			return nil, fmt.Errorf("no components.%s", n)
+		}
+		doc = append(doc, s...)
+		if !bytes.HasSuffix(doc, []byte("\n")) {
+			doc = append(doc, '\n')
+		}
+	}
+	return doc, nil
+}
