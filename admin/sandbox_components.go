@@ -13,12 +13,16 @@ import (
 // part of the document.
 var sandboxComponentSections = []string{"securitySchemes", "headers", "parameters"}
 
-// sandboxComponents are the admin document's components that
-// WithSandboxHeaders joins to the provider's: parsed from their own sections
-// of SpecYAML, a tenth of the document, so that a mock holds the provider's
-// traffic to them without parsing the whole, which only admin requests
-// need. TestSandboxComponentsAreTheDocuments holds them to the whole
-// document's.
+// SandboxComponents are the admin document's components that
+// WithSandboxHeaders joins to the provider's, parsed once: its security
+// schemes, answer headers and parameters. A mock that parses the provider's
+// document may call it on another goroutine meanwhile.
+func SandboxComponents() (*openapi3.Components, error) { return sandboxComponents() }
+
+// sandboxComponents are parsed from their own sections of SpecYAML, a tenth
+// of the document, so that a mock holds the provider's traffic to them
+// without parsing the whole, which only admin requests need.
+// TestSandboxComponentsAreTheDocuments holds them to the whole document's.
 var sandboxComponents = sync.OnceValues(func() (*openapi3.Components, error) {
 	sections, err := componentSections(SpecYAML, sandboxComponentSections)
 	if err != nil {
@@ -37,50 +41,48 @@ var sandboxComponents = sync.OnceValues(func() (*openapi3.Components, error) {
 // as spec has them, from the key two spaces in under `components:` to the
 // next line indented as little.
 func componentSections(spec []byte, names []string) ([]byte, error) {
-	lines := bytes.SplitAfter(spec, []byte("\n"))
 	var version []byte
-	section := map[string][]byte{}
+	sections := map[string][]byte{}
 	inComponents := false
-	var current []byte
-	var name string
-	for _, line := range lines {
-		indent := len(line) - len(bytes.TrimLeft(line, " "))
-		content := bytes.TrimSpace(line)
-		if len(content) == 0 || content[0] == '#' {
+	name, start := "", 0
+	for at := 0; at < len(spec); {
+		end := len(spec)
+		if n := bytes.IndexByte(spec[at:], '\n'); n >= 0 {
+			end = at + n + 1
+		}
+		line := spec[at:end]
+		content := bytes.TrimLeft(line, " ")
+		indent := len(line) - len(content)
+		content = bytes.TrimSpace(content)
+		if len(content) > 0 && content[0] != '#' && indent <= 2 {
 			if name != "" {
-				current = append(current, line...)
+				sections[name], name = spec[start:at], ""
 			}
-			continue
-		}
-		if indent <= 2 && name != "" {
-			section[name], name, current = current, "", nil
-		}
-		switch {
-		case indent == 0:
-			inComponents = bytes.Equal(content, []byte("components:"))
-			if bytes.HasPrefix(content, []byte("openapi:")) {
-				version = line
-			}
-		case indent == 2 && inComponents:
-			for _, n := range names {
-				if bytes.Equal(content, []byte(n+":")) {
-					name = n
+			switch {
+			case indent == 0:
+				inComponents = bytes.Equal(content, []byte("components:"))
+				if bytes.HasPrefix(content, []byte("openapi:")) {
+					version = line
+				}
+			case inComponents:
+				for _, n := range names {
+					if len(content) == len(n)+1 && bytes.HasPrefix(content, []byte(n)) && content[len(n)] == ':' {
+						name, start = n, at
+					}
 				}
 			}
 		}
-		if name != "" {
-			current = append(current, line...)
-		}
+		at = end
 	}
 	if name != "" {
-		section[name] = current
+		sections[name] = spec[start:]
 	}
 	if version == nil {
 		return nil, fmt.Errorf("no openapi version")
 	}
 	doc := append(bytes.Clone(version), "info:\n  title: components\n  version: '1'\npaths: {}\ncomponents:\n"...)
 	for _, n := range names {
-		s, ok := section[n]
+		s, ok := sections[n]
 		if !ok {
 			return nil, fmt.Errorf("no components.%s", n)
 		}

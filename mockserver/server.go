@@ -44,7 +44,14 @@ type Server struct {
 // mock per case for next to nothing. Admin requests are held to the admin
 // document apart (adminhttp), which only they need.
 var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
+	// The sandbox's headers parse on another core meanwhile.
+	sandboxParsed := make(chan struct{})
+	go func() {
+		defer close(sandboxParsed)
+		_, _ = admin.SandboxComponents()
+	}()
 	doc, err := conformance.LoadSpec("")
+	<-sandboxParsed
 	if err != nil {
 		return nil, err
 	}
@@ -64,10 +71,20 @@ func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	// The fixtures are read on another core while the validator is built,
+	// which for the first server of a process parses the documents.
+	var set fixtures.Set
+	var setErr error
+	fixturesRead := make(chan struct{})
+	go func() {
+		defer close(fixturesRead)
+		set, setErr = startingFixtures(context.Background(), cfg)
+	}()
 	validator, err := embeddedValidator()
 	if cfg.Spec != nil {
 		validator, err = sandboxValidator(cfg.Spec)
 	}
+	<-fixturesRead
 	if err != nil {
 		return nil, err
 	}
@@ -75,9 +92,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := startingFixtures(context.Background(), cfg)
-	if err != nil {
-		return nil, err
+	if setErr != nil {
+		return nil, setErr
 	}
 	service := recharge.NewService(cfg.Store, cfg.Clock, cfg.Seed)
 	service.Unknown = cfg.Unknown
@@ -120,6 +136,7 @@ func New(cfg Config) (*Server, error) {
 		s.handler = s.routes(cfg, validator, &hosts)
 	}
 	s.handler = s.syncShared(s.handler, cfg.Logger)
+	adminhttp.Prepare()
 	return s, nil
 }
 

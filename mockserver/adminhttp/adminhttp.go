@@ -178,12 +178,19 @@ var documentValidator = sync.OnceValues(func() (*conformance.Validator, error) {
 	return conformance.NewValidator(doc)
 })
 
-// Prepare builds what the first admin request needs, so that it need not
-// wait: a server calls it on another goroutine as it starts.
+// Prepare starts building what the first admin request needs, once per
+// process, on a goroutine of its own, so that the request need not wait for
+// it all: a server calls it when it is ready to serve.
 func Prepare() {
-	_, _ = documentValidator()
-	adminRouter()
+	prepare.Do(func() {
+		go func() {
+			_, _ = documentValidator()
+			adminRouter()
+		}()
+	})
 }
+
+var prepare sync.Once
 
 // validate reads a request's body within MaxBodyBytes and holds the request
 // to the admin API's document; a failure answers in the admin error shape.
