@@ -136,7 +136,6 @@ func New(cfg Config) (*Server, error) {
 		s.handler = s.routes(cfg, validator, &hosts)
 	}
 	s.handler = s.syncShared(s.handler, cfg.Logger)
-	adminhttp.Prepare()
 	return s, nil
 }
 

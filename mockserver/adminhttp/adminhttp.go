@@ -169,7 +169,9 @@ func bearerMatches(header string, want [sha256.Size]byte) bool {
 // documentValidator holds requests to the admin API's document, built once,
 // when the first admin request needs it: the document is several times the
 // provider's, and a mock that is never asked to change anything never
-// parses it. Prepare starts it sooner.
+// parses it. Building it on another goroutine as a server starts was tried:
+// an admin call made at once still waited about as long, and the first
+// mock started later.
 var documentValidator = sync.OnceValues(func() (*conformance.Validator, error) {
 	doc, err := admin.BuiltInSpec()
 	if err != nil {
@@ -177,20 +179,6 @@ var documentValidator = sync.OnceValues(func() (*conformance.Validator, error) {
 	}
 	return conformance.NewValidator(doc)
 })
-
-// Prepare starts building what the first admin request needs, once per
-// process, on a goroutine of its own, so that the request need not wait for
-// it all: a server calls it when it is ready to serve.
-func Prepare() {
-	prepare.Do(func() {
-		go func() {
-			_, _ = documentValidator()
-			adminRouter()
-		}()
-	})
-}
-
-var prepare sync.Once
 
 // validate reads a request's body within MaxBodyBytes and holds the request
 // to the admin API's document; a failure answers in the admin error shape.
