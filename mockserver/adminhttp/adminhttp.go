@@ -115,10 +115,11 @@ func New(cfg Config) served.Handler {
 // adminRouter finds the operation of an admin request. Its routes name
 // operations and hold no server's handlers, so that every server shares
 // it, built once, on the first admin request: compiling its patterns was
-// most of what a new server cost. Routes match the encoded path so that a referenceid holding %2F
-// stays one path segment; handlers unescape their variables. gorilla/mux
-// would answer a path such as //__admin/clock with a bodyless 301 to its
-// cleaned form; the admin API answers every path in its envelope.
+// most of what a new server cost. Routes match the encoded path so that a
+// referenceid holding %2F stays one path segment; handlers unescape their
+// variables. gorilla/mux would answer a path such as //__admin/clock with
+// a bodyless 301 to its cleaned form; the admin API answers every path in
+// its envelope.
 var adminRouter = sync.OnceValue(func() *mux.Router {
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	for _, route := range admin.Routes() {
