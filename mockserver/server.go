@@ -58,6 +58,15 @@ var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
 	return sandboxValidator(doc)
 })
 
+// validatorFor holds requests to the document cfg names, the built-in one
+// when it names none.
+func validatorFor(cfg Config) (*conformance.Validator, error) {
+	if cfg.Spec != nil {
+		return sandboxValidator(cfg.Spec)
+	}
+	return embeddedValidator()
+}
+
 // sandboxValidator holds requests to doc joined with the sandbox's headers
 // (admin.WithSandboxHeaders).
 func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
@@ -71,20 +80,23 @@ func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
-	// The fixtures are read on another core while the validator is built,
-	// which for the first server of a process parses the documents.
-	var set fixtures.Set
-	var setErr error
-	fixturesRead := make(chan struct{})
+	// The fixtures are read and the metrics made on another core while the
+	// validator is built, which for the first server of a process parses
+	// the documents.
+	var (
+		set     fixtures.Set
+		m       *metrics
+		madeErr error
+	)
+	made := make(chan struct{})
 	go func() {
-		defer close(fixturesRead)
-		set, setErr = startingFixtures(context.Background(), cfg)
+		defer close(made)
+		if set, madeErr = startingFixtures(context.Background(), cfg); madeErr == nil {
+			m, madeErr = newMetrics(cfg.Store)
+		}
 	}()
-	validator, err := embeddedValidator()
-	if cfg.Spec != nil {
-		validator, err = sandboxValidator(cfg.Spec)
-	}
-	<-fixturesRead
+	validator, err := validatorFor(cfg)
+	<-made
 	if err != nil {
 		return nil, err
 	}
@@ -92,17 +104,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if setErr != nil {
-		return nil, setErr
+	if madeErr != nil {
+		return nil, madeErr
 	}
 	service := recharge.NewService(cfg.Store, cfg.Clock, cfg.Seed)
 	service.Unknown = cfg.Unknown
 	service.DefaultRule = cfg.ResolveRule
 	service.MaxAutoCreated = max(cfg.MaxTransactions, 0)
-	m, err := newMetrics(cfg.Store)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{stopping: make(chan struct{}), journal: journal.New(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
 	ctx := context.Background()

@@ -103,11 +103,16 @@ func Start(opts ...Option) (*Mock, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	// The listener opens on another core while the mock is built: the
+	// first of a process also sets up the network poller.
+	unstarted := make(chan *httptest.Server, 1)
+	go func() { unstarted <- httptest.NewUnstartedServer(nil) }()
 	srv, err := mockserver.New(cfg)
+	ts := <-unstarted
 	if err != nil {
+		ts.Listener.Close()
 		return nil, fmt.Errorf("start the mock: %w", err)
 	}
-	ts := httptest.NewUnstartedServer(srv)
 	ts.Config = mockserver.HTTPServer("", srv)
 	ts.Start()
 	return &Mock{
