@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -44,6 +45,7 @@ type Server struct {
 // mock per case for next to nothing. Admin requests are held to the admin
 // document apart (adminhttp), which only they need.
 var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
+	defer embeddedBuilt.Store(true)
 	// The sandbox's headers parse on another core meanwhile.
 	sandboxParsed := make(chan struct{})
 	go func() {
@@ -57,6 +59,9 @@ var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
 	}
 	return sandboxValidator(doc)
 })
+
+// embeddedBuilt is whether embeddedValidator has been built.
+var embeddedBuilt atomic.Bool
 
 // validatorFor holds requests to the document cfg names, the built-in one
 // when it names none.
@@ -80,26 +85,11 @@ func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
-	// The fixtures are read and the metrics made on another core while the
-	// validator is built, which for the first server of a process parses
-	// the documents.
-	var (
-		set     fixtures.Set
-		m       *metrics
-		madeErr error
-	)
-	made := make(chan struct{})
-	go func() {
-		defer close(made)
-		if set, madeErr = startingFixtures(context.Background(), cfg); madeErr == nil {
-			m, madeErr = newMetrics(cfg.Store)
-		}
-	}()
-	validator, err := validatorFor(cfg)
-	<-made
-	if err != nil {
-		return nil, err
+	p, validatorErr, madeErr := makeParts(cfg)
+	if validatorErr != nil {
+		return nil, validatorErr
 	}
+	validator, set, m := p.validator, p.set, p.metrics
 	hosts, err := hostcheck.New(cfg.AllowedHosts)
 	if err != nil {
 		return nil, err
@@ -145,6 +135,50 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.handler = s.syncShared(s.handler, cfg.Logger)
 	return s, nil
+}
+
+// parts are what a server is made of that take time to make.
+type parts struct {
+	validator *conformance.Validator
+	set       fixtures.Set
+	metrics   *metrics
+}
+
+// makeParts makes a server's parts, and returns the error of its validator
+// and that of the rest apart. The first server of a process, which parses
+// the built-in documents for its validator, reads the fixtures and makes
+// the metrics on another core meanwhile; later ones, whose validator is
+// built already, make them in turn, which costs less than a handover.
+func makeParts(cfg Config) (p parts, validatorErr, madeErr error) {
+	if cfg.Spec != nil || embeddedBuilt.Load() {
+		p.set, p.metrics, madeErr = makeRest(cfg)
+		p.validator, validatorErr = validatorFor(cfg)
+		return p, validatorErr, madeErr
+	}
+	type rest struct {
+		set     fixtures.Set
+		metrics *metrics
+		err     error
+	}
+	made := make(chan rest, 1)
+	go func(cfg Config) {
+		set, m, err := makeRest(cfg)
+		made <- rest{set, m, err}
+	}(cfg)
+	p.validator, validatorErr = embeddedValidator()
+	r := <-made
+	p.set, p.metrics = r.set, r.metrics
+	return p, validatorErr, r.err
+}
+
+// makeRest reads the fixtures cfg starts with and makes the metrics.
+func makeRest(cfg Config) (fixtures.Set, *metrics, error) {
+	set, err := startingFixtures(context.Background(), cfg)
+	if err != nil {
+		return fixtures.Set{}, nil, err
+	}
+	m, err := newMetrics(cfg.Store)
+	return set, m, err
 }
 
 // startingFixtures is the set cfg starts with.
