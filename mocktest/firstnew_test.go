@@ -2,11 +2,15 @@ package mocktest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime/pprof"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,11 +23,84 @@ import (
 // binary writes the CPU profile of that New there.
 const firstNewChild = "MOCKTEST_FIRST_NEW"
 
+// firstAdminChild, set in the environment, makes the test binary send its
+// first mock's first admin requests all at once instead of running its
+// tests.
+const firstAdminChild = "MOCKTEST_FIRST_ADMIN_AT_ONCE"
+
 func TestMain(m *testing.M) {
 	if v, ok := os.LookupEnv(firstNewChild); ok {
 		os.Exit(timeFirstNew(v))
 	}
+	if _, ok := os.LookupEnv(firstAdminChild); ok {
+		if err := firstAdminAtOnce(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
+}
+
+// TestFirstAdminRequestsAtOnce: the admin document is parsed by the first
+// admin request of a process, so a fresh process (this binary again, built
+// with -race when the tests are) sends several at once; each is answered
+// as the others of its kind, validated as any later one is.
+func TestFirstAdminRequestsAtOnce(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), firstAdminChild+"=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("a fresh process: %v\n%s", err, out)
+	}
+}
+
+// firstAdminAtOnce starts a mock and sends its first admin requests at
+// once: one that the admin document accepts and one that it refuses, four
+// times each.
+func firstAdminAtOnce() error {
+	m, err := mocktest.Start()
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	kinds := []struct {
+		path   string
+		status int
+	}{
+		{"/__admin/transactions/AOP-554/FAILED-1001", http.StatusOK},
+		{"/__admin/transactions?referenceID=FAILED-1001", http.StatusBadRequest},
+	}
+	const each = 4
+	answers := make([]string, len(kinds)*each)
+	errs := make([]error, len(answers))
+	var wg sync.WaitGroup
+	for i := range answers {
+		kind := kinds[i%len(kinds)]
+		wg.Go(func() {
+			resp, err := http.Get(m.URL + kind.path)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err == nil && resp.StatusCode != kind.status {
+				err = fmt.Errorf("GET %s answered %d %s, want %d", kind.path, resp.StatusCode, body, kind.status)
+			}
+			answers[i], errs[i] = string(body), err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i := len(kinds); i < len(answers); i++ {
+		if answers[i] != answers[i%len(kinds)] {
+			return fmt.Errorf("GET %s answered %s and %s", kinds[i%len(kinds)].path, answers[i%len(kinds)], answers[i])
+		}
+	}
+	return nil
 }
 
 func timeFirstNew(profile string) int {
