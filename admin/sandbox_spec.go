@@ -9,7 +9,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-var builtInAdminSpec = sync.OnceValues(LoadSpec)
+// builtInAdminSpec is parsed without validating it: it is fixed when the
+// binary is built, and TestBuiltInSpecIsValid validates it.
+var builtInAdminSpec = sync.OnceValues(func() (*openapi3.T, error) { return parseSpec(SpecYAML) })
 
 // BuiltInSpec is the admin document, loaded once: it is built in, and
 // servers and their validators only read it.
@@ -17,45 +19,64 @@ func BuiltInSpec() (*openapi3.T, error) { return builtInAdminSpec() }
 
 // providerOperationsExtension marks the header parameters and answer
 // headers of the admin document that the sandbox reads and writes on the
-// provider's operations: SandboxSpec joins them to each, so that the mock
-// holds them to the admin document while the provider's stays free of them.
+// provider's operations: WithSandboxHeaders joins them to each, so that the
+// mock holds them to the admin document while the provider's stays free of
+// them.
 const providerOperationsExtension = "x-sandbox-provider-operations"
 
 // SandboxSpec is the document the mock validates its traffic with: provider,
 // the description of the RechargeStatus endpoint it serves, joined with the
-// admin API's own document, whose headers marked with
-// providerOperationsExtension are added to every operation of provider.
-// Neither document may describe a path the other does; provider itself is
-// left as it is.
+// admin API's own document, as WithSandboxHeaders joins them, with the
+// admin document's paths besides. The mock itself holds the two sets of
+// paths apart (WithSandboxHeaders, BuiltInSpec); SandboxSpec validates
+// both at once.
 func SandboxSpec(provider *openapi3.T) (*openapi3.T, error) {
+	joined, err := WithSandboxHeaders(provider)
+	if err != nil {
+		return nil, err
+	}
 	adminDoc, err := builtInAdminSpec()
+	if err != nil {
+		return nil, err
+	}
+	for path, item := range adminDoc.Paths.Map() {
+		joined.Paths.Set(path, item)
+	}
+	return joined, nil
+}
+
+// WithSandboxHeaders is the document the mock validates the provider's
+// traffic with: provider, the description of the RechargeStatus endpoint it
+// serves, with the header parameters and answer headers of the admin
+// document marked with providerOperationsExtension added to every
+// operation, and the admin document's security schemes beside its own. It
+// may describe no path of the admin API; provider itself is left as it is.
+// It reads those parts of the admin document alone (sandboxComponents), so
+// that a mock starts without parsing the whole.
+func WithSandboxHeaders(provider *openapi3.T) (*openapi3.T, error) {
+	sandbox, err := sandboxComponents()
 	if err != nil {
 		return nil, err
 	}
 	joined := *provider
 	joined.Paths = openapi3.NewPaths()
+	for path, item := range provider.Paths.Map() {
+		if IsAdminPath(path) {
+			return nil, fmt.Errorf("spec: %s is the admin API's (admin/openapi.yaml), not the provider's", path)
+		}
+		joined.Paths.Set(path, withSandboxHeaders(item, sandbox))
+	}
 	// openapi3filter looks the security schemes an operation names up in the
 	// document its route came from; every other reference is resolved already.
 	schemes := openapi3.SecuritySchemes{}
-	for _, doc := range []*openapi3.T{provider, adminDoc} {
-		for path, item := range doc.Paths.Map() {
-			if joined.Paths.Value(path) != nil {
-				return nil, fmt.Errorf("spec: %s is the admin API's (admin/openapi.yaml), not the provider's", path)
-			}
-			if doc == provider {
-				item = withSandboxHeaders(item, adminDoc.Components)
-			}
-			joined.Paths.Set(path, item)
+	if provider.Components != nil {
+		maps.Copy(schemes, provider.Components.SecuritySchemes)
+	}
+	for name, scheme := range sandbox.SecuritySchemes {
+		if schemes[name] != nil {
+			return nil, fmt.Errorf("spec: security scheme %s is the admin API's (admin/openapi.yaml), not the provider's", name)
 		}
-		if doc.Components == nil {
-			continue
-		}
-		for name, scheme := range doc.Components.SecuritySchemes {
-			if schemes[name] != nil {
-				return nil, fmt.Errorf("spec: security scheme %s is the admin API's (admin/openapi.yaml), not the provider's", name)
-			}
-			schemes[name] = scheme
-		}
+		schemes[name] = scheme
 	}
 	components := openapi3.Components{}
 	if provider.Components != nil {

@@ -99,4 +99,34 @@ func TestSandboxSpecRefusesAdminPathsInTheProviderDocument(t *testing.T) {
 	if _, err := SandboxSpec(&withAdmin); err == nil {
 		t.Fatal("a provider document describing /__admin/health was joined")
 	}
+	// The mock sends every path under the admin API's prefix to the admin
+	// API, so a provider's operation there would never be served.
+	for _, path := range []string{"/__admin/health", "/__admin/not-an-operation", MetricsPath} {
+		doc := *provider
+		doc.Paths = openapi3.NewPaths()
+		doc.Paths.Set(path, &openapi3.PathItem{Get: &openapi3.Operation{}})
+		if _, err := WithSandboxHeaders(&doc); err == nil {
+			t.Errorf("a provider document describing %s was taken", path)
+		}
+	}
+}
+
+// TestWithSandboxHeadersRefusesTheAdminSecurityScheme: the joined document
+// holds both documents' security schemes, so neither may name one of the
+// other's.
+func TestWithSandboxHeadersRefusesTheAdminSecurityScheme(t *testing.T) {
+	provider, err := conformance.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := *provider
+	components := *provider.Components
+	components.SecuritySchemes = openapi3.SecuritySchemes{"adminToken": &openapi3.SecuritySchemeRef{Value: openapi3.NewJWTSecurityScheme()}}
+	doc.Components = &components
+	if _, err := WithSandboxHeaders(&doc); err == nil {
+		t.Fatal("a provider document with the security scheme adminToken was taken")
+	}
+	if _, err := WithSandboxHeaders(provider); err != nil {
+		t.Fatalf("the built-in provider document: %v", err)
+	}
 }

@@ -22,12 +22,20 @@ var SpecYAML []byte
 
 // LoadSpec parses and validates the embedded admin document.
 func LoadSpec() (*openapi3.T, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(SpecYAML)
+	doc, err := parseSpec(SpecYAML)
 	if err != nil {
-		return nil, fmt.Errorf("parse admin spec: %w", err)
+		return nil, err
 	}
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("invalid admin spec: %w", err)
+	}
+	return doc, nil
+}
+
+func parseSpec(data []byte) (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse admin spec: %w", err)
 	}
 	return doc, nil
 }

@@ -12,24 +12,32 @@ import (
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 )
 
-// LoadSpec parses and validates an OpenAPI document: the provider's
-// (rechargestatus.SpecYAML) when path is empty, else the file at path.
+// LoadSpec parses an OpenAPI document: the provider's
+// (rechargestatus.SpecYAML) when path is empty, else the file at path, which
+// it validates as well. The provider's is fixed when the binary is built,
+// and TestEmbeddedSpecIsValid validates it.
 func LoadSpec(path string) (*openapi3.T, error) {
-	data := rechargestatus.SpecYAML
-	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read spec: %w", err)
-		}
-		data = b
+	if path == "" {
+		return parseSpec(rechargestatus.SpecYAML)
 	}
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("parse spec: %w", err)
+		return nil, fmt.Errorf("read spec: %w", err)
+	}
+	doc, err := parseSpec(data)
+	if err != nil {
+		return nil, err
 	}
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("invalid spec: %w", err)
+	}
+	return doc, nil
+}
+
+func parseSpec(data []byte) (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse spec: %w", err)
 	}
 	return doc, nil
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"testing"
@@ -25,6 +26,18 @@ func TestEmbeddedSpecDescribesTheProviderAlone(t *testing.T) {
 	}
 	if want := []string{http.MethodPost + " " + rechargestatus.EnquiryPath}; !slices.Equal(operations, want) {
 		t.Fatalf("openapi.yaml describes %v; want %v alone", operations, want)
+	}
+}
+
+// TestEmbeddedSpecIsValid validates the built-in openapi.yaml once here, so
+// that LoadSpec need not each time a mock starts.
+func TestEmbeddedSpecIsValid(t *testing.T) {
+	doc, err := LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
 	}
 }
 

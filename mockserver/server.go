@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -41,27 +42,40 @@ type Server struct {
 // embeddedValidator holds requests to the built-in openapi.yaml with the
 // sandbox's headers, built once: the document never changes and servers
 // only read it, its router and its variants, so that a test may start a
-// mock per case for next to nothing.
+// mock per case for next to nothing. Admin requests are held to the admin
+// document apart (adminhttp), which only they need.
 var embeddedValidator = sync.OnceValues(func() (*conformance.Validator, error) {
-	// The admin document, several times the provider's, parses on another
-	// core meanwhile: a start waits for both.
-	adminParsed := make(chan struct{})
+	defer embeddedBuilt.Store(true)
+	// The sandbox's headers parse on another core meanwhile.
+	sandboxParsed := make(chan struct{})
 	go func() {
-		defer close(adminParsed)
-		_, _ = admin.BuiltInSpec()
+		defer close(sandboxParsed)
+		_, _ = admin.SandboxComponents()
 	}()
 	doc, err := conformance.LoadSpec("")
-	<-adminParsed
+	<-sandboxParsed
 	if err != nil {
 		return nil, err
 	}
 	return sandboxValidator(doc)
 })
 
+// embeddedBuilt is whether embeddedValidator has been built.
+var embeddedBuilt atomic.Bool
+
+// validatorFor holds requests to the document cfg names, the built-in one
+// when it names none.
+func validatorFor(cfg Config) (*conformance.Validator, error) {
+	if cfg.Spec != nil {
+		return sandboxValidator(cfg.Spec)
+	}
+	return embeddedValidator()
+}
+
 // sandboxValidator holds requests to doc joined with the sandbox's headers
-// (admin.SandboxSpec).
+// (admin.WithSandboxHeaders).
 func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
-	sandboxDoc, err := admin.SandboxSpec(doc)
+	sandboxDoc, err := admin.WithSandboxHeaders(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -71,29 +85,22 @@ func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
-	validator, err := embeddedValidator()
-	if cfg.Spec != nil {
-		validator, err = sandboxValidator(cfg.Spec)
+	p, validatorErr, madeErr := makeParts(cfg)
+	if validatorErr != nil {
+		return nil, validatorErr
 	}
-	if err != nil {
-		return nil, err
-	}
+	validator, set, m := p.validator, p.set, p.metrics
 	hosts, err := hostcheck.New(cfg.AllowedHosts)
 	if err != nil {
 		return nil, err
 	}
-	set, err := startingFixtures(context.Background(), cfg)
-	if err != nil {
-		return nil, err
+	if madeErr != nil {
+		return nil, madeErr
 	}
 	service := recharge.NewService(cfg.Store, cfg.Clock, cfg.Seed)
 	service.Unknown = cfg.Unknown
 	service.DefaultRule = cfg.ResolveRule
 	service.MaxAutoCreated = max(cfg.MaxTransactions, 0)
-	m, err := newMetrics(cfg.Store)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{stopping: make(chan struct{}), journal: journal.New(cfg.JournalSize, cfg.JournalBytes), metrics: m}
 	s.dialects = newDialects(cfg.Dialect, !cfg.DisableDialectHeader)
 	ctx := context.Background()
@@ -128,6 +135,50 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.handler = s.syncShared(s.handler, cfg.Logger)
 	return s, nil
+}
+
+// parts are what a server is made of that take time to make.
+type parts struct {
+	validator *conformance.Validator
+	set       fixtures.Set
+	metrics   *metrics
+}
+
+// makeParts makes a server's parts, and returns the error of its validator
+// and that of the rest apart. The first server of a process, which parses
+// the built-in documents for its validator, reads the fixtures and makes
+// the metrics on another core meanwhile; later ones, whose validator is
+// built already, make them in turn, which costs less than a handover.
+func makeParts(cfg Config) (p parts, validatorErr, madeErr error) {
+	if cfg.Spec != nil || embeddedBuilt.Load() {
+		p.set, p.metrics, madeErr = makeRest(cfg)
+		p.validator, validatorErr = validatorFor(cfg)
+		return p, validatorErr, madeErr
+	}
+	type rest struct {
+		set     fixtures.Set
+		metrics *metrics
+		err     error
+	}
+	made := make(chan rest, 1)
+	go func(cfg Config) {
+		set, m, err := makeRest(cfg)
+		made <- rest{set, m, err}
+	}(cfg)
+	p.validator, validatorErr = embeddedValidator()
+	r := <-made
+	p.set, p.metrics = r.set, r.metrics
+	return p, validatorErr, r.err
+}
+
+// makeRest reads the fixtures cfg starts with and makes the metrics.
+func makeRest(cfg Config) (fixtures.Set, *metrics, error) {
+	set, err := startingFixtures(context.Background(), cfg)
+	if err != nil {
+		return fixtures.Set{}, nil, err
+	}
+	m, err := newMetrics(cfg.Store)
+	return set, m, err
 }
 
 // startingFixtures is the set cfg starts with.
@@ -189,7 +240,7 @@ func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hos
 	// Other paths go through validation too, which answers them in the
 	// provider's envelope.
 	other := check(checks, notFound)
-	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Validator: validator, Metrics: s.metrics.handler(), Hosts: hosts})
+	adminAPI := adminhttp.New(adminhttp.Config{Admin: c, Token: cfg.AdminToken, Metrics: s.metrics.handler(), Hosts: hosts})
 	dispatch := served.HandlerFunc(func(w http.ResponseWriter, r *http.Request) served.Outcome {
 		switch {
 		case admin.IsAdminPath(r.URL.Path):

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,11 +104,10 @@ func Start(opts ...Option) (*Mock, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := mockserver.New(cfg)
+	srv, ts, err := listenAndBuild(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("start the mock: %w", err)
 	}
-	ts := httptest.NewUnstartedServer(srv)
 	ts.Config = mockserver.HTTPServer("", srv)
 	ts.Start()
 	return &Mock{
@@ -116,6 +116,32 @@ func Start(opts ...Option) (*Mock, error) {
 		Server: srv,
 		ts:     ts,
 	}, nil
+}
+
+// listened is whether a mock of this process has opened its listener.
+var listened atomic.Bool
+
+// listenAndBuild builds the mock of cfg and opens its listener. The first
+// of a process, which also sets up the network poller, opens it on another
+// core while the mock is built; later ones open it in turn, which costs
+// less than a handover.
+func listenAndBuild(cfg mockserver.Config) (*mockserver.Server, *httptest.Server, error) {
+	if listened.Swap(true) {
+		srv, err := mockserver.New(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return srv, httptest.NewUnstartedServer(nil), nil
+	}
+	unstarted := make(chan *httptest.Server, 1)
+	go func() { unstarted <- httptest.NewUnstartedServer(nil) }()
+	srv, err := mockserver.New(cfg)
+	ts := <-unstarted
+	if err != nil {
+		ts.Listener.Close()
+		return nil, nil, err
+	}
+	return srv, ts, nil
 }
 
 // EnquiryURL is where the mock answers RechargeStatus enquiries.

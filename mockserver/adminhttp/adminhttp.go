@@ -38,9 +38,6 @@ type Config struct {
 	Admin admin.Admin
 	// Token, when set, is the bearer token every call needs.
 	Token string
-	// Validator holds every request to the admin API's OpenAPI document
-	// before it is decoded.
-	Validator *conformance.Validator
 	// Metrics serves GET /metrics.
 	Metrics http.Handler
 	// Hosts, when not nil, are the Host names answered; every other is
@@ -92,8 +89,7 @@ func New(cfg Config) served.Handler {
 			panic("adminhttp: no handler for " + string(route.Op))
 		}
 	}
-	router := adminRouter()
-	guards := []guard{allowHosts(cfg.Hosts), sameOrigin(), requireToken(cfg.Token, isPublic(router)), validate(cfg.Validator)}
+	guards := []guard{allowHosts(cfg.Hosts), sameOrigin(), requireToken(cfg.Token, isPublic), validate}
 	return served.HandlerFunc(func(w http.ResponseWriter, req *http.Request) served.Outcome {
 		for _, g := range guards {
 			if g != nil && !g(w, req) {
@@ -101,7 +97,7 @@ func New(cfg Config) served.Handler {
 			}
 		}
 		var m mux.RouteMatch
-		if !router.Match(req, &m) || m.MatchErr != nil || m.Route == nil {
+		if !adminRouter().Match(req, &m) || m.MatchErr != nil || m.Route == nil {
 			// Validation has answered for any path or method the document
 			// lacks; this answers for what the document has and the routes
 			// lack.
@@ -118,11 +114,12 @@ func New(cfg Config) served.Handler {
 
 // adminRouter finds the operation of an admin request. Its routes name
 // operations and hold no server's handlers, so that every server shares
-// it, built once: compiling its patterns was most of what a new server
-// cost. Routes match the encoded path so that a referenceid holding %2F
-// stays one path segment; handlers unescape their variables. gorilla/mux
-// would answer a path such as //__admin/clock with a bodyless 301 to its
-// cleaned form; the admin API answers every path in its envelope.
+// it, built once, on the first admin request: compiling its patterns was
+// most of what a new server cost. Routes match the encoded path so that a
+// referenceid holding %2F stays one path segment; handlers unescape their
+// variables. gorilla/mux would answer a path such as //__admin/clock with
+// a bodyless 301 to its cleaned form; the admin API answers every path in
+// its envelope.
 var adminRouter = sync.OnceValue(func() *mux.Router {
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	for _, route := range admin.Routes() {
@@ -170,35 +167,52 @@ func bearerMatches(header string, want [sha256.Size]byte) bool {
 	return match && token != ""
 }
 
+// documentValidator holds requests to the admin API's document, built once,
+// when the first admin request needs it: the document is several times the
+// provider's, and a mock that is never asked to change anything never
+// parses it. Building it on another goroutine as a server starts was tried:
+// an admin call made at once still waited about as long, and the first
+// mock started later.
+var documentValidator = sync.OnceValues(func() (*conformance.Validator, error) {
+	doc, err := admin.BuiltInSpec()
+	if err != nil {
+		return nil, err
+	}
+	return conformance.NewValidator(doc)
+})
+
 // validate reads a request's body within MaxBodyBytes and holds the request
 // to the admin API's document; a failure answers in the admin error shape.
 // The body is left for the handler to read.
-func validate(v *conformance.Validator) guard {
-	return func(w http.ResponseWriter, r *http.Request) bool {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeError(w, admin.Errorf(http.StatusRequestEntityTooLarge, admin.CodeInvalid, "request body is larger than %d bytes", MaxBodyBytes))
-				return false
-			}
-			writeError(w, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "request body could not be read: %s", err.Error()))
-			return false
-		}
-		if p := v.CheckRequest(r.Context(), r, body); p != nil {
-			code := admin.CodeInvalid
-			if p.Status == http.StatusNotFound {
-				code = admin.CodeNotFound
-			}
-			writeError(w, admin.Errorf(p.Status, code, "%s", p.Message))
-			return false
-		}
-		if err := undeclaredQuery(v, r); err != nil {
-			writeError(w, err)
-			return false
-		}
-		return true
+func validate(w http.ResponseWriter, r *http.Request) bool {
+	v, err := documentValidator()
+	if err != nil {
+		writeError(w, err)
+		return false
 	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, admin.Errorf(http.StatusRequestEntityTooLarge, admin.CodeInvalid, "request body is larger than %d bytes", MaxBodyBytes))
+			return false
+		}
+		writeError(w, admin.Errorf(http.StatusBadRequest, admin.CodeInvalid, "request body could not be read: %s", err.Error()))
+		return false
+	}
+	if p := v.CheckRequest(r.Context(), r, body); p != nil {
+		code := admin.CodeInvalid
+		if p.Status == http.StatusNotFound {
+			code = admin.CodeNotFound
+		}
+		writeError(w, admin.Errorf(p.Status, code, "%s", p.Message))
+		return false
+	}
+	if err := undeclaredQuery(v, r); err != nil {
+		writeError(w, err)
+		return false
+	}
+	return true
 }
 
 // undeclaredQuery refuses a query parameter the operation's document does

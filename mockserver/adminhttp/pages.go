@@ -49,10 +49,8 @@ func serveAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 // isPublic reports whether a request is for an admin.IsPublic operation,
-// as router routes it.
-func isPublic(router *mux.Router) func(*http.Request) bool {
-	return func(r *http.Request) bool {
-		var m mux.RouteMatch
-		return router.Match(r, &m) && m.Route != nil && admin.IsPublic(admin.Operation(m.Route.GetName()))
-	}
+// as the admin router routes it.
+func isPublic(r *http.Request) bool {
+	var m mux.RouteMatch
+	return adminRouter().Match(r, &m) && m.Route != nil && admin.IsPublic(admin.Operation(m.Route.GetName()))
 }
