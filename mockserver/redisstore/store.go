@@ -7,7 +7,9 @@
 // generation, are still the ones read; otherwise it reads again. An
 // enquiry of a transaction that only counts enquiries any more
 // (recharge.Transaction.CountOnly) is counted by one script, in Redis,
-// with neither a read before it nor a retry. A reset
+// with neither a read before it nor a retry. That script also checks the
+// shared version the enquiry's process assumes (recharge.AssumedVersion),
+// so an enquiry reads no version before it either. A reset
 // builds the new generation's transactions aside and makes them current in
 // one script, so no reader on any replica sees a store between the two.
 package redisstore
