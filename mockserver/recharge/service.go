@@ -165,6 +165,13 @@ func (s *Service) Authenticate(q Enquiry) (Registration, error) {
 // enquiry, atomically for that transaction. An unknown referenceid is made
 // of the scenario chooseScenario picks.
 func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
+	// Verifying a Token spends its reqid, so an enquiry that could be
+	// answered again (AssumedVersion) confirms its shared state first.
+	if reg, ok := s.Registration(q.RegistrationID); ok && reg.Key != "" {
+		if err := AssumedFrom(ctx).Confirm(ctx); errors.Is(err, ErrStale) {
+			return Result{}, err
+		}
+	}
 	reg, err := s.Authenticate(q)
 	if err != nil {
 		return Result{}, err

@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/admin"
 	"github.com/aopay-sandbox/rechargestatus/mockserver"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/redisstore/redistest"
 	"github.com/aopay-sandbox/rechargestatus/mocktest"
+	"github.com/aopay-sandbox/rechargestatus/partnertoken"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -118,6 +120,31 @@ func TestAReplicasNextEnquiryAnswersOnAnotherReplicasChange(t *testing.T) {
 	}
 	if after := enquiries(); after != before+1 {
 		t.Fatalf("enquiries counted %d, then %d; want the one answered, not the faulted one", before, after)
+	}
+
+	// A Token's reqid is spent once: a signed enquiry whose shared state
+	// moved is not answered twice, its second time refused as a replay.
+	if _, err := a.Admin.AddFault(ctx, admin.FaultRule{Kind: admin.FaultStatus, Status: http.StatusBadGateway, ReferenceID: "ELSEWHERE-1"}); err != nil {
+		t.Fatal(err)
+	}
+	token, err := partnertoken.Sign("aopay-sandbox-secret", "AOP-SECURE", "assumed-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, b.EnquiryURL(), strings.NewReader(`{"referenceid":"SECURE-1001","RegistrationID":"AOP-SECURE"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(rechargestatus.TokenHeader, token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("b's signed enquiry after a rule was added through a: %d %s, want 200", res.StatusCode, signed)
 	}
 
 	// A pending transaction that resolves after an hour, enquired through
