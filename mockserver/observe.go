@@ -24,6 +24,9 @@ type capture struct {
 	http.ResponseWriter
 	status int
 	body   bytes.Buffer
+	// hijacked is the connection a handler took over, closed only once
+	// the request is journaled (heldConn).
+	hijacked *heldConn
 }
 
 func (c *capture) WriteHeader(status int) {
@@ -54,7 +57,31 @@ func (c *capture) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !ok {
 		return nil, nil, errors.New("connection cannot be hijacked")
 	}
-	return h.Hijack()
+	conn, rw, err := h.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	c.hijacked = &heldConn{Conn: conn}
+	return c.hijacked, rw, nil
+}
+
+// heldConn is a hijacked connection whose Close waits for the request's
+// journal entry: a client that sees the connection end (a fault that
+// drops it) and asks the journal, or moves the sandbox clock, at once must
+// find the request there, timed before it could react.
+type heldConn struct {
+	net.Conn
+}
+
+// Close leaves the closing to observe, after the request is journaled.
+func (h *heldConn) Close() error { return nil }
+
+// SetLinger is the TCP connection's, so that a fault can still reset it.
+func (h *heldConn) SetLinger(sec int) error {
+	if l, ok := h.Conn.(interface{ SetLinger(sec int) error }); ok {
+		return l.SetLinger(sec)
+	}
+	return errors.New("the connection has no linger to set")
 }
 
 func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }
@@ -78,7 +105,10 @@ func observe(o observer, next served.Handler) http.Handler {
 		c.body.Reset()
 		out := o.serve(next, c, r)
 		o.finish(r, c, out, came)
-		c.ResponseWriter = nil
+		if c.hijacked != nil {
+			_ = c.hijacked.Conn.Close()
+		}
+		c.ResponseWriter, c.hijacked = nil, nil
 		captures.Put(c)
 		if out.Aborted {
 			panic(http.ErrAbortHandler)
