@@ -238,7 +238,12 @@ func trickle(stopping <-chan struct{}, w http.ResponseWriter, r *http.Request, a
 		if _, err := w.Write(body[i*chunk : end]); err != nil {
 			return false
 		}
-		_ = rc.Flush()
+		// The last chunk goes out as the handler returns, after the
+		// request is journaled: a client holding the whole answer finds
+		// its request in the journal.
+		if i < chunks-1 {
+			_ = rc.Flush()
+		}
 	}
 	return true
 }
