@@ -29,7 +29,7 @@ func TestReplicasShareProxyViolations(t *testing.T) {
 	}))
 	t.Cleanup(upstream.Close)
 	srv := redistest.Start(t)
-	bin := testutil.BuildBinary(t, ".")
+	bin := testutil.BuildBinaryWithoutRace(t, ".")
 	finder := startReplica(t, bin, srv.URL, "--proxy-upstream", upstream.URL)
 	lister := startReplica(t, bin, srv.URL, "--proxy-upstream", upstream.URL)
 	enquired := []string{"PROXIED-0", "PROXIED-1", "PROXIED-2"}

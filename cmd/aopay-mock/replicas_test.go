@@ -93,7 +93,10 @@ func TestReplicasShareOneSandbox(t *testing.T) {
 		t.Skip("starts redis-server and three aopay-mock processes")
 	}
 	srv := redistest.Start(t)
-	bin := testutil.BuildBinary(t, ".")
+	// The promises are the processes' together. The code they run is
+	// raced in process: two mocks on one Redis (mockserver/redisstore's
+	// tests) and the store's conformance.
+	bin := testutil.BuildBinaryWithoutRace(t, ".")
 	replicas := []*replica{startReplica(t, bin, srv.URL), startReplica(t, bin, srv.URL), startReplica(t, bin, srv.URL)}
 
 	t.Run("concurrent enquiries of one pending transaction are counted exactly", func(t *testing.T) {
@@ -109,7 +112,7 @@ func TestReplicasShareOneSandbox(t *testing.T) {
 		testResetAcrossReplicas(t, replicas)
 	})
 	t.Run("the contract suite passes on one replica while the others serve traffic", func(t *testing.T) {
-		contract := testutil.BuildBinary(t, "github.com/aopay-sandbox/rechargestatus/cmd/aopay-contract")
+		contract := testutil.BuildBinaryWithoutRace(t, "github.com/aopay-sandbox/rechargestatus/cmd/aopay-contract")
 		stop := make(chan struct{})
 		var served sync.WaitGroup
 		// Steady traffic, not a flood: the suite's run shares the machine.

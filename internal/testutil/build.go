@@ -53,9 +53,9 @@ func BuildBinary(t testing.TB, pkg string) string {
 
 // BuildBinaryWithoutRace is BuildBinary without the race detector, for
 // tests whose subject is the process and its files (crashes, damaged state
-// files, signals) rather than its goroutines: the code they run is raced
-// in process by the packages' own tests, and a race-instrumented binary
-// starts and reads a large state file several times slower.
+// files, signals, replicas sharing a store) rather than its goroutines: the
+// code they run is raced in process by the packages' own tests, and a
+// race-instrumented binary starts, and serves, several times slower.
 func BuildBinaryWithoutRace(t testing.TB, pkg string) string {
 	t.Helper()
 	return buildOnce(t, pkg, false)
