@@ -250,6 +250,11 @@ type recordingSwitch struct {
 
 func (s recordingSwitch) ServeEnquiry(w http.ResponseWriter, r *http.Request, e served.Enquiry) served.Outcome {
 	if route := s.recordings.route.Load(); route != nil && route.recording.Captures(e.Enquiry.RegistrationID) {
+		// The upstream answers without a write that could check the
+		// shared state the enquiry assumes; it is read first.
+		if err := recharge.AssumedFrom(r.Context()).Confirm(r.Context()); errors.Is(err, recharge.ErrStale) {
+			return served.Outcome{Stale: true}
+		}
 		return route.proxy.ServeEnquiry(w, r, e)
 	}
 	return s.local.ServeEnquiry(w, r, e)
