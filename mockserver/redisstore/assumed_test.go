@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,4 +178,47 @@ func dataStatus(t *testing.T, body string) string {
 		t.Fatalf("%v: %s", err, body)
 	}
 	return answer.Data.Status
+}
+
+// A recording's enquiry is answered by its upstream, without a write that
+// could check the shared state: it reads the version before, so a fault
+// rule added through another mock answers it instead of the upstream.
+func TestARecordingReplicaAnswersOnAnotherReplicasFaultRule(t *testing.T) {
+	t.Parallel()
+	var relayed atomic.Int64
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		relayed.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"response_code":2,"status":false,"message":"No Transaction found"}`)
+	}))
+	t.Cleanup(upstream.Close)
+	srv := redistest.Start(t)
+	replica := func() *mocktest.Mock {
+		store := open(t, srv.URL)
+		return mocktest.New(t, mocktest.WithConfig(func(c *mockserver.Config) { c.Store = store }))
+	}
+	a, b := replica(), replica()
+	ctx := context.Background()
+	if _, err := b.Admin.StartRecording(ctx, admin.RecordingStart{Upstream: upstream.URL, Registrations: []string{"AOP-554"}}); err != nil {
+		t.Fatal(err)
+	}
+	enquire := func() int {
+		t.Helper()
+		res, err := http.Post(b.EnquiryURL(), "application/json", strings.NewReader(`{"referenceid":"REC-1","RegistrationID":"AOP-554"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if status := enquire(); status != http.StatusOK || relayed.Load() != 1 {
+		t.Fatalf("the recorded enquiry through b: %d, %d relayed; want 200 from the upstream", status, relayed.Load())
+	}
+	if _, err := a.Admin.AddFault(ctx, admin.FaultRule{Kind: admin.FaultStatus, Status: http.StatusBadGateway, ReferenceID: "REC-1", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if status := enquire(); status != http.StatusBadGateway || relayed.Load() != 1 {
+		t.Fatalf("b's recorded enquiry after a fault rule was added through a: %d, %d relayed; want the fault's 502 and no relay", status, relayed.Load())
+	}
 }
