@@ -46,7 +46,7 @@ type child struct {
 // racedChild is this test binary run as aopay-contract: with the race
 // detector when the tests have it. Runs against broken and hostile
 // endpoints use it, since they take the suite's paths of failed exchanges,
-// timeouts and interrupted runs, which no in-process test reaches.
+// timeouts and interrupted runs, which the in-process TestContract does not.
 func racedChild() child {
 	return child{path: os.Args[0], env: []string{runMainEnv + "=1"}}
 }
