@@ -47,7 +47,7 @@ func TestNoSpecPassesAgainstABrokenEndpoint(t *testing.T) {
 	for _, e := range brokenEndpoints() {
 		t.Run(e.name, func(t *testing.T) {
 			t.Parallel()
-			r := runCommand(t, nil, append(e.extra, "--base-url="+e.start(t), "--timeout="+e.timeout, "--preflight=false")...)
+			r := runCommand(t, racedChild(), nil, append(e.extra, "--base-url="+e.start(t), "--timeout="+e.timeout, "--preflight=false")...)
 			ran, total, passed, failed, ok := r.counts()
 			if !ok || r.code != contract.ExitFailed || passed != 0 || failed != total || ran != total || total < 100 {
 				t.Fatalf("exit %d, %d of %d specs ran, %d passed, %d failed; want exit %d and every spec failed\n%s",
@@ -66,7 +66,7 @@ func TestNoSpecPassesAgainstABrokenEndpoint(t *testing.T) {
 func TestTheRunEndsAtTheSuiteTimeout(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	r := runCommand(t, nil, "--base-url="+serve(t, hang), "--timeout=1m", "--suite-timeout=1s", "--preflight=false")
+	r := runCommand(t, racedChild(), nil, "--base-url="+serve(t, hang), "--timeout=1m", "--suite-timeout=1s", "--preflight=false")
 	if elapsed := time.Since(start); r.code != contract.ExitFailed || elapsed > 30*time.Second {
 		t.Fatalf("exit %d after %s, want %d soon after the suite timeout\n%s", r.code, elapsed, contract.ExitFailed, r.output)
 	}
@@ -159,7 +159,7 @@ func TestReportsOfAHostileEndpointStayBoundedAndEscaped(t *testing.T) {
 			t.Parallel()
 			// A few specs are enough: each exchange is printed alike.
 			args := append([]string{"--base-url=" + serve(t, e.handler), "--timeout=5s", "--preflight=false", "--focus=unknown transaction"}, e.extra...)
-			r := runSuite(t, nil, args...)
+			r := runSuite(t, racedChild(), nil, args...)
 			if r.code != contract.ExitFailed {
 				t.Fatalf("exit %d, want %d\n%.4000s", r.code, contract.ExitFailed, r.output)
 			}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,10 +20,11 @@ import (
 
 	"github.com/aopay-sandbox/rechargestatus/contract"
 	"github.com/aopay-sandbox/rechargestatus/contract/framework"
+	"github.com/aopay-sandbox/rechargestatus/internal/testutil"
 )
 
-// The self-tests run the whole suite in a child process of this test binary,
-// as the aopay-contract command, since Ginkgo runs one suite per process.
+// The self-tests run the whole suite in a child process, as the
+// aopay-contract command, since Ginkgo runs one suite per process.
 
 // runMainEnv makes the test binary run the command instead of the tests.
 const runMainEnv = "AOPAY_CONTRACT_SELF_TEST_MAIN"
@@ -32,7 +34,34 @@ func TestMain(m *testing.M) {
 		cmd := contract.Command{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, StartMock: serveMock}
 		os.Exit(cmd.Main(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	testutil.Main(m)
+}
+
+// child is the program a run of the suite executes.
+type child struct {
+	path string
+	env  []string
+}
+
+// racedChild is this test binary run as aopay-contract: with the race
+// detector when the tests have it. Runs against broken and hostile
+// endpoints use it, since they take the suite's paths of failed exchanges,
+// timeouts and interrupted runs, which the in-process TestContract does not.
+func racedChild() child {
+	return child{path: os.Args[0], env: []string{runMainEnv + "=1"}}
+}
+
+// commandChild is the aopay-contract command built without the race
+// detector, for runs whose subject is the verdict the command gives of an
+// endpoint: they pass the mock, or catch one broken promise of it. A raced
+// binary starts and runs the suite several times slower. The code they run
+// is raced in process: the suite against the mock by TestContract, its
+// failures and reports by the runs of racedChild, the command's flags and
+// exit codes by package framework and cmd/aopay-contract.
+func commandChild(t *testing.T) child {
+	t.Helper()
+	skipShort(t)
+	return child{path: testutil.BuildBinaryWithoutRace(t, "github.com/aopay-sandbox/rechargestatus/cmd/aopay-contract")}
 }
 
 // run is how a child run of the suite ended.
@@ -45,10 +74,10 @@ type run struct {
 // runSuite runs the suite as aopay-contract with args and env added to an
 // environment without AOPAY_CONTRACT_* variables of its own, and reads its
 // JSON report.
-func runSuite(t *testing.T, env []string, args ...string) run {
+func runSuite(t *testing.T, c child, env []string, args ...string) run {
 	t.Helper()
 	reportFile := filepath.Join(t.TempDir(), "report.json")
-	r := runCommand(t, env, append([]string{"--json-report=" + reportFile}, args...)...)
+	r := runCommand(t, c, env, append([]string{"--json-report=" + reportFile}, args...)...)
 	raw, err := os.ReadFile(reportFile)
 	if err != nil {
 		return r
@@ -63,15 +92,13 @@ func runSuite(t *testing.T, env []string, args ...string) run {
 
 // runCommand runs the suite as aopay-contract, without a report. The quick
 // loop of -short leaves the runs out.
-func runCommand(t *testing.T, env []string, args ...string) run {
+func runCommand(t *testing.T, c child, env []string, args ...string) run {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs the whole suite in a process of its own")
-	}
+	skipShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"--no-color"}, args...)...)
-	cmd.Env = []string{runMainEnv + "=1"}
+	cmd := exec.CommandContext(ctx, c.path, append([]string{"--no-color"}, args...)...)
+	cmd.Env = slices.Clone(c.env)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, framework.EnvPrefix) {
 			cmd.Env = append(cmd.Env, kv)
@@ -90,6 +117,14 @@ func runCommand(t *testing.T, env []string, args ...string) run {
 	}
 	r.output = out.String()
 	return r
+}
+
+// skipShort leaves the runs out of the quick loop of -short.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the whole suite in a process of its own")
+	}
 }
 
 // summaryLine is the count the suite prints after its last spec.

@@ -18,7 +18,7 @@ func TestARunAgainstTheUpstreamDialect(t *testing.T) {
 	upstream := mustDialect(t, dialect.Upstream)
 	t.Run("held to the page", func(t *testing.T) {
 		t.Parallel()
-		r := runSuite(t, nil, "--base-url="+mocktest.New(t, mocktest.WithDialect(upstream)).URL)
+		r := runSuite(t, commandChild(t), nil, "--base-url="+mocktest.New(t, mocktest.WithDialect(upstream)).URL)
 		if r.code != contract.ExitFailed {
 			t.Fatalf("exit %d, want %d\n%s", r.code, contract.ExitFailed, r.output)
 		}
@@ -31,14 +31,14 @@ func TestARunAgainstTheUpstreamDialect(t *testing.T) {
 	})
 	t.Run("accepting it of a page endpoint", func(t *testing.T) {
 		t.Parallel()
-		r := runSuite(t, nil, "--base-url="+startMock(t), "--accept-dialect=upstream")
+		r := runSuite(t, commandChild(t), nil, "--base-url="+startMock(t), "--accept-dialect=upstream")
 		if r.code != contract.ExitPassed {
 			t.Fatalf("exit %d, want %d: accepting a dialect holds the endpoint to the page still\n%s\n%s", r.code, contract.ExitPassed, r.failures(), r.output)
 		}
 	})
 	t.Run("accepting it", func(t *testing.T) {
 		t.Parallel()
-		r := runSuite(t, nil, "--base-url="+mocktest.New(t, mocktest.WithDialect(upstream)).URL, "--accept-dialect=upstream")
+		r := runSuite(t, commandChild(t), nil, "--base-url="+mocktest.New(t, mocktest.WithDialect(upstream)).URL, "--accept-dialect=upstream")
 		if r.code != contract.ExitPassed {
 			t.Fatalf("exit %d, want %d\n%s\n%s", r.code, contract.ExitPassed, r.failures(), r.output)
 		}

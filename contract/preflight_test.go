@@ -48,7 +48,7 @@ func TestPreflightAndResetOfAMockLeftAsAnExampleLeftIt(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		r := runSuite(t, step.env, step.args...)
+		r := runSuite(t, commandChild(t), step.env, step.args...)
 		if r.code != step.code || !strings.Contains(r.output, step.says) {
 			t.Fatalf("%s: exit %d, want %d saying %q\n%s", step.name, r.code, step.code, step.says, r.output)
 		}

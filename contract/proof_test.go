@@ -152,7 +152,7 @@ func TestARealRunPassesAgainstAFaithfulEndpoint(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := runSuite(t, tc.env, tc.args...)
+			r := runSuite(t, commandChild(t), tc.env, tc.args...)
 			if r.code != contract.ExitPassed {
 				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, contract.ExitPassed, r.failures(), r.output)
 			}
@@ -194,7 +194,7 @@ func TestARealRunHoldsTheProviderToWhatIsKnown(t *testing.T) {
 		mock.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	r := runSuite(t, nil, realRun(srv.URL)...)
+	r := runSuite(t, commandChild(t), nil, realRun(srv.URL)...)
 	if r.code != contract.ExitPassed {
 		t.Fatalf("exit %d, want %d\n%s\n%s", r.code, contract.ExitPassed, r.failures(), r.output)
 	}
@@ -219,7 +219,7 @@ func TestARealRunCatchesEachBrokenPromise(t *testing.T) {
 			if !tc.negative {
 				args = append(args, "--label-filter=!negative")
 			}
-			r := runSuite(t, nil, args...)
+			r := runSuite(t, commandChild(t), nil, args...)
 			if r.code != contract.ExitFailed {
 				t.Fatalf("exit %d against an endpoint breaking %s, want %d\n%s", r.code, tc.name, contract.ExitFailed, r.output)
 			}

@@ -26,7 +26,7 @@ func TestAMockRunHoldsTheSandboxToItsOwnPromises(t *testing.T) {
 	})
 	t.Run("mock", func(t *testing.T) {
 		t.Parallel()
-		r := runSuite(t, nil, "--base-url="+url, "--label-filter=sandbox")
+		r := runSuite(t, commandChild(t), nil, "--base-url="+url, "--label-filter=sandbox")
 		if r.code != contract.ExitFailed {
 			t.Fatalf("exit %d, want %d\n%s", r.code, contract.ExitFailed, r.output)
 		}
@@ -35,7 +35,7 @@ func TestAMockRunHoldsTheSandboxToItsOwnPromises(t *testing.T) {
 	})
 	t.Run("real", func(t *testing.T) {
 		t.Parallel()
-		if r := runSuite(t, nil, realRun(url, "--label-filter=!token")...); r.code != contract.ExitPassed {
+		if r := runSuite(t, commandChild(t), nil, realRun(url, "--label-filter=!token")...); r.code != contract.ExitPassed {
 			t.Fatalf("exit %d, want %d\n%s\n%s", r.code, contract.ExitPassed, r.failures(), r.output)
 		}
 	})
@@ -57,7 +57,7 @@ func TestAMockRunHoldsTheSpecNotTheMocksDefaults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := runSuite(t, nil, "--base-url="+spoiltMock(t, tc.cfg, faithful), "--label-filter="+tc.labels)
+			r := runSuite(t, commandChild(t), nil, "--base-url="+spoiltMock(t, tc.cfg, faithful), "--label-filter="+tc.labels)
 			if r.code != contract.ExitPassed {
 				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, contract.ExitPassed, r.failures(), r.output)
 			}

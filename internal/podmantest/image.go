@@ -1,10 +1,13 @@
 package podmantest
 
 import (
+	"archive/tar"
 	"bufio"
 	"context"
 	"debug/elf"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,17 +131,13 @@ func (e *Engine) buildGoStandIn(ctx context.Context, tag string) error {
 	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o1777); err != nil {
 		return err
 	}
-	containerfile := `FROM scratch
-COPY bin /bin
-COPY tmp /tmp
-COPY root /root
-COPY go /go
-ENV PATH=/go/bin:` + goRootMount + `/bin:/bin \
-    GOPATH=/go HOME=/root GOTOOLCHAIN=local \
-    GOPROXY=file://` + goProxyMount + ` GOSUMDB=off GOCACHE=` + goCacheMount + `
-WORKDIR /go
-`
-	return e.buildContext(ctx, dir, tag, containerfile)
+	changes := []string{
+		"ENV PATH=/go/bin:" + goRootMount + "/bin:/bin",
+		"ENV GOPATH=/go", "ENV HOME=/root", "ENV GOTOOLCHAIN=local",
+		"ENV GOPROXY=file://" + goProxyMount, "ENV GOSUMDB=off", "ENV GOCACHE=" + goCacheMount,
+		"WORKDIR /go",
+	}
+	return e.importContext(ctx, dir, tag, changes, func(string) int { return 0 })
 }
 
 func (e *Engine) buildRuntimeStandIn(ctx context.Context, tag string) error {
@@ -170,24 +169,92 @@ func (e *Engine) buildRuntimeStandIn(ctx context.Context, tag string) error {
 	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o1777); err != nil {
 		return err
 	}
-	containerfile := fmt.Sprintf(`FROM scratch
-COPY etc /etc
-COPY tmp /tmp
-COPY --chown=%[1]d:%[1]d home /home
-USER %[1]d:%[1]d
-WORKDIR /home/nonroot
-`, NonrootUID)
-	return e.buildContext(ctx, dir, tag, containerfile)
+	changes := []string{fmt.Sprintf("USER %[1]d:%[1]d", NonrootUID), "WORKDIR /home/nonroot"}
+	return e.importContext(ctx, dir, tag, changes, func(name string) int {
+		if name == "home/nonroot" || strings.HasPrefix(name, "home/nonroot/") {
+			return NonrootUID
+		}
+		return 0
+	})
 }
 
-// buildContext builds dir, with containerfile, as tag.
-func (e *Engine) buildContext(ctx context.Context, dir, tag, containerfile string) error {
-	file := filepath.Join(e.dir, "stand-ins", filepath.Base(dir)+".Containerfile")
-	if err := os.WriteFile(file, []byte(containerfile), 0o644); err != nil {
+// importContext makes the files of dir, owned by the uid and gid owner
+// gives each path relative to dir, the one layer of image tag, its
+// configuration set by changes (Dockerfile instructions): what a build
+// FROM scratch that copies them in would make, at a tenth of the CPU,
+// since podman runs no build container for it.
+func (e *Engine) importContext(ctx context.Context, dir, tag string, changes []string, owner func(name string) int) error {
+	archive := dir + ".tar"
+	if err := writeTar(archive, dir, owner); err != nil {
 		return err
 	}
-	_, err := e.Podman(ctx, "build", "--quiet", "--pull=never", "--format", "docker", "--file", file, "--tag", tag, dir)
+	args := []string{"import", "--quiet"}
+	for _, c := range changes {
+		args = append(args, "--change", c)
+	}
+	_, err := e.Podman(ctx, append(args, archive, tag)...)
 	return err
+}
+
+// writeTar writes the tree under dir to the tar file archive, names
+// relative to dir, owned as owner says.
+func writeTar(archive, dir string, owner func(name string) int) (err error) {
+	f, err := os.Create(archive)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	tw := tar.NewWriter(f)
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		name, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		link := ""
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(path); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(info, link)
+		if err != nil {
+			return err
+		}
+		hdr.Name = filepath.ToSlash(name)
+		if d.IsDir() {
+			hdr.Name += "/"
+		}
+		hdr.Uid, hdr.Gid = owner(filepath.ToSlash(name)), owner(filepath.ToSlash(name))
+		hdr.Uname, hdr.Gname = "", ""
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		src, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		_, err = io.Copy(tw, src)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
 }
 
 // staticBusybox is the path of a statically linked busybox: the stand-in
