@@ -5,7 +5,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +17,7 @@ var built struct {
 	sync.Mutex
 	dir  string // removed by Main
 	main bool   // Main runs the tests
-	bins map[buildKey]*binary
+	bins map[string]*binary
 }
 
 type binary struct {
@@ -27,8 +26,8 @@ type binary struct {
 	err  error
 }
 
-// Main runs the tests of a package that calls BuildBinary, then removes the
-// binaries built: call it from TestMain.
+// Main runs the tests of a package that calls BuildBinaryWithoutRace, then
+// removes the binaries built: call it from TestMain.
 func Main(m *testing.M) {
 	built.Lock()
 	built.main = true
@@ -40,58 +39,40 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// BuildBinary builds the main package pkg (an import path, or a directory
-// relative to the test's) once per test binary and returns the binary's
-// path. It builds with the race detector when the test binary has it, so the
-// build reuses the packages the test was compiled from. Builds go through
-// the go command's cache of executables (package gobuild): a binary built
-// before with the same sources is copied, not linked again.
-func BuildBinary(t testing.TB, pkg string) string {
-	t.Helper()
-	return buildOnce(t, pkg, raceEnabled())
-}
-
-// BuildBinaryWithoutRace is BuildBinary without the race detector, for
-// tests whose subject is the process and its files (crashes, damaged state
-// files, signals, replicas sharing a store) rather than its goroutines: the
-// code they run is raced in process by the packages' own tests, and a
-// race-instrumented binary starts, and serves, several times slower.
+// BuildBinaryWithoutRace builds the main package pkg (an import path, or a
+// directory relative to the test's) once per test binary, without the race
+// detector, and returns the binary's path. It serves tests whose subject is
+// the process and its files (crashes, damaged state files, signals,
+// replicas sharing a store, a command's verdict) rather than its
+// goroutines: the code they run is raced in process by the packages' own
+// tests, and a race-instrumented binary starts, and serves, several times
+// slower. Builds go through the go command's cache of executables (package
+// gobuild): a binary built before with the same sources is copied, not
+// linked again.
 func BuildBinaryWithoutRace(t testing.TB, pkg string) string {
-	t.Helper()
-	return buildOnce(t, pkg, false)
-}
-
-func buildOnce(t testing.TB, pkg string, race bool) string {
 	t.Helper()
 	built.Lock()
 	if !built.main {
 		built.Unlock()
-		t.Fatal("testutil.BuildBinary needs func TestMain(m *testing.M) { testutil.Main(m) } to remove what it builds")
+		t.Fatal("testutil.BuildBinaryWithoutRace needs func TestMain(m *testing.M) { testutil.Main(m) } to remove what it builds")
 	}
 	if built.bins == nil {
-		built.bins = map[buildKey]*binary{}
+		built.bins = map[string]*binary{}
 	}
-	key := buildKey{pkg: pkg, race: race}
-	b := built.bins[key]
+	b := built.bins[pkg]
 	if b == nil {
 		b = &binary{}
-		built.bins[key] = b
+		built.bins[pkg] = b
 	}
 	built.Unlock()
-	b.once.Do(func() { b.path, b.err = build(pkg, race) })
+	b.once.Do(func() { b.path, b.err = build(pkg) })
 	if b.err != nil {
 		t.Fatal(b.err)
 	}
 	return b.path
 }
 
-// buildKey is one build of a package: with the race detector or without.
-type buildKey struct {
-	pkg  string
-	race bool
-}
-
-func build(pkg string, race bool) (string, error) {
+func build(pkg string) (string, error) {
 	built.Lock()
 	var err error
 	if built.dir == "" {
@@ -106,12 +87,8 @@ func build(pkg string, race bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var flags []string
-	if race {
-		flags = append(flags, "-race")
-	}
 	bin := filepath.Join(out, commandName(pkg))
-	if err := gobuild.Command(context.Background(), "", nil, flags, pkg, bin); err != nil {
+	if err := gobuild.Command(context.Background(), "", nil, nil, pkg, bin); err != nil {
 		return "", err
 	}
 	return bin, nil
@@ -126,18 +103,4 @@ func commandName(pkg string) string {
 		}
 	}
 	return path.Base(pkg)
-}
-
-// raceEnabled tells whether the running test binary has the race detector.
-func raceEnabled() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
