@@ -144,7 +144,7 @@ type Result struct {
 
 // Authenticate checks that the partner may enquire: a known, enabled
 // registration, with a valid token when it has a key.
-func (s *Service) Authenticate(q Enquiry) (Registration, error) {
+func (s *Service) Authenticate(ctx context.Context, q Enquiry) (Registration, error) {
 	reg, ok := s.Registration(q.RegistrationID)
 	if !ok {
 		return Registration{}, authError(rechargestatus.MessageAuthenticationFailed, "unknown RegistrationID")
@@ -153,6 +153,11 @@ func (s *Service) Authenticate(q Enquiry) (Registration, error) {
 		return Registration{}, transaction.Errorf(transaction.EDISABLED, "service is disabled")
 	}
 	if reg.Key != "" {
+		// Verifying a Token spends its reqid, so an enquiry that could be
+		// answered again (AssumedVersion) confirms its shared state first.
+		if err := AssumedFrom(ctx).Confirm(ctx); errors.Is(err, ErrStale) {
+			return Registration{}, err
+		}
 		if err := s.Tokens.Verify(reg, q.Token); err != nil {
 			return Registration{}, err
 		}
@@ -165,14 +170,7 @@ func (s *Service) Authenticate(q Enquiry) (Registration, error) {
 // enquiry, atomically for that transaction. An unknown referenceid is made
 // of the scenario chooseScenario picks.
 func (s *Service) Enquire(ctx context.Context, q Enquiry) (Result, error) {
-	// Verifying a Token spends its reqid, so an enquiry that could be
-	// answered again (AssumedVersion) confirms its shared state first.
-	if reg, ok := s.Registration(q.RegistrationID); ok && reg.Key != "" {
-		if err := AssumedFrom(ctx).Confirm(ctx); errors.Is(err, ErrStale) {
-			return Result{}, err
-		}
-	}
-	reg, err := s.Authenticate(q)
+	reg, err := s.Authenticate(ctx, q)
 	if err != nil {
 		return Result{}, err
 	}
