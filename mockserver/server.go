@@ -85,18 +85,15 @@ func sandboxValidator(doc *openapi3.T) (*conformance.Validator, error) {
 // New builds a server from cfg and loads its fixtures into the store.
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
-	p, validatorErr, madeErr := makeParts(cfg)
-	if validatorErr != nil {
-		return nil, validatorErr
-	}
-	validator, set, m := p.validator, p.set, p.metrics
 	hosts, err := hostcheck.New(cfg.AllowedHosts)
 	if err != nil {
 		return nil, err
 	}
-	if madeErr != nil {
-		return nil, madeErr
+	p, err := makeParts(cfg)
+	if err != nil {
+		return nil, err
 	}
+	validator, set, m := p.validator, p.set, p.metrics
 	service := recharge.NewService(cfg.Store, cfg.Clock, cfg.Seed)
 	service.Unknown = cfg.Unknown
 	service.DefaultRule = cfg.ResolveRule
@@ -144,31 +141,31 @@ type parts struct {
 	metrics   *metrics
 }
 
-// makeParts makes a server's parts, and returns the error of its validator
-// and that of the rest apart. The first server of a process, which parses
-// the built-in documents for its validator, reads the fixtures and makes
-// the metrics on another core meanwhile; later ones, whose validator is
-// built already, make them in turn, which costs less than a handover.
-func makeParts(cfg Config) (p parts, validatorErr, madeErr error) {
+// makeParts makes a server's parts; an error of its validator comes
+// first. The first server of a process, which parses the built-in
+// documents for its validator, reads the fixtures and makes the metrics on
+// another core meanwhile; later ones, whose validator is built already,
+// make them in turn, which costs less than a handover.
+func makeParts(cfg Config) (parts, error) {
+	var p parts
+	var madeErr, err error
 	if cfg.Spec != nil || embeddedBuilt.Load() {
 		p.set, p.metrics, madeErr = makeRest(cfg)
-		p.validator, validatorErr = validatorFor(cfg)
-		return p, validatorErr, madeErr
+		p.validator, err = validatorFor(cfg)
+	} else {
+		made := make(chan error, 1)
+		go func() {
+			var err error
+			p.set, p.metrics, err = makeRest(cfg)
+			made <- err
+		}()
+		p.validator, err = embeddedValidator()
+		madeErr = <-made
 	}
-	type rest struct {
-		set     fixtures.Set
-		metrics *metrics
-		err     error
+	if err != nil {
+		return p, err
 	}
-	made := make(chan rest, 1)
-	go func(cfg Config) {
-		set, m, err := makeRest(cfg)
-		made <- rest{set, m, err}
-	}(cfg)
-	p.validator, validatorErr = embeddedValidator()
-	r := <-made
-	p.set, p.metrics = r.set, r.metrics
-	return p, validatorErr, r.err
+	return p, madeErr
 }
 
 // makeRest reads the fixtures cfg starts with and makes the metrics.
