@@ -76,26 +76,16 @@ func TestAnEnquiryOnAStaleVersionChangesNothing(t *testing.T) {
 func TestAReplicasNextEnquiryAnswersOnAnotherReplicasChange(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	replica := func() *mocktest.Mock {
-		store := open(t, srv.URL)
-		return mocktest.New(t, mocktest.WithConfig(func(c *mockserver.Config) { c.Store = store }))
-	}
-	a, b := replica(), replica()
+	a, b := mockOn(t, srv.URL), mockOn(t, srv.URL)
 	ctx := context.Background()
 	page := transaction.Key{RegistrationID: "AOP-554", ReferenceID: "12345678"}
 	enquire := func(m *mocktest.Mock, ref string) (int, string) {
 		t.Helper()
-		res, err := http.Post(m.EnquiryURL(), "application/json",
-			strings.NewReader(`{"referenceid":"`+ref+`","RegistrationID":"AOP-554"}`))
+		status, body, err := postEnquiry(m, ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer res.Body.Close()
-		body, err := io.ReadAll(res.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.StatusCode, string(body)
+		return status, string(body)
 	}
 	enquiries := func() int {
 		t.Helper()
@@ -193,24 +183,18 @@ func TestARecordingReplicaAnswersOnAnotherReplicasFaultRule(t *testing.T) {
 	}))
 	t.Cleanup(upstream.Close)
 	srv := redistest.Start(t)
-	replica := func() *mocktest.Mock {
-		store := open(t, srv.URL)
-		return mocktest.New(t, mocktest.WithConfig(func(c *mockserver.Config) { c.Store = store }))
-	}
-	a, b := replica(), replica()
+	a, b := mockOn(t, srv.URL), mockOn(t, srv.URL)
 	ctx := context.Background()
 	if _, err := b.Admin.StartRecording(ctx, admin.RecordingStart{Upstream: upstream.URL, Registrations: []string{"AOP-554"}}); err != nil {
 		t.Fatal(err)
 	}
 	enquire := func() int {
 		t.Helper()
-		res, err := http.Post(b.EnquiryURL(), "application/json", strings.NewReader(`{"referenceid":"REC-1","RegistrationID":"AOP-554"}`))
+		status, _, err := postEnquiry(b, "REC-1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return res.StatusCode
+		return status
 	}
 	if status := enquire(); status != http.StatusOK || relayed.Load() != 1 {
 		t.Fatalf("the recorded enquiry through b: %d, %d relayed; want 200 from the upstream", status, relayed.Load())
@@ -221,4 +205,24 @@ func TestARecordingReplicaAnswersOnAnotherReplicasFaultRule(t *testing.T) {
 	if status := enquire(); status != http.StatusBadGateway || relayed.Load() != 1 {
 		t.Fatalf("b's recorded enquiry after a fault rule was added through a: %d, %d relayed; want the fault's 502 and no relay", status, relayed.Load())
 	}
+}
+
+// mockOn is a mock keeping its state in the Redis at url, through a store
+// of its own, as one replica of several.
+func mockOn(t *testing.T, url string) *mocktest.Mock {
+	store := open(t, url)
+	return mocktest.New(t, mocktest.WithConfig(func(c *mockserver.Config) { c.Store = store }))
+}
+
+// postEnquiry sends the enquiry of AOP-554's referenceid ref to m and
+// answers its status and body.
+func postEnquiry(m *mocktest.Mock, ref string) (int, []byte, error) {
+	res, err := http.Post(m.EnquiryURL(), "application/json",
+		strings.NewReader(`{"referenceid":"`+ref+`","RegistrationID":"AOP-554"}`))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	return res.StatusCode, body, err
 }

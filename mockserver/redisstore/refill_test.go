@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -72,12 +70,8 @@ func TestALostSandboxGetsItsFixturesBack(t *testing.T) {
 		mocktest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 		mocktest.WithConfig(func(c *mockserver.Config) { c.Store = store }))
 	enquire := func() ([]byte, error) {
-		res, err := http.Post(mock.EnquiryURL(), "application/json", strings.NewReader(`{"referenceid":"12345678","RegistrationID":"AOP-554"}`))
-		if err != nil {
-			return nil, err
-		}
-		defer res.Body.Close()
-		return io.ReadAll(res.Body)
+		_, body, err := postEnquiry(mock, "12345678")
+		return body, err
 	}
 	before, err := enquire()
 	if err != nil || !bytes.Contains(before, []byte(`"txnid":"6469"`)) {
