@@ -20,14 +20,15 @@ import (
 // built unchanged:
 //
 //   - golang:* becomes busybox with the Go environment of the official
-//     image, the host's Go toolchain (GOROOT), module downloads (as a
-//     GOPROXY) and build cache mounted at build time: the builder stage
-//     compiles for real, in the container, with warm caches;
+//     image, the host's Go toolchain (GOROOT), module cache (GOMODCACHE,
+//     read-only, with GOPROXY=off) and build cache mounted at build time:
+//     the builder stage downloads and compiles for real, in the container,
+//     with warm caches;
 //   - any other base becomes what distroless static nonroot holds: users
 //     root and nonroot (65532), /tmp, CA certificates and no shell.
 const (
 	goRootMount  = "/usr/local/go"
-	goProxyMount = "/goproxy"
+	goModMount   = "/gomodcache"
 	goCacheMount = "/gocache"
 )
 
@@ -134,7 +135,7 @@ func (e *Engine) buildGoStandIn(ctx context.Context, tag string) error {
 	changes := []string{
 		"ENV PATH=/go/bin:" + goRootMount + "/bin:/bin",
 		"ENV GOPATH=/go", "ENV HOME=/root", "ENV GOTOOLCHAIN=local",
-		"ENV GOPROXY=file://" + goProxyMount, "ENV GOSUMDB=off", "ENV GOCACHE=" + goCacheMount,
+		"ENV GOPROXY=off", "ENV GOMODCACHE=" + goModMount, "ENV GOSUMDB=off", "ENV GOCACHE=" + goCacheMount,
 		"WORKDIR /go",
 	}
 	return e.importContext(ctx, dir, tag, changes, func(string) int { return 0 })
@@ -291,7 +292,10 @@ func copyFile(from, to string, mode os.FileMode) error {
 // BuildImage builds contextDir's Dockerfile as tag on the stand-ins of
 // its bases, with the VERSION build argument version. The host's module
 // downloads are completed first (go mod download, as the builder runs it),
-// so the builder finds every module it needs in the mounted GOPROXY.
+// so the builder finds every module it needs in the mounted module cache
+// and its own go mod download only checks them. Each stage is committed
+// once (--layers=false): the engine is the test's own, so no later build
+// would reuse an intermediate image.
 func (e *Engine) BuildImage(ctx context.Context, contextDir, tag, version string) error {
 	dockerfile := filepath.Join(contextDir, "Dockerfile")
 	if err := e.BuildStandIns(ctx, dockerfile); err != nil {
@@ -305,7 +309,8 @@ func (e *Engine) BuildImage(ctx context.Context, contextDir, tag, version string
 	_, err = e.Podman(ctx, "build", "--pull=never", "--format", "docker",
 		"--file", dockerfile,
 		"--volume", goEnv["GOROOT"]+":"+goRootMount+":ro",
-		"--volume", filepath.Join(goEnv["GOMODCACHE"], "cache", "download")+":"+goProxyMount+":ro",
+		"--volume", goEnv["GOMODCACHE"]+":"+goModMount+":ro",
+		"--layers=false",
 		"--volume", goEnv["GOCACHE"]+":"+goCacheMount,
 		"--build-arg", "VERSION="+version,
 		"--tag", tag, contextDir)
