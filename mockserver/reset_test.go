@@ -80,7 +80,7 @@ func testResetUnderEnquiries(t *testing.T, store recharge.Store, bulk int) {
 		minResets, maxResets = 3, 25
 		minEnquiries         = 40
 	)
-	enough := time.Now().Add(time.Second)
+	enough := time.Now().Add(300 * time.Millisecond)
 	giveUp := time.Now().Add(90 * time.Second)
 	resets := 0
 	for ; resets < maxResets && !t.Failed(); resets++ {
