@@ -144,7 +144,12 @@ func TestSIGHUPReloadsFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SECOND not loaded 5s after SIGHUP: %s", out.String())
 	}
-	if !strings.Contains(out.String(), "fixtures reloaded on SIGHUP") {
+	// The reload is logged once it has taken effect, so after an enquiry
+	// may already see it.
+	err = testutil.Poll(5*time.Second, func() (bool, error) {
+		return strings.Contains(out.String(), "fixtures reloaded on SIGHUP"), nil
+	})
+	if err != nil {
 		t.Fatalf("the reload is not logged: %s", out.String())
 	}
 }
