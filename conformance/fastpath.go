@@ -254,6 +254,11 @@ func (b *Body) String(name string) (string, bool) {
 	return b.values[i], true
 }
 
+// Plain reports whether the validator read the body itself: then the
+// body is one JSON object and nothing after it, valid JSON, and each of its
+// values is exactly the bytes sent, since none holds an escape.
+func (b *Body) Plain() bool { return b.object != nil }
+
 // IsObject reports whether the body is a JSON object.
 func (b *Body) IsObject() bool {
 	if b.object != nil {

@@ -49,11 +49,31 @@ func checkEnquiry(t *testing.T, v *Validator, contentType, token string, body []
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := checked{problem: p, value: read.Value(), rest: rest, fast: read.object != nil}
+	c := checked{problem: p, value: read.Value(), rest: rest, fast: read.Plain()}
+	if c.fast {
+		checkPlain(t, body, read)
+	}
 	for i, name := range []string{"referenceid", "RegistrationID"} {
 		c.fields[i], c.found[i] = read.String(name)
 	}
 	return c
+}
+
+// checkPlain holds a body the fast path read to what Body.Plain promises:
+// valid JSON, one object and nothing after it, each value the bytes sent.
+func checkPlain(t *testing.T, body []byte, read Body) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var members map[string]json.RawMessage
+	if !json.Valid(body) || dec.Decode(&members) != nil || dec.More() {
+		t.Fatalf("the fast path read %q, which is not one JSON object alone", body)
+	}
+	for name, raw := range members {
+		got, ok := read.String(name)
+		if !ok || string(raw) != `"`+got+`"` {
+			t.Fatalf("the fast path read %s as %q (%v) from %q: not the bytes sent", name, got, ok, raw)
+		}
+	}
 }
 
 // FuzzFastPathAgreesWithLibrary holds the validator's fast path to the

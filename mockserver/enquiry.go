@@ -74,9 +74,10 @@ func check(c requestCheck, next served.EnquiryHandler) served.Handler {
 		}
 		if enquiry {
 			// The library reads the first JSON value and leaves what follows
-			// it; an enquiry is that value alone. The value it decoded holds
-			// the spec's members, strings both.
-			if !read.IsObject() || !json.Valid(body) {
+			// it; an enquiry is that value alone, which a body the validator
+			// read itself is already. The value holds the spec's members,
+			// strings both.
+			if !read.Plain() && (!read.IsObject() || !json.Valid(body)) {
 				envelope.WriteFailure(w, *chosen, dialect.Validation, "request body is not valid JSON", "")
 				return out
 			}
