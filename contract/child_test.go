@@ -44,9 +44,10 @@ type child struct {
 }
 
 // racedChild is this test binary run as aopay-contract: with the race
-// detector when the tests have it. Runs against broken and hostile
-// endpoints use it, since they take the suite's paths of failed exchanges,
-// timeouts and interrupted runs, which the in-process TestContract does not.
+// detector when the tests have it. Runs against hostile endpoints and
+// broken ones that cut exchanges off midway use it, since they take the
+// suite's paths of failed exchanges, timeouts and interrupted runs, which
+// the in-process TestContract does not.
 func racedChild() child {
 	return child{path: os.Args[0], env: []string{runMainEnv + "=1"}}
 }
