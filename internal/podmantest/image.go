@@ -22,8 +22,8 @@ import (
 //   - golang:* becomes busybox with the Go environment of the official
 //     image, the host's Go toolchain (GOROOT), module cache (GOMODCACHE,
 //     read-only, with GOPROXY=off) and build cache mounted at build time:
-//     the builder stage downloads and compiles for real, in the container,
-//     with warm caches;
+//     the builder stage's go mod download and go build run for real, in the
+//     container, with warm caches;
 //   - any other base becomes what distroless static nonroot holds: users
 //     root and nonroot (65532), /tmp, CA certificates and no shell.
 const (
@@ -310,8 +310,8 @@ func (e *Engine) BuildImage(ctx context.Context, contextDir, tag, version string
 		"--file", dockerfile,
 		"--volume", goEnv["GOROOT"]+":"+goRootMount+":ro",
 		"--volume", goEnv["GOMODCACHE"]+":"+goModMount+":ro",
-		"--layers=false",
 		"--volume", goEnv["GOCACHE"]+":"+goCacheMount,
+		"--layers=false",
 		"--build-arg", "VERSION="+version,
 		"--tag", tag, contextDir)
 	return err
