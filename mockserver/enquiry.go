@@ -174,6 +174,7 @@ type answerer struct {
 	service *recharge.Service
 	// codes are the values of data.status; a pending one is the dialect's.
 	codes recharge.StatusCodes
+	kept  *keptAnswers
 }
 
 // ServeEnquiry answers an enquiry that check has accepted, in its dialect.
@@ -198,8 +199,12 @@ func (a answerer) ServeEnquiry(w http.ResponseWriter, r *http.Request, q served.
 	}
 	codes := a.codes
 	codes.Pending = d.Knobs().PendingStatus
+	if res.Transaction.CountOnly() {
+		envelope.WriteEncoded(w, http.StatusOK, a.kept.answer(d, &res.Transaction, codes))
+		return served.Outcome{Scenario: res.Scenario}
+	}
 	data := res.Transaction.Data(codes)
-	envelope.WriteAnswer(w, d, http.StatusOK, rechargestatus.Answer{ResponseCode: rechargestatus.CodeFound, Status: true, Data: &data, Message: rechargestatus.MessageFound})
+	envelope.WriteAnswer(w, d, http.StatusOK, foundAnswer(&data))
 	return served.Outcome{Scenario: res.Scenario}
 }
 

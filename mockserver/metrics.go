@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,19 @@ type metrics struct {
 	upstreamFailures *prometheus.CounterVec
 	// unkept counts the violations found that the log could not keep.
 	unkept prometheus.Counter
+	// series keeps each request's series once looked up: the vectors hash
+	// and lock on every lookup, the hottest of which is one per request.
+	series sync.Map // requestLabels → requestSeries
+}
+
+type requestLabels struct {
+	route, scenario string
+	status          int
+}
+
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newMetrics(store recharge.Store) (*metrics, error) {
@@ -79,12 +93,21 @@ func (m *metrics) request(route, scenario string, status int, elapsed time.Durat
 	if route == "" {
 		route = "unmatched"
 	}
-	code := "none"
-	if status != 0 {
-		code = strconv.Itoa(status)
+	labels := requestLabels{route: route, scenario: scenario, status: status}
+	v, ok := m.series.Load(labels)
+	if !ok {
+		code := "none"
+		if status != 0 {
+			code = strconv.Itoa(status)
+		}
+		v, _ = m.series.LoadOrStore(labels, requestSeries{
+			count:    m.requests.WithLabelValues(route, scenario, code),
+			duration: m.duration.WithLabelValues(route),
+		})
 	}
-	m.requests.WithLabelValues(route, scenario, code).Inc()
-	m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+	s := v.(requestSeries)
+	s.count.Inc()
+	s.duration.Observe(elapsed.Seconds())
 }
 
 func (m *metrics) faultInjected(kind admin.FaultKind, source string) {

@@ -239,21 +239,58 @@ var DefaultStatusCodes = StatusCodes{
 	Pending: rechargestatus.DefaultPendingStatus,
 }
 
+// Shown is what an answer to an enquiry shows of a transaction, and no
+// more: its counts, rules and the instant it entered its state are left
+// out. Two transactions whose Shown are equal (==) answer alike, so an
+// answer encoded once serves until an enquiry finds the transaction showing
+// otherwise; times equal as instants but held otherwise only cost a fresh
+// encoding.
+type Shown struct {
+	transaction.Key
+	State                         transaction.State
+	TxnID, OperatorName, CANumber string
+	Amount, Comm, TDS, OperatorID string
+	DateAdded                     time.Time
+	RefundTxnID                   string
+	DateRefunded                  time.Time
+	HasDateRefunded               bool
+}
+
+// Shown is what an answer shows of the transaction.
+func (t *Transaction) Shown() Shown {
+	s := Shown{
+		Key: t.Key, State: t.State,
+		TxnID: t.TxnID, OperatorName: t.OperatorName, CANumber: t.CANumber,
+		Amount: t.Amount, Comm: t.Comm, TDS: t.TDS, OperatorID: t.OperatorID,
+		DateAdded: t.DateAdded, RefundTxnID: t.RefundTxnID,
+	}
+	if t.DateRefunded != nil {
+		s.DateRefunded, s.HasDateRefunded = *t.DateRefunded, true
+	}
+	return s
+}
+
 // Data renders the transaction for an answer to an enquiry of referenceID.
 func (t *Transaction) Data(codes StatusCodes) rechargestatus.Data {
+	s := t.Shown()
+	return s.Data(codes)
+}
+
+// Data renders what is shown for an answer to an enquiry of referenceID.
+func (s *Shown) Data(codes StatusCodes) rechargestatus.Data {
 	d := rechargestatus.Data{
-		TxnID:        t.TxnID,
-		OperatorName: t.OperatorName,
-		CANumber:     t.CANumber,
-		Amount:       t.Amount,
-		Comm:         t.Comm,
-		TDS:          t.TDS,
-		RefID:        t.ReferenceID,
-		OperatorID:   t.OperatorID,
-		DateAdded:    rechargestatus.FormatTime(t.DateAdded),
+		TxnID:        s.TxnID,
+		OperatorName: s.OperatorName,
+		CANumber:     s.CANumber,
+		Amount:       s.Amount,
+		Comm:         s.Comm,
+		TDS:          s.TDS,
+		RefID:        s.ReferenceID,
+		OperatorID:   s.OperatorID,
+		DateAdded:    rechargestatus.FormatTime(s.DateAdded),
 		Refunded:     "0",
 	}
-	switch t.State {
+	switch s.State {
 	case transaction.StateSuccess:
 		d.Status = codes.Success
 	case transaction.StateFailed:
@@ -261,10 +298,10 @@ func (t *Transaction) Data(codes StatusCodes) rechargestatus.Data {
 	case transaction.StateRefunded:
 		d.Status = codes.Failed
 		d.Refunded = "1"
-		d.RefundTxnID = t.RefundTxnID
-		if t.DateRefunded != nil {
-			s := rechargestatus.FormatTime(*t.DateRefunded)
-			d.DateRefunded = &s
+		d.RefundTxnID = s.RefundTxnID
+		if s.HasDateRefunded {
+			r := rechargestatus.FormatTime(s.DateRefunded)
+			d.DateRefunded = &r
 		}
 	default:
 		d.Status = codes.Pending
