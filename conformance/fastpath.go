@@ -2,9 +2,12 @@ package conformance
 
 import (
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/aopay-sandbox/rechargestatus/internal/memo"
 )
 
 // Most requests a sandbox sees have one shape: a JSON object of a few string
@@ -22,6 +25,15 @@ import (
 // maxFastMembers bounds the members of a fast-path object.
 const maxFastMembers = 8
 
+// A member's schema remembers up to acceptedLimit values it accepted, each
+// of at most acceptedLen bytes: a client polling one transaction sends the
+// same identifiers again and again, and a pattern is the dearest check of
+// the path.
+const (
+	acceptedLimit = 1024
+	acceptedLen   = 64
+)
+
 // stringObject is an operation whose request is a JSON object of string
 // members and nothing else: no parameters, one media type, a schema of
 // type, properties and required alone, each property a string schema of
@@ -30,6 +42,8 @@ type stringObject struct {
 	mediaType string
 	names     []string
 	schemas   []*openapi3.Schema
+	// accepted are values each schema accepted.
+	accepted []*memo.Map[string, struct{}]
 	// required is a bit per name.
 	required uint
 }
@@ -59,6 +73,7 @@ func newStringObject(item *openapi3.PathItem, op *openapi3.Operation) *stringObj
 		}
 		so.names = append(so.names, name)
 		so.schemas = append(so.schemas, ref.Value)
+		so.accepted = append(so.accepted, memo.New[string, struct{}](acceptedLimit))
 	}
 	for _, name := range object.Required {
 		i := so.index([]byte(name))
@@ -155,12 +170,27 @@ func (so *stringObject) read(r *http.Request, body []byte) (b Body, ok bool) {
 	for i := range so.names {
 		b.values[i] = text[spans[i][0]:spans[i][1]]
 	}
-	for i, schema := range so.schemas {
-		if b.sent&(1<<i) != 0 && schema.VisitJSONString(b.values[i]) != nil {
+	for i := range so.schemas {
+		if b.sent&(1<<i) != 0 && !so.accepts(i, b.values[i]) {
 			return b, false
 		}
 	}
 	return b, true
+}
+
+// accepts reports whether the library accepts v for the i-th member.
+func (so *stringObject) accepts(i int, v string) bool {
+	if _, ok := so.accepted[i].Load(v); ok {
+		return true
+	}
+	if so.schemas[i].VisitJSONString(v) != nil {
+		return false
+	}
+	if len(v) <= acceptedLen {
+		// v lies in the whole body's string, which it would keep.
+		so.accepted[i].Store(strings.Clone(v), struct{}{})
+	}
+	return true
 }
 
 // jsonScan reads JSON tokens from b strictly: only what it is sure of.

@@ -170,3 +170,46 @@ func TestFastPathTakesThePageExample(t *testing.T) {
 		t.Fatalf("r.Body reads %q afterwards", got.rest)
 	}
 }
+
+// TestFastPathRemembersOnlyWhatTheLibraryAccepted sends values the schema
+// accepts and refuses, twice each, and looks at what is remembered.
+func TestFastPathRemembersOnlyWhatTheLibraryAccepted(t *testing.T) {
+	v, err := LoadValidator("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("9", acceptedLen+1)
+	sent := []string{"12345678", "", "a\tb", "\u00e9", long}
+	want, refused := map[string]bool{"RegistrationID=AOP-554": true}, 0
+	for round := range 2 {
+		for _, ref := range sent {
+			body := []byte(`{"referenceid":"` + ref + `","RegistrationID":"AOP-554"}`)
+			got, lib := checkEnquiry(t, v, "application/json", "", body), checkEnquiry(t, libraryOnly(v), "application/json", "", body)
+			if (got.problem == nil) != (lib.problem == nil) {
+				t.Fatalf("round %d, referenceid %q: problem %+v, the library's %+v", round, ref, got.problem, lib.problem)
+			}
+			switch {
+			case lib.problem != nil:
+				refused++
+			case got.fast && len(ref) <= acceptedLen:
+				want["referenceid="+ref] = true
+			}
+		}
+	}
+	if !want["referenceid=12345678"] || refused == 0 {
+		t.Fatalf("the library accepted %v: the test's values are not what it needs", want)
+	}
+	remembered := map[string]bool{}
+	for _, so := range v.stringObjects {
+		for i, name := range so.names {
+			for _, value := range append(sent, "AOP-554") {
+				if _, ok := so.accepted[i].Load(value); ok {
+					remembered[name+"="+value] = true
+				}
+			}
+		}
+	}
+	if !reflect.DeepEqual(remembered, want) {
+		t.Fatalf("remembered %v, want %v", remembered, want)
+	}
+}

@@ -1,16 +1,15 @@
 package mockserver
 
 import (
-	"sync"
-	"sync/atomic"
-
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
+	"github.com/aopay-sandbox/rechargestatus/internal/memo"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
+	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
 // keptAnswersLimit bounds the answers kept: the hot transactions of a load
-// test or a polling client, at about 600 bytes each.
+// test or of polling clients, at about 600 bytes each.
 const keptAnswersLimit = 1024
 
 // keptAnswers are the encoded answers to enquiries of transactions that
@@ -18,12 +17,9 @@ const keptAnswersLimit = 1024
 // settled transaction is answered bytes encoded once. An answer serves only
 // while the enquiry finds the transaction showing what it showed when the
 // answer was encoded (recharge.Shown), in the same dialect, so a change by
-// the admin API, a reset or another replica is answered at once. When the
-// limit is reached the kept answers are dropped together and kept afresh.
+// the admin API, a reset or another replica is answered at once.
 type keptAnswers struct {
-	entries atomic.Pointer[sync.Map] // transaction.Key → *keptAnswer
-	n       atomic.Int64
-	limit   int64
+	entries *memo.Map[transaction.Key, *keptAnswer]
 }
 
 type keptAnswer struct {
@@ -32,27 +28,20 @@ type keptAnswer struct {
 	body    []byte
 }
 
-func newKeptAnswers(limit int64) *keptAnswers {
-	k := &keptAnswers{limit: limit}
-	k.entries.Store(new(sync.Map))
-	return k
+func newKeptAnswers(limit int) keptAnswers {
+	return keptAnswers{entries: memo.New[transaction.Key, *keptAnswer](limit)}
 }
 
 // answer is the encoded answer to an enquiry that found t, as dialect d
 // spells it with codes; it must not be written into.
-func (k *keptAnswers) answer(d dialect.Dialect, t *recharge.Transaction, codes recharge.StatusCodes) []byte {
+func (k keptAnswers) answer(d dialect.Dialect, t *recharge.Transaction, codes recharge.StatusCodes) []byte {
 	shown := t.Shown()
-	m := k.entries.Load()
-	if v, ok := m.Load(t.Key); ok {
-		if e := v.(*keptAnswer); e.dialect == d && e.shown == shown {
-			return e.body
-		}
+	if e, ok := k.entries.Load(t.Key); ok && e.dialect == d && e.shown == shown {
+		return e.body
 	}
 	data := shown.Data(codes)
 	e := &keptAnswer{dialect: d, shown: shown, body: d.AppendAnswer(nil, foundAnswer(&data))}
-	if _, had := m.Swap(t.Key, e); !had && k.n.Add(1) > k.limit && k.entries.CompareAndSwap(m, new(sync.Map)) {
-		k.n.Store(0)
-	}
+	k.entries.Store(t.Key, e)
 	return e.body
 }
 

@@ -2,9 +2,7 @@ package mockserver
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -80,40 +78,6 @@ func TestKeptAnswerFollowsWhatTheTransactionShows(t *testing.T) {
 	kept.answer(page, &tx, codes)
 	if got, want := kept.answer(spelt, &tx, codes), encodedAfresh(spelt, &tx, codes); !bytes.Equal(got, want) {
 		t.Fatalf("in %s after %s: %s, want %s", spelt, page, got, want)
-	}
-}
-
-// TestKeptAnswersAreBounded answers many transactions, from several
-// goroutines, and counts what is kept.
-func TestKeptAnswersAreBounded(t *testing.T) {
-	t.Parallel()
-	const limit = 8
-	kept, d, codes := newKeptAnswers(limit), mustDialect(t, "page"), recharge.DefaultStatusCodes
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for g := range 4 {
-		wg.Go(func() {
-			for i := range 100 {
-				tx := settledTransaction()
-				tx.ReferenceID = fmt.Sprintf("KEPT-%d-%d", g, i)
-				if got, want := kept.answer(d, &tx, codes), encodedAfresh(d, &tx, codes); !bytes.Equal(got, want) {
-					errs <- fmt.Errorf("%s answered %s, want %s", tx.ReferenceID, got, want)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	n := 0
-	kept.entries.Load().Range(func(any, any) bool { n++; return true })
-	// Each goroutine may add one before the one that reaches the limit
-	// starts afresh.
-	if n > limit+4 {
-		t.Fatalf("%d answers kept, limit %d", n, limit)
 	}
 }
 

@@ -174,7 +174,7 @@ type answerer struct {
 	service *recharge.Service
 	// codes are the values of data.status; a pending one is the dialect's.
 	codes recharge.StatusCodes
-	kept  *keptAnswers
+	kept  keptAnswers
 }
 
 // ServeEnquiry answers an enquiry that check has accepted, in its dialect.
