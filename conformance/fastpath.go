@@ -25,13 +25,15 @@ import (
 // maxFastMembers bounds the members of a fast-path object.
 const maxFastMembers = 8
 
-// A member's schema remembers up to acceptedLimit values it accepted, each
-// of at most acceptedLen bytes: a client polling one transaction sends the
-// same identifiers again and again, and a pattern is the dearest check of
-// the path.
+// A member's schema remembers values it accepted, in acceptedSlots slots,
+// each of at most acceptedLen bytes: a client polling one transaction sends
+// the same identifiers again and again, and a pattern is the dearest check
+// of the path. A value is kept in the body's own string when that is at
+// most smallBody bytes, and copied out of it otherwise.
 const (
-	acceptedLimit = 1024
+	acceptedSlots = 1024
 	acceptedLen   = 64
+	smallBody     = 256
 )
 
 // stringObject is an operation whose request is a JSON object of string
@@ -73,7 +75,7 @@ func newStringObject(item *openapi3.PathItem, op *openapi3.Operation) *stringObj
 		}
 		so.names = append(so.names, name)
 		so.schemas = append(so.schemas, ref.Value)
-		so.accepted = append(so.accepted, memo.New[string, struct{}](acceptedLimit))
+		so.accepted = append(so.accepted, memo.New[string, struct{}](acceptedSlots, memo.String))
 	}
 	for _, name := range object.Required {
 		i := so.index([]byte(name))
@@ -171,23 +173,27 @@ func (so *stringObject) read(r *http.Request, body []byte) (b Body, ok bool) {
 		b.values[i] = text[spans[i][0]:spans[i][1]]
 	}
 	for i := range so.schemas {
-		if b.sent&(1<<i) != 0 && !so.accepts(i, b.values[i]) {
+		if b.sent&(1<<i) != 0 && !so.accepts(i, b.values[i], len(text) <= smallBody) {
 			return b, false
 		}
 	}
 	return b, true
 }
 
-// accepts reports whether the library accepts v for the i-th member.
-func (so *stringObject) accepts(i int, v string) bool {
+// accepts reports whether the library accepts v for the i-th member; v
+// lies in a body of at most smallBody bytes when small.
+func (so *stringObject) accepts(i int, v string, small bool) bool {
 	if _, ok := so.accepted[i].Load(v); ok {
 		return true
 	}
 	if so.schemas[i].VisitJSONString(v) != nil {
 		return false
 	}
-	if len(v) <= acceptedLen {
-		// v lies in the whole body's string, which it would keep.
+	switch {
+	case len(v) > acceptedLen:
+	case small:
+		so.accepted[i].Store(v, struct{}{})
+	default:
 		so.accepted[i].Store(strings.Clone(v), struct{}{})
 	}
 	return true

@@ -8,9 +8,16 @@ import (
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
-// keptAnswersLimit bounds the answers kept: the hot transactions of a load
+// keptAnswersSlots bounds the answers kept: the hot transactions of a load
 // test or of polling clients, at about 600 bytes each.
-const keptAnswersLimit = 1024
+const keptAnswersSlots = 1024
+
+// keptAnswerSize holds the answer of a transaction of the usual lengths.
+const keptAnswerSize = 512
+
+// keptFrom is the enquiry of a transaction from which its answer is kept:
+// most transactions a load test makes up are enquired once.
+const keptFrom = 2
 
 // keptAnswers are the encoded answers to enquiries of transactions that
 // no rule moves on (recharge.Transaction.CountOnly): a client polling a
@@ -19,7 +26,7 @@ const keptAnswersLimit = 1024
 // answer was encoded (recharge.Shown), in the same dialect, so a change by
 // the admin API, a reset or another replica is answered at once.
 type keptAnswers struct {
-	entries *memo.Map[transaction.Key, *keptAnswer]
+	entries *memo.Map[transaction.Key, keptAnswer]
 }
 
 type keptAnswer struct {
@@ -28,9 +35,11 @@ type keptAnswer struct {
 	body    []byte
 }
 
-func newKeptAnswers(limit int) keptAnswers {
-	return keptAnswers{entries: memo.New[transaction.Key, *keptAnswer](limit)}
+func newKeptAnswers(slots int) keptAnswers {
+	return keptAnswers{entries: memo.New[transaction.Key, keptAnswer](slots, hashKey)}
 }
+
+func hashKey(k transaction.Key) uint64 { return memo.Strings(k.RegistrationID, k.ReferenceID) }
 
 // answer is the encoded answer to an enquiry that found t, as dialect d
 // spells it with codes; it must not be written into.
@@ -40,9 +49,9 @@ func (k keptAnswers) answer(d dialect.Dialect, t *recharge.Transaction, codes re
 		return e.body
 	}
 	data := shown.Data(codes)
-	e := &keptAnswer{dialect: d, shown: shown, body: d.AppendAnswer(nil, foundAnswer(&data))}
-	k.entries.Store(t.Key, e)
-	return e.body
+	body := d.AppendAnswer(make([]byte, 0, keptAnswerSize), foundAnswer(&data))
+	k.entries.Store(t.Key, keptAnswer{dialect: d, shown: shown, body: body})
+	return body
 }
 
 // foundAnswer is the answer to an enquiry that found a transaction.

@@ -55,7 +55,7 @@ func TestKeptAnswerFollowsWhatTheTransactionShows(t *testing.T) {
 		{"pending for good", func(tx *recharge.Transaction) { tx.State = transaction.StatePending }, false},
 	}
 	for _, d := range []dialect.Dialect{page, spelt} {
-		kept := newKeptAnswers(keptAnswersLimit)
+		kept := newKeptAnswers(keptAnswersSlots)
 		codes := recharge.DefaultStatusCodes
 		codes.Pending = d.Knobs().PendingStatus
 		tx := settledTransaction()
@@ -73,7 +73,7 @@ func TestKeptAnswerFollowsWhatTheTransactionShows(t *testing.T) {
 		}
 	}
 	// One transaction answered in another dialect is encoded in that one.
-	kept, tx := newKeptAnswers(keptAnswersLimit), settledTransaction()
+	kept, tx := newKeptAnswers(keptAnswersSlots), settledTransaction()
 	codes := recharge.DefaultStatusCodes
 	kept.answer(page, &tx, codes)
 	if got, want := kept.answer(spelt, &tx, codes), encodedAfresh(spelt, &tx, codes); !bytes.Equal(got, want) {

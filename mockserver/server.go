@@ -220,7 +220,7 @@ func (s *Server) newProxy(cfg Config, validator *conformance.Validator, upstream
 // envelope.
 func (s *Server) routes(cfg Config, validator *conformance.Validator, hosts *hostcheck.Hosts) http.Handler {
 	c := s.control
-	answer := c.Answerer(answerer{service: c.Service(), codes: c.Codes(), kept: newKeptAnswers(keptAnswersLimit)})
+	answer := c.Answerer(answerer{service: c.Service(), codes: c.Codes(), kept: newKeptAnswers(keptAnswersSlots)})
 	checks := requestCheck{validator: validator, dialects: s.dialects, maxBodyBytes: cfg.MaxBodyBytes}
 	var enquiry served.EnquiryHandler = faults.Inject(faults.Options{
 		Rules:    c.Faults(),

@@ -7,7 +7,7 @@ import (
 )
 
 func TestMapKeepsWhatIsStoredLast(t *testing.T) {
-	m := New[string, int](4)
+	m := New[string, int](4, String)
 	if _, ok := m.Load("a"); ok {
 		t.Fatal("an empty map keeps a")
 	}
@@ -21,27 +21,48 @@ func TestMapKeepsWhatIsStoredLast(t *testing.T) {
 	}
 }
 
+// TestMapIsBounded stores many keys from several goroutines, each checking
+// that what it loads is what was stored for that key.
 func TestMapIsBounded(t *testing.T) {
-	const limit, writers = 8, 4
-	m := New[string, int](limit)
+	const slots, writers = 8, 4
+	m := New[string, string](slots, String)
 	var wg sync.WaitGroup
 	for g := range writers {
 		wg.Go(func() {
-			for i := range 200 {
+			for i := range 500 {
 				k := fmt.Sprintf("%d-%d", g, i)
-				m.Store(k, i)
-				if v, ok := m.Load(k); ok && v != i {
-					t.Errorf("%s: %d, want %d", k, v, i)
+				m.Store(k, "v"+k)
+				if v, ok := m.Load(k); ok && v != "v"+k {
+					t.Errorf("%s: %s, want v%s", k, v, k)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if n := m.Len(); n > limit+writers {
-		t.Fatalf("%d kept, limit %d", n, limit)
+	if n := m.Len(); n > slots {
+		t.Fatalf("%d kept in %d slots", n, slots)
 	}
-	m.Store("last", 1)
-	if _, ok := m.Load("last"); !ok {
+	m.Store("last", "x")
+	if v, ok := m.Load("last"); !ok || v != "x" {
 		t.Fatal("the value stored last is not kept")
+	}
+}
+
+// TestMapTellsKeysOfOneSlotApart hashes every key alike.
+func TestMapTellsKeysOfOneSlotApart(t *testing.T) {
+	m := New[string, int](4, func(string) uint64 { return 0 })
+	m.Store("a", 1)
+	m.Store("b", 2)
+	if _, ok := m.Load("a"); ok {
+		t.Fatal("a is found in the slot b took")
+	}
+	if v, ok := m.Load("b"); !ok || v != 2 {
+		t.Fatalf("b: %d %v", v, ok)
+	}
+}
+
+func TestStringsHashesThePair(t *testing.T) {
+	if Strings("ab", "c") == Strings("a", "bc") || Strings("a", "b") == Strings("b", "a") {
+		t.Fatal("pairs of the same letters hash alike")
 	}
 }
