@@ -13,7 +13,7 @@ import (
 )
 
 func TestMeasureMemory(t *testing.T) {
-	r, err := MeasureMemory(context.Background(), MemoryOptions{Enquiries: 3000, Existing: 20, Creations: 500, MaxTransactions: 50})
+	r, err := MeasureMemory(context.Background(), MemoryOptions{Enquiries: 3000, Existing: 20, Creations: 2000, MaxTransactions: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
