@@ -112,13 +112,13 @@ func ParseTime(s string) (time.Time, error) {
 	return time.ParseInLocation(TimeLayout, s, IST)
 }
 
-// secretHeaders carry credentials, whether a client sent them or an upstream
-// answered them.
-var secretHeaders = map[string]bool{
-	"Authorization": true, "Proxy-Authorization": true, "Token": true, "Authorisedkey": true,
-	"Cookie": true, "Set-Cookie": true, "X-Api-Key": true,
+// IsSecretHeader reports whether a header named name carries a credential,
+// whether a client sent it or an upstream answered it, so its value is
+// never printed, journaled or recorded in clear.
+func IsSecretHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Authorization", "Proxy-Authorization", "Token", "Authorisedkey", "Cookie", "Set-Cookie", "X-Api-Key":
+		return true
+	}
+	return false
 }
-
-// IsSecretHeader reports whether a header named name carries a credential, so
-// its value is never printed, journaled or recorded in clear.
-func IsSecretHeader(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }

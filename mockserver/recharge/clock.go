@@ -2,6 +2,7 @@ package recharge
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
@@ -25,17 +26,22 @@ type Clock interface {
 }
 
 // VirtualClock follows the system clock shifted by an offset, or stands still
-// at a frozen instant. The zero value follows the system clock.
+// at a frozen instant. The zero value follows the system clock. Every
+// request reads it, so a reading takes no lock: a change publishes a whole
+// new setting.
 type VirtualClock struct {
-	mu     sync.RWMutex
-	offset time.Duration
-	frozen *time.Time
-	system func() time.Time
+	// mu orders changes.
+	mu sync.Mutex
+	// setting is nil for the system clock itself; never written into.
+	setting atomic.Pointer[ClockState]
+	system  func() time.Time
 }
 
 // NewFrozenClock returns a clock standing still at t until moved.
 func NewFrozenClock(t time.Time) *VirtualClock {
-	return &VirtualClock{frozen: &t}
+	c := &VirtualClock{}
+	c.setting.Store(&ClockState{Frozen: &t})
+	return c
 }
 
 func (c *VirtualClock) systemNow() time.Time {
@@ -47,39 +53,48 @@ func (c *VirtualClock) systemNow() time.Time {
 
 // Now is the virtual time.
 func (c *VirtualClock) Now() time.Time {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.frozen != nil {
-		return *c.frozen
+	s := c.setting.Load()
+	switch {
+	case s == nil:
+		return c.systemNow()
+	case s.Frozen != nil:
+		return *s.Frozen
 	}
-	return c.systemNow().Add(c.offset)
+	return c.systemNow().Add(s.Offset)
+}
+
+// change publishes what edit makes of the current setting.
+func (c *VirtualClock) change(edit func(s *ClockState)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.State()
+	edit(&s)
+	c.setting.Store(&s)
 }
 
 // Advance moves the clock forward by d (backward when d is negative).
 func (c *VirtualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.frozen != nil {
-		t := c.frozen.Add(d)
-		c.frozen = &t
-		return
-	}
-	c.offset += d
+	c.change(func(s *ClockState) {
+		if s.Frozen != nil {
+			t := s.Frozen.Add(d)
+			s.Frozen = &t
+			return
+		}
+		s.Offset += d
+	})
 }
 
 // Set makes the clock read t now and run on from there.
 func (c *VirtualClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.frozen = nil
-	c.offset = t.Sub(c.systemNow())
+	c.change(func(s *ClockState) {
+		s.Frozen = nil
+		s.Offset = t.Sub(c.systemNow())
+	})
 }
 
 // Freeze stops the clock at t.
 func (c *VirtualClock) Freeze(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.frozen = &t
+	c.change(func(s *ClockState) { s.Frozen = &t })
 }
 
 // ClockState is what it takes to restore a VirtualClock.
@@ -90,24 +105,24 @@ type ClockState struct {
 
 // State reports the clock's offset and frozen instant.
 func (c *VirtualClock) State() ClockState {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	s := ClockState{Offset: c.offset}
-	if c.frozen != nil {
-		t := *c.frozen
-		s.Frozen = &t
+	var s ClockState
+	if cur := c.setting.Load(); cur != nil {
+		s.Offset = cur.Offset
+		if cur.Frozen != nil {
+			t := *cur.Frozen
+			s.Frozen = &t
+		}
 	}
 	return s
 }
 
 // Restore puts the clock back to a saved state.
 func (c *VirtualClock) Restore(s ClockState) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset = s.Offset
-	c.frozen = nil
-	if s.Frozen != nil {
-		t := *s.Frozen
-		c.frozen = &t
-	}
+	c.change(func(cur *ClockState) {
+		*cur = ClockState{Offset: s.Offset}
+		if s.Frozen != nil {
+			t := *s.Frozen
+			cur.Frozen = &t
+		}
+	})
 }

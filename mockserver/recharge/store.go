@@ -3,11 +3,11 @@ package recharge
 import (
 	"container/heap"
 	"context"
-	"hash/maphash"
 	"slices"
 	"sort"
 	"sync"
 
+	"github.com/aopay-sandbox/rechargestatus/internal/memo"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
 
@@ -121,7 +121,6 @@ const memoryShards = 64
 // MemoryStore keeps transactions in memory, sharded by key so that enquiries
 // of unrelated transactions do not wait on one another.
 type MemoryStore struct {
-	seed   maphash.Seed
 	shards [memoryShards]memoryShard
 	// replaceMu keeps List and Count from straddling a Replace: they hold
 	// it for reading, Replace for writing. A single key's methods need only
@@ -188,7 +187,7 @@ func countStates(txs map[transaction.Key]*Transaction) StateCounts {
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	s := &MemoryStore{seed: maphash.MakeSeed()}
+	s := &MemoryStore{}
 	for i := range s.shards {
 		s.shards[i].txs = make(map[transaction.Key]*Transaction)
 	}
@@ -198,12 +197,7 @@ func NewMemoryStore() *MemoryStore {
 func (s *MemoryStore) shard(k transaction.Key) *memoryShard { return &s.shards[s.shardIndex(k)] }
 
 func (s *MemoryStore) shardIndex(k transaction.Key) uint64 {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	h.WriteString(k.RegistrationID)
-	h.WriteByte(0)
-	h.WriteString(k.ReferenceID)
-	return h.Sum64() % memoryShards
+	return memo.Strings(k.RegistrationID, k.ReferenceID) % memoryShards
 }
 
 func (s *MemoryStore) Get(_ context.Context, key transaction.Key) (Transaction, error) {
