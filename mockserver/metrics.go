@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aopay-sandbox/rechargestatus/admin"
+	"github.com/aopay-sandbox/rechargestatus/internal/memo"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -30,12 +30,19 @@ type metrics struct {
 	unkept prometheus.Counter
 	// series keeps each request's series once looked up: the vectors hash
 	// and lock on every lookup, the hottest of which is one per request.
-	series sync.Map // requestLabels → requestSeries
+	series *memo.Map[requestLabels, requestSeries]
 }
+
+// seriesSlots holds the series of many routes, scenarios and statuses.
+const seriesSlots = 256
 
 type requestLabels struct {
 	route, scenario string
 	status          int
+}
+
+func hashLabels(l requestLabels) uint64 {
+	return memo.Strings(l.route, l.scenario) ^ uint64(l.status)
 }
 
 type requestSeries struct {
@@ -46,6 +53,7 @@ type requestSeries struct {
 func newMetrics(store recharge.Store) (*metrics, error) {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
+		series:   memo.New[requestLabels, requestSeries](seriesSlots, hashLabels),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aopay_mock_requests_total",
 			Help: "Requests answered, by route, scenario and HTTP status code.",
@@ -94,18 +102,18 @@ func (m *metrics) request(route, scenario string, status int, elapsed time.Durat
 		route = "unmatched"
 	}
 	labels := requestLabels{route: route, scenario: scenario, status: status}
-	v, ok := m.series.Load(labels)
+	s, ok := m.series.Load(labels)
 	if !ok {
 		code := "none"
 		if status != 0 {
 			code = strconv.Itoa(status)
 		}
-		v, _ = m.series.LoadOrStore(labels, requestSeries{
+		s = requestSeries{
 			count:    m.requests.WithLabelValues(route, scenario, code),
 			duration: m.duration.WithLabelValues(route),
-		})
+		}
+		m.series.Store(labels, s)
 	}
-	s := v.(requestSeries)
 	s.count.Inc()
 	s.duration.Observe(elapsed.Seconds())
 }
