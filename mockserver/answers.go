@@ -1,9 +1,12 @@
 package mockserver
 
 import (
+	"net/http"
+
 	rechargestatus "github.com/aopay-sandbox/rechargestatus"
 	"github.com/aopay-sandbox/rechargestatus/dialect"
 	"github.com/aopay-sandbox/rechargestatus/internal/memo"
+	"github.com/aopay-sandbox/rechargestatus/mockserver/internal/envelope"
 	"github.com/aopay-sandbox/rechargestatus/mockserver/recharge"
 	"github.com/aopay-sandbox/rechargestatus/transaction"
 )
@@ -40,6 +43,17 @@ func newKeptAnswers(slots int) keptAnswers {
 }
 
 func hashKey(k transaction.Key) uint64 { return memo.Strings(k.RegistrationID, k.ReferenceID) }
+
+// serve answers an enquiry that found t with its kept answer, when t is
+// one whose answer is kept: no rule moves it on, and the enquiry is at
+// least its keptFrom-th. It reports whether it answered.
+func (k keptAnswers) serve(w http.ResponseWriter, d dialect.Dialect, t *recharge.Transaction, codes recharge.StatusCodes) bool {
+	if !t.CountOnly() || t.Enquiries < keptFrom {
+		return false
+	}
+	envelope.WriteBody(w, http.StatusOK, k.answer(d, t, codes))
+	return true
+}
 
 // answer is the encoded answer to an enquiry that found t, as dialect d
 // spells it with codes; it must not be written into.

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -78,6 +79,38 @@ func TestKeptAnswerFollowsWhatTheTransactionShows(t *testing.T) {
 	kept.answer(page, &tx, codes)
 	if got, want := kept.answer(spelt, &tx, codes), encodedAfresh(spelt, &tx, codes); !bytes.Equal(got, want) {
 		t.Fatalf("in %s after %s: %s, want %s", spelt, page, got, want)
+	}
+}
+
+// TestAnswersAreKeptOfSettledTransactionsEnquiredAgain serves enquiries of
+// transactions kept answers are for and not, and counts what is kept.
+func TestAnswersAreKeptOfSettledTransactionsEnquiredAgain(t *testing.T) {
+	t.Parallel()
+	d, codes := mustDialect(t, "page"), recharge.DefaultStatusCodes
+	rule := transaction.Rule{To: transaction.StateSuccess, AfterEnquiries: 5}
+	for _, c := range []struct {
+		name      string
+		enquiries int
+		resolve   *transaction.Rule
+		kept      bool
+	}{
+		{"first enquiry", 1, nil, false},
+		{"second enquiry", keptFrom, nil, true},
+		{"a rule still to move it", keptFrom + 3, &rule, false},
+	} {
+		kept, tx := newKeptAnswers(keptAnswersSlots), settledTransaction()
+		tx.Enquiries, tx.StateEnquiries = c.enquiries, c.enquiries
+		if c.resolve != nil {
+			tx.State, tx.Resolve = transaction.StatePending, c.resolve
+		}
+		w := httptest.NewRecorder()
+		served := kept.serve(w, d, &tx, codes)
+		if served != c.kept || (kept.entries.Len() == 1) != c.kept {
+			t.Fatalf("%s: served %v, %d kept; want %v", c.name, served, kept.entries.Len(), c.kept)
+		}
+		if served && !bytes.Equal(w.Body.Bytes(), encodedAfresh(d, &tx, codes)) {
+			t.Fatalf("%s: answered %s", c.name, w.Body.Bytes())
+		}
 	}
 }
 

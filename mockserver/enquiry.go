@@ -199,8 +199,7 @@ func (a answerer) ServeEnquiry(w http.ResponseWriter, r *http.Request, q served.
 	}
 	codes := a.codes
 	codes.Pending = d.Knobs().PendingStatus
-	if res.Transaction.CountOnly() && res.Transaction.Enquiries >= keptFrom {
-		envelope.WriteEncoded(w, http.StatusOK, a.kept.answer(d, &res.Transaction, codes))
+	if a.kept.serve(w, d, &res.Transaction, codes) {
 		return served.Outcome{Scenario: res.Scenario}
 	}
 	data := res.Transaction.Data(codes)

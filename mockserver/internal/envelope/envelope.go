@@ -32,9 +32,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	write(w, status, body)
 }
 
-// WriteEncoded answers with status body, JSON encoded before, such as an
+// WriteBody answers with status body, JSON encoded before, such as an
 // answer kept to serve again; the body is only read.
-func WriteEncoded(w http.ResponseWriter, status int, body []byte) { write(w, status, body) }
+func WriteBody(w http.ResponseWriter, status int, body []byte) { write(w, status, body) }
 
 func write(w http.ResponseWriter, status int, body []byte) {
 	// Assigning the shared, canonical value spares Set's allocation on every
